@@ -1,0 +1,106 @@
+// Package appliance is Fechatter's composition root. It loads the
+// configuration (the only user of viper), builds every component from it,
+// starts them in order, stops them in reverse and aggregates their
+// readiness. Nothing below it knows how the program is assembled.
+package appliance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/fechatter/fechatter/internal/telemetry"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// BuildInfo identifies the running binary.
+type BuildInfo struct {
+	// Version is the release, e.g. v1.2.3, or "dev".
+	Version string
+	// Commit is the VCS revision the binary was built from.
+	Commit string
+	// Date is when the binary was built (RFC 3339).
+	Date string
+}
+
+// Appliance is one Fechatter node: its configuration and its components.
+// Start and Stop may be called from different goroutines; Stop is
+// idempotent.
+type Appliance struct {
+	cfg   Config
+	log   *slog.Logger
+	build BuildInfo
+	life  lifecycle
+
+	// failed receives the first error of a component that breaks after
+	// starting (the HTTP listener, for now).
+	failed   chan error
+	failOnce sync.Once
+
+	// Set by the components as they start.
+	signingKey []byte
+	store      storage.Store
+	http       *httpServer
+}
+
+// New builds an appliance from cfg; nothing is started yet. log may be nil.
+func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if build.Version == "" {
+		build.Version = "dev"
+	}
+	a := &Appliance{cfg: cfg, log: log, build: build, failed: make(chan error, 1)}
+	a.life.components = []Component{
+		a.dataDirComponent(),
+		a.storageComponent(),
+		a.httpComponent(),
+	}
+	return a, nil
+}
+
+// Start starts the components in order: the data dir, the store
+// (migrated), the HTTP server. If one fails, those already started are
+// stopped in reverse and the error names the component that failed.
+func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
+
+// Stop stops the started components in reverse order within ctx. It is
+// idempotent; a stopped appliance cannot be started again.
+func (a *Appliance) Stop(ctx context.Context) error { return a.life.stop(ctx) }
+
+// NotReady names the components that are not started or not ready, in
+// start order; empty means ready to serve.
+func (a *Appliance) NotReady(ctx context.Context) []string { return a.life.notReady(ctx) }
+
+// Failed delivers the error of a component that broke while running; the
+// caller should then Stop the appliance.
+func (a *Appliance) Failed() <-chan error { return a.failed }
+
+// Addr is the address the HTTP server is bound to ("" before it starts):
+// the real port when server.listen asked for port 0.
+func (a *Appliance) Addr() string {
+	if a.http == nil {
+		return ""
+	}
+	return a.http.addr()
+}
+
+// Config returns the configuration the appliance was built from.
+func (a *Appliance) Config() Config { return a.cfg }
+
+// fail reports a runtime failure once.
+func (a *Appliance) fail(err error) {
+	a.failOnce.Do(func() { a.failed <- err })
+}
+
+// NewLogger returns the process logger: telemetry.NewLogger writing to w in
+// the configured format and level, adding request ids from contexts.
+func NewLogger(w io.Writer, cfg LogConfig) *slog.Logger {
+	return telemetry.NewLogger(w, cfg.Format, cfg.Level)
+}

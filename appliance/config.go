@@ -1,0 +1,225 @@
+package appliance
+
+import (
+	"time"
+)
+
+// Config is the whole configuration of a Fechatter node. Each field's doc
+// comment ends with its default. Load fills it from defaults, a YAML file,
+// FECHATTER_* environment variables and flags; Validate checks it without
+// touching the outside world.
+type Config struct {
+	// DataDir holds the database, keys, files, streams and indexes. Default "./data".
+	DataDir string `yaml:"data_dir"`
+	// Server is the HTTP listener.
+	Server ServerConfig `yaml:"server"`
+	// Log is the process log.
+	Log LogConfig `yaml:"log"`
+	// Database selects the store.
+	Database DatabaseConfig `yaml:"database"`
+	// Auth holds token signing and lifetimes.
+	Auth AuthConfig `yaml:"auth"`
+	// Files holds upload limits.
+	Files FilesConfig `yaml:"files"`
+	// Search selects the search engine.
+	Search SearchConfig `yaml:"search"`
+	// NATS configures the embedded NATS server.
+	NATS NATSConfig `yaml:"nats"`
+	// Cluster joins several nodes into one NATS cluster.
+	Cluster ClusterConfig `yaml:"cluster"`
+	// Bot configures the assistant's model endpoint.
+	Bot BotConfig `yaml:"bot"`
+	// TLS turns on automatic HTTPS.
+	TLS TLSConfig `yaml:"tls"`
+}
+
+// ServerConfig is the HTTP listener.
+type ServerConfig struct {
+	// Listen is the host:port to serve HTTP on. Default ":8080".
+	Listen string `yaml:"listen"`
+	// ShutdownTimeout bounds a graceful stop. Default 15s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxBodyBytes caps a JSON request body. Default 1048576 (1 MiB).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-* headers are
+	// believed. Default [] (none).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// SecureCookies is auto, always or never; auto marks cookies Secure
+	// when the request came over TLS. Default "auto".
+	SecureCookies string `yaml:"secure_cookies"`
+}
+
+// LogConfig is the process log.
+type LogConfig struct {
+	// Format is json, text or auto (text on a terminal). Default "auto".
+	Format string `yaml:"format"`
+	// Level is debug, info, warn or error. Default "info".
+	Level string `yaml:"level"`
+}
+
+// DatabaseConfig selects the store.
+type DatabaseConfig struct {
+	// URL is a postgres:// URL; empty means SQLite at <data_dir>/fechatter.db. Default "".
+	URL string `yaml:"url"`
+	// URLFile is a file holding URL (it may carry a password). Default "".
+	URLFile string `yaml:"url_file"`
+}
+
+// AuthConfig holds token signing and lifetimes.
+type AuthConfig struct {
+	// JWTSecret signs access tokens (at least 32 bytes); empty means a key
+	// generated on first start in <data_dir>/jwt.key. Secret. Default "".
+	JWTSecret string `yaml:"jwt_secret"`
+	// JWTSecretFile is a file holding JWTSecret. Default "".
+	JWTSecretFile string `yaml:"jwt_secret_file"`
+	// AccessTTL is the lifetime of an access token. Default 15m.
+	AccessTTL time.Duration `yaml:"access_ttl"`
+	// RefreshTTL is how long an unused session lives. Default 720h (30 days).
+	RefreshTTL time.Duration `yaml:"refresh_ttl"`
+	// OpenSignup lets anyone sign up without an invite code. Default false.
+	OpenSignup bool `yaml:"open_signup"`
+}
+
+// FilesConfig holds upload limits.
+type FilesConfig struct {
+	// MaxSize is the largest upload in bytes. Default 26214400 (25 MiB).
+	MaxSize int64 `yaml:"max_size"`
+}
+
+// SearchConfig selects the search engine.
+type SearchConfig struct {
+	// Engine is embedded or meilisearch. Default "embedded".
+	Engine string `yaml:"engine"`
+	// Meilisearch configures the meilisearch engine.
+	Meilisearch MeilisearchConfig `yaml:"meilisearch"`
+}
+
+// MeilisearchConfig configures the meilisearch engine: an external server
+// at URL, or a sidecar started from Binary.
+type MeilisearchConfig struct {
+	// URL of an external Meilisearch. Default "".
+	URL string `yaml:"url"`
+	// APIKey for URL (the sidecar gets a generated master key). Secret. Default "".
+	APIKey string `yaml:"api_key"`
+	// APIKeyFile is a file holding APIKey. Default "".
+	APIKeyFile string `yaml:"api_key_file"`
+	// Binary is the path of a meilisearch executable to supervise. Default "".
+	Binary string `yaml:"binary"`
+}
+
+// NATSConfig configures the embedded NATS server.
+type NATSConfig struct {
+	// Listen is a host:port for NATS clients; empty means in-process only. Default "".
+	Listen string `yaml:"listen"`
+}
+
+// ClusterConfig joins several nodes into one NATS cluster.
+type ClusterConfig struct {
+	// Name of the NATS cluster. Default "fechatter".
+	Name string `yaml:"name"`
+	// Listen is the host:port for cluster routes. Default "".
+	Listen string `yaml:"listen"`
+	// Routes are the nats-route:// URLs of the other nodes. Default [].
+	Routes []string `yaml:"routes"`
+}
+
+// BotConfig configures the assistant's OpenAI-compatible endpoint.
+type BotConfig struct {
+	// BaseURL of the OpenAI-compatible API, e.g. http://localhost:11434/v1. Default "".
+	BaseURL string `yaml:"base_url"`
+	// Model name to ask for. Default "".
+	Model string `yaml:"model"`
+	// APIKey for BaseURL. Secret. Default "".
+	APIKey string `yaml:"api_key"`
+	// APIKeyFile is a file holding APIKey. Default "".
+	APIKeyFile string `yaml:"api_key_file"`
+}
+
+// TLSConfig turns on automatic HTTPS (ACME HTTP-01 on :80, TLS on :443).
+type TLSConfig struct {
+	// Domains to obtain certificates for; empty means plain HTTP. Default [].
+	Domains []string `yaml:"domains"`
+	// Email given to the ACME CA. Default "".
+	Email string `yaml:"email"`
+}
+
+// Default returns the configuration used when nothing is configured.
+func Default() Config {
+	return Config{
+		DataDir: "./data",
+		Server: ServerConfig{
+			Listen:          ":8080",
+			ShutdownTimeout: 15 * time.Second,
+			MaxBodyBytes:    1 << 20,
+			SecureCookies:   SecureCookiesAuto,
+		},
+		Log:    LogConfig{Format: "auto", Level: "info"},
+		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour},
+		Files:  FilesConfig{MaxSize: 25 << 20},
+		Search: SearchConfig{Engine: SearchEmbedded},
+		Cluster: ClusterConfig{
+			Name: "fechatter",
+		},
+	}
+}
+
+// Values of ServerConfig.SecureCookies.
+const (
+	SecureCookiesAuto   = "auto"
+	SecureCookiesAlways = "always"
+	SecureCookiesNever  = "never"
+)
+
+// Values of SearchConfig.Engine.
+const (
+	SearchEmbedded    = "embedded"
+	SearchMeilisearch = "meilisearch"
+)
+
+// redactedValue replaces secrets in Redacted.
+const redactedValue = "[redacted]"
+
+// secret is one secret value and the key of the file that may hold it.
+type secret struct {
+	key     string
+	value   *string
+	fileKey string
+	file    *string
+}
+
+// secrets lists c's secret values with their *_file siblings.
+func (c *Config) secrets() []secret {
+	return []secret{
+		{"database.url", &c.Database.URL, "database.url_file", &c.Database.URLFile},
+		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
+		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
+		{"bot.api_key", &c.Bot.APIKey, "bot.api_key_file", &c.Bot.APIKeyFile},
+	}
+}
+
+// Redacted returns a copy of c fit to print: every secret that is set is
+// replaced by "[redacted]", and a database URL keeps everything but its
+// password.
+func (c Config) Redacted() Config {
+	c.Server.TrustedProxies = cloneStrings(c.Server.TrustedProxies)
+	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
+	c.TLS.Domains = cloneStrings(c.TLS.Domains)
+	for _, s := range c.secrets() {
+		if *s.value == "" {
+			continue
+		}
+		if s.value == &c.Database.URL {
+			*s.value = redactURL(*s.value)
+			continue
+		}
+		*s.value = redactedValue
+	}
+	return c
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
+}

@@ -1,0 +1,273 @@
+package appliance
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// minJWTSecret is the shortest HS256 key accepted (RFC 7518 §3.2).
+const minJWTSecret = 32
+
+// FieldError is one invalid configuration key.
+type FieldError struct {
+	// Key is the dotted configuration key, e.g. "server.listen".
+	Key string
+	// Reason says what is wrong, safe to print.
+	Reason string
+}
+
+// Error implements error.
+func (e *FieldError) Error() string { return e.Key + ": " + e.Reason }
+
+// checker collects field errors.
+type checker struct{ errs []error }
+
+func (c *checker) fail(key, format string, args ...any) {
+	c.errs = append(c.errs, &FieldError{Key: key, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) check(key string, err error) {
+	if err != nil {
+		c.fail(key, "%s", err.Error())
+	}
+}
+
+// Validate reports every invalid key of c as a joined list of *FieldError.
+// It is pure: it reads no files and opens no connections.
+func (c Config) Validate() error {
+	var ck checker
+	if strings.TrimSpace(c.DataDir) == "" {
+		ck.fail("data_dir", "must not be empty")
+	}
+	c.Server.validate(&ck)
+	c.Log.validate(&ck)
+	c.Database.validate(&ck)
+	c.Auth.validate(&ck)
+	if c.Files.MaxSize <= 0 {
+		ck.fail("files.max_size", "must be a positive number of bytes")
+	}
+	c.Search.validate(&ck)
+	if c.NATS.Listen != "" {
+		ck.check("nats.listen", checkHostPort(c.NATS.Listen))
+	}
+	c.validateCluster(&ck)
+	c.Bot.validate(&ck)
+	c.TLS.validate(&ck)
+	return errors.Join(ck.errs...)
+}
+
+func (s ServerConfig) validate(ck *checker) {
+	ck.check("server.listen", checkHostPort(s.Listen))
+	if s.ShutdownTimeout <= 0 {
+		ck.fail("server.shutdown_timeout", "must be positive")
+	}
+	if s.MaxBodyBytes <= 0 {
+		ck.fail("server.max_body_bytes", "must be a positive number of bytes")
+	}
+	for _, p := range s.TrustedProxies {
+		if !validIPOrPrefix(p) {
+			ck.fail("server.trusted_proxies", "%q is not an IP address or CIDR", p)
+		}
+	}
+	switch s.SecureCookies {
+	case SecureCookiesAuto, SecureCookiesAlways, SecureCookiesNever:
+	default:
+		ck.fail("server.secure_cookies", "%q is not one of auto, always, never", s.SecureCookies)
+	}
+}
+
+func (l LogConfig) validate(ck *checker) {
+	switch l.Format {
+	case "auto", "json", "text":
+	default:
+		ck.fail("log.format", "%q is not one of auto, json, text", l.Format)
+	}
+	switch l.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		ck.fail("log.level", "%q is not one of debug, info, warn, error", l.Level)
+	}
+}
+
+func (d DatabaseConfig) validate(ck *checker) {
+	if d.URL == "" {
+		return
+	}
+	if _, err := url.Parse(d.URL); err != nil || !IsPostgresURL(d.URL) {
+		// The URL is not echoed: it may carry a password.
+		ck.fail("database.url", "must be empty (SQLite in the data dir) or a postgres:// URL")
+	}
+}
+
+// IsPostgresURL reports whether u names a Postgres database.
+func IsPostgresURL(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+func (a AuthConfig) validate(ck *checker) {
+	if a.JWTSecret != "" && len(a.JWTSecret) < minJWTSecret {
+		ck.fail("auth.jwt_secret", "must be at least %d bytes (got %d)", minJWTSecret, len(a.JWTSecret))
+	}
+	if a.AccessTTL <= 0 {
+		ck.fail("auth.access_ttl", "must be positive")
+	}
+	if a.RefreshTTL <= 0 {
+		ck.fail("auth.refresh_ttl", "must be positive")
+	} else if a.RefreshTTL < a.AccessTTL {
+		ck.fail("auth.refresh_ttl", "must not be shorter than auth.access_ttl")
+	}
+}
+
+func (s SearchConfig) validate(ck *checker) {
+	m := s.Meilisearch
+	switch s.Engine {
+	case SearchEmbedded:
+	case SearchMeilisearch:
+		if m.URL == "" && m.Binary == "" {
+			ck.fail("search.meilisearch.url", "set url (an external server) or binary (a sidecar) when search.engine is meilisearch")
+		}
+		if m.URL != "" && m.Binary != "" {
+			ck.fail("search.meilisearch.binary", "set either url or binary, not both")
+		}
+	default:
+		ck.fail("search.engine", "%q is not one of embedded, meilisearch", s.Engine)
+	}
+	if m.URL != "" {
+		ck.check("search.meilisearch.url", checkHTTPURL(m.URL))
+	}
+}
+
+func (c Config) validateCluster(ck *checker) {
+	cl := c.Cluster
+	if cl.Name == "" || strings.ContainsAny(cl.Name, " \t\r\n") {
+		ck.fail("cluster.name", "must be a non-empty name without spaces")
+	}
+	if cl.Listen != "" {
+		ck.check("cluster.listen", checkHostPort(cl.Listen))
+	}
+	for _, r := range cl.Routes {
+		ck.check("cluster.routes", checkRoute(r))
+	}
+	if len(cl.Routes) == 0 {
+		return
+	}
+	if cl.Listen == "" {
+		ck.fail("cluster.listen", "required when cluster.routes is set")
+	}
+	if c.Database.URL == "" && c.Database.URLFile == "" {
+		ck.fail("database.url", "cluster nodes share one Postgres: set a postgres:// URL")
+	}
+	if c.Auth.JWTSecret == "" && c.Auth.JWTSecretFile == "" {
+		ck.fail("auth.jwt_secret", "cluster nodes must share one signing key: set it")
+	}
+}
+
+func (b BotConfig) validate(ck *checker) {
+	if b.BaseURL != "" {
+		ck.check("bot.base_url", checkHTTPURL(b.BaseURL))
+	}
+}
+
+func (t TLSConfig) validate(ck *checker) {
+	for _, d := range t.Domains {
+		if !validDomain(d) {
+			ck.fail("tls.domains", "%q is not a domain name", d)
+		}
+	}
+	if t.Email != "" && (!strings.Contains(t.Email, "@") || strings.ContainsAny(t.Email, " \t\r\n")) {
+		ck.fail("tls.email", "%q is not an email address", t.Email)
+	}
+}
+
+// checkHostPort accepts host:port with an empty host allowed and a port
+// from 0 (pick one) to 65535.
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	if strings.ContainsAny(host, " \t\r\n/") {
+		return fmt.Errorf("%q has an invalid host", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has an invalid port", s)
+	}
+	return nil
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", s)
+	}
+	return nil
+}
+
+func checkRoute(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "nats-route" && u.Scheme != "nats") || u.Host == "" {
+		return fmt.Errorf("%q is not a nats-route://host:port URL", s)
+	}
+	return checkHostPort(u.Host)
+}
+
+func validIPOrPrefix(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
+}
+
+// validDomain accepts DNS names (letters, digits, hyphens, dots; a leading
+// "*." wildcard) of at most 253 characters.
+func validDomain(d string) bool {
+	d = strings.TrimPrefix(d, "*.")
+	if d == "" || len(d) > 253 || strings.HasSuffix(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if !validLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func validLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		ok := r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// redactURL hides the password of a URL (user info and a password query
+// parameter); an unparsable URL is hidden whole.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return redactedValue
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "REDACTED")
+		u.RawQuery = q.Encode()
+	}
+	return strings.ReplaceAll(u.String(), "REDACTED", redactedValue)
+}

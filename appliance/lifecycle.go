@@ -1,0 +1,134 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// readyTimeout bounds one component's readiness check.
+const readyTimeout = 2 * time.Second
+
+// Component is one long-lived part of the appliance. Start returns once
+// the component works (or has failed); Stop releases what Start took.
+// Stop and Ready may be nil.
+type Component struct {
+	// Name identifies the component in errors and readiness reports.
+	Name string
+	// Start brings the component up.
+	Start func(ctx context.Context) error
+	// Stop brings it down; it is called at most once, and only after Start
+	// succeeded.
+	Stop func(ctx context.Context) error
+	// Ready reports why the component cannot serve right now (nil: ready).
+	Ready func(ctx context.Context) error
+}
+
+// lifecycle starts components in order and stops them in reverse.
+type lifecycle struct {
+	components []Component
+
+	// op serialises start and stop; mu guards started and stopped, so that
+	// readiness can be read while a start or stop is under way.
+	op      sync.Mutex
+	mu      sync.Mutex
+	started []Component
+	stopped bool
+}
+
+// start starts every component in order. When one fails, those already
+// started are stopped in reverse, and the error names the failed component
+// joined with any errors from stopping the others.
+func (l *lifecycle) start(ctx context.Context) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	l.mu.Lock()
+	stopped, running := l.stopped, len(l.started) > 0
+	l.mu.Unlock()
+	if stopped {
+		return errors.New("appliance was stopped; build a new one to start again")
+	}
+	if running {
+		return errors.New("appliance is already started")
+	}
+	for _, c := range l.components {
+		err := ctx.Err()
+		if err == nil {
+			err = c.Start(ctx)
+		}
+		if err != nil {
+			return errors.Join(fmt.Errorf("start %s: %w", c.Name, err), l.stopStarted(context.WithoutCancel(ctx)))
+		}
+		l.mu.Lock()
+		l.started = append(l.started, c)
+		l.mu.Unlock()
+	}
+	return nil
+}
+
+// stop stops the started components in reverse order. It is idempotent;
+// errors of all components are joined, each naming its component.
+func (l *lifecycle) stop(ctx context.Context) error {
+	l.op.Lock()
+	defer l.op.Unlock()
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	return l.stopStarted(ctx)
+}
+
+// stopStarted stops the started components, last first; the caller holds op.
+func (l *lifecycle) stopStarted(ctx context.Context) error {
+	var errs []error
+	for c, ok := l.popStarted(); ok; c, ok = l.popStarted() {
+		if c.Stop == nil {
+			continue
+		}
+		if err := c.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", c.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// popStarted removes and returns the last started component.
+func (l *lifecycle) popStarted() (Component, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.started)
+	if n == 0 {
+		return Component{}, false
+	}
+	c := l.started[n-1]
+	l.started = l.started[:n-1]
+	return c, true
+}
+
+// notReady names the components that are not started or whose Ready
+// check fails, in start order.
+func (l *lifecycle) notReady(ctx context.Context) []string {
+	l.mu.Lock()
+	running := make(map[string]bool, len(l.started))
+	for _, c := range l.started {
+		running[c.Name] = true
+	}
+	l.mu.Unlock()
+	var names []string
+	for _, c := range l.components {
+		if !running[c.Name] || !checkReady(ctx, c) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+func checkReady(ctx context.Context, c Component) bool {
+	if c.Ready == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	return c.Ready(ctx) == nil
+}

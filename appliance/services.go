@@ -1,0 +1,61 @@
+package appliance
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+
+	"github.com/fechatter/fechatter/internal/api"
+	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/chat"
+)
+
+// handler builds the use cases over the started store and the API that
+// serves them.
+func (a *Appliance) handler() (http.Handler, error) {
+	authCfg := auth.Config{
+		SigningKey: a.signingKey,
+		AccessTTL:  a.cfg.Auth.AccessTTL,
+		RefreshTTL: a.cfg.Auth.RefreshTTL,
+		Log:        a.log.With("component", "auth"),
+	}
+	if err := authCfg.Validate(); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	authSvc := auth.New(a.store, authCfg)
+	chatSvc := chat.New(a.store, authSvc, chat.Config{
+		OpenSignup:  a.cfg.Auth.OpenSignup,
+		FilesDir:    filepath.Join(a.cfg.DataDir, filesDir),
+		MaxFileSize: a.cfg.Files.MaxSize,
+	}, a.log.With("component", "chat"))
+	apiCfg := api.Config{
+		MaxBodyBytes:   a.cfg.Server.MaxBodyBytes,
+		SecureCookies:  a.cfg.secureCookies(),
+		TrustedProxies: a.cfg.Server.TrustedProxies,
+		MaxFileSize:    a.cfg.Files.MaxSize,
+		Version:        a.build.Version,
+	}
+	if err := apiCfg.Validate(); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	return api.New(api.Deps{
+		Chat:   chatSvc,
+		Auth:   authSvc,
+		Log:    a.log,
+		Ready:  a.NotReady,
+		Config: apiCfg,
+	}), nil
+}
+
+// secureCookies decides api.Config.SecureCookies. The API takes one
+// setting for the whole server, so "auto" means: Secure when this server
+// terminates TLS itself (tls.domains set).
+func (c Config) secureCookies() bool {
+	switch c.Server.SecureCookies {
+	case SecureCookiesAlways:
+		return true
+	case SecureCookiesNever:
+		return false
+	}
+	return len(c.TLS.Domains) > 0
+}

@@ -1,0 +1,171 @@
+// Package api is Fechatter's REST layer: gin handlers, request decoding,
+// response shapes, the one error-rendering path, the HTTP middleware that
+// belongs to the API (request ids, access log, recovery, body limits,
+// security headers, CSRF, bearer authentication) and the OpenAPI document.
+//
+// Handlers return errors; renderError turns them into the error body of
+// API.md ("Conventions"). Every route is declared once, in a route table
+// per endpoint family, together with its documentation, so the router and
+// GET /api/openapi.json cannot drift apart.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fechatter/fechatter/internal/telemetry"
+)
+
+// Default limits used when the Config leaves them zero.
+const (
+	// DefaultMaxBodyBytes is the default limit of a JSON request body.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxFileSize is the default limit of one uploaded file.
+	DefaultMaxFileSize = 25 << 20
+	// multipartSlack is what an upload request may carry beyond the file
+	// itself: boundaries, part headers, other small fields.
+	multipartSlack = 64 << 10
+)
+
+// Config holds the HTTP settings of the API.
+type Config struct {
+	// MaxBodyBytes limits every request body except uploads; larger bodies
+	// get 413. Default 1 MiB.
+	MaxBodyBytes int64
+	// SecureCookies sets the refresh cookie with Secure and the __Host-
+	// prefix; turn it off only for plain-HTTP development on localhost.
+	// Default false (the appliance turns it on whenever TLS is served).
+	SecureCookies bool
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For is believed for the client IP. Default none.
+	TrustedProxies []string
+	// MaxFileSize is the largest upload in bytes. Default 25 MiB.
+	MaxFileSize int64
+	// Version is the server version shown in the OpenAPI document.
+	// Default "dev".
+	Version string
+}
+
+// Validate reports what is wrong with c; the appliance calls it before New,
+// which would otherwise fall back to trusting no proxy.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Errorf("api max body bytes: %d is negative", c.MaxBodyBytes))
+	}
+	if c.MaxFileSize < 0 {
+		errs = append(errs, fmt.Errorf("api max file size: %d is negative", c.MaxFileSize))
+	}
+	for _, p := range c.TrustedProxies {
+		if !validProxy(p) {
+			errs = append(errs, fmt.Errorf("api trusted proxy %q: not an IP address or CIDR", p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validProxy reports whether p is an IP address or a CIDR, as gin accepts.
+func validProxy(p string) bool {
+	if strings.Contains(p, "/") {
+		_, _, err := net.ParseCIDR(p)
+		return err == nil
+	}
+	return net.ParseIP(p) != nil
+}
+
+// withDefaults fills the zero fields of c.
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = DefaultMaxFileSize
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return c
+}
+
+// Deps is everything the API needs from the rest of the program.
+type Deps struct {
+	// Chat runs the use cases.
+	Chat ChatService
+	// Auth authenticates callers and manages sessions.
+	Auth AuthService
+	// Log receives the access log and error details; it should come from
+	// telemetry.NewLogger so that lines carry the request id. Nil means
+	// slog.Default() wrapped to add request ids.
+	Log *slog.Logger
+	// Ready names the components that are not ready; nil means always ready.
+	Ready func(ctx context.Context) (notReady []string)
+	// Config holds the HTTP settings.
+	Config Config
+}
+
+// server is the API: its dependencies and the gin engine serving them.
+type server struct {
+	chat   ChatService
+	auth   AuthService
+	log    *slog.Logger
+	ready  func(ctx context.Context) []string
+	cfg    Config
+	engine *gin.Engine
+	cop    *http.CrossOriginProtection
+	// limits maps a route (gin path) to its own body limit.
+	limits  map[string]int64
+	openapi []byte
+}
+
+// New returns the API as an http.Handler serving every route of API.md
+// built so far plus /healthz, /readyz and /api/openapi.json.
+func New(d Deps) http.Handler { return newServer(d).engine }
+
+// newServer builds the server; tests use it to reach the engine.
+func newServer(d Deps) *server {
+	// Debug mode prints every route to stdout; tests keep their test mode.
+	if gin.Mode() == gin.DebugMode {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	s := &server{
+		chat:  d.Chat,
+		auth:  d.Auth,
+		log:   d.Log,
+		ready: d.Ready,
+		cfg:   d.Config.withDefaults(),
+		cop:   http.NewCrossOriginProtection(),
+	}
+	if s.log == nil {
+		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))
+	}
+	s.limits = map[string]int64{uploadPath: s.cfg.MaxFileSize + multipartSlack}
+	s.engine = s.newEngine()
+	s.register(s.routes())
+	return s
+}
+
+// newEngine returns a gin engine with the API's settings and middleware.
+func (s *server) newEngine() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	e.TrustedPlatform = ""
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		// Fail closed: a bad entry must not make a forged X-Forwarded-For believed.
+		s.log.Error("api: invalid trusted proxies, trusting none", slog.Any("error", err))
+		_ = e.SetTrustedProxies(nil)
+	}
+	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
+	e.NoRoute(s.wrap(func(*gin.Context) error { return errNoRoute }))
+	e.NoMethod(s.wrap(func(*gin.Context) error { return errNoMethod }))
+	return e
+}

@@ -1,0 +1,191 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+)
+
+// cookieNamed returns the Set-Cookie of name in r, or nil.
+func cookieNamed(r resp, name string) *http.Cookie {
+	for _, c := range r.res.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// TestRefreshCookieFlags: the refresh cookie's name and flags follow
+// SecureCookies; refresh_in_body moves the token into the body instead.
+func TestRefreshCookieFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		secure bool
+		cookie string
+	}{
+		{"secure", true, "__Host-fechatter_refresh"},
+		{"plain http dev", false, "fechatter_refresh"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(d *Deps) { d.Config.SecureCookies = tc.secure }, nil)
+			h.setup()
+			r := h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+				"email": "admin@example.com", "password": "correct horse battery",
+			}})
+			if r.status != http.StatusOK {
+				t.Fatalf("signin: %d %s", r.status, r.body)
+			}
+			if _, ok := r.json(t)["refresh_token"]; ok {
+				t.Errorf("refresh token in the body without refresh_in_body")
+			}
+			c := cookieNamed(r, tc.cookie)
+			if c == nil {
+				t.Fatalf("no %s cookie in %v", tc.cookie, r.header["Set-Cookie"])
+			}
+			if !c.HttpOnly || c.Secure != tc.secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" || c.Value == "" {
+				t.Errorf("cookie flags: %+v", c)
+			}
+			if c.MaxAge <= 0 {
+				t.Errorf("cookie MaxAge %d, want the session's lifetime", c.MaxAge)
+			}
+			if r.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("session answer cacheable: %q", r.header.Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+// TestRefreshWithCookie: the cookie refreshes, rotates, and a reused one is
+// refused (and cleared); logout clears the cookie.
+func TestRefreshWithCookie(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.setup()
+	signin := h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery",
+	}})
+	first := cookieNamed(signin, secureRefreshCookie)
+	if first == nil {
+		t.Fatalf("no refresh cookie: %v", signin.header)
+	}
+	r := h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{first}})
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh with cookie: %d %s", r.status, r.body)
+	}
+	second := cookieNamed(r, secureRefreshCookie)
+	if second == nil || second.Value == first.Value {
+		t.Fatalf("refresh did not rotate the cookie: %v", r.header["Set-Cookie"])
+	}
+	sess := sessionOf(t, r)
+
+	reused := h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{first}})
+	if reused.status != http.StatusUnauthorized || reused.errCode(t) != "unauthorized" {
+		t.Fatalf("reused refresh token: %d %s, want 401", reused.status, reused.body)
+	}
+	if c := cookieNamed(reused, secureRefreshCookie); c == nil || c.MaxAge >= 0 {
+		t.Errorf("refused cookie not cleared: %v", reused.header["Set-Cookie"])
+	}
+
+	out := h.do(req{method: "POST", path: "/api/auth/logout", token: sess.token})
+	if out.status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", out.status, out.body)
+	}
+	if c := cookieNamed(out, secureRefreshCookie); c == nil || c.MaxAge >= 0 || !c.Secure || !c.HttpOnly {
+		t.Errorf("logout did not clear the cookie: %v", out.header["Set-Cookie"])
+	}
+}
+
+// TestRefreshInBody: refresh_in_body returns the token in the body, no
+// cookie is set, and the body token refreshes.
+func TestRefreshInBody(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.setup()
+	signin := h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery", "refresh_in_body": true,
+	}})
+	tok, _ := signin.json(t)["refresh_token"].(string)
+	if tok == "" || len(signin.res.Cookies()) != 0 {
+		t.Fatalf("want the token in the body and no cookie: %s %v", signin.body, signin.header["Set-Cookie"])
+	}
+	r := h.do(req{method: "POST", path: "/api/auth/refresh", body: map[string]any{"refresh_token": tok, "refresh_in_body": true}})
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", r.status, r.body)
+	}
+	if next, _ := r.json(t)["refresh_token"].(string); next == "" || next == tok {
+		t.Errorf("refresh did not hand out a new token: %s", r.body)
+	}
+	if r := h.do(req{method: "POST", path: "/api/auth/refresh"}); r.status != http.StatusUnauthorized {
+		t.Errorf("refresh without any token: %d, want 401", r.status)
+	}
+}
+
+// TestBearerAuth: missing, malformed and forged tokens are 401 with
+// WWW-Authenticate; a valid one works with any scheme case.
+func TestBearerAuth(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	admin, _ := h.setup()
+	for _, tc := range []struct {
+		name, header string
+		status       int
+	}{
+		{"none", "", 401},
+		{"basic", "Basic YWRtaW46eA==", 401},
+		{"empty bearer", "Bearer ", 401},
+		{"forged", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", 401},
+		{"garbage", "Bearer not-a-token", 401},
+		{"valid", "Bearer " + admin.token, 200},
+		{"lowercase scheme", "bearer " + admin.token, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rq := req{method: "GET", path: "/api/me"}
+			if tc.header != "" {
+				rq.header = map[string]string{"Authorization": tc.header}
+			}
+			r := h.do(rq)
+			if r.status != tc.status {
+				t.Fatalf("got %d %s, want %d", r.status, r.body, tc.status)
+			}
+			if tc.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Errorf("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+// TestSessionsAndLogoutAll: the session list marks the current session,
+// one can be ended, and logout-all stops every access token.
+func TestSessionsAndLogoutAll(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	admin, _ := h.setup()
+	other := sessionOf(t, h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery", "refresh_in_body": true,
+	}}))
+	list := h.do(req{method: "GET", path: "/api/auth/sessions", token: admin.token}).json(t)["sessions"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("want 2 sessions, got %v", list)
+	}
+	current := 0
+	var otherID float64
+	for _, s := range list {
+		m := s.(map[string]any)
+		if m["current"] == true {
+			current++
+		} else {
+			otherID = m["id"].(float64)
+		}
+	}
+	if current != 1 {
+		t.Errorf("want exactly one current session: %v", list)
+	}
+	if r := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + itoa(int64(otherID)), token: admin.token}); r.status != 204 {
+		t.Fatalf("revoke session: %d %s", r.status, r.body)
+	}
+	if r := h.do(req{method: "DELETE", path: "/api/auth/sessions/999999", token: admin.token}); r.status != 404 {
+		t.Errorf("revoke a session that is not theirs: %d, want 404", r.status)
+	}
+	if r := h.do(req{method: "POST", path: "/api/auth/logout-all", token: other.token}); r.status != 204 {
+		t.Fatalf("logout-all: %d %s", r.status, r.body)
+	}
+	if r := h.do(req{method: "GET", path: "/api/me", token: admin.token}); r.status != 401 {
+		t.Errorf("access token after logout-all: %d, want 401", r.status)
+	}
+}

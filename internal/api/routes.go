@@ -1,0 +1,76 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+)
+
+// route is one endpoint: how it is served and how it is documented. Each
+// endpoint family declares its routes next to its handlers.
+type route struct {
+	method string
+	// path is in gin syntax (/api/chats/:chat); the OpenAPI document shows
+	// it as /api/chats/{chat}.
+	path string
+	// public routes need no bearer token.
+	public bool
+	handle handlerFunc
+	doc    doc
+}
+
+// doc describes an operation for the OpenAPI document.
+type doc struct {
+	summary string
+	tag     string
+	query   []param
+	// body names the component schema of the JSON request body; "" for none.
+	body         string
+	bodyOptional bool
+	// multipart marks an upload (multipart/form-data with a field file).
+	multipart bool
+	// status is the success status; result names its component schema, ""
+	// for no content.
+	status int
+	result string
+	// alt is a second success status with the same result, altWhy says when.
+	alt    int
+	altWhy string
+	// binary marks a success body of raw bytes (a file download).
+	binary bool
+	// errors are statuses beyond those the document derives on its own
+	// (400 for input, 401 for auth, 404 for path ids, 413/415 for bodies).
+	errors []int
+}
+
+// param is a documented query parameter.
+type param struct {
+	name   string
+	schema map[string]any
+	desc   string
+}
+
+// routes lists every endpoint of the API.
+func (s *server) routes() []route {
+	var all []route
+	for _, family := range [][]route{
+		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
+		s.workspaceRoutes(), s.inviteRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
+		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(),
+	} {
+		all = append(all, family...)
+	}
+	return all
+}
+
+// register adds rs to the engine, behind requireAuth unless public, and
+// builds the OpenAPI document from the same table.
+func (s *server) register(rs []route) {
+	for _, r := range rs {
+		chain := make([]gin.HandlerFunc, 0, 2)
+		if !r.public {
+			chain = append(chain, s.requireAuth)
+		}
+		chain = append(chain, s.wrap(r.handle))
+		s.engine.Handle(r.method, r.path, chain...)
+	}
+	s.openapi = buildOpenAPI(rs, s.cfg.Version)
+}

@@ -1,0 +1,203 @@
+package api
+
+import "slices"
+
+// The component schemas of the OpenAPI document (JSON Schema 2020-12, as
+// OpenAPI 3.1 uses it). Request bodies forbid unknown properties, as the
+// decoder does; responses may grow new properties.
+
+type obj = map[string]any
+
+// ref points at a component schema.
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func str() obj                { return obj{"type": "string"} }
+func boolean() obj            { return obj{"type": "boolean"} }
+func dateTime() obj           { return obj{"type": "string", "format": "date-time"} }
+func arrayOf(items obj) obj   { return obj{"type": "array", "items": items} }
+func enum(vals ...string) obj { return obj{"type": "string", "enum": vals} }
+
+// intSchema is an int64 of at least lo.
+func intSchema(lo int) obj { return obj{"type": "integer", "format": "int64", "minimum": lo} }
+
+// idSchema is a positive int64 id.
+func idSchema() obj { return intSchema(1) }
+
+// limitSchema is a list limit.
+func limitSchema() obj {
+	return obj{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}
+}
+
+// object is a response object: every listed property is always present.
+func object(props obj) obj {
+	return obj{"type": "object", "properties": props, "required": keys(props)}
+}
+
+// objectOpt is an object whose optional properties may be absent.
+func objectOpt(props obj, optional ...string) obj {
+	o := object(props)
+	skip := map[string]bool{}
+	for _, k := range optional {
+		skip[k] = true
+	}
+	var req []string
+	for _, k := range o["required"].([]string) {
+		if !skip[k] {
+			req = append(req, k)
+		}
+	}
+	o["required"] = req
+	return o
+}
+
+// input is a request body: unknown properties are rejected.
+func input(props obj, required ...string) obj {
+	o := obj{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// keys returns the keys of m, sorted.
+func keys(m obj) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	roleEnum     = []string{"owner", "admin", "member", "guest"}
+	chatTypeEnum = []string{"direct", "group", "private_channel", "public_channel"}
+)
+
+// schemas returns every component schema.
+func schemas() obj {
+	out := obj{}
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas()} {
+		for k, v := range group {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func accountSchemas() obj {
+	return obj{
+		"User": object(obj{
+			"id": idSchema(), "email": str(), "username": str(), "display_name": str(), "avatar_url": str(),
+			"locale": str(), "timezone": str(), "is_bot": boolean(), "is_admin": boolean(), "created_at": dateTime(),
+		}),
+		"Session": objectOpt(obj{
+			"user": ref("User"), "access_token": str(), "token_type": enum("Bearer"),
+			"expires_in":    obj{"type": "integer", "description": "Lifetime of the access token in seconds."},
+			"refresh_token": obj{"type": "string", "description": "Only when the request had refresh_in_body: true; otherwise the refresh token is an HttpOnly cookie."},
+		}, "refresh_token"),
+		"DeviceSession": object(obj{
+			"id": idSchema(), "user_agent": str(), "ip": str(), "created_at": dateTime(),
+			"last_used_at": dateTime(), "expires_at": dateTime(),
+			"current": obj{"type": "boolean", "description": "The session of the calling access token."},
+		}),
+		"SessionList":   object(obj{"sessions": arrayOf(ref("DeviceSession"))}),
+		"SetupStatus":   object(obj{"needed": boolean()}),
+		"SetupRequest":  input(obj{"email": str(), "password": passwordSchema(), "username": str(), "display_name": str(), "workspace_name": str(), "refresh_in_body": boolean()}, "email", "password", "username", "workspace_name"),
+		"SignUpRequest": input(obj{"email": str(), "password": passwordSchema(), "username": str(), "display_name": str(), "invite_code": str(), "refresh_in_body": boolean()}, "email", "password", "username"),
+		"SignInRequest": input(obj{"email": str(), "password": str(), "refresh_in_body": boolean()}, "email", "password"),
+		"RefreshRequest": input(obj{
+			"refresh_token":   obj{"type": "string", "description": "Omit to use the refresh cookie."},
+			"refresh_in_body": boolean(),
+		}),
+		"ProfilePatch":   input(obj{"display_name": str(), "username": str(), "avatar_url": str(), "locale": str(), "timezone": str()}),
+		"PasswordChange": input(obj{"current_password": str(), "new_password": passwordSchema()}, "current_password", "new_password"),
+	}
+}
+
+func passwordSchema() obj { return obj{"type": "string", "minLength": 8, "maxLength": 256} }
+
+func workspaceSchemas() obj {
+	return obj{
+		"Workspace": object(obj{
+			"id": idSchema(), "name": str(), "role": enum(roleEnum...), "created_by": idSchema(), "created_at": dateTime(),
+		}),
+		"WorkspaceList":   object(obj{"workspaces": arrayOf(ref("Workspace"))}),
+		"WorkspaceCreate": input(obj{"name": str()}, "name"),
+		"WorkspacePatch":  input(obj{"name": str()}),
+		"Member": object(obj{
+			"workspace_id": idSchema(), "role": enum(roleEnum...), "joined_at": dateTime(), "user": ref("User"),
+		}),
+		"MemberList":      object(obj{"members": arrayOf(ref("Member"))}),
+		"MemberRolePatch": input(obj{"role": enum(roleEnum...)}, "role"),
+		"InviteRequest": input(obj{
+			"max_uses":         obj{"type": "integer", "minimum": 0, "description": "0 or absent: the server's default."},
+			"expires_in_hours": obj{"type": "integer", "minimum": 0, "description": "0 or absent: the server's default."},
+		}),
+		"InviteCreated": object(obj{"code": str(), "expires_at": dateTime()}),
+		"InvitePreview": object(obj{"workspace": object(obj{"id": idSchema(), "name": str()})}),
+	}
+}
+
+func chatSchemas() obj {
+	return obj{
+		"Chat": objectOpt(obj{
+			"id": idSchema(), "workspace_id": idSchema(), "type": enum(chatTypeEnum...), "name": str(), "topic": str(),
+			"created_by": idSchema(), "created_at": dateTime(), "last_seq": intSchema(0), "last_activity_at": dateTime(),
+			"member_count": intSchema(0), "unread_count": intSchema(0), "last_read_seq": intSchema(0),
+			"my_role": enum("admin", "member"), "last_message": ref("Message"),
+		}, "my_role", "last_message"),
+		"ChatList": object(obj{"chats": arrayOf(ref("Chat"))}),
+		"ChatCreate": input(obj{
+			"type": enum(chatTypeEnum...), "name": str(), "topic": str(),
+			"member_ids": obj{"type": "array", "items": idSchema(), "description": "The other members; the caller is always one."},
+		}, "type"),
+		"ChatPatch": input(obj{"name": str(), "topic": str()}),
+		"ChatMember": object(obj{
+			"chat_id": idSchema(), "role": enum("admin", "member"), "joined_at": dateTime(),
+			"last_read_seq": intSchema(0), "user": ref("User"),
+		}),
+		"ChatMemberList": object(obj{"members": arrayOf(ref("ChatMember"))}),
+		"ChatMembersAdd": input(obj{"user_ids": obj{"type": "array", "items": idSchema(), "minItems": 1}}, "user_ids"),
+		"ReadMarker":     input(obj{"seq": intSchema(0)}, "seq"),
+	}
+}
+
+func messageSchemas() obj {
+	return obj{
+		"Message": objectOpt(obj{
+			"id": idSchema(), "chat_id": idSchema(), "workspace_id": idSchema(), "seq": idSchema(),
+			"sender": ref("User"), "content": str(), "client_id": str(), "reply_to": idSchema(),
+			"reply_count": intSchema(0), "attachments": arrayOf(ref("File")), "reactions": arrayOf(ref("Reaction")),
+			"mentions": arrayOf(idSchema()), "deleted": boolean(), "created_at": dateTime(), "edited_at": dateTime(),
+		}, "reply_to", "edited_at"),
+		"Reaction":    object(obj{"emoji": str(), "count": intSchema(1), "me": boolean()}),
+		"MessagePage": object(obj{"messages": arrayOf(ref("Message")), "has_more": boolean()}),
+		"MessageList": object(obj{"messages": arrayOf(ref("Message"))}),
+		"MessageCreate": input(obj{
+			"content":        obj{"type": "string", "maxLength": 10000},
+			"client_id":      obj{"type": "string", "description": "Idempotency key: the same one from the same sender in the same chat returns the first message."},
+			"reply_to":       idSchema(),
+			"attachment_ids": arrayOf(idSchema()),
+		}),
+		"MessagePatch": input(obj{"content": obj{"type": "string", "minLength": 1, "maxLength": 10000}}, "content"),
+		"File": object(obj{
+			"id": idSchema(), "workspace_id": idSchema(), "uploader_id": idSchema(), "name": str(),
+			"size": intSchema(0), "content_type": str(), "created_at": dateTime(), "url": str(),
+		}),
+	}
+}
+
+func opsSchemas() obj {
+	return obj{
+		"Error": object(obj{"error": objectOpt(obj{
+			"code": str(), "message": str(), "request_id": str(),
+			"fields": obj{"type": "object", "additionalProperties": str(), "description": "Why each field was rejected (validation errors only)."},
+		}, "fields")}),
+		"Health": objectOpt(obj{
+			"status":    enum("ok", "unavailable"),
+			"not_ready": arrayOf(str()),
+		}, "not_ready"),
+		"OpenAPI": obj{"type": "object", "description": "This document."},
+	}
+}

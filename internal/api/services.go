@@ -1,0 +1,73 @@
+package api
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// ChatService is what the API needs of the use cases; *chat.Service
+// satisfies it. Every method answers *apperr.Error for what the caller did
+// wrong.
+type ChatService interface {
+	SetupNeeded(ctx context.Context) (bool, error)
+	Setup(ctx context.Context, in chat.SetupInput, meta auth.ClientMeta) (auth.Grant, error)
+	SignUp(ctx context.Context, in chat.SignUpInput, meta auth.ClientMeta) (auth.Grant, error)
+	Me(ctx context.Context, userID int64) (model.User, error)
+	UpdateProfile(ctx context.Context, userID int64, p chat.ProfilePatch) (model.User, error)
+
+	ListWorkspaces(ctx context.Context, userID int64) ([]storage.WorkspaceRole, error)
+	CreateWorkspace(ctx context.Context, userID int64, name string) (storage.WorkspaceRole, error)
+	Workspace(ctx context.Context, userID, wsID int64) (storage.WorkspaceRole, error)
+	RenameWorkspace(ctx context.Context, userID, wsID int64, name string) (storage.WorkspaceRole, error)
+	DeleteWorkspace(ctx context.Context, userID, wsID int64) error
+	Members(ctx context.Context, userID, wsID int64) ([]model.Member, error)
+	SetMemberRole(ctx context.Context, userID, wsID, targetID int64, role model.Role) (model.Member, error)
+	RemoveMember(ctx context.Context, userID, wsID, targetID int64) error
+	CreateInvite(ctx context.Context, userID, wsID int64, in chat.InviteInput) (chat.InviteCreated, error)
+	LookupInvite(ctx context.Context, code string) (model.Workspace, error)
+	AcceptInvite(ctx context.Context, userID int64, code string) (storage.WorkspaceRole, error)
+
+	ListChats(ctx context.Context, userID, wsID int64) ([]model.ChatSummary, error)
+	ListChannels(ctx context.Context, userID, wsID int64) ([]model.ChatSummary, error)
+	CreateChat(ctx context.Context, userID, wsID int64, in chat.CreateChatInput) (model.ChatSummary, bool, error)
+	Chat(ctx context.Context, userID, chatID int64) (model.ChatSummary, error)
+	UpdateChat(ctx context.Context, userID, chatID int64, p chat.ChatPatch) (model.ChatSummary, error)
+	DeleteChat(ctx context.Context, userID, chatID int64) error
+	ChatMembers(ctx context.Context, userID, chatID int64) ([]model.ChatMember, error)
+	AddChatMembers(ctx context.Context, userID, chatID int64, ids []int64) ([]model.ChatMember, error)
+	RemoveChatMember(ctx context.Context, userID, chatID, targetID int64) error
+	JoinChat(ctx context.Context, userID, chatID int64) (model.ChatSummary, error)
+	MarkRead(ctx context.Context, userID, chatID, seq int64) error
+	Typing(ctx context.Context, userID, chatID int64) error
+
+	SendMessage(ctx context.Context, userID, chatID int64, in chat.SendMessageInput) (model.Message, bool, error)
+	Messages(ctx context.Context, userID, chatID int64, q storage.MessageQuery) ([]model.Message, bool, error)
+	Message(ctx context.Context, userID, chatID, msgID int64) (model.Message, error)
+	EditMessage(ctx context.Context, userID, chatID, msgID int64, content string) (model.Message, error)
+	DeleteMessage(ctx context.Context, userID, chatID, msgID int64) error
+	React(ctx context.Context, userID, chatID, msgID int64, emoji string) error
+	Unreact(ctx context.Context, userID, chatID, msgID int64, emoji string) error
+	Mentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
+
+	UploadFile(ctx context.Context, userID, wsID int64, name string, r io.Reader) (model.File, error)
+	OpenFile(ctx context.Context, userID, fileID int64) (model.File, *os.File, error)
+}
+
+// AuthService is what the API needs of authentication; *auth.Service
+// satisfies it.
+type AuthService interface {
+	SignIn(ctx context.Context, email, password string, meta auth.ClientMeta) (auth.Grant, error)
+	Refresh(ctx context.Context, refreshToken string, meta auth.ClientMeta) (auth.Grant, error)
+	Authenticate(ctx context.Context, accessToken string) (auth.Principal, error)
+	Logout(ctx context.Context, p auth.Principal) error
+	LogoutAll(ctx context.Context, userID int64) error
+	Sessions(ctx context.Context, userID int64) ([]model.Session, error)
+	RevokeSession(ctx context.Context, userID, sessionID int64) error
+	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
+}

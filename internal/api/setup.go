@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fechatter/fechatter/internal/chat"
+)
+
+// setupRequest is the body of POST /api/setup.
+type setupRequest struct {
+	Email         string `json:"email"`
+	Password      string `json:"password"`
+	Username      string `json:"username"`
+	DisplayName   string `json:"display_name"`
+	WorkspaceName string `json:"workspace_name"`
+	RefreshInBody bool   `json:"refresh_in_body"`
+}
+
+func (s *server) setupRoutes() []route {
+	return []route{
+		{method: http.MethodGet, path: "/api/setup", public: true, handle: s.setupStatus, doc: doc{
+			tag: "setup", summary: "Whether first-run setup is still needed",
+			status: http.StatusOK, result: "SetupStatus",
+		}},
+		{method: http.MethodPost, path: "/api/setup", public: true, handle: s.setup, doc: doc{
+			tag: "setup", summary: "Create the instance admin and their first workspace, and sign in",
+			body: "SetupRequest", status: http.StatusCreated, result: "Session",
+			errors: []int{http.StatusConflict, http.StatusTooManyRequests},
+		}},
+	}
+}
+
+// setupStatus answers GET /api/setup: {"needed": bool}.
+func (s *server) setupStatus(c *gin.Context) error {
+	needed, err := s.chat.SetupNeeded(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(c, http.StatusOK, gin.H{"needed": needed})
+	return nil
+}
+
+// setup answers POST /api/setup with a session (201); 409 once a user exists.
+func (s *server) setup(c *gin.Context) error {
+	var in setupRequest
+	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
+		return err
+	}
+	g, err := s.chat.Setup(c.Request.Context(), chat.SetupInput{
+		Email: in.Email, Password: in.Password, Username: in.Username,
+		DisplayName: in.DisplayName, WorkspaceName: in.WorkspaceName,
+	}, clientMeta(c))
+	if err != nil {
+		return err
+	}
+	s.writeSession(c, http.StatusCreated, g, in.RefreshInBody)
+	return nil
+}

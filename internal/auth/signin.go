@@ -1,0 +1,143 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// maxEmailLen is the longest email address (RFC 5321 path limit).
+const maxEmailLen = 320
+
+// errBadCredentials is the one answer to a wrong email or a wrong password
+// (ASVS 6.3.8: no enumeration through messages).
+func errBadCredentials() error { return apperr.Unauthorized("invalid email or password") }
+
+// SignIn checks email and password and starts a session. A wrong email and
+// a wrong password get the same 401 after the same work (an unknown email
+// is verified against a dummy hash). Too many attempts for the account or
+// from meta.IP get a 429 apperr.RateLimited before any hashing.
+func (s *Service) SignIn(ctx context.Context, email, password string, meta ClientMeta) (Grant, error) {
+	email = normalizeEmail(email)
+	if err := s.allowAttempt(email, meta.IP); err != nil {
+		return Grant{}, err
+	}
+	u, err := s.checkCredentials(ctx, email, password)
+	if err != nil {
+		return Grant{}, err
+	}
+	return s.StartSession(ctx, u, meta)
+}
+
+// normalizeEmail is the limiter key of an email: trimmed and lowercased
+// (the store looks emails up case-insensitively).
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// allowAttempt takes one attempt from the IP's and the account's budgets;
+// an empty key is not limited. A refusal by the account budget gives the
+// IP's attempt back.
+func (s *Service) allowAttempt(email, ip string) error {
+	now := s.now()
+	cancelIP := func() {}
+	if ip != "" {
+		cancel, wait, ok := s.perIP.reserve(ip, now)
+		if !ok {
+			return apperr.RateLimited(wait)
+		}
+		cancelIP = cancel
+	}
+	if email != "" {
+		if _, wait, ok := s.perAccount.reserve(email, now); !ok {
+			cancelIP()
+			return apperr.RateLimited(wait)
+		}
+	}
+	return nil
+}
+
+// checkCredentials returns the user whose email and password these are,
+// rehashing the stored hash when its parameters are outdated.
+func (s *Service) checkCredentials(ctx context.Context, email, password string) (model.User, error) {
+	if email == "" || len(email) > maxEmailLen || utf8.RuneCountInString(password) > MaxPasswordLen {
+		return model.User{}, errBadCredentials()
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, storage.ErrNotFound) {
+		u = model.User{} // verified against the dummy hash below
+	} else if err != nil {
+		return model.User{}, fmt.Errorf("sign in: load user: %w", err)
+	}
+	res, err := s.hasher.verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return model.User{}, err
+	}
+	if res.Malformed != nil {
+		s.log.WarnContext(ctx, "stored password hash is malformed", "user_id", u.ID, "error", res.Malformed)
+	}
+	if !res.Match || u.ID == 0 {
+		return model.User{}, errBadCredentials()
+	}
+	if res.Rehash {
+		s.rehash(ctx, u.ID, password)
+	}
+	return u, nil
+}
+
+// rehash stores password under the current parameters. A failure is
+// logged, not returned: the sign-in itself was good, and the next one
+// tries again.
+func (s *Service) rehash(ctx context.Context, userID int64, password string) {
+	h, err := s.hasher.hash(ctx, password)
+	if err == nil {
+		err = s.store.SetPasswordHash(ctx, userID, h)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "rehash password", "user_id", userID, "error", err)
+	}
+}
+
+// ChangePassword replaces the caller's password after checking the current
+// one: a wrong current password is a 400 with the field error
+// "current_password", an invalid new one a 400 on "new_password" (the API's
+// request fields). Attempts count against the account's sign-in budget.
+//
+// On success every other session of the user is revoked and the user's
+// TokensValidAfter moves to now, so every access token issued so far,
+// including the caller's, stops working. The caller's own session
+// (p.SessionID) is kept: its refresh token still works and yields a fresh
+// access token.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	if err := validatePasswordField("new_password", next); err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return notFoundAs(err, apperr.Unauthorized("unknown user"), "change password: load user")
+	}
+	if err := s.allowAttempt(normalizeEmail(u.Email), ""); err != nil {
+		return err
+	}
+	res, err := s.hasher.verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !res.Match {
+		return apperr.Invalid("current password is wrong", map[string]string{"current_password": "is wrong"})
+	}
+	hash, err := s.hasher.hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.SetPasswordHash(ctx, p.UserID, hash); err != nil {
+			return fmt.Errorf("change password: store hash: %w", err)
+		}
+		return s.cutTokens(ctx, tx, p.UserID, p.SessionID)
+	})
+}

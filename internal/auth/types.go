@@ -1,0 +1,32 @@
+package auth
+
+import (
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// ClientMeta describes the client a session is started from; it is shown in
+// the session list.
+type ClientMeta struct {
+	UserAgent string
+	IP        string
+}
+
+// Grant is what a successful sign-in, sign-up, setup or refresh hands out.
+type Grant struct {
+	User         model.User
+	SessionID    int64
+	AccessToken  string
+	ExpiresIn    time.Duration
+	RefreshToken string
+	// RefreshExpiresAt is when RefreshToken stops working if unused.
+	RefreshExpiresAt time.Time
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    int64
+	SessionID int64
+	IssuedAt  time.Time
+}

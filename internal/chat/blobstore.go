@@ -1,0 +1,162 @@
+package chat
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+)
+
+// sniffLen is how many leading bytes net/http.DetectContentType looks at.
+const sniffLen = 512
+
+// Upload outcomes that are the client's fault.
+var (
+	errBlobTooLarge = errors.New("blob too large")
+	errBlobEmpty    = errors.New("blob empty")
+)
+
+// blobStore keeps uploaded bytes content-addressed under dir: a blob lives
+// at <dir>/<first two hex digits>/<sha256 hex>, so identical uploads share
+// one file and a path never comes from user input.
+type blobStore struct {
+	dir string
+}
+
+// blobInfo describes a stored blob.
+type blobInfo struct {
+	SHA256      string
+	Size        int64
+	ContentType string
+}
+
+// put copies at most max bytes of r into the store. It writes a temporary
+// file in dir while hashing and counting, fsyncs it, and renames it into
+// place (the rename is atomic, so a reader never sees a partial blob). More
+// than max bytes is errBlobTooLarge, nothing errBlobEmpty; either leaves
+// nothing behind.
+func (b blobStore) put(r io.Reader, max int64) (blobInfo, error) {
+	if err := os.MkdirAll(b.dir, 0o750); err != nil {
+		return blobInfo{}, fmt.Errorf("create files dir: %w", err)
+	}
+	tmp, err := os.CreateTemp(b.dir, ".upload-*")
+	if err != nil {
+		return blobInfo{}, fmt.Errorf("create temp file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	info, err := copyBlob(tmp, r, max)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close temp file: %w", cerr)
+	}
+	if err != nil {
+		return blobInfo{}, err
+	}
+	if err := b.place(tmp.Name(), info.SHA256); err != nil {
+		return blobInfo{}, err
+	}
+	return info, nil
+}
+
+// copyBlob streams r into f, hashing, counting and keeping the first bytes
+// for content sniffing, then fsyncs f.
+func copyBlob(f *os.File, r io.Reader, max int64) (blobInfo, error) {
+	h := sha256.New()
+	head := &headBuffer{limit: sniffLen}
+	n, err := io.Copy(io.MultiWriter(f, h, head), io.LimitReader(r, max+1))
+	if err != nil {
+		return blobInfo{}, fmt.Errorf("write upload: %w", err)
+	}
+	switch {
+	case n > max:
+		return blobInfo{}, errBlobTooLarge
+	case n == 0:
+		return blobInfo{}, errBlobEmpty
+	}
+	if err := f.Sync(); err != nil {
+		return blobInfo{}, fmt.Errorf("sync upload: %w", err)
+	}
+	return blobInfo{
+		SHA256:      hex.EncodeToString(h.Sum(nil)),
+		Size:        n,
+		ContentType: http.DetectContentType(head.buf),
+	}, nil
+}
+
+// place moves the temporary file tmp to the blob's address. When the blob
+// is already there (same content uploaded before) the existing copy is kept.
+func (b blobStore) place(tmp, sum string) error {
+	final := b.path(sum)
+	if _, err := os.Stat(final); err == nil {
+		return nil
+	}
+	dir := filepath.Dir(final)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create blob dir: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("store blob: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory so that a rename into it survives a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open blob dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync blob dir: %w", err)
+	}
+	return nil
+}
+
+// open returns the blob with this SHA-256 for reading.
+func (b blobStore) open(sum string) (*os.File, error) {
+	if !isHexSHA256(sum) {
+		return nil, fmt.Errorf("open blob: bad address %q", sum)
+	}
+	f, err := os.Open(b.path(sum))
+	if err != nil {
+		return nil, fmt.Errorf("open blob: %w", err)
+	}
+	return f, nil
+}
+
+// path is where the blob with this SHA-256 lives.
+func (b blobStore) path(sum string) string {
+	return filepath.Join(b.dir, sum[:2], sum)
+}
+
+// isHexSHA256 reports whether s is 64 lower-case hex digits, so that a
+// stored value can never become a path outside the store.
+func isHexSHA256(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// headBuffer keeps the first limit bytes written to it.
+type headBuffer struct {
+	buf   []byte
+	limit int
+}
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := h.limit - len(h.buf); room > 0 {
+		h.buf = append(h.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}

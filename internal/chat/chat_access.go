@@ -1,0 +1,119 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// errJoinFirst is the answer to a reader of a public channel who tries to
+// write to it without being a member.
+func errJoinFirst() error { return apperr.Forbidden("join the channel first") }
+
+// chatStoreErr turns a storage error into an apperr: not found becomes a 404
+// naming what, a conflict a 409 with reason; anything else is wrapped with
+// op as context (a 500).
+func chatStoreErr(err error, op, what, conflictReason string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		e := apperr.NotFound(what)
+		e.Err = err
+		return e
+	case errors.Is(err, storage.ErrConflict) && conflictReason != "":
+		e := apperr.Conflict(conflictReason)
+		e.Err = err
+		return e
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// canReadChat reports whether the user described by a may see the chat: a
+// member, or a non-guest workspace member for a public channel.
+func canReadChat(a storage.ChatAccess) bool {
+	if a.IsMember() {
+		return true
+	}
+	return a.Chat.Type == model.ChatPublicChannel && a.WorkspaceRole.AtLeast(model.RoleMember)
+}
+
+// isWorkspaceAdmin reports whether the user is an admin or owner of the
+// chat's workspace.
+func isWorkspaceAdmin(a storage.ChatAccess) bool { return a.WorkspaceRole.AtLeast(model.RoleAdmin) }
+
+// isChatAdmin reports whether the user, who can read the chat, administers
+// it: its creator (stored as chat admin) or a workspace admin or owner.
+func isChatAdmin(a storage.ChatAccess) bool {
+	return a.ChatRole == model.ChatRoleAdmin || isWorkspaceAdmin(a)
+}
+
+// readableChat loads the user's standing in a chat and answers 404 when the
+// user may not see it, so that its existence is not revealed.
+func readableChat(ctx context.Context, q storage.Chats, chatID, userID int64) (storage.ChatAccess, error) {
+	if chatID <= 0 {
+		return storage.ChatAccess{}, apperr.NotFound("chat")
+	}
+	a, err := q.ChatAccess(ctx, chatID, userID)
+	if err != nil {
+		return storage.ChatAccess{}, chatStoreErr(err, "load chat access", "chat", "")
+	}
+	if !canReadChat(a) {
+		return storage.ChatAccess{}, apperr.NotFound("chat")
+	}
+	return a, nil
+}
+
+// memberChat is readableChat for actions that need membership: a reader of
+// a public channel who has not joined gets 403.
+func memberChat(ctx context.Context, q storage.Chats, chatID, userID int64) (storage.ChatAccess, error) {
+	a, err := readableChat(ctx, q, chatID, userID)
+	if err != nil {
+		return a, err
+	}
+	if !a.IsMember() {
+		return a, errJoinFirst()
+	}
+	return a, nil
+}
+
+// chatSummaryFor returns the chat as userID sees it in a list (member count,
+// unread count, last message), reusing the list queries so that both views
+// agree.
+func chatSummaryFor(ctx context.Context, q storage.Chats, a storage.ChatAccess, userID int64) (model.ChatSummary, error) {
+	var (
+		list []model.ChatSummary
+		err  error
+	)
+	if a.IsMember() {
+		list, err = q.ListChatsForUser(ctx, a.Chat.WorkspaceID, userID)
+	} else {
+		list, err = q.ListJoinableChannels(ctx, a.Chat.WorkspaceID, userID)
+	}
+	if err != nil {
+		return model.ChatSummary{}, fmt.Errorf("list chats: %w", err)
+	}
+	for _, cs := range list {
+		if cs.ID == a.Chat.ID {
+			return cs, nil
+		}
+	}
+	// Not listed: the membership changed under us. Answer from what we have.
+	cs, err := neutralChat(ctx, q, a.Chat)
+	cs.LastReadSeq, cs.MyRole = a.LastReadSeq, a.ChatRole
+	return cs, err
+}
+
+// neutralChat is the chat without anything specific to one viewer (unread
+// count, read marker, role): the shape put in events that many people get.
+func neutralChat(ctx context.Context, q storage.Chats, c model.Chat) (model.ChatSummary, error) {
+	members, err := q.ListChatMembers(ctx, c.ID)
+	if err != nil {
+		return model.ChatSummary{}, fmt.Errorf("list chat members: %w", err)
+	}
+	return model.ChatSummary{Chat: c, MemberCount: len(members)}, nil
+}

@@ -1,0 +1,88 @@
+// Package events is Fechatter's event backbone: the envelope and subjects of
+// events on the JetStream stream EVENTS, the outbox relay that publishes
+// committed outbox rows to it, and a helper for the durable pull consumers
+// (search indexer, assistant, webhooks) that do work off it.
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// StreamName is the one stream that carries every event.
+const StreamName = "EVENTS"
+
+// SubjectPrefix starts every event subject; ephemeral signals use EphemeralPrefix.
+const (
+	SubjectPrefix   = "fc.ev"
+	EphemeralPrefix = "fc.eph"
+)
+
+// Envelope is an event as it travels on the stream.
+type Envelope struct {
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	WorkspaceID int64           `json:"workspace_id"`
+	ChatID      int64           `json:"chat_id,omitempty"`
+	ActorID     int64           `json:"actor_id,omitempty"`
+	Time        time.Time       `json:"time"`
+	Payload     json.RawMessage `json:"payload"`
+	// Trace carries W3C trace context (traceparent, tracestate).
+	Trace map[string]string `json:"trace,omitempty"`
+	// OutboxSeq is the outbox row this event came from.
+	OutboxSeq int64 `json:"outbox_seq"`
+}
+
+// FromModel wraps an outbox row into an envelope.
+func FromModel(e model.Event) Envelope {
+	return Envelope{
+		ID: e.ID, Type: e.Type, WorkspaceID: e.WorkspaceID, ChatID: e.ChatID,
+		ActorID: e.ActorID, Time: e.CreatedAt, Payload: json.RawMessage(e.Payload), OutboxSeq: e.Seq,
+	}
+}
+
+// Subject is where e is published: fc.ev.<workspace>.<chat>.<type> for chat
+// events, fc.ev.<workspace>.ws.<type> for workspace events.
+func (e Envelope) Subject() string { return Subject(e.WorkspaceID, e.ChatID, e.Type) }
+
+// Subject builds an event subject.
+func Subject(workspaceID, chatID int64, typ string) string {
+	scope := "ws"
+	if chatID != 0 {
+		scope = strconv.FormatInt(chatID, 10)
+	}
+	return fmt.Sprintf("%s.%d.%s.%s", SubjectPrefix, workspaceID, scope, typ)
+}
+
+// ChatSubjects matches every event of one chat.
+func ChatSubjects(workspaceID, chatID int64) string {
+	return fmt.Sprintf("%s.%d.%d.>", SubjectPrefix, workspaceID, chatID)
+}
+
+// WorkspaceSubjects matches the workspace-level events of one workspace.
+func WorkspaceSubjects(workspaceID int64) string {
+	return fmt.Sprintf("%s.%d.ws.>", SubjectPrefix, workspaceID)
+}
+
+// ParseSubject splits an event subject into workspace, chat (0 for
+// workspace events) and type.
+func ParseSubject(subject string) (workspaceID, chatID int64, typ string, err error) {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) != 5 || parts[0]+"."+parts[1] != SubjectPrefix {
+		return 0, 0, "", fmt.Errorf("not an event subject: %q", subject)
+	}
+	if workspaceID, err = strconv.ParseInt(parts[2], 10, 64); err != nil {
+		return 0, 0, "", fmt.Errorf("bad workspace in subject %q", subject)
+	}
+	if parts[3] != "ws" {
+		if chatID, err = strconv.ParseInt(parts[3], 10, 64); err != nil {
+			return 0, 0, "", fmt.Errorf("bad chat in subject %q", subject)
+		}
+	}
+	return workspaceID, chatID, parts[4], nil
+}

@@ -1,0 +1,230 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// OutboxStore is the part of storage the relay needs.
+type OutboxStore interface {
+	UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error)
+	MarkPublished(ctx context.Context, seqs []int64, at time.Time) error
+}
+
+// RelayOptions tune the relay.
+type RelayOptions struct {
+	// PollInterval is how often the relay looks for rows without being woken. Default: 1s.
+	PollInterval time.Duration
+	// Batch is how many rows one round publishes. Default: 256.
+	Batch int
+	// AckTimeout bounds the wait for one batch's PubAcks. Default: 5s.
+	AckTimeout time.Duration
+	Log        *slog.Logger
+}
+
+// Relay publishes committed outbox rows to the EVENTS stream, each with
+// Nats-Msg-Id = event id so that a republish is deduplicated, and marks them
+// published once the stream acknowledged them. Rows left unmarked by a crash
+// are published again on the next start.
+type Relay struct {
+	store OutboxStore
+	js    jetstream.JetStream
+	opt   RelayOptions
+	wake  chan struct{}
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	published atomic.Int64
+	lastErr   atomic.Value // string
+}
+
+// NewRelay returns a relay that is not started.
+func NewRelay(store OutboxStore, js jetstream.JetStream, opt RelayOptions) *Relay {
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = time.Second
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 256
+	}
+	if opt.AckTimeout <= 0 {
+		opt.AckTimeout = 5 * time.Second
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	return &Relay{store: store, js: js, opt: opt, wake: make(chan struct{}, 1)}
+}
+
+// Notify wakes the relay at once; call it after a commit that wrote events.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the relay loop until Stop.
+func (r *Relay) Start(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cancel != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go r.loop(ctx, r.done)
+	return nil
+}
+
+// Stop ends the loop and waits for it. It is idempotent.
+func (r *Relay) Stop(ctx context.Context) error {
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.cancel = nil
+	r.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop outbox relay: %w", ctx.Err())
+	}
+}
+
+// Published counts events published since start.
+func (r *Relay) Published() int64 { return r.published.Load() }
+
+// LastError is the most recent publish failure, or "".
+func (r *Relay) LastError() string {
+	s, _ := r.lastErr.Load().(string)
+	return s
+}
+
+func (r *Relay) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	backoff := time.Duration(0)
+	for {
+		n, err := r.round(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			r.lastErr.Store(err.Error())
+			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+			r.opt.Log.Warn("outbox relay round failed", "err", err, "retry_in", backoff)
+		case n == r.opt.Batch:
+			r.lastErr.Store("")
+			backoff = 0
+			continue // more rows are waiting
+		default:
+			r.lastErr.Store("")
+			backoff = 0
+		}
+		wait := r.opt.PollInterval
+		if backoff > 0 {
+			wait = backoff
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// round publishes one batch and reports how many rows it handled.
+func (r *Relay) round(ctx context.Context) (int, error) {
+	rows, err := r.store.UnpublishedEvents(ctx, r.opt.Batch)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	acked, pubErr := r.publish(ctx, rows)
+	if len(acked) > 0 {
+		if err := r.store.MarkPublished(ctx, acked, time.Now().UTC()); err != nil {
+			return 0, fmt.Errorf("mark published: %w", err)
+		}
+		r.published.Add(int64(len(acked)))
+	}
+	return len(rows), pubErr
+}
+
+// publish sends rows in order and returns the seqs of the leading run that
+// the stream acknowledged; it stops at the first failure so that order is
+// kept on retry.
+func (r *Relay) publish(ctx context.Context, rows []model.Event) ([]int64, error) {
+	futures := make([]jetstream.PubAckFuture, 0, len(rows))
+	for _, row := range rows {
+		msg, err := Message(FromModel(row))
+		if err != nil {
+			return nil, err
+		}
+		f, err := r.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.ID))
+		if err != nil {
+			break
+		}
+		futures = append(futures, f)
+	}
+	timeout := time.NewTimer(r.opt.AckTimeout)
+	defer timeout.Stop()
+	acked := make([]int64, 0, len(futures))
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			acked = append(acked, rows[i].Seq)
+			continue
+		case err := <-f.Err():
+			return acked, fmt.Errorf("publish event %s: %w", rows[i].ID, err)
+		case <-timeout.C:
+			return acked, errors.New("publish: timed out waiting for acks")
+		case <-ctx.Done():
+			return acked, ctx.Err()
+		}
+	}
+	if len(futures) < len(rows) {
+		return acked, errors.New("publish: could not queue every event")
+	}
+	return acked, nil
+}
+
+// Message encodes an envelope as a NATS message on its subject, with the
+// event id header and the trace context as headers.
+func Message(e Envelope) (*nats.Msg, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	m := nats.NewMsg(e.Subject())
+	m.Data = body
+	m.Header.Set(jetstream.MsgIDHeader, e.ID)
+	m.Header.Set("Fc-Type", e.Type)
+	for k, v := range e.Trace {
+		m.Header.Set(k, v)
+	}
+	return m, nil
+}
+
+// Decode reads an envelope from a stream message.
+func Decode(data []byte) (Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Envelope{}, fmt.Errorf("decode event: %w", err)
+	}
+	return e, nil
+}

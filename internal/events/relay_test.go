@@ -1,0 +1,145 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+	"github.com/fechatter/fechatter/storage/sqlite"
+)
+
+func openStore(t *testing.T) storage.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fechatter.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func appendEvents(t *testing.T, st storage.Store, from, n int) {
+	t.Helper()
+	err := st.InTx(context.Background(), func(tx storage.Tx) error {
+		for i := from; i < from+n; i++ {
+			e := model.Event{ID: fmt.Sprintf("ev-%d", i), Type: model.EventMessageCreated, WorkspaceID: 1, ChatID: int64(1 + i%3), Payload: []byte(`{"n":` + fmt.Sprint(i) + `}`)}
+			if err := tx.AppendEvent(context.Background(), &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
+	t.Helper()
+	st, err := js.Stream(context.Background(), StreamName)
+	if err != nil {
+		return 0
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		return 0
+	}
+	return info.State.Msgs
+}
+
+func TestRelayPublishesBacklogInOrderAndMarksRows(t *testing.T) {
+	st := openStore(t)
+	_, js := startJS(t)
+	appendEvents(t, st, 0, 300) // written while no relay runs: the start republishes them
+	r := NewRelay(st, js, RelayOptions{PollInterval: time.Hour, Batch: 64})
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	waitFor(t, "300 events in the stream", func() bool { return streamMsgs(t, js) == 300 })
+	waitFor(t, "rows marked", func() bool {
+		rows, err := st.UnpublishedEvents(context.Background(), 10)
+		return err == nil && len(rows) == 0
+	})
+	// Woken by Notify, not by the (hour-long) poll.
+	appendEvents(t, st, 300, 5)
+	r.Notify()
+	waitFor(t, "woken relay", func() bool { return streamMsgs(t, js) == 305 })
+	s, _ := js.Stream(context.Background(), StreamName)
+	for seq := uint64(1); seq <= 305; seq++ {
+		raw, err := s.GetMsg(context.Background(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := Decode(raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("ev-%d", seq-1); e.ID != want || raw.Header.Get(jetstream.MsgIDHeader) != want {
+			t.Fatalf("stream seq %d holds %s, want %s in commit order", seq, e.ID, want)
+		}
+		if raw.Subject != e.Subject() {
+			t.Fatalf("subject %q, want %q", raw.Subject, e.Subject())
+		}
+	}
+}
+
+func TestRelayRepublishIsDeduplicated(t *testing.T) {
+	st := openStore(t)
+	_, js := startJS(t)
+	appendEvents(t, st, 0, 10)
+	rows, err := st.UnpublishedEvents(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a crash after publishing but before marking: publish by hand.
+	for _, row := range rows {
+		m, _ := Message(FromModel(row))
+		if _, err := js.PublishMsg(context.Background(), m, jetstream.WithMsgID(row.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := NewRelay(st, js, RelayOptions{PollInterval: 20 * time.Millisecond})
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	waitFor(t, "rows marked", func() bool {
+		rows, err := st.UnpublishedEvents(context.Background(), 10)
+		return err == nil && len(rows) == 0
+	})
+	if n := streamMsgs(t, js); n != 10 {
+		t.Fatalf("stream holds %d messages after republish, want 10", n)
+	}
+}
+
+func TestRelayWaitsOutAnUnavailableStream(t *testing.T) {
+	st := openStore(t)
+	_, js := startJS(t)
+	if err := js.DeleteStream(context.Background(), StreamName); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRelay(st, js, RelayOptions{PollInterval: 20 * time.Millisecond, AckTimeout: 200 * time.Millisecond})
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	appendEvents(t, st, 0, 20) // writes succeed while nothing can be published
+	waitFor(t, "a publish failure", func() bool { return r.LastError() != "" })
+	if rows, _ := st.UnpublishedEvents(context.Background(), 100); len(rows) != 20 {
+		t.Fatalf("%d rows unpublished while the stream is gone, want 20", len(rows))
+	}
+	if _, err := EnsureStream(context.Background(), js, StreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "events flow once the stream is back", func() bool { return streamMsgs(t, js) == 20 })
+}

@@ -1,0 +1,82 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// Outbox seqs come from an identity column. Unlike SQLite's single writer,
+// two Postgres transactions can commit in the opposite order of their seqs,
+// so a reader that remembers "the highest seq seen" could skip an event that
+// commits later with a lower seq. The relay must therefore poll
+// UnpublishedEvents (which finds every unpublished row whatever its seq),
+// not EventsAfter. Events of one chat are still in commit order: message
+// writes hold the chat row's lock until they commit.
+
+const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at`
+
+func eventDest(e *model.Event) []any {
+	return []any{&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &e.Payload, &e.CreatedAt, &e.PublishedAt}
+}
+
+// AppendEvent inserts e and sets e.Seq and e.CreatedAt; ErrConflict when an
+// event with the same ID exists.
+func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
+	created := now()
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	err := q.db.QueryRow(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id, actor_id,
+			payload, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq`,
+		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, payload, created).Scan(&e.Seq)
+	if isNoRows(err) {
+		return conflict("append event")
+	}
+	if err != nil {
+		return wrap("append event", err)
+	}
+	e.CreatedAt = created
+	return nil
+}
+
+// UnpublishedEvents returns up to limit events not yet published, in Seq order.
+func (q *queries) UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error) {
+	return q.events(ctx, "unpublished events", `SELECT `+eventCols+` FROM outbox
+		WHERE published_at IS NULL ORDER BY seq LIMIT $1`, clampLimit(limit))
+}
+
+// MarkPublished sets PublishedAt on the events with these seqs (keeping
+// the first time for events already marked).
+func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	_, err := q.db.Exec(ctx, `UPDATE outbox SET published_at = $2
+		WHERE seq = ANY($1) AND published_at IS NULL`, seqs, stored(at))
+	return wrap("mark published", err)
+}
+
+// EventsAfter returns up to limit events with Seq > after, in order.
+func (q *queries) EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error) {
+	return q.events(ctx, "events after", `SELECT `+eventCols+` FROM outbox
+		WHERE seq > $2 ORDER BY seq LIMIT $1`, clampLimit(limit), after)
+}
+
+func (q *queries) events(ctx context.Context, op, query string, args ...any) ([]model.Event, error) {
+	rows, err := q.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.Event, error) {
+		var e model.Event
+		err := r.Scan(eventDest(&e)...)
+		return e, err
+	})
+	return nonNil(out), wrap(op, err)
+}

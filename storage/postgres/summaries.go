@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// ListChatsForUser returns the chats userID is a member of in a workspace,
+// with member count, unread count (messages above the read marker that
+// others sent and that are not deleted) and last message, most recent
+// activity first, in one query.
+func (q *queries) ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+chatCols+`, cm.role, cm.last_read_seq,
+			(SELECT count(*) FROM chat_members x WHERE x.chat_id = c.id),
+			(SELECT count(*) FROM messages um WHERE um.chat_id = c.id AND um.seq > cm.last_read_seq
+				AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL),
+			lm.id, lm.seq, lm.sender_id, lm.content, lm.client_id, lm.reply_to, lm.reply_count,
+			lm.created_at, lm.edited_at, lm.deleted_at,
+			u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
+			u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at
+		FROM chat_members cm
+		JOIN chats c ON c.id = cm.chat_id
+		LEFT JOIN messages lm ON lm.chat_id = c.id AND lm.seq = c.last_seq
+		LEFT JOIN users u ON u.id = lm.sender_id
+		WHERE cm.user_id = $2 AND c.workspace_id = $1
+		ORDER BY c.last_activity_at DESC, c.id DESC`, workspaceID, userID)
+	if err != nil {
+		return nil, wrap("list chats", err)
+	}
+	out, err := pgx.CollectRows(rows, scanSummary)
+	return nonNil(out), wrap("list chats", err)
+}
+
+// lastMessage holds the nullable columns of a LEFT JOINed last message and
+// its sender.
+type lastMessage struct {
+	id, seq, senderID                  *int64
+	content, clientID                  *string
+	replyTo                            *int64
+	replyCount                         *int
+	createdAt                          *time.Time
+	editedAt, deletedAt                *time.Time
+	userID                             *int64
+	email, username, displayName, avat *string
+	locale, timezone                   *string
+	isBot, isAdmin                     *bool
+	passwordHash                       *string
+	tokensValidAfter, userCreatedAt    *time.Time
+}
+
+func (l *lastMessage) dest() []any {
+	return []any{&l.id, &l.seq, &l.senderID, &l.content, &l.clientID, &l.replyTo, &l.replyCount,
+		&l.createdAt, &l.editedAt, &l.deletedAt,
+		&l.userID, &l.email, &l.username, &l.displayName, &l.avat, &l.locale,
+		&l.timezone, &l.isBot, &l.isAdmin, &l.passwordHash, &l.tokensValidAfter, &l.userCreatedAt}
+}
+
+// message returns the last message, or nil when the chat has none.
+func (l *lastMessage) message(c model.Chat) *model.Message {
+	if l.id == nil {
+		return nil
+	}
+	m := &model.Message{
+		ID: *l.id, ChatID: c.ID, WorkspaceID: c.WorkspaceID, Seq: *l.seq, SenderID: *l.senderID,
+		Content: *l.content, ClientID: *l.clientID, ReplyTo: l.replyTo, ReplyCount: *l.replyCount,
+		CreatedAt: *l.createdAt, EditedAt: l.editedAt, DeletedAt: l.deletedAt, Deleted: l.deletedAt != nil,
+		Attachments: []model.File{}, Reactions: []model.ReactionCount{}, Mentions: []int64{},
+	}
+	if l.userID != nil {
+		m.Sender = model.User{ID: *l.userID, Email: *l.email, Username: *l.username,
+			DisplayName: *l.displayName, AvatarURL: *l.avat, Locale: *l.locale, Timezone: *l.timezone,
+			IsBot: *l.isBot, IsAdmin: *l.isAdmin, PasswordHash: *l.passwordHash,
+			TokensValidAfter: *l.tokensValidAfter, CreatedAt: *l.userCreatedAt}
+	}
+	return m
+}
+
+func scanSummary(r pgx.CollectableRow) (model.ChatSummary, error) {
+	var s model.ChatSummary
+	var lm lastMessage
+	dest := append(chatDest(&s.Chat), &s.MyRole, &s.LastReadSeq, &s.MemberCount, &s.UnreadCount)
+	if err := r.Scan(append(dest, lm.dest()...)...); err != nil {
+		return model.ChatSummary{}, err
+	}
+	s.LastMessage = lm.message(s.Chat)
+	return s, nil
+}
+
+// ListJoinableChannels returns the workspace's public channels userID is
+// not in, by name, with their member counts.
+func (q *queries) ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+chatCols+`,
+			(SELECT count(*) FROM chat_members x WHERE x.chat_id = c.id)
+		FROM chats c
+		WHERE c.workspace_id = $1 AND c.type = 'public_channel'
+		  AND NOT EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = c.id AND cm.user_id = $2)
+		ORDER BY lower(c.name), c.id`, workspaceID, userID)
+	if err != nil {
+		return nil, wrap("list joinable channels", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.ChatSummary, error) {
+		var s model.ChatSummary
+		err := r.Scan(append(chatDest(&s.Chat), &s.MemberCount)...)
+		return s, err
+	})
+	return nonNil(out), wrap("list joinable channels", err)
+}

@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// userCols are the users columns in userDest order, for a table aliased u.
+const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
+	u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at`
+
+// userDest returns scan destinations for userCols.
+func userDest(u *model.User) []any {
+	return []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &u.TokensValidAfter, &u.CreatedAt}
+}
+
+// CreateUser inserts u and sets u.ID and u.CreatedAt; ErrConflict when the
+// email or username is taken (case-insensitively).
+func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
+	created := now()
+	err := q.db.QueryRow(ctx, `INSERT INTO users (email, username, display_name, avatar_url, locale,
+			timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone,
+		u.IsBot, u.IsAdmin, u.PasswordHash, stored(u.TokensValidAfter), created).Scan(&u.ID)
+	if isNoRows(err) {
+		return conflict("create user")
+	}
+	if err != nil {
+		return wrap("create user", err)
+	}
+	u.CreatedAt = created
+	return nil
+}
+
+func (q *queries) userWhere(ctx context.Context, op, cond string, arg any) (model.User, error) {
+	var u model.User
+	err := q.db.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE `+cond, arg).Scan(userDest(&u)...)
+	if err != nil {
+		return model.User{}, wrap(op, err)
+	}
+	return u, nil
+}
+
+// UserByID returns one user.
+func (q *queries) UserByID(ctx context.Context, id int64) (model.User, error) {
+	return q.userWhere(ctx, "user by id", `u.id = $1`, id)
+}
+
+// UserByEmail looks a user up by email, case-insensitively.
+func (q *queries) UserByEmail(ctx context.Context, email string) (model.User, error) {
+	return q.userWhere(ctx, "user by email", `lower(u.email) = lower($1)`, email)
+}
+
+// UserByUsername looks a user up by username, case-insensitively.
+func (q *queries) UserByUsername(ctx context.Context, username string) (model.User, error) {
+	return q.userWhere(ctx, "user by username", `lower(u.username) = lower($1)`, username)
+}
+
+// UsersByIDs returns the users that exist among ids, in id order.
+func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ANY($1) ORDER BY u.id`, ids)
+	if err != nil {
+		return nil, wrap("users by ids", err)
+	}
+	defer rows.Close()
+	out := []model.User{}
+	for rows.Next() {
+		var u model.User
+		if err := rows.Scan(userDest(&u)...); err != nil {
+			return nil, wrap("users by ids", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("users by ids", rows.Err())
+}
+
+// UpdateProfile stores DisplayName, Username, AvatarURL, Locale and
+// Timezone of u; ErrConflict when the username is taken.
+func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
+	return q.guarded(ctx, func(q *queries) error {
+		tag, err := q.db.Exec(ctx, `UPDATE users SET display_name = $2, username = $3, avatar_url = $4,
+			locale = $5, timezone = $6 WHERE id = $1`,
+			u.ID, u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone)
+		return mustAffect("update profile", tag, err)
+	})
+}
+
+// SetPasswordHash replaces the password hash.
+func (q *queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	return mustAffect("set password hash", tag, err)
+}
+
+// SetTokensValidAfter makes every access token issued before t invalid.
+func (q *queries) SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET tokens_valid_after = $2 WHERE id = $1`, userID, stored(t))
+	return mustAffect("set tokens valid after", tag, err)
+}
+
+// CountUsers counts every account, bots included.
+func (q *queries) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, wrap("count users", err)
+}

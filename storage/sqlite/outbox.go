@@ -1,0 +1,72 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// AppendEvent inserts e and sets e.Seq and e.CreatedAt.
+func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
+	created := orNow(e.CreatedAt)
+	err := q.w.QueryRowContext(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
+		actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created)).Scan(&e.Seq)
+	if err != nil {
+		return wrap("append event", err)
+	}
+	e.CreatedAt = created
+	return nil
+}
+
+const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at`
+
+func (q *queries) events(ctx context.Context, op, where string, args ...any) ([]model.Event, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+eventCols+` FROM outbox WHERE `+where, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	out := []model.Event{}
+	for rows.Next() {
+		var e model.Event
+		var payload string
+		var created int64
+		var published sql.NullInt64
+		err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &payload, &created, &published)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		e.Payload, e.CreatedAt, e.PublishedAt = []byte(payload), fromMicros(created), fromNullMicros(published)
+		out = append(out, e)
+	}
+	return out, wrap(op, rows.Err())
+}
+
+// UnpublishedEvents returns up to limit unpublished events in Seq order.
+func (q *queries) UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error) {
+	return q.events(ctx, "unpublished events", `published_at IS NULL ORDER BY seq LIMIT ?`, limit)
+}
+
+// MarkPublished sets PublishedAt on the events with these seqs (keeping
+// an earlier publication time).
+func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time) error {
+	return q.atomic(ctx, func(q *queries) error {
+		for _, chunk := range chunks(uniqueIDs(seqs)) {
+			_, err := q.w.ExecContext(ctx, `UPDATE outbox SET published_at = ?
+				WHERE published_at IS NULL AND seq IN (`+placeholders(len(chunk))+`)`,
+				append([]any{micros(at)}, int64Args(chunk)...)...)
+			if err != nil {
+				return wrap("mark published", err)
+			}
+		}
+		return nil
+	})
+}
+
+// EventsAfter returns up to limit events with Seq > after, in order.
+func (q *queries) EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error) {
+	return q.events(ctx, "events after", `seq > ? ORDER BY seq LIMIT ?`, after, limit)
+}

@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// userCols are the users columns scanUser reads, for a table aliased u.
+const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.timezone,
+	u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at`
+
+// userDest returns scan destinations for userCols into u, and a function
+// that converts the time columns once the scan is done.
+func userDest(u *model.User) ([]any, func()) {
+	var valid, created int64
+	dest := []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &valid, &created}
+	return dest, func() {
+		u.TokensValidAfter = fromMicros(valid)
+		u.CreatedAt = fromMicros(created)
+	}
+}
+
+func scanUser(sc scanner) (model.User, error) {
+	var u model.User
+	dest, finish := userDest(&u)
+	if err := sc.Scan(dest...); err != nil {
+		return model.User{}, err
+	}
+	finish()
+	return u, nil
+}
+
+// CreateUser inserts u and sets u.ID and u.CreatedAt.
+func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
+	created := orNow(u.CreatedAt)
+	err := q.w.QueryRowContext(ctx, `INSERT INTO users (email, username, display_name, avatar_url,
+		locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone, u.IsBot, u.IsAdmin,
+		u.PasswordHash, micros(u.TokensValidAfter), micros(created)).Scan(&u.ID)
+	if err != nil {
+		return wrap("create user", err)
+	}
+	u.CreatedAt = created
+	return nil
+}
+
+func (q *queries) userWhere(ctx context.Context, op, where string, arg any) (model.User, error) {
+	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE `+where, arg))
+	return u, wrap(op, err)
+}
+
+// UserByID returns one user.
+func (q *queries) UserByID(ctx context.Context, id int64) (model.User, error) {
+	return q.userWhere(ctx, "user by id", `u.id = ?`, id)
+}
+
+// UserByEmail returns the user with this email, compared case-insensitively.
+func (q *queries) UserByEmail(ctx context.Context, email string) (model.User, error) {
+	return q.userWhere(ctx, "user by email", `lower(u.email) = lower(?)`, email)
+}
+
+// UserByUsername returns the user with this username, compared case-insensitively.
+func (q *queries) UserByUsername(ctx context.Context, username string) (model.User, error) {
+	return q.userWhere(ctx, "user by username", `lower(u.username) = lower(?)`, username)
+}
+
+// UsersByIDs returns the users that exist among ids.
+func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
+	out := []model.User{}
+	for _, chunk := range chunks(uniqueIDs(ids)) {
+		users, err := q.usersIn(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, users...)
+	}
+	return out, nil
+}
+
+func (q *queries) usersIn(ctx context.Context, ids []int64) ([]model.User, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+
+		placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, wrap("users by ids", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users by ids", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("users by ids", rows.Err())
+}
+
+// UpdateProfile stores the profile fields of u.
+func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET display_name = ?, username = ?, avatar_url = ?,
+		locale = ?, timezone = ? WHERE id = ?`,
+		u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone, u.ID)
+	return mustAffect("update profile", res, err)
+}
+
+// SetPasswordHash replaces the password hash.
+func (q *queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	return mustAffect("set password hash", res, err)
+}
+
+// SetTokensValidAfter makes every access token issued before t invalid.
+func (q *queries) SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET tokens_valid_after = ? WHERE id = ?`, micros(t), userID)
+	return mustAffect("set tokens valid after", res, err)
+}
+
+// CountUsers counts accounts.
+func (q *queries) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	if err := q.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}

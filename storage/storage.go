@@ -1,0 +1,260 @@
+// Package storage defines the Store: the one interface every persistence
+// engine implements (storage/sqlite, storage/postgres), made of small
+// per-aggregate interfaces so that each consumer can depend on just the part
+// it needs. The behaviour both engines must share is pinned down by
+// storage/storagetest.
+//
+// Rules every implementation follows:
+//   - every method takes a context and honours its cancellation;
+//   - "not there" is ErrNotFound (wrapped), never a zero value with a nil error;
+//   - a uniqueness violation is ErrConflict (wrapped);
+//   - reads of chat content (messages, reactions, attachments) take the viewer
+//     and answer ErrNotFound when the viewer may not read that chat, so an
+//     unscoped read cannot be written by accident. A chat is readable by a
+//     user who is a member of it, or, for a public channel, by any member of
+//     its workspace whose role is not guest;
+//   - times are stored and returned in UTC.
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// Sentinel errors. Implementations wrap them with context.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrSchemaNew = errors.New("database schema is newer than this binary")
+)
+
+// Users stores accounts. Email and username are unique case-insensitively;
+// lookups by them are case-insensitive.
+type Users interface {
+	// CreateUser inserts u and sets u.ID and u.CreatedAt.
+	CreateUser(ctx context.Context, u *model.User) error
+	UserByID(ctx context.Context, id int64) (model.User, error)
+	UserByEmail(ctx context.Context, email string) (model.User, error)
+	UserByUsername(ctx context.Context, username string) (model.User, error)
+	// UsersByIDs returns the users that exist among ids, in no particular order.
+	UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error)
+	// UpdateProfile stores DisplayName, Username, AvatarURL, Locale and Timezone of u.
+	UpdateProfile(ctx context.Context, u model.User) error
+	// SetPasswordHash replaces the password hash (rehash on login, password change).
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
+	// SetTokensValidAfter makes every access token issued before t invalid.
+	SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error
+	CountUsers(ctx context.Context) (int64, error)
+}
+
+// WorkspaceRole is a workspace together with one user's role in it.
+type WorkspaceRole struct {
+	Workspace model.Workspace
+	Role      model.Role
+}
+
+// Workspaces stores tenants and their members.
+type Workspaces interface {
+	// CreateWorkspace inserts w and sets w.ID and w.CreatedAt.
+	CreateWorkspace(ctx context.Context, w *model.Workspace) error
+	WorkspaceByID(ctx context.Context, id int64) (model.Workspace, error)
+	// WorkspaceForMember returns the workspace and userID's role in it;
+	// ErrNotFound when the workspace does not exist or userID is not a member.
+	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (WorkspaceRole, error)
+	// ListWorkspacesForUser returns the workspaces userID belongs to, oldest first.
+	ListWorkspacesForUser(ctx context.Context, userID int64) ([]WorkspaceRole, error)
+	RenameWorkspace(ctx context.Context, id int64, name string) error
+	// DeleteWorkspace removes the workspace and everything in it.
+	DeleteWorkspace(ctx context.Context, id int64) error
+	// AddMember inserts m (JoinedAt set by the store); ErrConflict if already a member.
+	AddMember(ctx context.Context, m *model.Member) error
+	// ListMembers returns the members with their User filled in, by join time.
+	ListMembers(ctx context.Context, workspaceID int64) ([]model.Member, error)
+	// GetMember returns one member with User filled in.
+	GetMember(ctx context.Context, workspaceID, userID int64) (model.Member, error)
+	SetMemberRole(ctx context.Context, workspaceID, userID int64, role model.Role) error
+	// RemoveMember removes the user from the workspace and from all of its chats.
+	RemoveMember(ctx context.Context, workspaceID, userID int64) error
+	CountOwners(ctx context.Context, workspaceID int64) (int, error)
+}
+
+// Invites stores workspace invite codes (hashed).
+type Invites interface {
+	// CreateInvite inserts inv and sets inv.ID and inv.CreatedAt.
+	CreateInvite(ctx context.Context, inv *model.Invite) error
+	InviteByCodeHash(ctx context.Context, codeHash string) (model.Invite, error)
+	// ConsumeInvite counts one use of the invite if at now it is not expired
+	// and has uses left; ErrConflict otherwise. It is atomic under concurrency.
+	ConsumeInvite(ctx context.Context, id int64, now time.Time) error
+}
+
+// Sessions stores refresh-token families.
+type Sessions interface {
+	// CreateSession inserts s (setting s.ID) with its first refresh token.
+	CreateSession(ctx context.Context, s *model.Session, tokenHash string) error
+	// RefreshToken returns a token and its session. Inside a transaction on
+	// Postgres it locks the session row, serialising refreshes of one family.
+	RefreshToken(ctx context.Context, tokenHash string) (model.RefreshToken, model.Session, error)
+	// RotateRefreshToken marks oldHash used at now (if it is not already),
+	// adds newHash to the same session and sets the session's LastUsedAt and
+	// ExpiresAt.
+	RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expiresAt time.Time) error
+	// ListSessions returns userID's sessions that are not revoked and not expired at now.
+	ListSessions(ctx context.Context, userID int64, now time.Time) ([]model.Session, error)
+	// RevokeSession revokes one of userID's sessions; ErrNotFound if it is not theirs.
+	RevokeSession(ctx context.Context, userID, sessionID int64, at time.Time) error
+	// RevokeAllSessions revokes every session of userID, except keep if keep > 0.
+	RevokeAllSessions(ctx context.Context, userID int64, keep int64, at time.Time) error
+}
+
+// ChatAccess is what one user may do with one chat.
+type ChatAccess struct {
+	Chat model.Chat
+	// WorkspaceRole is the user's role in the chat's workspace.
+	WorkspaceRole model.Role
+	// ChatRole is the user's role in the chat; empty when not a member.
+	ChatRole model.ChatRole
+	// LastReadSeq is the user's read marker (0 when not a member).
+	LastReadSeq int64
+}
+
+// IsMember reports whether the user is a member of the chat.
+func (a ChatAccess) IsMember() bool { return a.ChatRole != "" }
+
+// Chats stores chats and chat membership.
+type Chats interface {
+	// CreateChat inserts c (setting ID, CreatedAt, LastActivityAt) and its
+	// members. ErrConflict when a channel of the same name (case-insensitive)
+	// exists in the workspace, or a direct chat with the same DirectKey does.
+	CreateChat(ctx context.Context, c *model.Chat, members []model.ChatMember) error
+	// ChatAccess returns the chat and userID's standing in it; ErrNotFound
+	// when the chat does not exist or userID is not a member of its workspace.
+	ChatAccess(ctx context.Context, chatID, userID int64) (ChatAccess, error)
+	// DirectChat finds the direct chat with key in a workspace.
+	DirectChat(ctx context.Context, workspaceID int64, directKey string) (model.Chat, error)
+	// ListChatsForUser returns the chats userID is a member of in a workspace,
+	// with member count, unread count and last message, most recent activity
+	// first, in one query.
+	ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	// ListJoinableChannels returns the workspace's public channels userID is not in.
+	ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	// UpdateChat stores Name and Topic of c; ErrConflict on a duplicate channel name.
+	UpdateChat(ctx context.Context, c model.Chat) error
+	DeleteChat(ctx context.Context, chatID int64) error
+	// AddChatMembers adds members, ignoring those already in; it returns the
+	// user ids that were actually added.
+	AddChatMembers(ctx context.Context, chatID int64, members []model.ChatMember) ([]int64, error)
+	// RemoveChatMember removes one member; ErrNotFound if not a member.
+	RemoveChatMember(ctx context.Context, chatID, userID int64) error
+	// ListChatMembers returns members with User filled in, by join time.
+	ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error)
+	// ChatMemberIDsByUsername returns the ids of chat members with these
+	// usernames (case-insensitive).
+	ChatMemberIDsByUsername(ctx context.Context, chatID int64, usernames []string) ([]int64, error)
+	// MarkRead moves userID's read marker to seq (capped at the chat's
+	// LastSeq) if that is forward; it reports the new marker and whether it moved.
+	MarkRead(ctx context.Context, chatID, userID, seq int64) (int64, bool, error)
+}
+
+// MessageQuery pages through one chat by seq. At most one of BeforeSeq and
+// AfterSeq is set; with neither, the newest Limit messages. Thread, when set,
+// restricts to the replies of that root message (the root not included).
+type MessageQuery struct {
+	BeforeSeq int64
+	AfterSeq  int64
+	Limit     int
+	Thread    int64
+}
+
+// Messages stores messages, their mentions and attachments.
+type Messages interface {
+	// CreateMessage assigns m.Seq (the chat's LastSeq + 1, gap-free under
+	// concurrency), m.ID and m.CreatedAt, stores m.Mentions and links
+	// m.Attachments (by ID), bumps the parent's reply count when ReplyTo is
+	// set, and updates the chat's LastSeq and LastActivityAt. When ClientID is
+	// not empty and (chat, sender, client id) exists, it fills m with the
+	// existing message instead and reports created=false.
+	CreateMessage(ctx context.Context, m *model.Message) (created bool, err error)
+	// Message returns one message hydrated for viewerID (sender, attachments,
+	// reactions with Me, mentions); ErrNotFound when viewerID may not read the chat.
+	Message(ctx context.Context, viewerID, chatID, messageID int64) (model.Message, error)
+	// ListMessages returns a page in ascending seq, hydrated for viewerID,
+	// and whether more exist in the paging direction.
+	ListMessages(ctx context.Context, viewerID, chatID int64, q MessageQuery) ([]model.Message, bool, error)
+	// EditMessage replaces content and mentions and sets EditedAt.
+	EditMessage(ctx context.Context, messageID int64, content string, mentions []int64, at time.Time) error
+	// DeleteMessage makes a tombstone: content, attachment links, reactions
+	// and mentions go; ID and Seq stay. Read back, a tombstone has Deleted
+	// true and DeletedAt set; the parent's reply count is not changed.
+	DeleteMessage(ctx context.Context, messageID int64, at time.Time) error
+	// ListMentions returns messages mentioning userID in chats the user is
+	// still a member of, newest first; unreadOnly keeps those above the read marker.
+	ListMentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
+}
+
+// Reactions stores emoji reactions.
+type Reactions interface {
+	// AddReaction is idempotent; added reports whether it was new.
+	AddReaction(ctx context.Context, messageID, userID int64, emoji string) (added bool, err error)
+	// RemoveReaction is idempotent; removed reports whether it existed.
+	RemoveReaction(ctx context.Context, messageID, userID int64, emoji string) (removed bool, err error)
+}
+
+// Files stores uploaded file metadata (the bytes live under the data dir).
+type Files interface {
+	// CreateFile inserts f and sets f.ID and f.CreatedAt.
+	CreateFile(ctx context.Context, f *model.File) error
+	// FileForUser returns the file when userID uploaded it or is a member of
+	// a chat where a live message has it attached; ErrNotFound otherwise.
+	FileForUser(ctx context.Context, fileID, userID int64) (model.File, error)
+	// FileByID returns a file without any access check, for attaching.
+	FileByID(ctx context.Context, fileID int64) (model.File, error)
+}
+
+// Outbox stores events written in the same transaction as the change.
+type Outbox interface {
+	// AppendEvent inserts e and sets e.Seq and e.CreatedAt.
+	AppendEvent(ctx context.Context, e *model.Event) error
+	// UnpublishedEvents returns up to limit events not yet published, in Seq order.
+	UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error)
+	// MarkPublished sets PublishedAt on the events with these seqs.
+	MarkPublished(ctx context.Context, seqs []int64, at time.Time) error
+	// EventsAfter returns up to limit events with Seq > after, in order
+	// (used to rebuild the stream from the database).
+	EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error)
+}
+
+// Tx is everything a unit of work can do. Inside InTx it runs in one
+// database transaction; on the Store itself each call is its own.
+type Tx interface {
+	Users
+	Workspaces
+	Invites
+	Sessions
+	Chats
+	Messages
+	Reactions
+	Files
+	Outbox
+}
+
+// Store is a whole persistence engine.
+type Store interface {
+	Tx
+	// InTx runs fn in one write transaction (SQLite: BEGIN IMMEDIATE on the
+	// single writer connection). fn's error rolls back and is returned as is.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Ping checks that the database answers on a fresh connection.
+	Ping(ctx context.Context) error
+	// SchemaVersion returns the applied and the latest known migration.
+	SchemaVersion(ctx context.Context) (applied, latest int, err error)
+	// Migrate applies pending migrations; ErrSchemaNew when the database is
+	// ahead of this binary.
+	Migrate(ctx context.Context) error
+	// Dialect is "sqlite" or "postgres".
+	Dialect() string
+	Close() error
+}

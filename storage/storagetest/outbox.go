@@ -1,0 +1,84 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+)
+
+func outboxTests() []leaf {
+	return []leaf{
+		{"AppendAndRead", testOutboxAppend},
+		{"PublishCycle", testOutboxPublish},
+	}
+}
+
+func appendEvents(t *testing.T, s storage.Store, n int) []model.Event {
+	t.Helper()
+	var out []model.Event
+	for i := range n {
+		e := model.Event{ID: fmt.Sprintf("ev-%d", i), Type: model.EventMessageCreated,
+			WorkspaceID: 1, ChatID: int64(i), ActorID: 7, Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		noErr(t, s.AppendEvent(context.Background(), &e), "append event")
+		out = append(out, e)
+	}
+	return out
+}
+
+func testOutboxAppend(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	evs := appendEvents(t, s, 3)
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Seq <= evs[i-1].Seq {
+			t.Fatalf("seqs not increasing: %d then %d", evs[i-1].Seq, evs[i].Seq)
+		}
+	}
+	recent(t, evs[0].CreatedAt, "created_at")
+	dup := model.Event{ID: "ev-1", Type: "x", Payload: []byte(`{}`)}
+	wantErr(t, s.AppendEvent(ctx, &dup), storage.ErrConflict, "duplicate event id")
+
+	got, err := s.EventsAfter(ctx, 0, 10)
+	noErr(t, err, "events after")
+	if len(got) != 3 {
+		t.Fatalf("events after 0 = %d events", len(got))
+	}
+	for i, e := range got {
+		want := evs[i]
+		if e.Seq != want.Seq || e.ID != want.ID || e.Type != want.Type || e.WorkspaceID != 1 ||
+			e.ChatID != want.ChatID || e.ActorID != 7 || string(e.Payload) != string(want.Payload) || e.PublishedAt != nil {
+			t.Fatalf("event %d = %+v, want %+v", i, e, want)
+		}
+		sameTime(t, e.CreatedAt, want.CreatedAt, "created_at")
+	}
+	got, err = s.EventsAfter(ctx, evs[0].Seq, 1)
+	noErr(t, err, "events after first, limit 1")
+	if len(got) != 1 || got[0].Seq != evs[1].Seq {
+		t.Fatalf("events after first = %+v", got)
+	}
+}
+
+func testOutboxPublish(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	evs := appendEvents(t, s, 4)
+	got, err := s.UnpublishedEvents(ctx, 2)
+	noErr(t, err, "unpublished")
+	if len(got) != 2 || got[0].Seq != evs[0].Seq || got[1].Seq != evs[1].Seq {
+		t.Fatalf("unpublished, limit 2 = %+v", got)
+	}
+	noErr(t, s.MarkPublished(ctx, []int64{evs[0].Seq, evs[2].Seq}, ts(1)), "mark published")
+	noErr(t, s.MarkPublished(ctx, nil, ts(1)), "mark nothing published")
+	got, err = s.UnpublishedEvents(ctx, 10)
+	noErr(t, err, "unpublished")
+	if len(got) != 2 || got[0].Seq != evs[1].Seq || got[1].Seq != evs[3].Seq {
+		t.Fatalf("unpublished after mark = %+v", got)
+	}
+	all, err := s.EventsAfter(ctx, 0, 10)
+	noErr(t, err, "events after")
+	if all[0].PublishedAt == nil || all[1].PublishedAt != nil {
+		t.Fatalf("published_at: %+v / %+v", all[0].PublishedAt, all[1].PublishedAt)
+	}
+	sameTime(t, *all[0].PublishedAt, ts(1), "published_at")
+}
