@@ -11,6 +11,12 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -43,6 +49,13 @@ type Appliance struct {
 	signingKey []byte
 	store      storage.Store
 	http       *httpServer
+	nats       *natsd.Server
+	nc         *nats.Conn
+	js         jetstream.JetStream
+	relay      *events.Relay
+	notifier   commitNotifier
+	hub        *realtime.Hub
+	tickets    *realtime.Tickets
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -60,13 +73,17 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 	a.life.components = []Component{
 		a.dataDirComponent(),
 		a.storageComponent(),
+		a.natsComponent(),
+		a.eventsComponent(),
+		a.realtimeComponent(),
 		a.httpComponent(),
 	}
 	return a, nil
 }
 
 // Start starts the components in order: the data dir, the store
-// (migrated), the HTTP server. If one fails, those already started are
+// (migrated), embedded NATS, the event stream and outbox relay, the
+// real-time hub, the HTTP server. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
 

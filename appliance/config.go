@@ -111,6 +111,22 @@ type MeilisearchConfig struct {
 type NATSConfig struct {
 	// Listen is a host:port for NATS clients; empty means in-process only. Default "".
 	Listen string `yaml:"listen"`
+	// User that external NATS clients authenticate as (required with listen). Default "".
+	User string `yaml:"user"`
+	// Password of User. Secret. Default "".
+	Password string `yaml:"password"`
+	// PasswordFile is a file holding Password. Default "".
+	PasswordFile string `yaml:"password_file"`
+	// SyncAlways fsyncs every JetStream write before acknowledging it, so an
+	// acknowledged event survives power loss. Default true.
+	SyncAlways bool `yaml:"sync_always"`
+	// MaxStore bounds JetStream's disk use in bytes. Default 10 GiB.
+	MaxStore int64 `yaml:"max_store"`
+	// MaxMemory bounds JetStream's memory use in bytes. Default 64 MiB.
+	MaxMemory int64 `yaml:"max_memory"`
+	// ReplayHorizon is how long the event stream keeps events for resume
+	// (older resume points get a resync). Default 168h.
+	ReplayHorizon time.Duration `yaml:"replay_horizon"`
 }
 
 // ClusterConfig joins several nodes into one NATS cluster.
@@ -121,6 +137,14 @@ type ClusterConfig struct {
 	Listen string `yaml:"listen"`
 	// Routes are the nats-route:// URLs of the other nodes. Default [].
 	Routes []string `yaml:"routes"`
+	// NodeName names this node; unique within the cluster. Default: the host name.
+	NodeName string `yaml:"node_name"`
+	// User that routes authenticate as. Default "fechatter".
+	User string `yaml:"user"`
+	// Password of the routes, the same on every node (required with routes). Secret. Default "".
+	Password string `yaml:"password"`
+	// PasswordFile is a file holding Password. Default "".
+	PasswordFile string `yaml:"password_file"`
 }
 
 // BotConfig configures the assistant's OpenAI-compatible endpoint.
@@ -157,8 +181,12 @@ func Default() Config {
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour},
 		Files:  FilesConfig{MaxSize: 25 << 20},
 		Search: SearchConfig{Engine: SearchEmbedded},
+		NATS: NATSConfig{
+			SyncAlways: true, MaxStore: 10 << 30, MaxMemory: 64 << 20, ReplayHorizon: 168 * time.Hour,
+		},
 		Cluster: ClusterConfig{
 			Name: "fechatter",
+			User: "fechatter",
 		},
 	}
 }
@@ -194,6 +222,8 @@ func (c *Config) secrets() []secret {
 		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
 		{"bot.api_key", &c.Bot.APIKey, "bot.api_key_file", &c.Bot.APIKeyFile},
+		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
+		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
 	}
 }
 

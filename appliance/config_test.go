@@ -316,6 +316,7 @@ func TestValidate(t *testing.T) {
 		{name: "zero shutdown", mutate: func(c *Config) { c.Server.ShutdownTimeout = 0 }, keys: []string{"server.shutdown_timeout"}},
 		{name: "negative body", mutate: func(c *Config) { c.Server.MaxBodyBytes = -1 }, keys: []string{"server.max_body_bytes"}},
 		{name: "bad proxy", mutate: func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/33"} }, keys: []string{"server.trusted_proxies"}},
+		{name: "proxy with a zone", mutate: func(c *Config) { c.Server.TrustedProxies = []string{"fe80::1%eth0"} }, keys: []string{"server.trusted_proxies"}},
 		{name: "bad cookies", mutate: func(c *Config) { c.Server.SecureCookies = "sometimes" }, keys: []string{"server.secure_cookies"}},
 		{name: "bad log format", mutate: func(c *Config) { c.Log.Format = "xml" }, keys: []string{"log.format"}},
 		{name: "mysql url", mutate: func(c *Config) { c.Database.URL = "mysql://x/y" }, keys: []string{"database.url"}},

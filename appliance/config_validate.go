@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // minJWTSecret is the shortest HS256 key accepted (RFC 7518 §3.2).
@@ -52,9 +53,7 @@ func (c Config) Validate() error {
 		ck.fail("files.max_size", "must be a positive number of bytes")
 	}
 	c.Search.validate(&ck)
-	if c.NATS.Listen != "" {
-		ck.check("nats.listen", checkHostPort(c.NATS.Listen))
-	}
+	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.Bot.validate(&ck)
 	c.TLS.validate(&ck)
@@ -143,6 +142,27 @@ func (s SearchConfig) validate(ck *checker) {
 	}
 }
 
+func (n NATSConfig) validate(ck *checker) {
+	if n.Listen != "" {
+		ck.check("nats.listen", checkHostPort(n.Listen))
+		if n.User == "" {
+			ck.fail("nats.user", "required when nats.listen is set: the listener needs credentials")
+		}
+		if n.Password == "" && n.PasswordFile == "" {
+			ck.fail("nats.password", "required when nats.listen is set: the listener needs credentials")
+		}
+	}
+	if n.MaxStore <= 0 {
+		ck.fail("nats.max_store", "must be a positive number of bytes")
+	}
+	if n.MaxMemory <= 0 {
+		ck.fail("nats.max_memory", "must be a positive number of bytes")
+	}
+	if n.ReplayHorizon < time.Minute {
+		ck.fail("nats.replay_horizon", "must be at least 1m")
+	}
+}
+
 func (c Config) validateCluster(ck *checker) {
 	cl := c.Cluster
 	if cl.Name == "" || strings.ContainsAny(cl.Name, " \t\r\n") {
@@ -165,6 +185,12 @@ func (c Config) validateCluster(ck *checker) {
 	}
 	if c.Auth.JWTSecret == "" && c.Auth.JWTSecretFile == "" {
 		ck.fail("auth.jwt_secret", "cluster nodes must share one signing key: set it")
+	}
+	if cl.Password == "" && cl.PasswordFile == "" {
+		ck.fail("cluster.password", "routes between nodes need a shared password: set it")
+	}
+	if cl.User == "" {
+		ck.fail("cluster.user", "must not be empty when clustering")
 	}
 }
 
@@ -218,9 +244,11 @@ func checkRoute(s string) error {
 	return checkHostPort(u.Host)
 }
 
+// validIPOrPrefix accepts an IP address or a CIDR, without an IPv6 zone
+// (the API's proxy list does not take zones).
 func validIPOrPrefix(s string) bool {
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Zone() == ""
 	}
 	_, err := netip.ParsePrefix(s)
 	return err == nil

@@ -64,6 +64,15 @@ func (a *Appliance) startHTTP(ctx context.Context) error {
 		ln:   ln,
 		done: make(chan struct{}),
 	}
+	// SSE streams never go idle: end them first, or Shutdown would wait
+	// for them until its bound.
+	h.srv.RegisterOnShutdown(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.hub.Stop(ctx); err != nil {
+			a.log.Warn("end event streams", "error", err)
+		}
+	})
 	a.http = h
 	go a.serve(h)
 	return nil

@@ -23,11 +23,12 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	authSvc := auth.New(a.store, authCfg)
-	chatSvc := chat.New(a.store, authSvc, chat.Config{
+	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc, chat.Config{
 		OpenSignup:  a.cfg.Auth.OpenSignup,
 		FilesDir:    filepath.Join(a.cfg.DataDir, filesDir),
 		MaxFileSize: a.cfg.Files.MaxSize,
 	}, a.log.With("component", "chat"))
+	chatSvc.SetTypingNotifier(a.hub)
 	apiCfg := api.Config{
 		MaxBodyBytes:   a.cfg.Server.MaxBodyBytes,
 		SecureCookies:  a.cfg.secureCookies(),
@@ -39,11 +40,13 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	return api.New(api.Deps{
-		Chat:   chatSvc,
-		Auth:   authSvc,
-		Log:    a.log,
-		Ready:  a.NotReady,
-		Config: apiCfg,
+		Chat:    chatSvc,
+		Auth:    authSvc,
+		Events:  a.hub,
+		Tickets: a.tickets,
+		Log:     a.log,
+		Ready:   a.NotReady,
+		Config:  apiCfg,
 	}), nil
 }
 

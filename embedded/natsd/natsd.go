@@ -230,7 +230,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("natsd: new server: %w", err)
 	}
-	ns.SetLoggerV2(logBridge{s.cfg.Log.With("component", "nats")}, false, false, false)
+	ns.SetLoggerV2(logBridge{s.cfg.Log}, false, false, false)
 	go ns.Start() // owned: stopped by Shutdown in Stop
 	if !ns.ReadyForConnections(s.cfg.ReadyTimeout) {
 		go ns.Shutdown() // may block while Start is still running; do not wait on it

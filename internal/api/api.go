@@ -104,6 +104,10 @@ type Deps struct {
 	// telemetry.NewLogger so that lines carry the request id. Nil means
 	// slog.Default() wrapped to add request ids.
 	Log *slog.Logger
+	// Events streams events over SSE; nil answers 503 on /api/events.
+	Events EventService
+	// Tickets issues SSE tickets; nil answers 503.
+	Tickets TicketService
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -112,13 +116,15 @@ type Deps struct {
 
 // server is the API: its dependencies and the gin engine serving them.
 type server struct {
-	chat   ChatService
-	auth   AuthService
-	log    *slog.Logger
-	ready  func(ctx context.Context) []string
-	cfg    Config
-	engine *gin.Engine
-	cop    *http.CrossOriginProtection
+	chat    ChatService
+	auth    AuthService
+	events  EventService
+	tickets TicketService
+	log     *slog.Logger
+	ready   func(ctx context.Context) []string
+	cfg     Config
+	engine  *gin.Engine
+	cop     *http.CrossOriginProtection
 	// limits maps a route (gin path) to its own body limit.
 	limits  map[string]int64
 	openapi []byte
@@ -135,12 +141,14 @@ func newServer(d Deps) *server {
 		gin.SetMode(gin.ReleaseMode)
 	}
 	s := &server{
-		chat:  d.Chat,
-		auth:  d.Auth,
-		log:   d.Log,
-		ready: d.Ready,
-		cfg:   d.Config.withDefaults(),
-		cop:   http.NewCrossOriginProtection(),
+		chat:    d.Chat,
+		auth:    d.Auth,
+		events:  d.Events,
+		tickets: d.Tickets,
+		log:     d.Log,
+		ready:   d.Ready,
+		cfg:     d.Config.withDefaults(),
+		cop:     http.NewCrossOriginProtection(),
 	}
 	if s.log == nil {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))

@@ -156,12 +156,14 @@ func TestQueryValidation(t *testing.T) {
 
 // decodeTarget stands for a request body with the field kinds the API uses.
 type decodeTarget struct {
-	Name    string   `json:"name"`
-	Seq     *int64   `json:"seq"`
-	IDs     []int64  `json:"ids"`
-	On      bool     `json:"on"`
-	Nested  struct{ A int `json:"a"` } `json:"nested"`
-	Pointer *string  `json:"pointer"`
+	Name   string  `json:"name"`
+	Seq    *int64  `json:"seq"`
+	IDs    []int64 `json:"ids"`
+	On     bool    `json:"on"`
+	Nested struct {
+		A int `json:"a"`
+	} `json:"nested"`
+	Pointer *string `json:"pointer"`
 }
 
 // TestDecodeBody covers the decoder's verdicts directly.

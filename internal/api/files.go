@@ -59,7 +59,7 @@ func (s *server) uploadFile(c *gin.Context) error {
 		return err
 	}
 	defer part.Close()
-	body := &readTracker{r: part}
+	body := &readTracker{r: part, left: s.cfg.MaxFileSize}
 	f, err := s.chat.UploadFile(c.Request.Context(), userID(c), ws, uploadName(part), body)
 	if err != nil {
 		return uploadError(err, body.err)
@@ -98,26 +98,48 @@ func uploadName(p *multipart.Part) string {
 	return uploadField
 }
 
-// readTracker remembers the first read error of the upload stream, so a
-// truncated or malformed body is told apart from a failure of ours.
+// errFileTooLarge ends an upload stream that passed Config.MaxFileSize.
+var errFileTooLarge = apperr.New(apperr.KindTooLarge, "the file is too large")
+
+// readTracker passes the upload stream on, cutting it after left bytes and
+// remembering the first read error, so a file over the limit (413) and a
+// truncated or malformed body (400) are told apart from a failure of ours
+// however the use case wraps the error.
 type readTracker struct {
-	r   io.Reader
-	err error
+	r    io.Reader
+	left int64
+	err  error
 }
 
 func (t *readTracker) Read(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	// Read at most one byte past the limit: that byte proves the file is
+	// larger, while a file of exactly the limit ends at EOF.
+	if int64(len(p)) > t.left+1 {
+		p = p[:t.left+1]
+	}
 	n, err := t.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) && t.err == nil {
+	if int64(n) > t.left {
+		n, t.left, t.err = int(t.left), 0, errFileTooLarge
+		return n, t.err
+	}
+	t.left -= int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
 		t.err = err
 	}
 	return n, err
 }
 
 // uploadError keeps the use case's own verdict; otherwise a broken request
-// stream is the client's fault (400), and only the rest is ours (500).
+// stream is the client's fault (413 or 400), and only the rest is ours.
 func uploadError(err, readErr error) error {
 	var ae *apperr.Error
-	if errors.As(err, &ae) || readErr == nil || isMaxBytes(readErr) {
+	switch {
+	case errors.Is(readErr, errFileTooLarge):
+		return errFileTooLarge
+	case errors.As(err, &ae), readErr == nil, isMaxBytes(readErr):
 		return err
 	}
 	return &apperr.Error{Kind: apperr.KindInvalid, Message: "could not read the uploaded file", Err: err}

@@ -181,6 +181,11 @@ func responses(r route) obj {
 // success documents a success answer of d.
 func success(d doc, desc string) obj {
 	switch {
+	case d.eventStream:
+		return obj{
+			"description": desc + " Each event: id: <stream sequence> (absent for typing and presence), event: <type>, data: <JSON with type, workspace_id, chat_id where it applies, and the object>.",
+			"content":     obj{"text/event-stream": obj{"schema": obj{"type": "string"}}},
+		}
 	case d.binary:
 		return obj{
 			"description": desc,

@@ -36,6 +36,8 @@ type doc struct {
 	altWhy string
 	// binary marks a success body of raw bytes (a file download).
 	binary bool
+	// eventStream marks a text/event-stream answer.
+	eventStream bool
 	// errors are statuses beyond those the document derives on its own
 	// (400 for input, 401 for auth, 404 for path ids, 413/415 for bodies).
 	errors []int
@@ -54,7 +56,7 @@ func (s *server) routes() []route {
 	for _, family := range [][]route{
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
 		s.workspaceRoutes(), s.inviteRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
-		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(),
+		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(),
 	} {
 		all = append(all, family...)
 	}

@@ -198,6 +198,7 @@ func opsSchemas() obj {
 			"status":    enum("ok", "unavailable"),
 			"not_ready": arrayOf(str()),
 		}, "not_ready"),
-		"OpenAPI": obj{"type": "object", "description": "This document."},
+		"OpenAPI":     obj{"type": "object", "description": "This document."},
+		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 
 	"github.com/fechatter/fechatter/internal/auth"
@@ -70,4 +71,16 @@ type AuthService interface {
 	Sessions(ctx context.Context, userID int64) ([]model.Session, error)
 	RevokeSession(ctx context.Context, userID, sessionID int64) error
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
+	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
+}
+
+// EventService streams a user's events (the realtime hub).
+type EventService interface {
+	Serve(w http.ResponseWriter, r *http.Request, userID int64, lastEventID string) error
+}
+
+// TicketService issues and redeems single-use SSE tickets.
+type TicketService interface {
+	Issue(ctx context.Context, userID int64) (string, error)
+	Redeem(ctx context.Context, ticket string) (int64, error)
 }

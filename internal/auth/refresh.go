@@ -73,7 +73,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta ClientM
 	newRaw, newHash := newRefreshToken()
 	var out refreshOutcome
 	err := s.store.InTx(ctx, func(tx storage.Tx) error {
-		out = refreshOutcome{now: s.now()} // read once the family is locked
+		out = refreshOutcome{}
 		return s.rotate(ctx, tx, oldHash, newHash, &out)
 	})
 	if err != nil {
@@ -89,11 +89,12 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta ClientM
 // session and returns nil so that the revocation commits; out.reused says
 // what happened.
 func (s *Service) rotate(ctx context.Context, tx storage.Tx, oldHash, newHash string, out *refreshOutcome) error {
-	now := out.now
 	rt, sess, err := tx.RefreshToken(ctx, oldHash)
 	if err != nil {
 		return notFoundAs(err, errInvalidRefresh(nil), "refresh: look up token")
 	}
+	now := s.now() // read once the family is locked, so it is after any rival's use
+	out.now = now
 	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
 		return errInvalidRefresh(errors.New("session revoked or expired"))
 	}

@@ -33,6 +33,7 @@ type Store interface {
 	CreateSession(ctx context.Context, s *model.Session, tokenHash string) error
 	ListSessions(ctx context.Context, userID int64, now time.Time) ([]model.Session, error)
 	RevokeSession(ctx context.Context, userID, sessionID int64, at time.Time) error
+	RefreshToken(ctx context.Context, tokenHash string) (model.RefreshToken, model.Session, error)
 	// InTx runs fn in one write transaction; fn's error rolls it back.
 	InTx(ctx context.Context, fn func(tx storage.Tx) error) error
 }

@@ -118,6 +118,7 @@ func runServiceTests(t *testing.T, open opener) {
 		{"Logout", testLogout},
 		{"ChangePassword", testChangePassword},
 		{"SessionsOnlyOwn", testSessionsOnlyOwn},
+		{"SessionFromRefresh", testSessionFromRefresh},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -153,7 +153,8 @@ func (t fixedEventIDTx) AppendEvent(ctx context.Context, e *model.Event) error {
 
 // SignUp creates an account and signs it in. With an invite code it joins
 // the invite's workspace as a member and uses up one use of the code, in
-// the same transaction; without one it needs Config.OpenSignup.
+// the same transaction; without one it needs Config.OpenSignup. Without a
+// usable code (none, unknown, expired, used up) it answers 403.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta auth.ClientMeta) (auth.Grant, error) {
 	code := strings.TrimSpace(in.InviteCode)
 	if code == "" && !s.cfg.OpenSignup {
@@ -168,7 +169,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta auth.ClientMe
 	if code != "" {
 		found, err := s.usableInvite(ctx, s.store, code)
 		if err != nil {
-			return auth.Grant{}, err
+			return auth.Grant{}, signUpInviteErr(err)
 		}
 		inv = &found
 	}
@@ -191,12 +192,24 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta auth.ClientMe
 	return s.startAccountSession(ctx, u, meta)
 }
 
+// signUpInviteErr turns the 404 of an unusable invite code into the 403 of
+// API.md's sign-up ("without a valid invite code: 403"), keeping the one
+// message for unknown, expired and used-up codes. With open sign-up a bad
+// code is refused too rather than silently ignored: the caller asked to
+// join a workspace and would not.
+func signUpInviteErr(err error) error {
+	if apperr.Is(err, apperr.KindNotFound) {
+		return &apperr.Error{Kind: apperr.KindForbidden, Message: inviteNotFoundOrExpire, Err: err}
+	}
+	return err
+}
+
 // signUpTx creates the user and, with an invite, consumes one use and adds
 // the membership.
 func (s *Service) signUpTx(ctx context.Context, tx storage.Tx, u *model.User, inv *model.Invite) error {
 	if inv != nil {
 		if err := consumeInviteUse(ctx, tx, inv.ID, s.now()); err != nil {
-			return err
+			return signUpInviteErr(err)
 		}
 	}
 	if err := tx.CreateUser(ctx, u); err != nil {

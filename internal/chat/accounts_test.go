@@ -166,10 +166,10 @@ func TestSignUp(t *testing.T) {
 		{name: "invite with open signup", open: true, code: "valid", member: true},
 		{name: "no invite, closed", kind: apperr.KindForbidden},
 		{name: "no invite, open", open: true},
-		{name: "unknown code", code: "unknown", kind: apperr.KindNotFound},
-		{name: "unknown code, open", open: true, code: "unknown", kind: apperr.KindNotFound},
-		{name: "expired code", code: "expired", kind: apperr.KindNotFound},
-		{name: "used up code", code: "used", kind: apperr.KindNotFound},
+		{name: "unknown code", code: "unknown", kind: apperr.KindForbidden},
+		{name: "unknown code, open", open: true, code: "unknown", kind: apperr.KindForbidden},
+		{name: "expired code", code: "expired", kind: apperr.KindForbidden},
+		{name: "used up code", code: "used", kind: apperr.KindForbidden},
 		{name: "taken email", open: true, edit: func(in *SignUpInput) { in.Email = "TAKEN@example.test" },
 			kind: apperr.KindConflict, fields: []string{"email"}},
 		{name: "taken username", open: true, edit: func(in *SignUpInput) { in.Username = "Taken" },
@@ -189,12 +189,17 @@ func TestSignUp(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&in)
 			}
+			usersBefore, err := st.CountUsers(ctx)
+			wantOK(t, err)
 			g, err := s.SignUp(ctx, in, auth.ClientMeta{})
 			if tc.kind != apperr.KindInternal {
 				if tc.fields != nil {
 					wantFields(t, err, tc.kind, tc.fields...)
 				} else {
 					wantKind(t, err, tc.kind)
+				}
+				if n, _ := st.CountUsers(ctx); n != usersBefore {
+					t.Fatalf("a refused sign-up left %d users, had %d", n, usersBefore)
 				}
 				return
 			}
@@ -293,7 +298,7 @@ func TestSignUpInviteMaxUsesUnderConcurrency(t *testing.T) {
 				wins++
 				continue
 			}
-			wantKind(t, err, apperr.KindNotFound)
+			wantKind(t, err, apperr.KindForbidden)
 		}
 		members, err := s.Members(ctx, owner.ID, ws.ID)
 		wantOK(t, err)

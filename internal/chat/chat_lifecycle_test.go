@@ -28,6 +28,9 @@ func TestCreateChatValidation(t *testing.T) {
 			{"direct named", CreateChatInput{Type: model.ChatDirect, Name: "us", MemberIDs: []int64{peer}}, "name"},
 			{"group of two", CreateChatInput{Type: model.ChatGroup, MemberIDs: []int64{peer, peer}}, "member_ids"},
 			{"outsider member", CreateChatInput{Type: model.ChatGroup, MemberIDs: []int64{peer, w.id("outsider")}}, "member_ids"},
+			{"many with an outsider", CreateChatInput{Type: model.ChatGroup, MemberIDs: []int64{
+				w.id("owner"), peer, target, w.id("guestin"), w.id("stranger"), w.id("guest"), w.id("admin"), w.id("victim"), w.id("outsider"),
+			}}, "member_ids"},
 			{"unknown member", CreateChatInput{Type: model.ChatPublicChannel, Name: "x", MemberIDs: []int64{1 << 40}}, "member_ids"},
 			{"negative member", CreateChatInput{Type: model.ChatPublicChannel, Name: "x", MemberIDs: []int64{-1}}, "member_ids"},
 			{"channel without name", CreateChatInput{Type: model.ChatPublicChannel, Name: "  "}, "name"},
@@ -53,19 +56,19 @@ func TestCreateChatNamesAndDirectDedupe(t *testing.T) {
 		ctx := context.Background()
 		w := newChatRulesWorld(t, st)
 		c, created, err := w.s.CreateChat(ctx, w.id("creator"), w.ws.ID, CreateChatInput{
-			Type: model.ChatPublicChannel, Name: "  Général ", Topic: " news ", MemberIDs: []int64{w.id("peer")},
+			Type: model.ChatPublicChannel, Name: "  General Café ", Topic: " news ", MemberIDs: []int64{w.id("peer")},
 		})
 		wantOK(t, err)
-		if !created || c.Name != "Général" || c.Topic != "news" || c.MemberCount != 2 || c.MyRole != model.ChatRoleAdmin {
+		if !created || c.Name != "General Café" || c.Topic != "news" || c.MemberCount != 2 || c.MyRole != model.ChatRoleAdmin {
 			t.Fatalf("created=%v %+v", created, c)
 		}
 		for _, typ := range []model.ChatType{model.ChatPublicChannel, model.ChatPrivateChannel} {
-			_, _, err = w.s.CreateChat(ctx, w.id("peer"), w.ws.ID, CreateChatInput{Type: typ, Name: "GÉNÉRAL"})
+			_, _, err = w.s.CreateChat(ctx, w.id("peer"), w.ws.ID, CreateChatInput{Type: typ, Name: "GENERAL Café"})
 			wantKind(t, err, apperr.KindConflict)
 		}
 		other, _, err := w.s.CreateChat(ctx, w.id("creator"), w.ws.ID, CreateChatInput{Type: model.ChatPrivateChannel, Name: "other"})
 		wantOK(t, err)
-		taken := "général"
+		taken := "general café"
 		_, err = w.s.UpdateChat(ctx, w.id("creator"), other.ID, ChatPatch{Name: &taken})
 		wantKind(t, err, apperr.KindConflict)
 

@@ -196,12 +196,30 @@ func validateChatTopic(topic string) (string, error) {
 }
 
 // requireWorkspaceMembers answers a field error when one of ids is not a
-// member of the workspace.
+// member of the workspace. A few ids are looked up one by one; more are
+// checked against one listing of the workspace.
 func requireWorkspaceMembers(ctx context.Context, tx storage.Tx, wsID int64, ids []int64, field string) error {
+	bad := apperr.Field(field, "must all be members of the workspace")
+	if len(ids) > 8 {
+		members, err := tx.ListMembers(ctx, wsID)
+		if err != nil {
+			return fmt.Errorf("list workspace members: %w", err)
+		}
+		in := make(map[int64]bool, len(members))
+		for _, m := range members {
+			in[m.UserID] = true
+		}
+		for _, id := range ids {
+			if !in[id] {
+				return bad
+			}
+		}
+		return nil
+	}
 	for _, id := range ids {
 		if _, err := tx.GetMember(ctx, wsID, id); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return apperr.Field(field, "must all be members of the workspace")
+				return bad
 			}
 			return fmt.Errorf("load workspace member: %w", err)
 		}

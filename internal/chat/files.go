@@ -30,6 +30,9 @@ func (s *Service) UploadFile(ctx context.Context, userID, wsID int64, name strin
 	if _, err := s.store.WorkspaceForMember(ctx, wsID, userID); err != nil {
 		return model.File{}, chatStoreErr(err, "load workspace", "workspace", "")
 	}
+	if r == nil {
+		return model.File{}, apperr.Field("file", "is required")
+	}
 	max := s.maxFileSize()
 	info, err := s.blobs().put(r, max)
 	switch {

@@ -126,6 +126,8 @@ func TestUploadAndOpenFile(t *testing.T) {
 		wantOK(t, err)
 		_, err = w.s.UploadFile(ctx, w.id("peer"), w.ws.ID, "empty", strings.NewReader(""))
 		requireFieldErr(t, err, "file")
+		_, err = w.s.UploadFile(ctx, w.id("peer"), w.ws.ID, "none", nil)
+		requireFieldErr(t, err, "file")
 		if names := blobFiles(t, w.s.cfg.FilesDir); slicesHasTemp(names) {
 			t.Fatalf("temp files left behind: %v", names)
 		}

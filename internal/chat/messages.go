@@ -70,7 +70,9 @@ func checkSendInput(in SendMessageInput) error {
 	return errs.err()
 }
 
-// sendInTx is SendMessage's unit of work: check, store, record.
+// sendInTx is SendMessage's unit of work: check, store, record. The new
+// message is completed from what was just written rather than read back, to
+// keep the chat's seq lock (held from CreateMessage to commit) short.
 func (s *Service) sendInTx(ctx context.Context, tx storage.Tx, userID, chatID int64, in SendMessageInput, pm parsedMentions) (model.Message, bool, error) {
 	a, err := memberChat(ctx, tx, chatID, userID)
 	if err != nil {
@@ -80,19 +82,35 @@ func (s *Service) sendInTx(ctx context.Context, tx storage.Tx, userID, chatID in
 	if err != nil {
 		return model.Message{}, false, err
 	}
+	sender, err := tx.UserByID(ctx, userID)
+	if err != nil {
+		return model.Message{}, false, fmt.Errorf("load sender: %w", err)
+	}
 	created, err := tx.CreateMessage(ctx, &m)
 	if err != nil {
 		return model.Message{}, false, fmt.Errorf("create message: %w", err)
 	}
-	out, err := tx.Message(ctx, userID, chatID, m.ID)
-	if err != nil {
-		return model.Message{}, false, fmt.Errorf("read back message: %w", err)
-	}
 	if !created {
-		return out, false, nil
+		return m, false, nil // storage filled in the first message, hydrated
 	}
-	err = s.record(ctx, tx, model.EventMessageCreated, a.Chat.WorkspaceID, chatID, userID, map[string]any{"message": out})
-	return out, true, err
+	completeNewMessage(&m, sender)
+	err = s.record(ctx, tx, model.EventMessageCreated, a.Chat.WorkspaceID, chatID, userID, map[string]any{"message": m})
+	return m, true, err
+}
+
+// completeNewMessage fills the hydrated fields of a message just created:
+// its sender, and empty lists where it has nothing yet.
+func completeNewMessage(m *model.Message, sender model.User) {
+	m.Sender = sender
+	if m.Attachments == nil {
+		m.Attachments = []model.File{}
+	}
+	if m.Reactions == nil {
+		m.Reactions = []model.ReactionCount{}
+	}
+	if m.Mentions == nil {
+		m.Mentions = []int64{}
+	}
 }
 
 // draftMessage resolves a message's thread root, attachments and mentions.

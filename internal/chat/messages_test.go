@@ -128,22 +128,24 @@ func TestSendMessageConcurrent(t *testing.T) {
 	})
 }
 
-// requireGapFreeSeqs pages through a whole chat and checks seqs 1..n.
+// requireGapFreeSeqs pages through a whole chat, newest page first, and
+// checks that the seqs are exactly 1..n.
 func requireGapFreeSeqs(t *testing.T, s *Service, userID, chatID int64, n int) {
 	t.Helper()
 	var seqs []int64
-	after := int64(0)
+	q := storage.MessageQuery{Limit: maxPageLimit}
 	for {
-		page, more, err := s.Messages(context.Background(), userID, chatID, storage.MessageQuery{AfterSeq: after, Limit: maxPageLimit})
+		page, more, err := s.Messages(context.Background(), userID, chatID, q)
 		wantOK(t, err)
-		for _, m := range page {
-			seqs = append(seqs, m.Seq)
+		for i := len(page) - 1; i >= 0; i-- {
+			seqs = append(seqs, page[i].Seq)
 		}
 		if !more || len(page) == 0 {
 			break
 		}
-		after = page[len(page)-1].Seq
+		q.BeforeSeq = page[0].Seq
 	}
+	slices.Reverse(seqs)
 	if len(seqs) != n {
 		t.Fatalf("got %d messages, want %d", len(seqs), n)
 	}

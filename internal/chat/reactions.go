@@ -32,8 +32,11 @@ func (s *Service) React(ctx context.Context, userID, chatID, msgID int64, emoji 
 			return apperr.Conflict("the message was deleted")
 		}
 		added, err := tx.AddReaction(ctx, msgID, userID, emoji)
-		if err != nil || !added {
+		if err != nil {
 			return chatStoreErr(err, "add reaction", "message", "")
+		}
+		if !added {
+			return nil // already there: nothing changed, nothing to record
 		}
 		return s.recordReaction(ctx, tx, model.EventReactionAdded, c, userID, msgID, emoji)
 	})
@@ -52,8 +55,11 @@ func (s *Service) Unreact(ctx context.Context, userID, chatID, msgID int64, emoj
 			return err
 		}
 		removed, err := tx.RemoveReaction(ctx, msgID, userID, emoji)
-		if err != nil || !removed {
+		if err != nil {
 			return chatStoreErr(err, "remove reaction", "message", "")
+		}
+		if !removed {
+			return nil
 		}
 		return s.recordReaction(ctx, tx, model.EventReactionRemoved, c, userID, msgID, emoji)
 	})

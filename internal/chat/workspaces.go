@@ -50,6 +50,9 @@ func (s *Service) ListWorkspaces(ctx context.Context, userID int64) ([]storage.W
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces: %w", err)
 	}
+	if list == nil {
+		list = []storage.WorkspaceRole{}
+	}
 	return list, nil
 }
 
@@ -185,6 +188,9 @@ func (s *Service) Members(ctx context.Context, userID, workspaceID int64) ([]mod
 	list, err := s.store.ListMembers(ctx, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
+	}
+	if list == nil {
+		list = []model.Member{}
 	}
 	return list, nil
 }

@@ -433,3 +433,25 @@ func TestEventsRollBackWithTheChange(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkspaceEdgeCases(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st storage.Store) {
+		ctx := context.Background()
+		s := newTestService(t, st, Config{})
+		_, err := s.CreateWorkspace(ctx, 424242, "Ghost town")
+		wantKind(t, err, apperr.KindNotFound)
+		owner := fixtureUser(t, st, "owner")
+		ws := fixtureWorkspace(t, s, owner.ID, "Team")
+		before := len(unpublished(t, st))
+		wr, err := s.RenameWorkspace(ctx, owner.ID, ws.ID, " Team ")
+		wantOK(t, err)
+		if wr.Workspace.Name != "Team" || len(unpublished(t, st)) != before {
+			t.Fatalf("renaming to the same name: %+v, %d new events", wr, len(unpublished(t, st))-before)
+		}
+		list, err := s.ListWorkspaces(ctx, 424242)
+		wantOK(t, err)
+		if list == nil || len(list) != 0 {
+			t.Fatalf("list for a user without workspaces = %#v, want empty", list)
+		}
+	})
+}

@@ -31,7 +31,8 @@ func nullString(s string) *string {
 // CreateChat inserts c (setting ID, CreatedAt, LastActivityAt) and its
 // members (setting their ChatID and JoinedAt). ErrConflict when a channel of
 // the same name (case-insensitive) exists in the workspace, or a direct chat
-// with the same DirectKey does.
+// with the same DirectKey does; ErrNotFound when a member is not in the
+// workspace.
 func (q *queries) CreateChat(ctx context.Context, c *model.Chat, members []model.ChatMember) error {
 	created := now()
 	return q.atomic(ctx, func(q *queries) error {
@@ -46,16 +47,20 @@ func (q *queries) CreateChat(ctx context.Context, c *model.Chat, members []model
 			return wrap("create chat", err)
 		}
 		c.CreatedAt, c.LastActivityAt, c.LastSeq = created, created, 0
-		for i := range members {
-			members[i].ChatID = c.ID
+		if _, err := q.insertChatMembers(ctx, c.ID, members, created); err != nil {
+			return err
 		}
-		_, err = q.insertChatMembers(ctx, c.ID, members, created)
-		return err
+		for i := range members {
+			members[i].ChatID, members[i].JoinedAt = c.ID, created
+		}
+		return nil
 	})
 }
 
 // insertChatMembers adds members in one statement, skipping those already
-// in, and returns the user ids actually added, in the order given.
+// in, and returns the user ids actually added, in the order given. It adds
+// nobody and answers ErrNotFound when the chat does not exist or one of the
+// users is not a member of the chat's workspace.
 func (q *queries) insertChatMembers(ctx context.Context, chatID int64, members []model.ChatMember, joined time.Time) ([]int64, error) {
 	ids := make([]int64, len(members))
 	roles := make([]string, len(members))
@@ -65,17 +70,27 @@ func (q *queries) insertChatMembers(ctx context.Context, chatID int64, members [
 			roles[i] = string(model.ChatRoleMember)
 		}
 	}
-	rows, err := q.db.Query(ctx, `INSERT INTO chat_members (chat_id, user_id, role, joined_at, last_read_seq)
-		SELECT $1, m.user_id, m.role, $4, 0
-		FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS m (user_id, role, ord)
-		ORDER BY m.ord
-		ON CONFLICT DO NOTHING RETURNING user_id`, chatID, ids, roles, joined)
-	if err != nil {
+	var chats, outsiders int
+	var added []int64
+	err := q.db.QueryRow(ctx, `WITH
+		c AS (SELECT id, workspace_id FROM chats WHERE id = $1),
+		want AS (SELECT * FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS w (user_id, role, ord)),
+		ok AS (SELECT want.* FROM want JOIN c ON true
+			JOIN workspace_members wm ON wm.workspace_id = c.workspace_id AND wm.user_id = want.user_id),
+		ins AS (INSERT INTO chat_members (chat_id, user_id, role, joined_at, last_read_seq)
+			SELECT $1, ok.user_id, ok.role, $4, 0 FROM ok
+			WHERE (SELECT count(*) FROM ok) = (SELECT count(*) FROM want)
+			ORDER BY ok.ord
+			ON CONFLICT DO NOTHING RETURNING user_id)
+		SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM want) - (SELECT count(*) FROM ok),
+			array(SELECT user_id FROM ins)`, chatID, ids, roles, joined).Scan(&chats, &outsiders, &added)
+	switch {
+	case err != nil:
 		return nil, wrap("add chat members", err)
-	}
-	added, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, wrap("add chat members", err)
+	case chats == 0:
+		return nil, notFound("add chat members: chat")
+	case outsiders > 0:
+		return nil, notFound("add chat members: user in the chat's workspace")
 	}
 	return orderLike(ids, added), nil
 }
@@ -138,18 +153,10 @@ func (q *queries) DeleteChat(ctx context.Context, chatID int64) error {
 }
 
 // AddChatMembers adds members, ignoring those already in; it returns the
-// user ids that were actually added. ErrNotFound when the chat does not exist.
+// user ids that were actually added. ErrNotFound when the chat does not
+// exist or a user is not in its workspace (then nobody is added).
 func (q *queries) AddChatMembers(ctx context.Context, chatID int64, members []model.ChatMember) ([]int64, error) {
-	if len(members) == 0 {
-		return []int64{}, nil
-	}
-	var added []int64
-	err := q.guarded(ctx, func(q *queries) error {
-		var err error
-		added, err = q.insertChatMembers(ctx, chatID, members, now())
-		return err
-	})
-	return added, err
+	return q.insertChatMembers(ctx, chatID, members, now())
 }
 
 // RemoveChatMember removes one member; ErrNotFound if not a member.

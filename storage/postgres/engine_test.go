@@ -215,9 +215,36 @@ func TestBadValuesAreInvalid(t *testing.T) {
 			t.Errorf("content %q: got %v, want an invalid-request apperr", content, err)
 		}
 	}
-	err := s.AddMember(ctx, &model.Member{WorkspaceID: f.ws.ID, UserID: f.users[0].ID + 1000, Role: "emperor"})
-	if !apperr.Is(err, apperr.KindInvalid) && !errors.Is(err, storage.ErrNotFound) {
-		t.Errorf("bad role: got %v, want invalid or not found", err)
+	other := model.Workspace{Name: "Other", CreatedBy: f.users[0].ID}
+	must(t, s.CreateWorkspace(ctx, &other))
+	err := s.AddMember(ctx, &model.Member{WorkspaceID: other.ID, UserID: f.users[0].ID, Role: "emperor"})
+	if !apperr.Is(err, apperr.KindInvalid) {
+		t.Errorf("bad role: got %v, want an invalid-request apperr", err)
+	}
+}
+
+// TestRetryInsideOneTx: sending the same client id twice in one
+// transaction returns the first message and leaves the transaction usable.
+func TestRetryInsideOneTx(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	f := newFixture(t, s, 1)
+	var first, again, next model.Message
+	err := s.InTx(ctx, func(tx storage.Tx) error {
+		first = model.Message{ChatID: f.chat.ID, SenderID: f.users[0].ID, Content: "a", ClientID: "c"}
+		again = first
+		next = model.Message{ChatID: f.chat.ID, SenderID: f.users[0].ID, Content: "b", ClientID: "d"}
+		for _, m := range []*model.Message{&first, &again, &next} {
+			if _, err := tx.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	must(t, err)
+	if again.ID != first.ID || next.Seq != 2 {
+		t.Fatalf("first %d/%d, again %d/%d, next seq %d; want again = first and next seq 2",
+			first.ID, first.Seq, again.ID, again.Seq, next.Seq)
 	}
 }
 

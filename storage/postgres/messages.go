@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -36,141 +36,6 @@ const canRead = `(EXISTS (SELECT 1 FROM chat_members acm WHERE acm.chat_id = $1 
 		JOIN workspace_members awm ON awm.workspace_id = ac.workspace_id AND awm.user_id = $2
 		WHERE ac.id = $1 AND ac.type = 'public_channel' AND awm.role <> 'guest'))`
 
-// errDuplicate reports, inside CreateMessage's transaction, that the
-// client id was already used; the transaction is rolled back and the
-// existing message returned.
-var errDuplicate = errors.New("duplicate client id")
-
-// CreateMessage assigns m.Seq, m.ID, m.CreatedAt and m.WorkspaceID, stores
-// mentions and attachment links, bumps the parent's reply count and the
-// chat's LastSeq and LastActivityAt. Locking the chat row first serialises
-// senders in one chat, so seqs are gap-free; a concurrent duplicate client
-// id waits on that lock, then finds the first message.
-func (q *queries) CreateMessage(ctx context.Context, m *model.Message) (bool, error) {
-	err := q.atomic(ctx, func(q *queries) error { return q.insertMessage(ctx, m) })
-	if errors.Is(err, errDuplicate) {
-		existing, err := q.messageByClientID(ctx, m.ChatID, m.SenderID, m.ClientID)
-		if err != nil {
-			return false, err
-		}
-		*m = existing
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// insertMessage is CreateMessage's transaction.
-func (q *queries) insertMessage(ctx context.Context, m *model.Message) error {
-	var lastSeq int64
-	err := q.db.QueryRow(ctx, `SELECT workspace_id, last_seq FROM chats WHERE id = $1 FOR UPDATE`, m.ChatID).
-		Scan(&m.WorkspaceID, &lastSeq)
-	if err != nil {
-		return wrap("create message: chat", err)
-	}
-	created := now()
-	err = q.db.QueryRow(ctx, `INSERT INTO messages (chat_id, workspace_id, seq, sender_id, content,
-			client_id, reply_to, reply_count, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT DO NOTHING RETURNING id`,
-		m.ChatID, m.WorkspaceID, lastSeq+1, m.SenderID, m.Content, m.ClientID, m.ReplyTo, created).Scan(&m.ID)
-	if isNoRows(err) {
-		return errDuplicate
-	}
-	if err != nil {
-		return wrap("create message", err)
-	}
-	m.Seq, m.CreatedAt, m.ReplyCount = lastSeq+1, created, 0
-	m.EditedAt, m.DeletedAt, m.Deleted = nil, nil, false
-	return q.afterInsert(ctx, m)
-}
-
-// afterInsert sends the statements that follow a message insert in one
-// round trip: chat counters, the parent's reply count, mentions and
-// attachment links.
-func (q *queries) afterInsert(ctx context.Context, m *model.Message) error {
-	b := &pgx.Batch{}
-	b.Queue(`UPDATE chats SET last_seq = $2, last_activity_at = $3 WHERE id = $1`, m.ChatID, m.Seq, m.CreatedAt)
-	if m.ReplyTo != nil {
-		b.Queue(`UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1 AND chat_id = $2`, *m.ReplyTo, m.ChatID)
-	}
-	if len(m.Mentions) > 0 {
-		b.Queue(insertMentions, m.ID, m.ChatID, m.Mentions)
-	}
-	files := attachmentIDs(m.Attachments)
-	if len(files) > 0 {
-		b.Queue(`INSERT INTO message_files (message_id, file_id, position)
-			SELECT $1, f.id, a.ord FROM unnest($2::bigint[]) WITH ORDINALITY AS a (id, ord)
-			JOIN files f ON f.id = a.id AND f.workspace_id = $3
-			ON CONFLICT DO NOTHING`, m.ID, files, m.WorkspaceID)
-	}
-	br := q.db.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return wrap("create message: chat", err)
-	}
-	if m.ReplyTo != nil {
-		tag, err := br.Exec()
-		if err := mustAffect("create message: reply_to message in this chat", tag, err); err != nil {
-			return err
-		}
-	}
-	if len(m.Mentions) > 0 {
-		if _, err := br.Exec(); err != nil {
-			return wrap("create message: mentions", err)
-		}
-	}
-	if len(files) > 0 {
-		tag, err := br.Exec()
-		if err != nil {
-			return wrap("create message: attachments", err)
-		}
-		if tag.RowsAffected() != int64(len(files)) {
-			return notFound("create message: attachment in this workspace")
-		}
-	}
-	return wrap("create message", br.Close())
-}
-
-// insertMentions stores mentions of message $1 in chat $2 of the users in
-// $3 that exist (an unknown id is not an error, just not a mention).
-const insertMentions = `INSERT INTO mentions (message_id, user_id, chat_id)
-	SELECT $1, u.id, $2 FROM users u WHERE u.id = ANY($3::bigint[])
-	ON CONFLICT DO NOTHING`
-
-// attachmentIDs returns the distinct file ids, in order.
-func attachmentIDs(files []model.File) []int64 {
-	seen := make(map[int64]bool, len(files))
-	ids := make([]int64, 0, len(files))
-	for _, f := range files {
-		if !seen[f.ID] {
-			seen[f.ID] = true
-			ids = append(ids, f.ID)
-		}
-	}
-	return ids
-}
-
-// messageByClientID loads the message a sender already sent with clientID,
-// hydrated for the sender.
-func (q *queries) messageByClientID(ctx context.Context, chatID, senderID int64, clientID string) (model.Message, error) {
-	msgs, err := q.queryMessages(ctx, "message by client id", `SELECT `+messageCols+`
-		FROM messages m JOIN users u ON u.id = m.sender_id
-		WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3 AND m.client_id <> ''`,
-		chatID, senderID, clientID)
-	if err != nil {
-		return model.Message{}, err
-	}
-	if len(msgs) == 0 {
-		return model.Message{}, conflict("create message: seq taken")
-	}
-	if err := q.hydrate(ctx, senderID, msgs); err != nil {
-		return model.Message{}, err
-	}
-	return msgs[0], nil
-}
-
 // Message returns one message hydrated for viewerID; ErrNotFound when it is
 // not in the chat or viewerID may not read the chat.
 func (q *queries) Message(ctx context.Context, viewerID, chatID, messageID int64) (model.Message, error) {
@@ -191,13 +56,18 @@ func (q *queries) Message(ctx context.Context, viewerID, chatID, messageID int64
 
 // ListMessages returns a page in ascending seq, hydrated for viewerID, and
 // whether more exist in the paging direction; ErrNotFound when viewerID may
-// not read the chat. One round trip checks access and reads the page, one
-// more hydrates it.
+// not read the chat or the thread root is not in it. Without Thread the page
+// holds every message, replies included, so seqs stay gap-free. One round
+// trip checks access and reads the page, one more hydrates it.
 func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
+	if mq.BeforeSeq != 0 && mq.AfterSeq != 0 {
+		return nil, false, apperr.Invalid("before_seq and after_seq cannot be used together", nil)
+	}
 	limit := pageLimit(mq.Limit)
 	query, args := pageQuery(viewerID, chatID, mq, limit)
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+canRead, chatID, viewerID)
+	b.Queue(`SELECT `+canRead+` AND ($3::bigint = 0 OR EXISTS (
+		SELECT 1 FROM messages r WHERE r.id = $3 AND r.chat_id = $1))`, chatID, viewerID, mq.Thread)
 	b.Queue(query, args...)
 	br := q.db.SendBatch(ctx, b)
 	var readable bool
@@ -218,9 +88,9 @@ func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq s
 		return nil, false, wrap("list messages", err)
 	}
 	if !readable {
-		return nil, false, notFound("list messages: chat")
+		return nil, false, notFound("list messages: chat or thread root")
 	}
-	msgs, more := trimPage(msgs, limit, mq.AfterSeq <= 0)
+	msgs, more := trimPage(msgs, limit, mq.AfterSeq == 0)
 	if err := q.hydrate(ctx, viewerID, msgs); err != nil {
 		return nil, false, err
 	}
@@ -232,17 +102,17 @@ func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq s
 func pageQuery(viewerID, chatID int64, mq storage.MessageQuery, limit int) (string, []any) {
 	args := []any{chatID, viewerID, limit + 1}
 	where := `m.chat_id = $1 AND ` + canRead
-	if mq.Thread > 0 {
+	if mq.Thread != 0 {
 		args = append(args, mq.Thread)
 		where += fmt.Sprintf(` AND m.reply_to = $%d`, len(args))
 	}
 	order := `DESC`
 	switch {
-	case mq.AfterSeq > 0:
+	case mq.AfterSeq != 0:
 		args = append(args, mq.AfterSeq)
 		where += fmt.Sprintf(` AND m.seq > $%d`, len(args))
 		order = `ASC`
-	case mq.BeforeSeq > 0:
+	case mq.BeforeSeq != 0:
 		args = append(args, mq.BeforeSeq)
 		where += fmt.Sprintf(` AND m.seq < $%d`, len(args))
 	}
@@ -275,14 +145,11 @@ func pageLimit(n int) int {
 	return n
 }
 
-// clampLimit bounds batch sizes of internal readers (the outbox relay).
-func clampLimit(n int) int {
-	const def, max = 100, 10000
-	switch {
-	case n <= 0:
-		return def
-	case n > max:
-		return max
+// batchLimit is limit for internal readers (the outbox relay), with a
+// default when it is not positive.
+func batchLimit(n int) int {
+	if n <= 0 {
+		return 100
 	}
 	return n
 }
@@ -320,11 +187,15 @@ func (q *queries) EditMessage(ctx context.Context, messageID int64, content stri
 		if _, err := q.db.Exec(ctx, `DELETE FROM mentions WHERE message_id = $1`, messageID); err != nil {
 			return wrap("edit message: mentions", err)
 		}
+		mentions = distinct(mentions)
 		if len(mentions) == 0 {
 			return nil
 		}
-		_, err = q.db.Exec(ctx, insertMentions, messageID, chatID, mentions)
-		return wrap("edit message: mentions", err)
+		tag, err := q.db.Exec(ctx, insertMentions, messageID, chatID, mentions)
+		if err != nil {
+			return wrap("edit message: mentions", err)
+		}
+		return wrap("edit message", allMentioned(len(mentions), int(tag.RowsAffected())))
 	})
 }
 

@@ -88,7 +88,7 @@ func (s *Store) applyOne(ctx context.Context, m migration, latest int) error {
 	if err != nil {
 		return fmt.Errorf("migrate: begin: %w", err)
 	}
-	return finish(ctx, tx, func() error {
+	return runTx(ctx, tx, func() error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
@@ -115,7 +115,7 @@ func (s *Store) applyOne(ctx context.Context, m migration, latest int) error {
 			return fmt.Errorf("migrate: record %04d_%s: %w", m.version, m.name, err)
 		}
 		return nil
-	}())
+	})
 }
 
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -48,7 +48,7 @@ func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 // UnpublishedEvents returns up to limit events not yet published, in Seq order.
 func (q *queries) UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error) {
 	return q.events(ctx, "unpublished events", `SELECT `+eventCols+` FROM outbox
-		WHERE published_at IS NULL ORDER BY seq LIMIT $1`, clampLimit(limit))
+		WHERE published_at IS NULL ORDER BY seq LIMIT $1`, batchLimit(limit))
 }
 
 // MarkPublished sets PublishedAt on the events with these seqs (keeping
@@ -65,7 +65,7 @@ func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time)
 // EventsAfter returns up to limit events with Seq > after, in order.
 func (q *queries) EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error) {
 	return q.events(ctx, "events after", `SELECT `+eventCols+` FROM outbox
-		WHERE seq > $2 ORDER BY seq LIMIT $1`, clampLimit(limit), after)
+		WHERE seq > $2 ORDER BY seq LIMIT $1`, batchLimit(limit), after)
 }
 
 func (q *queries) events(ctx context.Context, op, query string, args ...any) ([]model.Event, error) {

@@ -118,22 +118,30 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	return finish(ctx, tx, fn(&queries{db: tx, inTx: true}))
+	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
 }
 
-// finish commits tx when fnErr is nil and rolls it back otherwise.
-// Rollback runs even when ctx is cancelled, so the connection goes back to
-// the pool clean.
-func finish(ctx context.Context, tx pgx.Tx, fnErr error) error {
+// runTx runs fn, then commits tx when fn succeeded and rolls it back when
+// it failed or panicked (the panic goes on, but the connection goes back to
+// the pool clean). Rollback runs even when ctx is cancelled.
+func runTx(ctx context.Context, tx pgx.Tx, fn func() error) error {
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	fnErr := fn()
+	done = true
 	if fnErr != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return fnErr
 	}
 	if err := tx.Commit(ctx); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", wrapErr(err))
 	}
 	return nil
 }
@@ -152,15 +160,7 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	var done bool
-	defer func() {
-		if !done { // fn panicked: release the connection, let the panic go on
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	err = finish(ctx, tx, fn(&queries{db: tx, inTx: true}))
-	done = true
-	return err
+	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
 }
 
 // guarded runs a single statement that may fail with a constraint error:

@@ -9,30 +9,51 @@ import (
 	"github.com/fechatter/fechatter/internal/model"
 )
 
+// summarySelect reads chats as one user sees them, in one statement: the
+// member count is a correlated count over the chat_members primary key and
+// the last message is the one whose seq is the chat's last_seq (a tombstone
+// if that one was deleted). The query joins chat_members cm for the user
+// (LEFT for chats the user is not in).
+const summarySelect = `SELECT ` + chatCols + `, coalesce(cm.role, ''), coalesce(cm.last_read_seq, 0),
+		(SELECT count(*) FROM chat_members x WHERE x.chat_id = c.id),
+		lm.id, lm.seq, lm.sender_id, lm.content, lm.client_id, lm.reply_to, lm.reply_count,
+		lm.created_at, lm.edited_at, lm.deleted_at,
+		u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
+		u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at
+	FROM chats c `
+
+const summaryLastMessage = `
+	LEFT JOIN messages lm ON lm.chat_id = c.id AND lm.seq = c.last_seq
+	LEFT JOIN users u ON u.id = lm.sender_id `
+
 // ListChatsForUser returns the chats userID is a member of in a workspace,
-// with member count, unread count (messages above the read marker that
-// others sent and that are not deleted) and last message, most recent
-// activity first, in one query.
+// with member count, unread count and last message, most recent activity
+// first (chats without messages by creation), in one query. UnreadCount is
+// LastSeq - LastReadSeq: every message after the marker counts, the user's
+// own and tombstones included, as the SQLite engine does.
 func (q *queries) ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+chatCols+`, cm.role, cm.last_read_seq,
-			(SELECT count(*) FROM chat_members x WHERE x.chat_id = c.id),
-			(SELECT count(*) FROM messages um WHERE um.chat_id = c.id AND um.seq > cm.last_read_seq
-				AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL),
-			lm.id, lm.seq, lm.sender_id, lm.content, lm.client_id, lm.reply_to, lm.reply_count,
-			lm.created_at, lm.edited_at, lm.deleted_at,
-			u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
-			u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at
-		FROM chat_members cm
-		JOIN chats c ON c.id = cm.chat_id
-		LEFT JOIN messages lm ON lm.chat_id = c.id AND lm.seq = c.last_seq
-		LEFT JOIN users u ON u.id = lm.sender_id
-		WHERE cm.user_id = $2 AND c.workspace_id = $1
+	return q.summaries(ctx, "list chats", summarySelect+`
+		JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2`+summaryLastMessage+`
+		WHERE c.workspace_id = $1
 		ORDER BY c.last_activity_at DESC, c.id DESC`, workspaceID, userID)
+}
+
+// ListJoinableChannels returns the workspace's public channels userID is
+// not in, by name, with member count and last message.
+func (q *queries) ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
+	return q.summaries(ctx, "list joinable channels", summarySelect+`
+		LEFT JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2`+summaryLastMessage+`
+		WHERE c.workspace_id = $1 AND c.type = 'public_channel' AND cm.user_id IS NULL
+		ORDER BY lower(c.name), c.id`, workspaceID, userID)
+}
+
+func (q *queries) summaries(ctx context.Context, op, query string, args ...any) ([]model.ChatSummary, error) {
+	rows, err := q.db.Query(ctx, query, args...)
 	if err != nil {
-		return nil, wrap("list chats", err)
+		return nil, wrap(op, err)
 	}
 	out, err := pgx.CollectRows(rows, scanSummary)
-	return nonNil(out), wrap("list chats", err)
+	return nonNil(out), wrap(op, err)
 }
 
 // lastMessage holds the nullable columns of a LEFT JOINed last message and
@@ -82,30 +103,13 @@ func (l *lastMessage) message(c model.Chat) *model.Message {
 func scanSummary(r pgx.CollectableRow) (model.ChatSummary, error) {
 	var s model.ChatSummary
 	var lm lastMessage
-	dest := append(chatDest(&s.Chat), &s.MyRole, &s.LastReadSeq, &s.MemberCount, &s.UnreadCount)
+	dest := append(chatDest(&s.Chat), &s.MyRole, &s.LastReadSeq, &s.MemberCount)
 	if err := r.Scan(append(dest, lm.dest()...)...); err != nil {
 		return model.ChatSummary{}, err
 	}
 	s.LastMessage = lm.message(s.Chat)
-	return s, nil
-}
-
-// ListJoinableChannels returns the workspace's public channels userID is
-// not in, by name, with their member counts.
-func (q *queries) ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+chatCols+`,
-			(SELECT count(*) FROM chat_members x WHERE x.chat_id = c.id)
-		FROM chats c
-		WHERE c.workspace_id = $1 AND c.type = 'public_channel'
-		  AND NOT EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = c.id AND cm.user_id = $2)
-		ORDER BY lower(c.name), c.id`, workspaceID, userID)
-	if err != nil {
-		return nil, wrap("list joinable channels", err)
+	if s.MyRole != "" { // not a member: nothing is unread
+		s.UnreadCount = max(0, s.LastSeq-s.LastReadSeq)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.ChatSummary, error) {
-		var s model.ChatSummary
-		err := r.Scan(append(chatDest(&s.Chat), &s.MemberCount)...)
-		return s, err
-	})
-	return nonNil(out), wrap("list joinable channels", err)
+	return s, nil
 }

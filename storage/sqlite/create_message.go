@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
@@ -89,31 +90,47 @@ func (q *queries) bumpReplyCount(ctx context.Context, chatID, parentID int64) er
 	return mustAffect("create message: reply_to", res, err)
 }
 
-// linkMessage stores mentions and attachments and fills m's hydrated fields.
+// linkMessage stores mentions and attachments and fills m's hydrated
+// fields the way Message would read them back, without reading back what
+// it just wrote (a new message has no reactions yet).
 func (q *queries) linkMessage(ctx context.Context, m *model.Message) error {
-	if err := q.insertMentions(ctx, m.ID, m.ChatID, m.Mentions); err != nil {
+	mentions := uniqueIDs(m.Mentions)
+	if err := q.insertMentions(ctx, m.ID, m.ChatID, mentions); err != nil {
 		return err
 	}
+	slices.Sort(mentions)
 	var fileIDs []int64
 	for _, f := range m.Attachments {
 		fileIDs = append(fileIDs, f.ID)
 	}
+	files := []model.File{}
 	for i, id := range uniqueIDs(fileIDs) {
-		res, err := q.w.ExecContext(ctx, `INSERT INTO message_files (message_id, file_id, position)
-			SELECT ?, f.id, ? FROM files f WHERE f.id = ? AND f.workspace_id = ?`, m.ID, i, id, m.WorkspaceID)
-		if err := mustAffect(fmt.Sprintf("attach file %d", id), res, err); err != nil {
+		f, err := q.attach(ctx, m, id, i)
+		if err != nil {
 			return err
 		}
-	}
-	msgs := []model.Message{*m}
-	if err := q.hydrate(ctx, m.SenderID, msgs); err != nil {
-		return err
+		files = append(files, f)
 	}
 	sender, err := scanUser(q.w.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, m.SenderID))
 	if err != nil {
 		return wrap("create message: sender", err)
 	}
-	*m = msgs[0]
-	m.Sender = sender
+	m.Sender, m.Mentions, m.Attachments, m.Reactions = sender, mentions, files, []model.ReactionCount{}
 	return nil
+}
+
+// attach links file id (which must be in m's workspace) to m at position.
+func (q *queries) attach(ctx context.Context, m *model.Message, id int64, position int) (model.File, error) {
+	op := fmt.Sprintf("attach file %d", id)
+	var f model.File
+	dest, finish := fileDest(&f)
+	err := q.w.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files f WHERE f.id = ? AND f.workspace_id = ?`,
+		id, m.WorkspaceID).Scan(dest...)
+	if err != nil {
+		return model.File{}, wrap(op, err)
+	}
+	finish()
+	_, err = q.w.ExecContext(ctx, `INSERT INTO message_files (message_id, file_id, position) VALUES (?, ?, ?)`,
+		m.ID, id, position)
+	return f, wrap(op, err)
 }

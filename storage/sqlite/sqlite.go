@@ -3,6 +3,19 @@
 // with BEGIN IMMEDIATE, so writers queue in the process instead of failing
 // on lock upgrades, and a separate pool of query_only read connections that
 // WAL lets run beside the writer.
+//
+// Choices where the storage contract is silent (storagetest pins them for
+// both engines):
+//   - times are integer unix microseconds, read back in UTC;
+//   - an invite with a zero ExpiresAt never expires, MaxUses 0 is unlimited;
+//   - a foreign-key violation (a missing chat, user, parent message or a
+//     file of another workspace) is ErrNotFound, like a missing row;
+//   - chat members must be members of the chat's workspace (ErrNotFound);
+//   - UnreadCount is LastSeq - LastReadSeq (never negative);
+//   - ListMessages without Thread pages through every message of the chat,
+//     thread replies included; a zero AfterSeq/BeforeSeq means "not set";
+//   - case-insensitive email, username and channel-name matching uses
+//     SQLite's lower(), which folds ASCII letters only.
 package sqlite
 
 import (

@@ -34,6 +34,11 @@ func testMessageCreate(t *testing.T, s storage.Store) {
 		t.Fatalf("created=%v message %+v", created, m)
 	}
 	recent(t, m.CreatedAt, "created_at")
+	// m comes back filled in as a read would return it.
+	if m.Sender.ID != w.owner.ID || !equalIDs(m.Mentions, []int64{w.member.ID}) || len(m.Attachments) != 2 ||
+		m.Attachments[0].ID != g.ID || m.Attachments[0].Name != "b.pdf" || m.Reactions == nil || len(m.Reactions) != 0 {
+		t.Fatalf("created message not filled in: %+v", m)
+	}
 	got, err := s.Message(ctx, w.member.ID, w.group.ID, m.ID)
 	noErr(t, err, "message")
 	if got.Content != "hi @member" || got.ClientID != "c-1" || got.Seq != 1 || got.ChatID != w.group.ID ||

@@ -16,9 +16,6 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
-// Opener returns a fresh, migrated, empty store; the caller's t.Cleanup closes it.
-type Opener func(t *testing.T) storage.Store
-
 // group is one aspect of the Store, with its subtests.
 type group struct {
 	name  string
@@ -30,7 +27,8 @@ type leaf struct {
 	fn   func(t *testing.T, s storage.Store)
 }
 
-// Run runs the whole suite against the engine that open creates.
+// Run runs the whole suite against the engine that open creates. open
+// returns a fresh, migrated, empty store and closes it in t.Cleanup.
 func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	for _, g := range groups() {
 		t.Run(g.name, func(t *testing.T) {

@@ -74,7 +74,8 @@ var workspaceRows = []row{
 	{method: "GET", path: "/api/invites/{code}", want: s(200, 200, 200, 200, 200, 200, 200, 200)},
 	{method: "POST", path: "/api/invites/{code}/accept", want: s(401, 200, 200, 200, 200, 200, 200, 200), mutates: true},
 	{method: "GET", path: "/api/workspaces/{ws}/chats", want: s(401, 404, 200, 200, 200, 200, 200, 200)},
-	{method: "GET", path: "/api/workspaces/{ws}/channels", want: s(401, 404, 200, 200, 200, 200, 200, 200)},
+	// Guests cannot join public channels, so they may not browse them either.
+	{method: "GET", path: "/api/workspaces/{ws}/channels", want: s(401, 404, 403, 200, 200, 200, 200, 200)},
 	{method: "POST", path: "/api/workspaces/{ws}/chats", body: `{"type":"public_channel","name":"new-{n}","member_ids":[]}`,
 		want: s(401, 404, 403, 201, 201, 201, 201, 201)},
 	{method: "POST", path: "/api/workspaces/{ws}/chats", body: `{"type":"private_channel","name":"new-{n}","member_ids":[]}`,
@@ -134,10 +135,61 @@ var publicChannelRows = []row{
 	{method: "GET", path: "/api/files/{file}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
 }
 
+// groupRows: a group is visible to its members only; any member may rename
+// it or add people; removing others and deleting it is for its creator (the
+// chat admin) and workspace admins who are in it.
+var groupRows = []row{
+	//                                                                              anon outs guest non-m mem  c-adm ws-adm owner
+	{method: "GET", path: "/api/chats/{chat}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "PATCH", path: "/api/chats/{chat}", body: `{"topic":"new topic {n}"}`, want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}", want: s(401, 404, 404, 404, 403, 204, 404, 404), mutates: true},
+	{method: "GET", path: "/api/chats/{chat}/members", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/members", body: `{"user_ids":[{extra}]}`, want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/members/{extra}", want: s(401, 404, 404, 404, 403, 204, 404, 404), mutates: true},
+	{method: "DELETE", path: "/api/chats/{chat}/members/{self}", want: s(401, 404, 404, 404, 204, 204, 404, 404), mutates: true},
+	{method: "POST", path: "/api/chats/{chat}/join", want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/read", body: `{"seq":1}`, want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/typing", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/messages", body: `{"content":"hi {n}"}`, want: s(401, 404, 404, 404, 201, 201, 404, 404)},
+	{method: "GET", path: "/api/chats/{chat}/messages", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "GET", path: "/api/chats/{chat}/messages/{msg}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "PATCH", path: "/api/chats/{chat}/messages/{msg}", body: `{"content":"edited {n}"}`, want: s(401, 404, 404, 404, 200, 403, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/messages/{msg}", want: s(401, 404, 404, 404, 204, 204, 404, 404), mutates: true},
+	{method: "PUT", path: "/api/chats/{chat}/messages/{msg}/reactions/{emoji}", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/messages/{msg}/reactions/{emoji}", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "GET", path: "/api/files/{file}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+}
+
+// directRows: a direct chat is the two people in it (the chat-admin column
+// is the one who started it, a plain member of it); its membership and name
+// never change; nobody but the sender deletes a message.
+var directRows = []row{
+	//                                                                              anon outs guest non-m mem  c-adm ws-adm owner
+	{method: "GET", path: "/api/chats/{chat}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "PATCH", path: "/api/chats/{chat}", body: `{"topic":"new topic {n}"}`, want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}", want: s(401, 404, 404, 404, 403, 204, 404, 404), mutates: true},
+	{method: "GET", path: "/api/chats/{chat}/members", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/members", body: `{"user_ids":[{extra}]}`, want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/members/{extra}", want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/members/{self}", want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/join", want: s(401, 404, 404, 404, 403, 403, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/read", body: `{"seq":1}`, want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/typing", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "POST", path: "/api/chats/{chat}/messages", body: `{"content":"hi {n}"}`, want: s(401, 404, 404, 404, 201, 201, 404, 404)},
+	{method: "GET", path: "/api/chats/{chat}/messages", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "GET", path: "/api/chats/{chat}/messages/{msg}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+	{method: "PATCH", path: "/api/chats/{chat}/messages/{msg}", body: `{"content":"edited {n}"}`, want: s(401, 404, 404, 404, 200, 403, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/messages/{msg}", want: s(401, 404, 404, 404, 204, 403, 404, 404), mutates: true},
+	{method: "PUT", path: "/api/chats/{chat}/messages/{msg}/reactions/{emoji}", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "DELETE", path: "/api/chats/{chat}/messages/{msg}/reactions/{emoji}", want: s(401, 404, 404, 404, 204, 204, 404, 404)},
+	{method: "GET", path: "/api/files/{file}", want: s(401, 404, 404, 404, 200, 200, 404, 404)},
+}
+
 // TestMatrix runs every table on every engine.
 func TestMatrix(t *testing.T) {
 	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
+			t.Parallel() // each engine has its own appliance
 			w := newWorld(t, engine.dbURL(t))
 			for _, table := range []struct {
 				name string
@@ -147,6 +199,8 @@ func TestMatrix(t *testing.T) {
 				{"workspace", workspaceRows, func(f *fixture) chatFixture { return f.priv }},
 				{"private channel", privateChannelRows, func(f *fixture) chatFixture { return f.priv }},
 				{"public channel", publicChannelRows, func(f *fixture) chatFixture { return f.pub }},
+				{"group", groupRows, func(f *fixture) chatFixture { return f.group }},
+				{"direct chat", directRows, func(f *fixture) chatFixture { return f.dm }},
 			} {
 				t.Run(table.name, func(t *testing.T) {
 					w.fx = nil

@@ -29,7 +29,7 @@ const (
 	guest                  // workspace guest, in no chat of the fixture
 	nonMember              // workspace member, not in the chat
 	member                 // workspace member, member of the chat
-	chatAdmin              // workspace member who created the channel
+	chatAdmin              // workspace member who created the chat
 	wsAdmin                // workspace admin, not in the chat
 	owner                  // workspace owner, not in the chat
 	actorCount
@@ -160,16 +160,20 @@ func (w *world) signUp(t *testing.T, name, code string) *account {
 	return &account{c: c, u: s.User}
 }
 
-// fixture is a workspace where every actor has their standing.
+// fixture is a workspace where every actor has their standing, with one
+// chat of each type created by the chat admin.
 type fixture struct {
-	ws   int64
-	code string // an invite code to ws
-	priv chatFixture
-	pub  chatFixture
+	ws    int64
+	code  string // an invite code to ws
+	priv  chatFixture
+	pub   chatFixture
+	group chatFixture
+	dm    chatFixture
 }
 
-// chatFixture is a channel created by the chat admin with the member and
-// extra in it, a message by the member and a file attached by the chat admin.
+// chatFixture is a chat created by the chat admin with the member in it (and
+// extra, except in the direct chat), a message by the member and a file
+// attached by the chat admin.
 type chatFixture struct {
 	chat, msg, file int64
 }
@@ -203,17 +207,22 @@ func (w *world) buildFixture(t *testing.T) *fixture {
 	_, err = own.SetMemberRole(w.ctx, ws.ID, w.acct[guest].u.ID, model.RoleGuest)
 	fatalIf(t, "make guest", err)
 	f := &fixture{ws: ws.ID, code: inv.Code}
-	f.priv = w.buildChannel(t, ws.ID, model.ChatPrivateChannel)
-	f.pub = w.buildChannel(t, ws.ID, model.ChatPublicChannel)
+	trio := []int64{w.acct[member].u.ID, w.extra.u.ID}
+	f.priv = w.buildChat(t, ws.ID, model.ChatPrivateChannel, trio)
+	f.pub = w.buildChat(t, ws.ID, model.ChatPublicChannel, trio)
+	f.group = w.buildChat(t, ws.ID, model.ChatGroup, trio)
+	f.dm = w.buildChat(t, ws.ID, model.ChatDirect, trio[:1])
 	return f
 }
 
-func (w *world) buildChannel(t *testing.T, wsID int64, typ model.ChatType) chatFixture {
+func (w *world) buildChat(t *testing.T, wsID int64, typ model.ChatType, others []int64) chatFixture {
 	t.Helper()
 	admin, mem := w.acct[chatAdmin], w.acct[member]
-	ch, _, err := admin.c.CreateChat(w.ctx, wsID, client.CreateChatInput{
-		Type: typ, Name: fmt.Sprintf("%s-%d", typ, w.n), MemberIDs: []int64{mem.u.ID, w.extra.u.ID},
-	})
+	name := ""
+	if typ.IsChannel() {
+		name = fmt.Sprintf("%s-%d", typ, w.n)
+	}
+	ch, _, err := admin.c.CreateChat(w.ctx, wsID, client.CreateChatInput{Type: typ, Name: name, MemberIDs: others})
 	fatalIf(t, "create "+string(typ), err)
 	m, _, err := mem.c.SendMessage(w.ctx, ch.ID, client.SendMessageInput{Content: "a message by the member"})
 	fatalIf(t, "member posts", err)

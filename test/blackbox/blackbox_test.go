@@ -96,6 +96,7 @@ func start(t *testing.T, dbURL string) *server {
 	}
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Env = cleanEnv()
+	s.cmd.Dir = dataDir // no config.yaml of the developer's working dir
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	setParentDeath(s.cmd)
 	if err := s.cmd.Start(); err != nil {
@@ -225,6 +226,7 @@ func TestBlackbox(t *testing.T) {
 		{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
 	} {
 		t.Run(engine.name, func(t *testing.T) {
+			t.Parallel() // each engine has its own process; most of a walk is waiting
 			srv := start(t, engine.dbURL(t))
 			w := &walk{srv: srv, ctx: context.Background()}
 			for _, step := range []struct {

@@ -241,6 +241,34 @@ func (w *walk) logoutAll(t *testing.T) {
 	if me.ID != w.dave.u.ID {
 		t.Errorf("after signing in again me = %+v", me)
 	}
+	w.revokeOtherSession(t)
+}
+
+// revokeOtherSession: dave, signed in once since logout-all, signs in on a
+// second device, sees both sessions and ends the other one.
+func (w *walk) revokeOtherSession(t *testing.T) {
+	other := w.signIn(t, w.dave)
+	sessions, err := w.dave.c.Sessions(w.ctx)
+	mustDo(t, err)
+	var current, others []int64
+	for _, s := range sessions {
+		if s.Current {
+			current = append(current, s.ID)
+		} else {
+			others = append(others, s.ID)
+		}
+	}
+	if len(current) != 1 || len(others) != 1 {
+		t.Fatalf("sessions after logout-all and two sign-ins = %+v, want one current and one other", sessions)
+	}
+	mustDo(t, w.dave.c.RevokeSession(w.ctx, others[0]))
+	_, refresh := other.Tokens()
+	_, err = client.New(w.srv.url, client.WithTokens("", refresh)).Refresh(w.ctx)
+	wantStatus(t, "refresh of a revoked session", err, 401)
+	wantStatus(t, "revoke a session that is not there", w.dave.c.RevokeSession(w.ctx, others[0]+1000), 404)
+	if _, err := w.dave.c.Me(w.ctx); err != nil {
+		t.Errorf("the current session after revoking the other: %v", err)
+	}
 }
 
 func (w *walk) shutdown(t *testing.T) {

@@ -17,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Layout of one throwaway cluster's directory,
-// <os.TempDir()>/fechatter-pgtest-*/.
+// Layout of one throwaway cluster's directory, fechatter-pgtest-* under
+// /dev/shm or os.TempDir() (see pickParent).
 const (
 	dirPattern   = "fechatter-pgtest-*"
 	ownerPidFile = "owner.pid" // pid of the test binary that owns the cluster
@@ -39,6 +39,9 @@ type cluster struct {
 	port int
 	as   *runAs
 	bins binaries
+
+	// versionNum is the server's server_version_num (150004 for 15.4).
+	versionNum int
 
 	proc   *os.Process
 	exited chan struct{} // closed when the server process has ended
@@ -69,7 +72,7 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	reapStale(parent, bins, as)
+	reapStale(parents(), bins, as)
 	c := &cluster{bins: bins, as: as}
 	if err := c.prepareDir(parent); err != nil {
 		return nil, err
@@ -175,7 +178,7 @@ func (c *cluster) start() error {
 		"-c", "listen_addresses=127.0.0.1",
 		// Throwaway test cluster only: durability buys nothing here.
 		"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
-		"-c", "max_connections=300")
+		"-c", "max_connections=300", "-c", "max_wal_size=64MB", "-c", "min_wal_size=32MB")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 	started := make(chan error, 1)
@@ -217,6 +220,7 @@ func (c *cluster) waitReady() error {
 	}
 }
 
+// ping connects to the server and reads its version.
 func (c *cluster) ping() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -224,7 +228,13 @@ func (c *cluster) ping() error {
 	if err != nil {
 		return err
 	}
-	return conn.Close(ctx)
+	defer conn.Close(context.Background())
+	var v string
+	if err := conn.QueryRow(ctx, `SHOW server_version_num`).Scan(&v); err != nil {
+		return err
+	}
+	c.versionNum, err = strconv.Atoi(v)
+	return err
 }
 
 // stop shuts the server down immediately and waits for it to exit.

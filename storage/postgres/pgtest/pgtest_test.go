@@ -162,7 +162,7 @@ func TestReapStale(t *testing.T) {
 		{"empty-pid-young", "", 0, false},
 	} {
 		dir := mk(tc.name, tc.pid, tc.age)
-		reapStale(parent, binaries{}, nil)
+		reapStale([]string{parent}, binaries{}, nil)
 		_, err := os.Stat(dir)
 		if gone := os.IsNotExist(err); gone != tc.reaped {
 			t.Errorf("%s: reaped = %v, want %v", tc.name, gone, tc.reaped)
@@ -197,7 +197,7 @@ func TestCrashedBinaryLeavesNoServer(t *testing.T) {
 	waitFor(t, 30*time.Second, "postgres to stop after its test binary died", func() bool {
 		return !processAlive(postmaster)
 	})
-	reapStale(filepath.Dir(root), shared.bins, shared.as)
+	reapStale([]string{filepath.Dir(root)}, shared.bins, shared.as)
 	if _, err := os.Stat(root); !os.IsNotExist(err) {
 		t.Fatalf("stale cluster dir %s not reaped (stat err %v)", root, err)
 	}
@@ -250,5 +250,40 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestURLFromTemplateCopiesPreparedDatabase(t *testing.T) {
+	ctx := context.Background()
+	var inits int
+	init := func(ctx context.Context, u string) error {
+		inits++
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `CREATE TABLE seeded (v text); INSERT INTO seeded VALUES ('from init')`)
+		return err
+	}
+	key := "seeded-" + strconv.FormatInt(time.Now().UnixNano(), 10) // fresh under -count=N
+	a := URLFromTemplate(t, key, init)
+	b := URLFromTemplate(t, key, init)
+	if a == b || inits != 1 {
+		t.Fatalf("urls %q, %q after %d inits; want two databases from one init", a, b, inits)
+	}
+	ca, cb := connect(t, a), connect(t, b)
+	if _, err := ca.Exec(ctx, `INSERT INTO seeded VALUES ('only in a')`); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*pgx.Conn{"a": ca, "b": cb} {
+		var n int
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM seeded WHERE v = 'from init'`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%s: seeded rows = %d, %v; want the template's row", name, n, err)
+		}
+	}
+	var n int
+	if err := cb.QueryRow(ctx, `SELECT count(*) FROM seeded`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("b sees %d rows (%v): copies must be independent", n, err)
 	}
 }

@@ -17,16 +17,32 @@ import (
 // created its directory and not yet written the file.
 const orphanAge = 10 * time.Minute
 
-// pickParent returns the directory under which cluster directories live:
-// os.TempDir(), or /tmp when the server's user could not reach the former.
+// memoryDir is a tmpfs on Linux. A throwaway cluster there is several
+// times faster to create databases in than on a disk filesystem (CREATE
+// DATABASE copies hundreds of small files), and holds nothing worth
+// keeping anyway.
+const memoryDir = "/dev/shm"
+
+// parents are the directories that may hold cluster directories, in order
+// of preference; the reaper looks in all of them.
+func parents() []string {
+	return []string{memoryDir, os.TempDir(), "/tmp"}
+}
+
+// pickParent returns the first of parents that exists, is writable and
+// that the server's user can reach.
 func pickParent(as *runAs) (string, error) {
-	candidates := []string{os.TempDir(), "/tmp"}
-	for _, dir := range candidates {
-		if traversable(dir, as) {
+	for _, dir := range parents() {
+		if traversable(dir, as) && writable(dir) {
 			return dir, nil
 		}
 	}
-	return "", fmt.Errorf("no temp directory the postgres user can reach (tried %s); set TMPDIR to a world-searchable directory", strings.Join(candidates, ", "))
+	return "", fmt.Errorf("no temp directory the postgres user can reach (tried %s); set TMPDIR to a world-searchable directory", strings.Join(parents(), ", "))
+}
+
+// writable reports whether this process can create entries in dir.
+func writable(dir string) bool {
+	return syscall.Access(dir, 0o2) == nil // W_OK
 }
 
 // traversable reports whether the server's user can reach dir: every
@@ -55,11 +71,16 @@ func traversable(dir string, as *runAs) bool {
 	}
 }
 
-// reapStale stops and removes clusters under parent whose owning test binary
-// is gone (it crashed, or was killed before Main could clean up). Errors are
-// ignored: reaping is best effort and must not fail the tests that start now.
-func reapStale(parent string, bins binaries, as *runAs) {
-	dirs, _ := filepath.Glob(filepath.Join(parent, dirPattern))
+// reapStale stops and removes clusters under parents whose owning test
+// binary is gone (it crashed, or was killed before Main could clean up).
+// Errors are ignored: reaping is best effort and must not fail the tests
+// that start now.
+func reapStale(parents []string, bins binaries, as *runAs) {
+	var dirs []string
+	for _, p := range parents {
+		found, _ := filepath.Glob(filepath.Join(p, dirPattern))
+		dirs = append(dirs, found...)
+	}
 	for _, dir := range dirs {
 		if !isStale(dir, time.Now()) {
 			continue

@@ -1,0 +1,194 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/realtime"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// natsDir holds JetStream's store under the data dir.
+const natsDir = "nats"
+
+// replicas is the replica count of streams, consumers and buckets: 3 in a
+// cluster, 1 on a single node.
+func (c Config) replicas() int {
+	if len(c.Cluster.Routes) > 0 {
+		return 3
+	}
+	return 1
+}
+
+// natsComponent runs the embedded NATS server and the process's connection to it.
+func (a *Appliance) natsComponent() Component {
+	return Component{
+		Name: "nats",
+		Start: func(ctx context.Context) error {
+			srv, err := natsd.New(a.natsConfig())
+			if err != nil {
+				return err
+			}
+			if err := srv.Start(ctx); err != nil {
+				return err
+			}
+			nc, err := srv.Connect(nats.ReconnectBufSize(64 << 20))
+			if err != nil {
+				return errors.Join(err, srv.Stop(ctx))
+			}
+			js, err := jetstream.New(nc)
+			if err != nil {
+				nc.Close()
+				return errors.Join(err, srv.Stop(ctx))
+			}
+			a.nats, a.nc, a.js = srv, nc, js
+			return nil
+		},
+		Stop: func(ctx context.Context) error {
+			a.nc.Close()
+			return a.nats.Stop(ctx)
+		},
+		Ready: func(ctx context.Context) error {
+			if err := a.nats.Ready(ctx); err != nil {
+				return err
+			}
+			if !a.nc.IsConnected() {
+				return errors.New("nats connection is down")
+			}
+			return nil
+		},
+	}
+}
+
+func (a *Appliance) natsConfig() natsd.Config {
+	c := a.cfg
+	name := c.Cluster.NodeName
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	cfg := natsd.Config{
+		StoreDir: filepath.Join(c.DataDir, natsDir), ServerName: name,
+		MaxMemory: c.NATS.MaxMemory, MaxStore: c.NATS.MaxStore, SyncAlways: c.NATS.SyncAlways,
+		Listen: c.NATS.Listen, User: c.NATS.User, Password: c.NATS.Password,
+		ReadyTimeout: 30 * time.Second, Log: a.log.With("component", "nats"),
+	}
+	if len(c.Cluster.Routes) > 0 {
+		cfg.Cluster = natsd.ClusterConfig{
+			Name: c.Cluster.Name, Listen: c.Cluster.Listen, Routes: c.Cluster.Routes,
+			User: c.Cluster.User, Password: c.Cluster.Password,
+		}
+	}
+	return cfg
+}
+
+// eventsComponent ensures the EVENTS stream and runs the outbox relay.
+func (a *Appliance) eventsComponent() Component {
+	return Component{
+		Name: "events",
+		Start: func(ctx context.Context) error {
+			if err := a.ensureStream(ctx); err != nil {
+				return err
+			}
+			a.relay = events.NewRelay(a.store, a.js, events.RelayOptions{Log: a.log.With("component", "outbox")})
+			if err := a.relay.Start(ctx); err != nil {
+				return err
+			}
+			a.notifier.set(a.relay.Notify)
+			return nil
+		},
+		Stop: func(ctx context.Context) error {
+			a.notifier.set(nil)
+			return a.relay.Stop(ctx)
+		},
+		Ready: func(ctx context.Context) error {
+			if msg := a.relay.LastError(); msg != "" {
+				return fmt.Errorf("outbox relay: %s", msg)
+			}
+			return nil
+		},
+	}
+}
+
+// ensureStream creates the stream, retrying while a cluster elects its
+// leaders (a lone first node waits for its peers here).
+func (a *Appliance) ensureStream(ctx context.Context) error {
+	opts := events.StreamOptions{MaxAge: a.cfg.NATS.ReplayHorizon, Replicas: a.cfg.replicas()}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := events.EnsureStream(actx, a.js, opts)
+		cancel()
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		a.log.Info("waiting for the event stream (cluster forming?)", "error", err)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// realtimeComponent runs the SSE hub and the ticket bucket.
+func (a *Appliance) realtimeComponent() Component {
+	return Component{
+		Name: "realtime",
+		Start: func(ctx context.Context) error {
+			tickets, err := realtime.NewTickets(ctx, a.js, a.cfg.replicas())
+			if err != nil {
+				return err
+			}
+			hub := realtime.NewHub(a.nc, a.js, membership{a.store}, realtime.Options{
+				NodeID: a.natsConfig().ServerName + "-" + randomSuffix(), Log: a.log.With("component", "realtime"),
+			})
+			if err := hub.Start(ctx); err != nil {
+				return err
+			}
+			a.hub, a.tickets = hub, tickets
+			return nil
+		},
+		Stop: func(ctx context.Context) error { return a.hub.Stop(ctx) },
+	}
+}
+
+// membership adapts the store to what the hub asks.
+type membership struct{ st storage.Store }
+
+func (m membership) ChatMemberIDs(ctx context.Context, chatID int64) ([]int64, error) {
+	ms, err := m.st.ListChatMembers(ctx, chatID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, x := range ms {
+		ids = append(ids, x.UserID)
+	}
+	return ids, err
+}
+
+func (m membership) WorkspaceMemberIDs(ctx context.Context, wsID int64) ([]int64, error) {
+	ms, err := m.st.ListMembers(ctx, wsID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, x := range ms {
+		ids = append(ids, x.UserID)
+	}
+	return ids, err
+}
+
+func (m membership) UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error) {
+	ws, err := m.st.ListWorkspacesForUser(ctx, userID)
+	ids := make([]int64, 0, len(ws))
+	for _, w := range ws {
+		ids = append(ids, w.Workspace.ID)
+	}
+	return ids, err
+}

@@ -1,0 +1,287 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/events"
+)
+
+// frame is one SSE event; id 0 means an ephemeral event without an id line.
+type frame struct {
+	id    uint64
+	event string
+	data  []byte
+}
+
+func (f frame) writeTo(w io.Writer) error {
+	var b strings.Builder
+	if f.id != 0 {
+		fmt.Fprintf(&b, "id: %d\n", f.id)
+	}
+	fmt.Fprintf(&b, "event: %s\n", f.event)
+	// Event data is JSON from json.Marshal: it never contains a raw newline.
+	fmt.Fprintf(&b, "data: %s\n\n", f.data)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// conn is one open SSE stream.
+type conn struct {
+	userID int64
+	ch     chan frame
+	once   sync.Once
+	// cut is closed when the connection must end: slow consumer or shutdown.
+	cut      chan struct{}
+	stopping bool
+	mu       sync.Mutex
+}
+
+func newConn(userID int64, buffer int) *conn {
+	return &conn{userID: userID, ch: make(chan frame, buffer), cut: make(chan struct{})}
+}
+
+// offer queues f without blocking; a full buffer cuts the connection off so
+// one slow client never slows the others (it resumes with Last-Event-ID).
+func (c *conn) offer(f frame) {
+	select {
+	case c.ch <- f:
+	default:
+		c.once.Do(func() { close(c.cut) })
+	}
+}
+
+func (c *conn) shutdown() {
+	c.mu.Lock()
+	c.stopping = true
+	c.mu.Unlock()
+	c.once.Do(func() { close(c.cut) })
+}
+
+func (c *conn) isStopping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopping
+}
+
+// Serve streams userID's events on w until the client goes away, the
+// connection falls too far behind, or the hub stops. lastEventID is the
+// Last-Event-ID header (or query parameter); empty for a fresh start.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID int64, lastEventID string) error {
+	rc := http.NewResponseController(w)
+	c := newConn(userID, h.opt.Buffer)
+	regSeq, err := h.register(c)
+	if err != nil {
+		return err
+	}
+	defer h.unregister(c)
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-cache, no-transform")
+	hd.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_ = rc.SetWriteDeadline(time.Time{})
+	sent, err := h.start(r.Context(), w, c, regSeq, lastEventID)
+	if err != nil {
+		return nil // the client is gone or the replay failed; it will resume
+	}
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+	return h.pump(r.Context(), w, rc, c, sent)
+}
+
+// start writes ready, then a replay or a resync, and returns the sequence
+// the client has seen up to.
+func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, lastEventID string) (uint64, error) {
+	online := h.onlinePeers(ctx, c.userID)
+	if lastEventID == "" {
+		return regSeq, h.writeReady(w, c.userID, regSeq, regSeq, online)
+	}
+	after, err := strconv.ParseUint(strings.TrimSpace(lastEventID), 10, 64)
+	first, last, infoErr := h.streamBounds(ctx)
+	if infoErr != nil {
+		return 0, infoErr
+	}
+	if err != nil || after > last || (after+1 < first && first <= last) {
+		if err := h.writeReady(w, c.userID, regSeq, regSeq, online); err != nil {
+			return 0, err
+		}
+		data, _ := json.Marshal(map[string]any{"type": "resync", "user_id": c.userID, "last_event_id": regSeq})
+		return regSeq, frame{id: regSeq, event: "resync", data: data}.writeTo(w)
+	}
+	if err := h.writeReady(w, c.userID, after, regSeq, online); err != nil {
+		return 0, err
+	}
+	if after >= regSeq {
+		return after, nil
+	}
+	return h.replay(ctx, w, c.userID, after, regSeq)
+}
+
+func (h *Hub) writeReady(w io.Writer, userID int64, id, newest uint64, online []int64) error {
+	data, _ := json.Marshal(map[string]any{"type": "ready", "user_id": userID, "last_event_id": newest, "online_user_ids": online})
+	if id == 0 {
+		// Sequence 0 is "nothing yet"; an id line of 0 would be ambiguous.
+		return frame{event: "ready", data: data}.writeTo(w)
+	}
+	return frame{id: id, event: "ready", data: data}.writeTo(w)
+}
+
+func (h *Hub) streamBounds(ctx context.Context) (first, last uint64, err error) {
+	st, err := h.js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return 0, 0, err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return info.State.FirstSeq, info.State.LastSeq, nil
+}
+
+// replay writes the user's events in (after, upto] from the stream.
+func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto uint64) (uint64, error) {
+	wsIDs, err := h.members.UserWorkspaceIDs(ctx, userID)
+	if err != nil || len(wsIDs) == 0 {
+		return upto, err
+	}
+	filters := make([]string, len(wsIDs))
+	for i, ws := range wsIDs {
+		filters[i] = fmt.Sprintf("%s.%d.>", events.SubjectPrefix, ws)
+	}
+	st, err := h.js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return 0, err
+	}
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1,
+	})
+	if err != nil {
+		return 0, err
+	}
+	return h.copyReplay(ctx, w, oc, userID, upto)
+}
+
+func (h *Hub) copyReplay(ctx context.Context, w io.Writer, oc jetstream.Consumer, userID int64, upto uint64) (uint64, error) {
+	for {
+		batch, err := oc.FetchNoWait(256)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			meta, err := m.Metadata()
+			if err != nil {
+				return 0, err
+			}
+			if meta.Sequence.Stream > upto {
+				return upto, nil
+			}
+			if err := h.writeIfAudience(ctx, w, m, meta.Sequence.Stream, userID); err != nil {
+				return 0, err
+			}
+			if meta.NumPending == 0 || meta.Sequence.Stream == upto {
+				return upto, nil
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return 0, err
+		}
+		if n == 0 {
+			return upto, nil
+		}
+	}
+}
+
+func (h *Hub) writeIfAudience(ctx context.Context, w io.Writer, m jetstream.Msg, seq uint64, userID int64) error {
+	e, err := events.Decode(m.Data())
+	if err != nil {
+		return nil
+	}
+	if _, ok := h.cache.audienceNow(ctx, e)[userID]; !ok {
+		return nil
+	}
+	return frame{id: seq, event: e.Type, data: dataOf(e)}.writeTo(w)
+}
+
+// pump copies live frames to the client until it goes away.
+func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController, c *conn, sent uint64) error {
+	beat := time.NewTicker(h.opt.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.cut:
+			if c.isStopping() {
+				// 1-4 s of jitter so that clients do not all come back at once.
+				_, _ = fmt.Fprintf(w, "retry: %d\n\n", 1000+rand.IntN(3000))
+				_ = rc.Flush()
+			}
+			return nil
+		case <-beat.C:
+			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
+				return nil
+			}
+		case f := <-c.ch:
+			if f.id != 0 && f.id <= sent {
+				continue // already replayed
+			}
+			if err := f.writeTo(w); err != nil {
+				return nil
+			}
+			if f.id != 0 {
+				sent = f.id
+			}
+			if err := h.drain(w, c, &sent); err != nil {
+				return nil
+			}
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+// drain writes whatever else is queued, so that a burst is one flush.
+func (h *Hub) drain(w io.Writer, c *conn, sent *uint64) error {
+	for {
+		select {
+		case f := <-c.ch:
+			if f.id != 0 && f.id <= *sent {
+				continue
+			}
+			if err := f.writeTo(w); err != nil {
+				return err
+			}
+			if f.id != 0 {
+				*sent = f.id
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// dataOf is the SSE data of an event: its payload, which already holds
+// type, workspace_id, chat_id and the object.
+func dataOf(e events.Envelope) []byte {
+	if len(e.Payload) > 0 {
+		return e.Payload
+	}
+	b, _ := json.Marshal(map[string]any{"type": e.Type, "workspace_id": e.WorkspaceID, "chat_id": e.ChatID})
+	return b
+}

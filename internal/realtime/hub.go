@@ -1,0 +1,263 @@
+// Package realtime delivers events to browsers and other clients over
+// Server-Sent Events: a live fan-out of the EVENTS stream to the current
+// members of each chat, lossless resume from a stream sequence, and the
+// ephemeral typing and presence signals that travel over core NATS.
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/events"
+)
+
+// Membership answers who may receive what, from the database (the source of truth).
+type Membership interface {
+	// ChatMemberIDs lists the current members of a chat.
+	ChatMemberIDs(ctx context.Context, chatID int64) ([]int64, error)
+	// WorkspaceMemberIDs lists the current members of a workspace.
+	WorkspaceMemberIDs(ctx context.Context, workspaceID int64) ([]int64, error)
+	// UserWorkspaceIDs lists the workspaces a user belongs to.
+	UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error)
+}
+
+// Options tune the hub.
+type Options struct {
+	// Heartbeat is the interval of keep-alive comments. Default: 15s.
+	Heartbeat time.Duration
+	// Buffer is how many events may wait for one slow connection before it
+	// is cut off. Default: 1024.
+	Buffer int
+	// NodeID names this node in presence announcements. Default: random.
+	NodeID string
+	// PresenceInterval is how often this node announces its online users. Default: 10s.
+	PresenceInterval time.Duration
+	// TypingTTL is how long a typing signal lasts. Default: 6s.
+	TypingTTL time.Duration
+	Log       *slog.Logger
+}
+
+// Hub fans events out to SSE connections. One hub runs per node.
+type Hub struct {
+	js      jetstream.JetStream
+	nc      *nats.Conn
+	members Membership
+	opt     Options
+	cache   *memberCache
+	pres    *presence
+
+	mu      sync.Mutex
+	conns   map[int64]map[*conn]struct{} // by user id
+	lastSeq uint64                       // newest stream sequence fanned out
+	closed  bool
+
+	cancel context.CancelFunc
+	cons   jetstream.ConsumeContext
+	subs   []*nats.Subscription
+	wg     sync.WaitGroup
+}
+
+// NewHub returns a hub that is not started.
+func NewHub(nc *nats.Conn, js jetstream.JetStream, members Membership, opt Options) *Hub {
+	if opt.Heartbeat <= 0 {
+		opt.Heartbeat = 15 * time.Second
+	}
+	if opt.Buffer <= 0 {
+		opt.Buffer = 1024
+	}
+	if opt.NodeID == "" {
+		opt.NodeID = randomID()
+	}
+	if opt.PresenceInterval <= 0 {
+		opt.PresenceInterval = 10 * time.Second
+	}
+	if opt.TypingTTL <= 0 {
+		opt.TypingTTL = 6 * time.Second
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	h := &Hub{js: js, nc: nc, members: members, opt: opt, conns: map[int64]map[*conn]struct{}{}}
+	h.cache = newMemberCache(members)
+	h.pres = newPresence(opt.NodeID, 3*opt.PresenceInterval)
+	return h
+}
+
+// Start begins the live feed at the stream's current end and subscribes to
+// the ephemeral signals.
+func (h *Hub) Start(ctx context.Context) error {
+	st, err := h.js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return fmt.Errorf("realtime: open stream: %w", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("realtime: stream info: %w", err)
+	}
+	h.mu.Lock()
+	h.lastSeq = info.State.LastSeq
+	h.mu.Unlock()
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: info.State.LastSeq + 1,
+	})
+	if err != nil {
+		return fmt.Errorf("realtime: live consumer: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	cc, err := oc.Consume(func(m jetstream.Msg) { h.onLive(runCtx, m) })
+	if err != nil {
+		cancel()
+		return fmt.Errorf("realtime: consume: %w", err)
+	}
+	h.cons = cc
+	if err := h.subscribeEphemeral(runCtx); err != nil {
+		h.stopFeeds()
+		return err
+	}
+	h.wg.Add(1)
+	go h.announceLoop(runCtx)
+	return nil
+}
+
+// Stop ends every stream (each gets a jittered retry hint) and the feeds.
+// It is idempotent.
+func (h *Hub) Stop(ctx context.Context) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	var all []*conn
+	for _, set := range h.conns {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.shutdown()
+	}
+	h.stopFeeds()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("realtime: stop: %w", ctx.Err())
+	}
+}
+
+func (h *Hub) stopFeeds() {
+	if h.cons != nil {
+		h.cons.Stop()
+	}
+	for _, s := range h.subs {
+		_ = s.Unsubscribe()
+	}
+	if h.cancel != nil {
+		h.cancel()
+	}
+}
+
+// LastSeq is the newest stream sequence the hub has fanned out.
+func (h *Hub) LastSeq() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastSeq
+}
+
+// Connections counts open streams.
+func (h *Hub) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, set := range h.conns {
+		n += len(set)
+	}
+	return n
+}
+
+// onLive handles one event of the live feed, in stream order.
+func (h *Hub) onLive(ctx context.Context, m jetstream.Msg) {
+	meta, err := m.Metadata()
+	if err != nil {
+		return
+	}
+	e, err := events.Decode(m.Data())
+	if err != nil {
+		h.opt.Log.Warn("realtime: undecodable event", "subject", m.Subject(), "err", err)
+		return
+	}
+	recipients := h.recipients(ctx, e)
+	out := frame{id: meta.Sequence.Stream, event: e.Type, data: dataOf(e)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastSeq = meta.Sequence.Stream
+	for uid := range recipients {
+		for c := range h.conns[uid] {
+			c.offer(out)
+		}
+	}
+}
+
+// recipients applies membership changes carried by e to the cache and
+// returns who should receive e: current members, plus the user a leave or
+// removal is about (so their clients drop the chat).
+func (h *Hub) recipients(ctx context.Context, e events.Envelope) map[int64]struct{} {
+	set, err := h.cache.audience(ctx, e)
+	if err != nil {
+		h.opt.Log.Warn("realtime: membership lookup failed", "event_id", e.ID, "err", err)
+	}
+	return set
+}
+
+var errHubClosed = errors.New("realtime: hub is shutting down")
+
+// register adds c and returns the stream position it starts from: c gets
+// every live event after it.
+func (h *Hub) register(c *conn) (uint64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return 0, errHubClosed
+	}
+	set := h.conns[c.userID]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		h.conns[c.userID] = set
+	}
+	set[c] = struct{}{}
+	first := len(set) == 1
+	seq := h.lastSeq
+	if first {
+		h.pres.localOnline(c.userID)
+		h.wg.Add(1)
+		go func() { defer h.wg.Done(); h.announce(context.Background(), c.userID, true) }()
+	}
+	return seq, nil
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.conns[c.userID]
+	delete(set, c)
+	if len(set) == 0 {
+		delete(h.conns, c.userID)
+		h.pres.localOffline(c.userID)
+		if !h.closed {
+			h.wg.Add(1)
+			go func() { defer h.wg.Done(); h.announce(context.Background(), c.userID, false) }()
+		}
+	}
+}

@@ -1,0 +1,425 @@
+package realtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// roster is the membership source for these tests: the hub's logic, not the
+// database, is under test here (the appliance's tests cover the real store).
+type roster struct {
+	mu    sync.Mutex
+	chats map[int64][]int64 // chat -> users
+	ws    map[int64][]int64 // workspace -> users
+}
+
+func (r *roster) ChatMemberIDs(_ context.Context, chat int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int64(nil), r.chats[chat]...), nil
+}
+
+func (r *roster) WorkspaceMemberIDs(_ context.Context, ws int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int64(nil), r.ws[ws]...), nil
+}
+
+func (r *roster) UserWorkspaceIDs(_ context.Context, uid int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int64
+	for ws, users := range r.ws {
+		for _, u := range users {
+			if u == uid {
+				out = append(out, ws)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (r *roster) removeFromChat(chat, uid int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var keep []int64
+	for _, u := range r.chats[chat] {
+		if u != uid {
+			keep = append(keep, u)
+		}
+	}
+	r.chats[chat] = keep
+}
+
+type env struct {
+	js     jetstream.JetStream
+	hub    *Hub
+	srv    *httptest.Server
+	roster *roster
+	n      int
+}
+
+// newEnv: workspace 1 has users 1,2,3; chats 10 (1,2), 11 (1,3), 12 (2,3).
+// Workspace 2 has user 4 with chat 20.
+func newEnv(t *testing.T, opt Options) *env {
+	t.Helper()
+	ns, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ns.Stop(context.Background()) })
+	nc, err := ns.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	if _, err := events.EnsureStream(context.Background(), js, events.StreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := &roster{
+		chats: map[int64][]int64{10: {1, 2}, 11: {1, 3}, 12: {2, 3}, 20: {4}},
+		ws:    map[int64][]int64{1: {1, 2, 3}, 2: {4}},
+	}
+	h := NewHub(nc, js, r, opt)
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Stop(context.Background()) })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		uid, _ := strconv.ParseInt(req.Header.Get("X-User"), 10, 64)
+		_ = h.Serve(w, req, uid, req.Header.Get("Last-Event-ID"))
+	}))
+	t.Cleanup(srv.Close)
+	return &env{js: js, hub: h, srv: srv, roster: r}
+}
+
+// publish puts one event on the stream, as the outbox relay would.
+func (e *env) publish(t *testing.T, ws, chat int64, typ string, extra map[string]any) {
+	t.Helper()
+	e.n++
+	payload := map[string]any{"type": typ, "workspace_id": ws, "chat_id": chat, "n": e.n}
+	for k, v := range extra {
+		payload[k] = v
+	}
+	body, _ := json.Marshal(payload)
+	m, err := events.Message(events.Envelope{ID: fmt.Sprintf("e%d", e.n), Type: typ, WorkspaceID: ws, ChatID: chat, Payload: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type sseEvent struct {
+	ID    string
+	Event string
+	Data  map[string]any
+	Retry string
+}
+
+type stream struct {
+	resp   *http.Response
+	events chan sseEvent
+}
+
+func (e *env) connect(t *testing.T, uid int64, lastID string) *stream {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL, nil)
+	req.Header.Set("X-User", strconv.FormatInt(uid, 10))
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("status %d content-type %q", resp.StatusCode, ct)
+	}
+	s := &stream{resp: resp, events: make(chan sseEvent, 1024)}
+	go s.read()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *stream) close() { s.resp.Body.Close() }
+
+func (s *stream) read() {
+	defer close(s.events)
+	sc := bufio.NewScanner(s.resp.Body)
+	var cur sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.Event != "" || cur.Retry != "" {
+				s.events <- cur
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, "id: "):
+			cur.ID = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.Event = line[7:]
+		case strings.HasPrefix(line, "retry: "):
+			cur.Retry = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			_ = json.Unmarshal([]byte(line[6:]), &cur.Data)
+		}
+	}
+}
+
+func (s *stream) next(t *testing.T) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-s.events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10s")
+	}
+	return sseEvent{}
+}
+
+// nextOf skips ephemeral events (presence) and returns the next stored one.
+func (s *stream) nextOf(t *testing.T, types ...string) sseEvent {
+	t.Helper()
+	for {
+		ev := s.next(t)
+		for _, typ := range types {
+			if ev.Event == typ {
+				return ev
+			}
+		}
+	}
+}
+
+func (s *stream) quiet(t *testing.T, d time.Duration, types ...string) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				return
+			}
+			for _, typ := range types {
+				if ev.Event == typ {
+					t.Fatalf("unexpected %s event: %+v", ev.Event, ev)
+				}
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func TestReadyCarriesNewestSequence(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	waitSeq(t, e.hub, 1)
+	s := e.connect(t, 1, "")
+	ev := s.next(t)
+	if ev.Event != "ready" || ev.ID != "1" || ev.Data["last_event_id"] != float64(1) || ev.Data["user_id"] != float64(1) {
+		t.Fatalf("first event = %+v, want ready with id 1", ev)
+	}
+}
+
+func waitSeq(t *testing.T, h *Hub, seq uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.LastSeq() < seq {
+		if time.Now().After(deadline) {
+			t.Fatalf("hub at %d, want %d", h.LastSeq(), seq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestResumeReplaysExactlyTheUsersEventsThenLive(t *testing.T) {
+	e := newEnv(t, Options{})
+	s := e.connect(t, 1, "")
+	ready := s.next(t)
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	first := s.nextOf(t, model.EventMessageCreated)
+	if first.ID != "1" {
+		t.Fatalf("live event id %s, want 1 (ready was %s)", first.ID, ready.ID)
+	}
+	s.close()
+	var want []string
+	for i := 0; i < 50; i++ { // 50 events the user should get, interleaved with others
+		chat := []int64{10, 11}[i%2]
+		e.publish(t, 1, chat, model.EventMessageCreated, nil)
+		want = append(want, strconv.Itoa(e.n))
+		e.publish(t, 1, 12, model.EventMessageCreated, nil) // user 1 not a member
+		e.publish(t, 2, 20, model.EventMessageCreated, nil) // other workspace
+	}
+	waitSeq(t, e.hub, uint64(e.n))
+	s2 := e.connect(t, 1, first.ID)
+	if ev := s2.next(t); ev.Event != "ready" || ev.ID != first.ID {
+		t.Fatalf("resume ready = %+v, want id %s", ev, first.ID)
+	}
+	for _, id := range want {
+		ev := s2.nextOf(t, model.EventMessageCreated)
+		if ev.ID != id {
+			t.Fatalf("replayed id %s, want %s", ev.ID, id)
+		}
+	}
+	e.publish(t, 1, 12, model.EventMessageCreated, nil)
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	live := s2.nextOf(t, model.EventMessageCreated)
+	if live.ID != strconv.Itoa(e.n) {
+		t.Fatalf("live id %s after replay, want %d (no gap, no duplicate)", live.ID, e.n)
+	}
+}
+
+func TestRemovedMemberStopsReceiving(t *testing.T) {
+	e := newEnv(t, Options{})
+	s := e.connect(t, 2, "")
+	s.next(t)
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	s.nextOf(t, model.EventMessageCreated)
+	e.roster.removeFromChat(10, 2)
+	e.publish(t, 1, 10, model.EventMemberLeft, map[string]any{"user_id": 2})
+	if ev := s.nextOf(t, model.EventMemberLeft, model.EventMessageCreated); ev.Event != model.EventMemberLeft {
+		t.Fatalf("got %s, want the removed user's own member.left", ev.Event)
+	}
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	e.publish(t, 1, 12, model.EventMessageCreated, nil) // still a member of 12
+	if ev := s.nextOf(t, model.EventMessageCreated); ev.Data["chat_id"] != float64(12) {
+		t.Fatalf("received an event of chat %v after removal", ev.Data["chat_id"])
+	}
+}
+
+func TestOtherWorkspaceNeverReceives(t *testing.T) {
+	e := newEnv(t, Options{})
+	s := e.connect(t, 4, "")
+	s.next(t)
+	for _, chat := range []int64{10, 11, 12} {
+		e.publish(t, 1, chat, model.EventMessageCreated, nil)
+	}
+	e.publish(t, 1, 0, model.EventWorkspaceUpdated, nil)
+	s.quiet(t, 300*time.Millisecond, model.EventMessageCreated, model.EventWorkspaceUpdated)
+}
+
+func TestBadOrTooOldLastEventIDGetsResync(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	waitSeq(t, e.hub, 1)
+	for _, last := range []string{"garbage", "999"} {
+		s := e.connect(t, 1, last)
+		s.next(t) // ready
+		if ev := s.next(t); ev.Event != "resync" || ev.ID != "1" {
+			t.Fatalf("Last-Event-ID %q: got %+v, want resync with id 1", last, ev)
+		}
+		s.close()
+	}
+	// Purge the stream: a resume point before its first sequence is gone.
+	st, _ := e.js.Stream(context.Background(), events.StreamName)
+	e.publish(t, 1, 10, model.EventMessageCreated, nil)
+	if err := st.Purge(context.Background(), jetstream.WithPurgeKeep(1)); err != nil {
+		t.Fatal(err)
+	}
+	s := e.connect(t, 1, "0")
+	s.next(t)
+	if ev := s.next(t); ev.Event != "resync" {
+		t.Fatalf("got %+v, want resync for a purged resume point", ev)
+	}
+}
+
+func TestTypingReachesOtherMembersOnly(t *testing.T) {
+	e := newEnv(t, Options{})
+	s1 := e.connect(t, 1, "")
+	s1.next(t)
+	s3 := e.connect(t, 3, "")
+	s3.next(t)
+	if err := e.hub.NotifyTyping(context.Background(), 1, 10, 2); err != nil {
+		t.Fatal(err)
+	}
+	ev := s1.nextOf(t, "typing")
+	if ev.ID != "" || ev.Data["user_id"] != float64(2) || ev.Data["chat_id"] != float64(10) {
+		t.Fatalf("typing event = %+v", ev)
+	}
+	s3.quiet(t, 300*time.Millisecond, "typing") // user 3 is not in chat 10
+}
+
+func TestPresenceFollowsConnections(t *testing.T) {
+	e := newEnv(t, Options{})
+	s1 := e.connect(t, 1, "")
+	s1.next(t)
+	s2 := e.connect(t, 2, "")
+	if ev := s2.next(t); !contains(ev.Data["online_user_ids"], 1) {
+		t.Fatalf("ready.online_user_ids = %v, want user 1 in it", ev.Data["online_user_ids"])
+	}
+	if ev := s1.nextOf(t, "presence"); ev.Data["user_id"] != float64(2) || ev.Data["status"] != StatusOnline {
+		t.Fatalf("presence = %+v, want user 2 online", ev.Data)
+	}
+	s2.close()
+	if ev := s1.nextOf(t, "presence"); ev.Data["user_id"] != float64(2) || ev.Data["status"] != StatusOffline {
+		t.Fatalf("presence = %+v, want user 2 offline", ev.Data)
+	}
+}
+
+func contains(v any, id float64) bool {
+	list, _ := v.([]any)
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestShutdownEndsStreamsWithRetryHint(t *testing.T) {
+	e := newEnv(t, Options{})
+	s := e.connect(t, 1, "")
+	s.next(t)
+	if err := e.hub.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range s.events {
+		if ev.Retry != "" {
+			if n, err := strconv.Atoi(ev.Retry); err != nil || n < 1000 || n > 4000 {
+				t.Fatalf("retry %q, want 1000-4000 ms", ev.Retry)
+			}
+			return
+		}
+	}
+	t.Fatal("stream ended without a retry hint")
+}
+
+func TestSlowConnectionIsCutOff(t *testing.T) {
+	c := newConn(1, 2)
+	for i := 1; i <= 3; i++ {
+		c.offer(frame{id: uint64(i), event: "x", data: []byte("{}")})
+	}
+	select {
+	case <-c.cut:
+	default:
+		t.Fatal("a full buffer did not cut the connection")
+	}
+	if c.isStopping() {
+		t.Fatal("a slow cut must not look like a shutdown")
+	}
+}

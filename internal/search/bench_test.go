@@ -1,0 +1,211 @@
+package search_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/corpus"
+)
+
+// Benchmarks build a corpus of FECHATTER_BENCH_DOCS messages (default
+// 100000) once per process. FECHATTER_BENCH_DIR keeps the built index
+// between runs (it is reused when it already holds that many documents), so
+// a 1M index is built only once:
+//
+//	FECHATTER_BENCH_DOCS=1000000 FECHATTER_BENCH_DIR=/tmp/fc-bench-1m \
+//	  go test -run '^$' -bench 'Query' -benchtime 400x ./internal/search/
+
+func benchDocs() int {
+	if n, err := strconv.Atoi(os.Getenv("FECHATTER_BENCH_DOCS")); err == nil && n > 0 {
+		return n
+	}
+	return 100000
+}
+
+var bench struct {
+	once sync.Once
+	idx  *search.Embedded
+	c    *corpus.Corpus
+	err  error
+}
+
+// benchIndex opens (building if needed) the shared benchmark index.
+func benchIndex(b *testing.B) (*search.Embedded, *corpus.Corpus) {
+	bench.once.Do(func() {
+		n := benchDocs()
+		bench.c = corpus.New(corpus.Config{Messages: n})
+		dir := os.Getenv("FECHATTER_BENCH_DIR")
+		if dir == "" {
+			dir, bench.err = os.MkdirTemp("", "fc-search-bench")
+			if bench.err != nil {
+				return
+			}
+		}
+		bench.idx, bench.err = search.OpenEmbedded(filepath.Join(dir, "search"), search.EmbeddedOptions{})
+		if bench.err != nil {
+			return
+		}
+		if have, _ := bench.idx.Count(context.Background(), 0); have == n {
+			return
+		}
+		start := time.Now()
+		bench.err = bench.c.Each(1000, func(d []search.Doc) error { return bench.idx.Upsert(context.Background(), d) })
+		b.Logf("built %d-message index in %s (%.0f msg/s)", n, time.Since(start).Round(time.Millisecond),
+			float64(n)/time.Since(start).Seconds())
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.idx, bench.c
+}
+
+// BenchmarkEmbeddedIndexing measures bulk indexing throughput (batches of
+// 1000, as Rebuild loads them) into a fresh index, safe and unsafe.
+func BenchmarkEmbeddedIndexing(b *testing.B) {
+	n := min(benchDocs(), 100000)
+	for _, unsafe := range []bool{false, true} {
+		b.Run("unsafe="+strconv.FormatBool(unsafe), func(b *testing.B) {
+			c := corpus.New(corpus.Config{Messages: n})
+			for b.Loop() {
+				idx, err := search.OpenEmbedded(filepath.Join(b.TempDir(), "s"), search.EmbeddedOptions{Unsafe: unsafe})
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := c.Each(1000, func(d []search.Doc) error { return idx.Upsert(context.Background(), d) }); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msg/s")
+				_ = idx.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkEmbeddedUpsertOne measures the live path: one message per write,
+// as the indexer applies message.created events.
+func BenchmarkEmbeddedUpsertOne(b *testing.B) {
+	idx, c := benchIndex(b)
+	base := int64(50_000_000)
+	i := int64(0)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var lat []time.Duration
+	for b.Loop() {
+		i++
+		d := search.Doc{ID: base + i, WorkspaceID: 1, ChatID: c.Chats[0].ID, ChatType: c.Chats[0].Type,
+			SenderID: c.Users[0].ID, Content: c.Word(rng) + " " + c.Word(rng), CreatedAt: time.Now()}
+		start := time.Now()
+		if err := idx.Upsert(context.Background(), []search.Doc{d}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	reportPercentiles(b, lat)
+	ids := make([]int64, i)
+	for k := range ids {
+		ids[k] = base + int64(k) + 1
+	}
+	_ = idx.Delete(context.Background(), 1, ids)
+}
+
+// queryKind builds the queries of one benchmark.
+type queryKind struct {
+	name string
+	make func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query
+}
+
+var queryKinds = []queryKind{
+	{"single-word", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		q.Text = c.WordOfLength(rng, 4) + " "
+		return []search.Query{q}
+	}},
+	{"misspelled", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		q.Text = corpus.Misspell(rng, c.WordOfLength(rng, 6)) + " "
+		return []search.Query{q}
+	}},
+	{"two-word-typed", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		typed := c.WordOfLength(rng, 4) + " " + c.WordOfLength(rng, 4)
+		var qs []search.Query
+		for i := 1; i <= len(typed); i++ {
+			q.Text = typed[:i]
+			qs = append(qs, q)
+		}
+		return qs
+	}},
+	{"filtered-faceted", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		q.Text = c.WordOfLength(rng, 4)
+		q.Facets = []search.Facet{search.FacetSender, search.FacetChat, search.FacetChatType, search.FacetDate}
+		q.ChatTypes = []model.ChatType{model.ChatPublicChannel, model.ChatPrivateChannel, model.ChatGroup}
+		q.From = c.Config().End.Add(-180 * 24 * time.Hour)
+		return []search.Query{q}
+	}},
+	{"browse-newest-faceted", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		q.Sort = search.SortNewest
+		q.Facets = []search.Facet{search.FacetSender, search.FacetChat, search.FacetDate}
+		return []search.Query{q}
+	}},
+}
+
+// callerScope is a member of half the chats: every channel and a share of
+// the groups and direct chats.
+func callerScope(c *corpus.Corpus) []int64 {
+	var out []int64
+	for i, ch := range c.Chats {
+		if ch.Type.IsChannel() || i%3 == 0 {
+			out = append(out, ch.ID)
+		}
+	}
+	return out
+}
+
+// BenchmarkEmbeddedQuery reports latency percentiles per query kind.
+func BenchmarkEmbeddedQuery(b *testing.B) {
+	idx, c := benchIndex(b)
+	base := search.Query{WorkspaceID: 1, AllowedChatIDs: callerScope(c), Now: c.Config().End}
+	for _, k := range queryKinds {
+		b.Run(k.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(42, 42))
+			var pending []search.Query
+			var lat []time.Duration
+			total := 0
+			for b.Loop() {
+				if len(pending) == 0 {
+					pending = k.make(rng, c, base)
+				}
+				q := pending[0]
+				pending = pending[1:]
+				start := time.Now()
+				res, err := idx.Search(context.Background(), q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				total += res.Total
+			}
+			reportPercentiles(b, lat)
+			b.ReportMetric(float64(total)/float64(len(lat)), "hits/op")
+		})
+	}
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.95), "p95-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}

@@ -1,0 +1,208 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	// custom registers the analyzer type our mapping builds on.
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// Names registered with bleve's registry; they are stored in the index
+// mapping on disk, so they must never change.
+const (
+	bleveTokenizer = "fechatter_words"
+	bleveAnalyzer  = "fechatter_text"
+	bleveDocType   = "msg"
+)
+
+// Document fields of the embedded index.
+const (
+	fWorkspace = "ws"
+	fChat      = "chat"
+	fChatType  = "ctype"
+	fSender    = "sender"
+	fTime      = "ts" // unix milliseconds
+	fContent   = "text"
+	fSenderUN  = "sun"
+	fSenderDN  = "sdn"
+	fSeq       = "seq"
+)
+
+// EmbeddedOptions tune the embedded index.
+type EmbeddedOptions struct {
+	// Unsafe makes writes return before they are fsynced (bleve's
+	// unsafe_batch): much faster bulk loads; a crash may lose the latest
+	// writes, so only Rebuild, which can simply run again, should set it.
+	// Default: false.
+	Unsafe bool
+}
+
+// Embedded is the default Index: a bleve (scorch) index in a directory of
+// the data dir, in process. It is single-node only: a cluster uses
+// Meilisearch.
+type Embedded struct {
+	idx  bleve.Index
+	tags HighlightTags
+
+	mu     sync.RWMutex // guards closed; writers and searchers hold it shared
+	closed bool
+	labels *labelCache
+}
+
+var registerOnce sync.Once
+
+// register adds our tokenizer to bleve's registry, once per process.
+func register() {
+	registerOnce.Do(func() {
+		// Another copy of this package in the process (tests) may have
+		// registered it already; the error says only that.
+		_ = registry.RegisterTokenizer(bleveTokenizer, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+			return wordTokenizer{}, nil
+		})
+	})
+}
+
+// OpenEmbedded opens the index in dir, creating it when absent.
+func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
+	register()
+	cfg := map[string]any{"unsafe_batch": opt.Unsafe}
+	idx, err := bleve.OpenUsing(dir, cfg)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		idx, err = createEmbedded(dir, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open search index %s: %w", dir, err)
+	}
+	e := &Embedded{idx: idx, tags: NewHighlightTags()}
+	e.labels = newLabelCache(idx)
+	return e, nil
+}
+
+func createEmbedded(dir string, cfg map[string]any) (bleve.Index, error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+		return nil, err
+	}
+	m, err := indexMapping()
+	if err != nil {
+		return nil, err
+	}
+	return bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+}
+
+// indexMapping describes message documents: ids as keywords (with doc values
+// for facets), time as a number (for sort, range and date facets), content
+// analysed by our tokenizer with term vectors (for phrases).
+func indexMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	if err := im.AddCustomAnalyzer(bleveAnalyzer, map[string]any{
+		"type": "custom", "tokenizer": bleveTokenizer,
+	}); err != nil {
+		return nil, fmt.Errorf("add analyzer: %w", err)
+	}
+	kw := func(docValues bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer, f.Store, f.DocValues, f.IncludeTermVectors = keyword.Name, true, docValues, false
+		f.IncludeInAll = false
+		return f
+	}
+	num := bleve.NewNumericFieldMapping()
+	num.Store, num.DocValues, num.IncludeInAll = true, true, false
+	text := bleve.NewTextFieldMapping()
+	text.Analyzer, text.Store, text.IncludeTermVectors, text.IncludeInAll = bleveAnalyzer, true, true, false
+	stored := bleve.NewTextFieldMapping()
+	stored.Index, stored.Store, stored.IncludeInAll, stored.IncludeTermVectors = false, true, false, false
+	seq := bleve.NewNumericFieldMapping()
+	seq.Index, seq.Store, seq.DocValues, seq.IncludeInAll = false, true, false, false
+
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fWorkspace, kw(false))
+	dm.AddFieldMappingsAt(fChat, kw(true))
+	dm.AddFieldMappingsAt(fChatType, kw(true))
+	dm.AddFieldMappingsAt(fSender, kw(true))
+	dm.AddFieldMappingsAt(fTime, num)
+	dm.AddFieldMappingsAt(fContent, text)
+	dm.AddFieldMappingsAt(fSenderUN, stored)
+	dm.AddFieldMappingsAt(fSenderDN, stored)
+	dm.AddFieldMappingsAt(fSeq, seq)
+	im.AddDocumentMapping(bleveDocType, dm)
+	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
+	im.DefaultType = bleveDocType
+	im.DefaultAnalyzer = keyword.Name
+	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
+	return im, nil
+}
+
+// wordTokenizer is TokenizeSpans as a bleve tokenizer: the index and the
+// query parser split words identically.
+type wordTokenizer struct{}
+
+// Tokenize implements analysis.Tokenizer.
+func (wordTokenizer) Tokenize(input []byte) analysis.TokenStream {
+	toks := TokenizeSpans(string(input))
+	out := make(analysis.TokenStream, len(toks))
+	for i, t := range toks {
+		out[i] = &analysis.Token{
+			Start: t.Start, End: t.End, Term: []byte(t.Word), Position: t.Pos, Type: analysis.AlphaNumeric,
+		}
+	}
+	return out
+}
+
+// use runs f unless the index is closed.
+func (e *Embedded) use(f func() error) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return f()
+}
+
+// Close flushes and closes the index; it is idempotent.
+func (e *Embedded) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	if err := e.idx.Close(); err != nil {
+		return fmt.Errorf("close search index: %w", err)
+	}
+	return nil
+}
+
+// Count implements Index.
+func (e *Embedded) Count(ctx context.Context, workspaceID int64) (int, error) {
+	var n int
+	err := e.use(func() error {
+		if workspaceID == 0 {
+			c, err := e.idx.DocCount()
+			n = int(c)
+			return err
+		}
+		req := bleve.NewSearchRequestOptions(termQ(fWorkspace, id(workspaceID), 0), 0, 0, false)
+		res, err := e.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return err
+		}
+		n = int(res.Total)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count documents: %w", err)
+	}
+	return n, nil
+}
+
+var _ Index = (*Embedded)(nil)

@@ -1,0 +1,158 @@
+package search
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// labelCache keeps the names that facets and hits show (chat names, sender
+// names) and the workspace settings in the index's internal key-value
+// store, with a read-through cache. Chat names live here rather than in
+// every document so that a rename is one write, not a rewrite of the chat.
+type labelCache struct {
+	idx      bleve.Index
+	mu       sync.RWMutex
+	chats    map[int64]chatLabel
+	senders  map[int64]string
+	settings map[int64]Settings
+}
+
+type chatLabel struct {
+	Type model.ChatType `json:"t"`
+	Name string         `json:"n"`
+}
+
+func newLabelCache(idx bleve.Index) *labelCache {
+	return &labelCache{idx: idx, chats: map[int64]chatLabel{}, senders: map[int64]string{}, settings: map[int64]Settings{}}
+}
+
+func chatKey(id int64) []byte     { return []byte("chat:" + strconv.FormatInt(id, 10)) }
+func senderKey(id int64) []byte   { return []byte("user:" + strconv.FormatInt(id, 10)) }
+func settingsKey(id int64) []byte { return []byte("settings:" + strconv.FormatInt(id, 10)) }
+
+// stage adds to b the label writes that docs need (only changed labels) and
+// returns a function that updates the cache once b is applied.
+func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func() {
+	chats, senders := map[int64]chatLabel{}, map[int64]string{}
+	for _, d := range docs {
+		if c := (chatLabel{Type: d.ChatType, Name: d.ChatName}); l.chat(d.ChatID) != c {
+			chats[d.ChatID] = c
+		}
+		if n := senderLabel(d); l.sender(d.SenderID) != n {
+			senders[d.SenderID] = n
+		}
+	}
+	for id, c := range chats {
+		v, _ := json.Marshal(c) // a struct of strings always marshals
+		b.SetInternal(chatKey(id), v)
+	}
+	for id, n := range senders {
+		b.SetInternal(senderKey(id), []byte(n))
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for id, c := range chats {
+			l.chats[id] = c
+		}
+		for id, n := range senders {
+			l.senders[id] = n
+		}
+	}
+}
+
+func senderLabel(d Doc) string {
+	if d.SenderName != "" {
+		return d.SenderName
+	}
+	return d.SenderUsername
+}
+
+// chat returns a chat's label, loading it on a cache miss.
+func (l *labelCache) chat(id int64) chatLabel {
+	l.mu.RLock()
+	c, ok := l.chats[id]
+	l.mu.RUnlock()
+	if ok {
+		return c
+	}
+	if v, err := l.idx.GetInternal(chatKey(id)); err == nil && v != nil {
+		_ = json.Unmarshal(v, &c) // a bad entry reads as no label
+	}
+	l.mu.Lock()
+	l.chats[id] = c
+	l.mu.Unlock()
+	return c
+}
+
+// sender returns a sender's label, loading it on a cache miss.
+func (l *labelCache) sender(id int64) string {
+	l.mu.RLock()
+	n, ok := l.senders[id]
+	l.mu.RUnlock()
+	if ok {
+		return n
+	}
+	if v, err := l.idx.GetInternal(senderKey(id)); err == nil {
+		n = string(v)
+	}
+	l.mu.Lock()
+	l.senders[id] = n
+	l.mu.Unlock()
+	return n
+}
+
+// setChat stores a chat's label now.
+func (l *labelCache) setChat(c ChatInfo) error {
+	v, _ := json.Marshal(chatLabel{Type: c.Type, Name: c.Name})
+	if err := l.idx.SetInternal(chatKey(c.ID), v); err != nil {
+		return fmt.Errorf("store chat label: %w", err)
+	}
+	l.mu.Lock()
+	l.chats[c.ID] = chatLabel{Type: c.Type, Name: c.Name}
+	l.mu.Unlock()
+	return nil
+}
+
+// loadSettings returns a workspace's settings (defaults when none stored).
+func (l *labelCache) loadSettings(ws int64) (Settings, error) {
+	l.mu.RLock()
+	s, ok := l.settings[ws]
+	l.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
+	s = DefaultSettings()
+	v, err := l.idx.GetInternal(settingsKey(ws))
+	if err != nil {
+		return s, fmt.Errorf("load settings: %w", err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(v, &s); err != nil {
+			return DefaultSettings(), fmt.Errorf("decode settings: %w", err)
+		}
+	}
+	l.mu.Lock()
+	l.settings[ws] = s
+	l.mu.Unlock()
+	return s, nil
+}
+
+func (l *labelCache) storeSettings(ws int64, s Settings) error {
+	v, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	if err := l.idx.SetInternal(settingsKey(ws), v); err != nil {
+		return fmt.Errorf("store settings: %w", err)
+	}
+	l.mu.Lock()
+	l.settings[ws] = s
+	l.mu.Unlock()
+	return nil
+}

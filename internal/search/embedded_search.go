@@ -1,0 +1,176 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/numeric"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// rerankWindow is how many of the best text matches are re-ranked with
+// recency and boosts. Text-score ties come newest first from the engine, so
+// the window holds the newest of each score tier.
+const rerankWindow = 200
+
+// snippetRunes is the length of a highlight snippet.
+const snippetRunes = 160
+
+// candidate is a hit before its stored fields are loaded.
+type candidate struct {
+	id       string
+	score    float64
+	time     time.Time
+	chat     int64
+	chatType string
+}
+
+// Search implements Index.
+func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+	start := time.Now()
+	q, err := q.Normalized()
+	if err != nil {
+		return Result{}, err
+	}
+	scope := q.ScopeChatIDs()
+	if len(scope) == 0 {
+		return Result{Facets: map[Facet][]FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
+	}
+	var res Result
+	err = e.use(func() error {
+		s, err := e.labels.loadSettings(q.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		res, err = e.search(ctx, q, scope, ParseQuery(q.Text, s), s)
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	res.TookMS = time.Since(start).Milliseconds()
+	return res, nil
+}
+
+func (e *Embedded) search(ctx context.Context, q Query, scope []int64, p ParsedQuery, s Settings) (Result, error) {
+	filter := scopeQuery(q, scope)
+	text := textQuery(p)
+	var req *bleve.SearchRequest
+	relevance := q.Sort == SortRelevance && text != nil
+	switch {
+	case text == nil:
+		req = bleve.NewSearchRequestOptions(filter, q.Limit, q.Offset, false)
+	default:
+		b := bleve.NewBooleanQuery()
+		b.AddMust(text)
+		b.AddFilter(filter)
+		req = bleve.NewSearchRequestOptions(b, q.Limit, q.Offset, false)
+	}
+	if relevance {
+		req.Size, req.From = max(rerankWindow, q.Offset+q.Limit), 0
+		req.SortBy([]string{"-_score", "-" + fTime, fChatType, fChat})
+	} else {
+		req.Score = "none"
+		req.SortBy([]string{"-" + fTime, "-_id"})
+	}
+	addFacets(req, q)
+	res, err := e.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	page := pageOf(res.Hits, q, s, relevance)
+	hits, err := e.loadHits(ctx, page, p)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Hits: hits, Total: int(res.Total), Facets: e.facets(res.Facets, q)}, nil
+}
+
+// pageOf picks the hits of the requested page, re-ranking the window first
+// under relevance.
+func pageOf(hits bsearch.DocumentMatchCollection, q Query, s Settings, relevance bool) []candidate {
+	cs := make([]candidate, 0, len(hits))
+	for _, h := range hits {
+		c := candidate{id: h.ID, score: h.Score}
+		if relevance && len(h.Sort) == 4 {
+			c.time = time.UnixMilli(int64(sortNumber(h.Sort[1])))
+			c.chatType = h.Sort[2]
+			c.chat, _ = strconv.ParseInt(h.Sort[3], 10, 64)
+			c.score = rankScore(h.Score, c, s, q)
+		}
+		cs = append(cs, c)
+	}
+	if !relevance {
+		return cs
+	}
+	slices.SortStableFunc(cs, func(a, b candidate) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return b.time.Compare(a.time)
+	})
+	from := min(q.Offset, len(cs))
+	return cs[from:min(from+q.Limit, len(cs))]
+}
+
+// sortNumber decodes a numeric sort value (bleve prefix-codes numbers).
+func sortNumber(v string) float64 {
+	i, err := numeric.PrefixCoded(v).Int64()
+	if err != nil {
+		return 0
+	}
+	return numeric.Int64ToFloat64(i)
+}
+
+// loadHits loads the stored fields of the page and renders highlights.
+func (e *Embedded) loadHits(ctx context.Context, page []candidate, p ParsedQuery) ([]Hit, error) {
+	if len(page) == 0 {
+		return []Hit{}, nil
+	}
+	keys := make([]string, len(page))
+	for i, c := range page {
+		keys[i] = c.id
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
+	req.Fields = []string{"*"}
+	req.Score = "none"
+	res, err := e.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("load hits: %w", err)
+	}
+	byID := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		byID[h.ID] = h
+	}
+	m := newMatcher(p)
+	hits := make([]Hit, 0, len(page))
+	for _, c := range page {
+		if h, ok := byID[c.id]; ok {
+			d := e.docFromFields(h.ID, h.Fields)
+			hits = append(hits, Hit{Doc: d, Score: c.score, Highlight: Snippet(d.Content, m.spans(d.Content), snippetRunes)})
+		}
+	}
+	return hits, nil
+}
+
+func (e *Embedded) docFromFields(key string, f map[string]any) Doc {
+	str := func(k string) string { s, _ := f[k].(string); return s }
+	num := func(k string) int64 { v, _ := f[k].(float64); return int64(v) }
+	i64 := func(k string) int64 { v, _ := strconv.ParseInt(str(k), 10, 64); return v }
+	d := Doc{
+		WorkspaceID: i64(fWorkspace), ChatID: i64(fChat), ChatType: model.ChatType(str(fChatType)),
+		SenderID: i64(fSender), SenderUsername: str(fSenderUN), SenderName: str(fSenderDN),
+		Content: str(fContent), CreatedAt: time.UnixMilli(num(fTime)).UTC(), Seq: num(fSeq),
+	}
+	d.ID, _ = strconv.ParseInt(key, 10, 64)
+	d.ChatName = e.labels.chat(d.ChatID).Name
+	return d
+}

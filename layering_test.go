@@ -1,0 +1,190 @@
+// Package fechatter_test holds repository-wide tests. TestLayering keeps
+// the import direction of ARCHITECTURE.md §2: nothing imports upward, and
+// each package imports only the packages of ours its row allows.
+package fechatter_test
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/fechatter/fechatter/"
+
+// anyOfOurs marks a package that may import every package of ours.
+const anyOfOurs = "*"
+
+// allowed is the "may import (ours)" column of ARCHITECTURE.md §2, as
+// module-relative paths, exactly as the table states it.
+var allowed = map[string][]string{
+	"cmd/fechatter":       {"appliance"},
+	"appliance":           {anyOfOurs},
+	"embedded/natsd":      {"internal/telemetry"},
+	"embedded/meili":      {"internal/telemetry"},
+	"embedded/autotls":    {"internal/telemetry"},
+	"storage":             {"internal/model", "internal/apperr"},
+	"storage/sqlite":      {"storage", "internal/model", "internal/apperr"},
+	"storage/postgres":    {"storage", "internal/model", "internal/apperr"},
+	"storage/storagetest": {"storage", "internal/model", "internal/apperr"},
+	"internal/model":      {},
+	"internal/apperr":     {},
+	"internal/auth":       {"storage", "internal/model", "internal/apperr"},
+	"internal/chat":       {"internal/auth", "storage", "internal/events", "internal/model", "internal/apperr"},
+	"internal/events":     {"internal/model"},
+	"internal/realtime":   {"internal/events", "internal/model"},
+	"internal/search":     {"internal/events", "internal/model"},
+	"internal/bot":        {"internal/chat", "internal/search", "internal/events", "internal/model"},
+	"internal/api":        {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
+	"internal/gateway":    {"internal/telemetry"},
+	"internal/telemetry":  {},
+	"webui":               {},
+	"client":              {"internal/model"},
+}
+
+// forcedByContracts are imports the table omits but docs/dev/contracts.md
+// requires: chat.Service's methods take and return storage.MessageQuery
+// and storage.WorkspaceRole, which the API must name.
+var forcedByContracts = map[string][]string{
+	"internal/api": {"storage"},
+}
+
+// telemetryDenied may not import internal/telemetry. Every other package
+// may: telemetry imports nothing of ours, so it cannot point upward, and
+// request ids must reach every log line (contracts.md, "Telemetry"). The
+// CLI goes through appliance, which re-exports what it needs.
+var telemetryDenied = []string{"cmd/fechatter", "internal/model", "internal/apperr", "webui", "client"}
+
+// exempt are test-only helper packages, outside the production graph.
+var exempt = []string{"storage/postgres/pgtest"}
+
+// rulesFor returns the table row that governs pkg: its own, or that of its
+// nearest ancestor in the table (a sub-package belongs to its parent).
+func rulesFor(pkg string) (row string, ok bool) {
+	for p := pkg; p != "." && p != ""; p = filepath.Dir(p) {
+		if _, ok := allowed[p]; ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// within reports whether pkg is dir or below it.
+func within(pkg, dir string) bool { return pkg == dir || strings.HasPrefix(pkg, dir+"/") }
+
+// mayImport reports whether pkg may import dep (both module-relative).
+func mayImport(pkg, dep string) bool {
+	row, _ := rulesFor(pkg)
+	if within(dep, row) { // a package and its sub-packages form one unit
+		return true
+	}
+	if dep == "internal/telemetry" && !slices.Contains(telemetryDenied, row) {
+		return true
+	}
+	for _, a := range append(allowed[row], forcedByContracts[row]...) {
+		if a == anyOfOurs || within(dep, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// violations checks an import graph (module-relative paths) against the table.
+func violations(graph map[string][]string) []string {
+	var out []string
+	for pkg, deps := range graph {
+		if slices.Contains(exempt, pkg) {
+			continue
+		}
+		if _, ok := rulesFor(pkg); !ok {
+			out = append(out, pkg+": not in the layering table (add it to ARCHITECTURE.md §2 and layering_test.go)")
+			continue
+		}
+		for _, dep := range deps {
+			if !mayImport(pkg, dep) {
+				out = append(out, pkg+" imports "+dep)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestLayering(t *testing.T) {
+	graph := importGraph(t)
+	if len(graph) == 0 {
+		t.Fatal("go list found no packages")
+	}
+	for _, v := range violations(graph) {
+		t.Error(v)
+	}
+}
+
+// importGraph lists the non-test imports of ours of every package of the
+// module that has non-test Go files.
+func importGraph(t *testing.T) map[string][]string {
+	t.Helper()
+	cmd := exec.Command(goTool(), "list", "-e", "-f", "{{.ImportPath}} {{len .GoFiles}} {{join .Imports \" \"}}", "./...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	graph := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[1] == "0" || !strings.HasPrefix(fields[0], module) {
+			continue // test-only package (like this one)
+		}
+		pkg := strings.TrimPrefix(fields[0], module)
+		graph[pkg] = []string{}
+		for _, imp := range fields[2:] {
+			if strings.HasPrefix(imp, module) {
+				graph[pkg] = append(graph[pkg], strings.TrimPrefix(imp, module))
+			}
+		}
+	}
+	return graph
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// TestLayeringCatchesViolations proves the checker fails on forbidden imports.
+func TestLayeringCatchesViolations(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		graph map[string][]string
+		want  []string
+	}{
+		{name: "allowed imports", graph: map[string][]string{
+			"cmd/fechatter":           {"appliance"},
+			"appliance":               {"internal/api", "storage/sqlite", "embedded/natsd"},
+			"internal/chat":           {"internal/auth", "storage", "internal/telemetry"},
+			"internal/search/bleve":   {"internal/search", "internal/events"},
+			"storage/storagetest":     {"storage", "internal/model"},
+			"storage/postgres/pgtest": {},
+		}},
+		{name: "model imports storage", graph: map[string][]string{"internal/model": {"storage"}}, want: []string{"internal/model imports storage"}},
+		{name: "apperr imports telemetry", graph: map[string][]string{"internal/apperr": {"internal/telemetry"}}, want: []string{"internal/apperr imports internal/telemetry"}},
+		{name: "cmd bypasses appliance", graph: map[string][]string{"cmd/fechatter": {"internal/chat", "internal/telemetry"}}, want: []string{"cmd/fechatter imports internal/chat", "cmd/fechatter imports internal/telemetry"}},
+		{name: "storage imports upward", graph: map[string][]string{"storage/sqlite": {"internal/chat"}}, want: []string{"storage/sqlite imports internal/chat"}},
+		{name: "embedded imports the domain", graph: map[string][]string{"embedded/natsd": {"internal/events"}}, want: []string{"embedded/natsd imports internal/events"}},
+		{name: "sub-package inherits its parent's row", graph: map[string][]string{"internal/search/bleve": {"internal/chat"}}, want: []string{"internal/search/bleve imports internal/chat"}},
+		{name: "unknown package", graph: map[string][]string{"internal/misc": {}}, want: []string{"internal/misc: not in the layering table (add it to ARCHITECTURE.md §2 and layering_test.go)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := violations(tc.graph); !slices.Equal(got, tc.want) {
+				t.Fatalf("violations = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,101 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// benchChat sets up a user, a workspace and a public channel.
+func benchChat(b *testing.B, s *Store) (model.User, model.Chat) {
+	b.Helper()
+	ctx := context.Background()
+	u := model.User{Email: "bench@example.com", Username: "bench"}
+	w := model.Workspace{Name: "bench"}
+	c := model.Chat{Type: model.ChatPublicChannel, Name: "general"}
+	err := s.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		w.CreatedBy = u.ID
+		if err := tx.CreateWorkspace(ctx, &w); err != nil {
+			return err
+		}
+		if err := tx.AddMember(ctx, &model.Member{WorkspaceID: w.ID, UserID: u.ID, Role: model.RoleOwner}); err != nil {
+			return err
+		}
+		c.WorkspaceID, c.CreatedBy = w.ID, u.ID
+		return tx.CreateChat(ctx, &c, []model.ChatMember{{UserID: u.ID, Role: model.ChatRoleAdmin}})
+	})
+	if err != nil {
+		b.Fatalf("setup: %v", err)
+	}
+	return u, c
+}
+
+// BenchmarkCreateMessage measures one durable (synchronous=FULL) message
+// commit, serially and from parallel senders.
+func BenchmarkCreateMessage(b *testing.B) {
+	for _, parallel := range []bool{false, true} {
+		b.Run(fmt.Sprintf("parallel=%v", parallel), func(b *testing.B) {
+			s := openTest(b)
+			u, c := benchChat(b, s)
+			send := func(i int) {
+				m := model.Message{ChatID: c.ID, SenderID: u.ID, Content: "benchmark message", ClientID: fmt.Sprint(i)}
+				if _, err := s.CreateMessage(context.Background(), &m); err != nil {
+					b.Error(err)
+				}
+			}
+			if !parallel {
+				for i := 0; b.Loop(); i++ {
+					send(i)
+				}
+				return
+			}
+			var n atomicCounter
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					send(n.next())
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkListMessages measures reading a hydrated page of 50 messages
+// that carry reactions and mentions.
+func BenchmarkListMessages(b *testing.B) {
+	s := openTest(b)
+	u, c := benchChat(b, s)
+	ctx := context.Background()
+	err := s.InTx(ctx, func(tx storage.Tx) error {
+		for i := range 1000 {
+			m := model.Message{ChatID: c.ID, SenderID: u.ID, Content: fmt.Sprintf("message %d", i), Mentions: []int64{u.ID}}
+			if _, err := tx.CreateMessage(ctx, &m); err != nil {
+				return err
+			}
+			if _, err := tx.AddReaction(ctx, m.ID, u.ID, "👍"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("setup: %v", err)
+	}
+	for b.Loop() {
+		page, _, err := s.ListMessages(ctx, u.ID, c.ID, storage.MessageQuery{BeforeSeq: 500, Limit: 50})
+		if err != nil || len(page) != 50 {
+			b.Fatalf("list: %d, %v", len(page), err)
+		}
+	}
+}
+
+// atomicCounter hands out distinct numbers to parallel benchmark workers.
+type atomicCounter struct{ n atomic.Int64 }
+
+func (c *atomicCounter) next() int { return int(c.n.Add(1)) }

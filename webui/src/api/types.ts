@@ -1,0 +1,159 @@
+// The API's JSON shapes (API.md). Fields the server adds beyond the
+// contract are optional here so the client keeps working without them.
+
+export type ID = number;
+
+export interface User {
+  id: ID;
+  email: string;
+  username: string;
+  display_name: string;
+  avatar_url: string;
+  is_bot: boolean;
+  is_admin?: boolean;
+  locale?: string;
+  timezone?: string;
+  created_at: string;
+}
+
+export interface Session {
+  user: User;
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+export type Role = 'owner' | 'admin' | 'member' | 'guest';
+
+export interface Workspace {
+  id: ID;
+  name: string;
+  role: Role;
+  created_at: string;
+  created_by?: ID;
+}
+
+export interface WorkspaceMember {
+  user: User;
+  role: Role;
+  joined_at: string;
+}
+
+export type ChatType = 'direct' | 'group' | 'private_channel' | 'public_channel';
+
+export interface FileInfo {
+  id: ID;
+  name: string;
+  size: number;
+  content_type: string;
+  url: string;
+}
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+export interface Message {
+  id: ID;
+  chat_id: ID;
+  workspace_id: ID;
+  seq: number;
+  sender: User;
+  content: string;
+  client_id: string;
+  reply_to?: ID | null;
+  reply_count: number;
+  attachments: FileInfo[];
+  reactions: ReactionCount[];
+  mentions: ID[];
+  created_at: string;
+  edited_at?: string | null;
+  deleted: boolean;
+}
+
+export interface Chat {
+  id: ID;
+  workspace_id: ID;
+  type: ChatType;
+  name: string;
+  topic: string;
+  created_by: ID;
+  created_at: string;
+  member_count: number;
+  unread_count: number;
+  last_message?: Message | null;
+  last_seq?: number;
+  last_read_seq?: number;
+  last_activity_at?: string;
+  my_role?: 'admin' | 'member';
+}
+
+export interface ChatMember {
+  user: User;
+  role: string;
+  joined_at: string;
+  last_read_seq: number;
+}
+
+export interface SessionInfo {
+  id: ID;
+  user_agent: string;
+  ip: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  current?: boolean;
+}
+
+export interface Invite {
+  code: string;
+  expires_at: string;
+}
+
+export interface FacetValue {
+  value: string;
+  label: string;
+  count: number;
+}
+
+export interface SearchHit {
+  message: Message;
+  chat: { id: ID; name: string; type: ChatType };
+  highlight: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  total: number;
+  facets: Partial<Record<'sender' | 'chat' | 'chat_type' | 'date', FacetValue[]>>;
+  took_ms: number;
+}
+
+export interface SearchQuery {
+  q: string;
+  chat_id?: ID;
+  sender_id?: ID;
+  chat_type?: ChatType;
+  from?: string;
+  to?: string;
+  sort?: 'relevance' | 'newest';
+  limit?: number;
+  offset?: number;
+  facets?: string;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  has_more: boolean;
+}
+
+export interface ApiErrorBody {
+  error: {
+    code: string;
+    message: string;
+    request_id?: string;
+    fields?: Record<string, string>;
+  };
+}
