@@ -326,13 +326,13 @@ func TestValidate(t *testing.T) {
 		{name: "unknown engine", mutate: func(c *Config) { c.Search.Engine = "lucene" }, keys: []string{"search.engine"}},
 		{name: "meilisearch without url or binary", mutate: func(c *Config) { c.Search.Engine = SearchMeilisearch }, keys: []string{"search.meilisearch.url"}},
 		{name: "meilisearch bad url", mutate: func(c *Config) { c.Search.Meilisearch.URL = "ftp://x" }, keys: []string{"search.meilisearch.url"}},
-		{name: "bad nats listen", mutate: func(c *Config) { c.NATS.Listen = "nats" }, keys: []string{"nats.listen"}},
+		{name: "bad nats listen", mutate: func(c *Config) { c.NATS.Listen = "nats" }, keys: []string{"nats.listen", "nats.user", "nats.password"}},
 		{
 			name:   "cluster without listen, postgres or secret",
 			mutate: func(c *Config) { c.Cluster.Routes = []string{"nats-route://10.0.0.2:6222"} },
-			keys:   []string{"cluster.listen", "database.url", "auth.jwt_secret"},
+			keys:   []string{"cluster.listen", "database.url", "auth.jwt_secret", "cluster.password"},
 		},
-		{name: "bad route", mutate: func(c *Config) { c.Cluster.Routes = []string{"http://x"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret"}},
+		{name: "bad route", mutate: func(c *Config) { c.Cluster.Routes = []string{"http://x"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
 		{name: "empty cluster name", mutate: func(c *Config) { c.Cluster.Name = "" }, keys: []string{"cluster.name"}},
 		{name: "bad bot url", mutate: func(c *Config) { c.Bot.BaseURL = "localhost:11434" }, keys: []string{"bot.base_url"}},
 		{name: "bad domain", mutate: func(c *Config) { c.TLS.Domains = []string{"-bad-.example"} }, keys: []string{"tls.domains"}},
@@ -363,6 +363,8 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 	cfg.Search.Engine = SearchMeilisearch
 	cfg.Search.Meilisearch.Binary = "/usr/bin/meilisearch"
 	cfg.NATS.Listen = "127.0.0.1:4222"
+	cfg.NATS.User, cfg.NATS.Password = "worker", "worker-password"
+	cfg.Cluster.Password = "route-password"
 	cfg.Cluster.Listen = ":6222"
 	cfg.Cluster.Routes = []string{"nats-route://10.0.0.2:6222", "nats://10.0.0.3:6222"}
 	cfg.Bot.BaseURL = "http://localhost:11434/v1"

@@ -34,24 +34,24 @@ const (
 
 // options are the command line.
 type options struct {
-	URL           string
-	Users         int
-	Chats         int
-	Senders       int
-	Rate          float64
-	Duration      time.Duration
-	Recipients    int
-	Grace         time.Duration
-	Setup         bool
-	AdminEmail    string
-	AdminPassword string
-	WorkspaceID   int64
-	Spawn         bool
-	ServerBin     string
-	SpawnDBURL    string
-	KeepData      bool
-	JSON          bool
-	SignupWorkers int
+	URL            string
+	Users          int
+	Chats          int
+	Senders        int
+	Rate           float64
+	Duration       time.Duration
+	Recipients     int
+	Grace          time.Duration
+	Setup          bool
+	AdminEmail     string
+	AdminPassword  string
+	WorkspaceID    int64
+	Spawn          bool
+	ServerBin      string
+	SpawnDBURL     string
+	KeepData       bool
+	JSON           bool
+	SignupWorkers  int
 	ConnectWorkers int
 }
 

@@ -88,26 +88,36 @@ func Snippet(text string, spans []Span, maxRunes int) string {
 }
 
 // window picks byte bounds of the snippet: start a little before the first
-// span, on a rune boundary, preferring a word boundary.
+// span, on a rune boundary, preferring a word boundary. It works on byte
+// offsets of runes, so invalid UTF-8 cannot shift it.
 func window(text string, spans []Span, maxRunes int) (int, int) {
-	if maxRunes <= 0 || len([]rune(text)) <= maxRunes {
+	var starts []int // byte offset of each rune
+	for i := range text {
+		starts = append(starts, i)
+	}
+	if maxRunes <= 0 || len(starts) <= maxRunes {
 		return 0, len(text)
 	}
-	rs := []rune(text)
-	first := 0
+	first := 0 // rune index of the first span
 	if len(spans) > 0 {
-		first = len([]rune(text[:spans[0].Start]))
+		for first < len(starts) && starts[first] < spans[0].Start {
+			first++
+		}
 	}
 	start := max(0, first-maxRunes/4)
 	for k := start; k > 0 && k > start-10; k-- { // back up to a space
-		if rs[k-1] == ' ' {
+		if text[starts[k-1]] == ' ' {
 			start = k
 			break
 		}
 	}
-	end := min(len(rs), start+maxRunes)
-	if end == len(rs) {
+	end := min(len(starts), start+maxRunes)
+	if end == len(starts) {
 		start = max(0, end-maxRunes)
 	}
-	return len(string(rs[:start])), len(string(rs[:end]))
+	to := len(text)
+	if end < len(starts) {
+		to = starts[end]
+	}
+	return starts[start], to
 }

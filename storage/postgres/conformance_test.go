@@ -1,5 +1,3 @@
-//go:build !nosuite
-
 package postgres_test
 
 import (

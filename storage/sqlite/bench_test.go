@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
@@ -64,6 +67,47 @@ func BenchmarkCreateMessage(b *testing.B) {
 			})
 		})
 	}
+}
+
+// concurrentSenders is how many goroutines BenchmarkConcurrentCreateMessage
+// sends from (the issue "Chats and messages" asks for send p99 under 5 ms at 16).
+const concurrentSenders = 16
+
+// BenchmarkConcurrentCreateMessage sends b.N messages into one chat from
+// 16 goroutines and reports the latency of one durable send (p50, p99)
+// and the throughput; under concurrency this is what group commit is for.
+func BenchmarkConcurrentCreateMessage(b *testing.B) {
+	s := openTest(b)
+	u, c := benchChat(b, s)
+	var next atomicCounter
+	lat := make([][]time.Duration, concurrentSenders)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for w := range concurrentSenders {
+		wg.Go(func() {
+			for i := next.next(); i <= b.N; i = next.next() {
+				m := model.Message{ChatID: c.ID, SenderID: u.ID, Content: "benchmark message", ClientID: fmt.Sprint(i)}
+				t0 := time.Now()
+				if _, err := s.CreateMessage(context.Background(), &m); err != nil {
+					b.Error(err)
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	if len(all) == 0 {
+		return
+	}
+	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "msgs/s")
 }
 
 // BenchmarkListMessages measures reading a hydrated page of 50 messages

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
@@ -168,7 +170,8 @@ func (c *Corpus) sentence(rng *rand.Rand) string {
 		words[i] = w
 	}
 	s := strings.Join(words, " ")
-	return strings.ToUpper(s[:1]) + s[1:] + punct[rng.IntN(len(punct))]
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:] + punct[rng.IntN(len(punct))]
 }
 
 var punct = []string{".", ".", "!", "?", "", "", " :)", "..."}

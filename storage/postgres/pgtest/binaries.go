@@ -18,8 +18,8 @@ import (
 var errNoPostgres = errors.New("no usable postgres installation")
 
 // debianBinGlob is where Debian and Ubuntu install the server binaries,
-// which are not on PATH there.
-const debianBinGlob = "/usr/lib/postgresql/*/bin"
+// which are not on PATH there (a variable so tests can hide them).
+var debianBinGlob = "/usr/lib/postgresql/*/bin"
 
 // binaries holds the absolute paths of the server programs, all from one
 // installation.

@@ -74,15 +74,17 @@ func startCluster() (*cluster, error) {
 	}
 	reapStale(parents(), bins, as)
 	c := &cluster{bins: bins, as: as}
-	if err := c.prepareDir(parent); err != nil {
-		return nil, err
+	err = c.prepareDir(parent)
+	if err == nil {
+		err = c.initdb()
 	}
-	if err := c.initdb(); err != nil {
-		_ = os.RemoveAll(c.root)
-		return nil, err
+	if err == nil {
+		err = c.startWithRetry()
 	}
-	if err := c.startWithRetry(); err != nil {
-		_ = os.RemoveAll(c.root)
+	if err != nil {
+		if c.root != "" {
+			_ = os.RemoveAll(c.root)
+		}
 		return nil, err
 	}
 	return c, nil

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,5 +286,19 @@ func TestURLFromTemplateCopiesPreparedDatabase(t *testing.T) {
 	var n int
 	if err := cb.QueryRow(ctx, `SELECT count(*) FROM seeded`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("b sees %d rows (%v): copies must be independent", n, err)
+	}
+}
+
+func TestFindBinaries(t *testing.T) {
+	if _, err := findBinaries(); err != nil {
+		t.Logf("this machine has no postgres: %v", err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	old := debianBinGlob
+	debianBinGlob = filepath.Join(t.TempDir(), "*", "bin")
+	t.Cleanup(func() { debianBinGlob = old })
+	_, err := findBinaries()
+	if !errors.Is(err, errNoPostgres) {
+		t.Fatalf("without binaries: got %v, want errNoPostgres (a skip, or a failure under CI)", err)
 	}
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunAgainstSpawnedServer builds the real fechatter binary, lets the
+// generator spawn it, and runs a few seconds of load: every message must
+// reach every member's stream exactly once. It asserts behaviour, never
+// timing.
+func TestRunAgainstSpawnedServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	bin := filepath.Join(t.TempDir(), "fechatter")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/fechatter")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build fechatter: %v\n%s", err, out)
+	}
+	o, err := parseFlags([]string{
+		"--spawn", "--server-bin", bin, "--users", "20", "--chats", "5", "--senders", "2",
+		"--rate", "40", "--duration", "3s", "--grace", "20s",
+	}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log strings.Builder
+	rep, err := run(ctx, o, &log)
+	if err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	var table strings.Builder
+	rep.writeTable(&table)
+	t.Log("\n" + table.String())
+	if rep.Sent == 0 || rep.SendErrors != 0 {
+		t.Errorf("sent %d with %d errors, want some and none", rep.Sent, rep.SendErrors)
+	}
+	if rep.Expected != rep.Sent*4 {
+		t.Errorf("expected deliveries = %d, want sent x 4 members = %d", rep.Expected, rep.Sent*4)
+	}
+	if rep.Lost != 0 || rep.Duplicated != 0 {
+		t.Errorf("lost %d, duplicated %d; want 0 and 0", rep.Lost, rep.Duplicated)
+	}
+	if rep.Delivered != rep.Expected {
+		t.Errorf("delivered %d of %d", rep.Delivered, rep.Expected)
+	}
+	if rep.ConnectionsPeak != 20 {
+		t.Errorf("peak connections = %d, want 20", rep.ConnectionsPeak)
+	}
+	if rep.Foreign != 0 {
+		t.Errorf("%d message.created events matched no send of this run", rep.Foreign)
+	}
+}

@@ -1,0 +1,190 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// IndexerDurable is the durable consumer name the indexer shares across nodes.
+const IndexerDurable = "search-indexer"
+
+// ErrChatGone is what a ChatLookup returns (wrapped) for a chat that no
+// longer exists; the indexer then drops the chat's documents instead of
+// retrying.
+var ErrChatGone = errors.New("chat no longer exists")
+
+// ChatLookup gives the current state of a chat; the appliance adapts storage
+// to it. Message documents carry the chat's type and name, which message
+// events do not.
+type ChatLookup interface {
+	// ChatByID returns the chat, or an error wrapping ErrChatGone.
+	ChatByID(ctx context.Context, chatID int64) (model.Chat, error)
+}
+
+// IndexerSubjects are the events the indexer applies: messages, chats and
+// workspace deletion. Membership events need nothing: permissions are
+// applied at query time from current memberships.
+var IndexerSubjects = []string{
+	events.SubjectPrefix + ".*.*.message.*",
+	events.SubjectPrefix + ".*.*.chat.*",
+	events.SubjectPrefix + ".*.ws.workspace.deleted",
+}
+
+// IndexerOptions configure an Indexer.
+type IndexerOptions struct {
+	// Replicas of the consumer state: 3 in a cluster. Default: the stream's.
+	Replicas int
+	Log      *slog.Logger
+}
+
+// Indexer keeps an Index in step with the event stream. It is a durable
+// JetStream consumer: it acks an event only after the index accepted the
+// change, and every change is idempotent, so redelivery is harmless and a
+// restarted indexer catches up from where it stopped.
+type Indexer struct {
+	idx   Index
+	chats ChatLookup
+	cons  *events.Consumer
+
+	mu    sync.Mutex
+	cache map[int64]ChatInfo // chat type and name, updated by chat events
+}
+
+// NewIndexer returns an indexer that is not started.
+func NewIndexer(js jetstream.JetStream, idx Index, chats ChatLookup, opt IndexerOptions) *Indexer {
+	ix := &Indexer{idx: idx, chats: chats, cache: map[int64]ChatInfo{}}
+	ix.cons = events.NewConsumer(js, events.ConsumerOptions{
+		Durable: IndexerDurable, FilterSubjects: IndexerSubjects, Replicas: opt.Replicas, Log: opt.Log,
+	}, ix.Apply)
+	return ix
+}
+
+// Start creates the durable consumer and begins applying events.
+func (ix *Indexer) Start(ctx context.Context) error {
+	if err := ix.cons.Start(ctx); err != nil {
+		return fmt.Errorf("start search indexer: %w", err)
+	}
+	return nil
+}
+
+// Stop stops consuming after the event in hand; it is idempotent.
+func (ix *Indexer) Stop(ctx context.Context) error { return ix.cons.Stop(ctx) }
+
+// Lag is how many events the indexer has not applied yet.
+func (ix *Indexer) Lag(ctx context.Context) (uint64, error) { return ix.cons.Lag(ctx) }
+
+// eventPayload is the part of an outbox payload the indexer reads.
+type eventPayload struct {
+	Type        string         `json:"type"`
+	WorkspaceID int64          `json:"workspace_id"`
+	ChatID      int64          `json:"chat_id"`
+	Message     *model.Message `json:"message"`
+	Chat        *model.Chat    `json:"chat"`
+}
+
+// Apply applies one event to the index. A payload it cannot read is a
+// permanent failure; an index or lookup failure asks for redelivery.
+func (ix *Indexer) Apply(ctx context.Context, e events.Envelope) error {
+	var p eventPayload
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		return events.Permanent(fmt.Errorf("decode %s payload: %w", e.Type, err))
+	}
+	if p.WorkspaceID == 0 {
+		p.WorkspaceID = e.WorkspaceID
+	}
+	if p.ChatID == 0 {
+		p.ChatID = e.ChatID
+	}
+	switch e.Type {
+	case model.EventMessageCreated, model.EventMessageUpdated:
+		return ix.applyMessage(ctx, p)
+	case model.EventMessageDeleted:
+		if p.Message == nil {
+			return events.Permanent(fmt.Errorf("%s without message", e.Type))
+		}
+		return ix.idx.Delete(ctx, p.WorkspaceID, []int64{p.Message.ID})
+	case model.EventChatCreated, model.EventChatUpdated:
+		return ix.applyChat(ctx, p)
+	case model.EventChatDeleted:
+		ix.forget(p.ChatID)
+		return ix.idx.DeleteChat(ctx, p.WorkspaceID, p.ChatID)
+	case model.EventWorkspaceDeleted:
+		return ix.idx.DeleteWorkspace(ctx, p.WorkspaceID)
+	}
+	return nil
+}
+
+func (ix *Indexer) applyMessage(ctx context.Context, p eventPayload) error {
+	m := p.Message
+	if m == nil {
+		return events.Permanent(errors.New("message event without message"))
+	}
+	if m.WorkspaceID == 0 {
+		m.WorkspaceID = p.WorkspaceID
+	}
+	if m.Deleted {
+		return ix.idx.Delete(ctx, m.WorkspaceID, []int64{m.ID})
+	}
+	c, err := ix.chat(ctx, m.ChatID)
+	if errors.Is(err, ErrChatGone) {
+		return ix.idx.DeleteChat(ctx, m.WorkspaceID, m.ChatID)
+	}
+	if err != nil {
+		return err
+	}
+	return ix.idx.Upsert(ctx, []Doc{DocFromMessage(*m, c)})
+}
+
+func (ix *Indexer) applyChat(ctx context.Context, p eventPayload) error {
+	if p.Chat == nil {
+		return events.Permanent(errors.New("chat event without chat"))
+	}
+	c := ChatInfoFromModel(*p.Chat)
+	if c.WorkspaceID == 0 {
+		c.WorkspaceID = p.WorkspaceID
+	}
+	if err := ix.idx.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	ix.cache[c.ID] = c
+	ix.mu.Unlock()
+	return nil
+}
+
+// chat returns a chat's type and name, from the cache or the lookup.
+func (ix *Indexer) chat(ctx context.Context, id int64) (ChatInfo, error) {
+	ix.mu.Lock()
+	c, ok := ix.cache[id]
+	ix.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	mc, err := ix.chats.ChatByID(ctx, id)
+	if err != nil {
+		return ChatInfo{}, fmt.Errorf("look up chat %d: %w", id, err)
+	}
+	c = ChatInfoFromModel(mc)
+	ix.mu.Lock()
+	if len(ix.cache) > 10000 { // a crude bound; chats are few and small
+		clear(ix.cache)
+	}
+	ix.cache[id] = c
+	ix.mu.Unlock()
+	return c, nil
+}
+
+func (ix *Indexer) forget(chatID int64) {
+	ix.mu.Lock()
+	delete(ix.cache, chatID)
+	ix.mu.Unlock()
+}

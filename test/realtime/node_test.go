@@ -1,0 +1,280 @@
+package realtime
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fechatter/fechatter/client"
+)
+
+// Deadlines for processes (how long to wait before calling a hang a
+// failure, never a timing assertion).
+const (
+	// readyDeadline is generous: a cluster node waits for its peers to
+	// elect JetStream leaders before it is ready.
+	readyDeadline = 3 * time.Minute
+	// stopDeadline is the default server.shutdown_timeout (15s) plus slack.
+	stopDeadline = 45 * time.Second
+)
+
+// node is one fechatter server: its address, data dir and database stay the
+// same across restarts, so a restart finds what the previous run left.
+type node struct {
+	name    string
+	addr    string // HTTP host:port on loopback
+	dataDir string
+	dbURL   string   // "" for SQLite in the data dir
+	env     []string // extra FECHATTER_* settings
+	logPath string
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the current process has exited
+	waitErr error         // set before done is closed
+	runs    int
+}
+
+// newNode prepares a node on a free port with a fresh data dir; it is not
+// running yet. Whatever runs when the test ends is killed.
+func newNode(t *testing.T, name, dbURL string, env ...string) *node {
+	t.Helper()
+	dir := t.TempDir()
+	n := &node{
+		name: name, addr: freeAddr(t), dataDir: filepath.Join(dir, "data"), dbURL: dbURL, env: env,
+		logPath: filepath.Join(dir, "server.log"),
+	}
+	t.Cleanup(func() {
+		n.killIfRunning()
+		if t.Failed() {
+			t.Logf("log of %s (%s):\n%s", n.name, n.logPath, n.logTail())
+		}
+	})
+	return n
+}
+
+// startNode runs a new single node and waits until it is ready.
+func startNode(t *testing.T, dbURL string, env ...string) *node {
+	t.Helper()
+	n := newNode(t, "fechatter", dbURL, env...)
+	n.start(t)
+	return n
+}
+
+// url is the node's base URL.
+func (n *node) url() string { return "http://" + n.addr }
+
+// start launches the process and waits until /readyz answers 200.
+func (n *node) start(t *testing.T) {
+	t.Helper()
+	n.launch(t)
+	n.waitReady(t)
+}
+
+// launch starts `fechatter serve` without waiting for it to be ready.
+func (n *node) launch(t *testing.T) {
+	t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd != nil {
+		select {
+		case <-n.done:
+		default:
+			t.Fatalf("%s is already running", n.name)
+		}
+	}
+	if err := os.MkdirAll(n.dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.OpenFile(n.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.runs++
+	fmt.Fprintf(logFile, "\n===== %s: run %d =====\n", n.name, n.runs)
+	args := []string{"serve", "--listen", n.addr, "--data-dir", n.dataDir}
+	if n.dbURL != "" {
+		args = append(args, "--database-url", n.dbURL)
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(cleanEnv(), "FECHATTER_LOG__FORMAT=json")
+	cmd.Env = append(cmd.Env, n.env...)
+	cmd.Dir = n.dataDir // no config.yaml of the developer's working dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	setParentDeath(cmd)
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		t.Fatalf("start %s: %v", n.name, err)
+	}
+	done := make(chan struct{})
+	n.cmd, n.done, n.waitErr = cmd, done, nil
+	go func() { // owned by n: ends when the process exits, which the cleanup guarantees
+		err := cmd.Wait()
+		logFile.Close()
+		n.mu.Lock()
+		n.waitErr = err
+		n.mu.Unlock()
+		close(done)
+	}()
+}
+
+// exited is closed when the current process has ended.
+func (n *node) exited() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.done
+}
+
+func (n *node) exitErr() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.waitErr
+}
+
+// waitReady polls /readyz until it answers 200 or the process dies.
+func (n *node) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(readyDeadline)
+	hc := &http.Client{Timeout: 2 * time.Second}
+	last := "no answer"
+	for time.Now().Before(deadline) {
+		select {
+		case <-n.exited():
+			t.Fatalf("%s exited before ready (%v); log:\n%s", n.name, n.exitErr(), n.logTail())
+		default:
+		}
+		resp, err := hc.Get(n.url() + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready after %v (last: %s); log:\n%s", n.name, readyDeadline, last, n.logTail())
+}
+
+// signal sends sig to the running process.
+func (n *node) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	n.mu.Lock()
+	cmd := n.cmd
+	n.mu.Unlock()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v to %s: %v", sig, n.name, err)
+	}
+}
+
+// stop sends SIGTERM and returns the exit code once the process is gone.
+func (n *node) stop(t *testing.T) int {
+	t.Helper()
+	n.signal(t, syscall.SIGTERM)
+	return n.waitExit(t)
+}
+
+// kill9 kills the process with SIGKILL: no shutdown code runs.
+func (n *node) kill9(t *testing.T) {
+	t.Helper()
+	n.signal(t, syscall.SIGKILL)
+	n.waitExit(t)
+}
+
+// waitExit waits for the process to end and returns its exit code (-1
+// when a signal ended it).
+func (n *node) waitExit(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-n.exited():
+	case <-time.After(stopDeadline):
+		t.Fatalf("%s still running %v after the signal; log:\n%s", n.name, stopDeadline, n.logTail())
+	}
+	err := n.exitErr()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("wait for %s: %v", n.name, err)
+	}
+	return 0
+}
+
+func (n *node) killIfRunning() {
+	n.mu.Lock()
+	cmd, done := n.cmd, n.done
+	n.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+	default:
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// logTail returns the end of the node's log.
+func (n *node) logTail() string {
+	data, err := os.ReadFile(n.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	const max = 12 << 10
+	if len(data) > max {
+		data = data[len(data)-max:]
+	}
+	return string(data)
+}
+
+// client returns a client of n without a session.
+func (n *node) client() *client.Client {
+	return client.New(n.url(), client.WithUserAgent("fechatter-realtime-test"), client.WithHTTPClient(httpClient))
+}
+
+// httpClient is shared by every client of the tests. It keeps enough idle
+// connections for the concurrent senders and has no overall timeout (event
+// streams are long requests); requests carry their own contexts.
+var httpClient = &http.Client{Transport: &http.Transport{
+	Proxy:               nil,
+	DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	MaxIdleConns:        200,
+	MaxIdleConnsPerHost: 50,
+	IdleConnTimeout:     30 * time.Second,
+}}
+
+// cleanEnv is this process's environment without FECHATTER_* settings, so
+// that a developer's configuration cannot leak into the test.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FECHATTER_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,238 @@
+import type { Chat, ChatMember, ID, Message, Workspace, WorkspaceMember } from '../api/types';
+import * as C from './chats';
+import * as M from './messages';
+import * as P from './presence';
+import * as W from './workspaces';
+import * as CM from './members';
+
+/** EventData is the JSON `data:` of one server-sent event (API.md
+ * "Real-time"): type, workspace_id, chat_id where it applies, and the
+ * object. Every field beyond `type` is optional: the reducer checks. */
+export interface EventData {
+  type: string;
+  workspace_id?: ID;
+  chat_id?: ID;
+  actor_id?: ID;
+  message?: Message;
+  chat?: Chat;
+  member?: Partial<ChatMember & WorkspaceMember> & { user?: ChatMember['user'] };
+  member_ids?: ID[];
+  user_id?: ID;
+  user?: { id: ID };
+  reaction?: { message_id: ID; emoji: string; user_id: ID };
+  read?: { user_id: ID; chat_id: ID; seq: number };
+  workspace?: Partial<Workspace> & { id: ID };
+  online?: boolean;
+  status?: string;
+  online_user_ids?: ID[];
+  last_event_id?: string | number;
+}
+
+export interface AppData {
+  workspaces: W.WorkspacesState;
+  chats: C.ChatsState;
+  messages: M.MessagesState;
+  members: CM.ChatMembersState;
+  presence: P.PresenceState;
+}
+
+export const emptyData: AppData = {
+  workspaces: W.emptyWorkspaces,
+  chats: C.emptyChats,
+  messages: M.emptyMessages,
+  members: CM.emptyChatMembers,
+  presence: P.emptyPresence,
+};
+
+export interface EventContext {
+  me: ID;
+  /** activeChatId is the chat open in front of the person, if the window is visible. */
+  activeChatId: ID | null;
+  visible: boolean;
+  now: number;
+}
+
+/** Effect is work the reducer asks for; the stream manager performs it. */
+export type Effect =
+  | { kind: 'fetchChat'; chatId: ID }
+  | { kind: 'markRead'; chatId: ID; seq: number }
+  | { kind: 'resync' }
+  | { kind: 'delivered'; clientId: string; chatId: ID }
+  | { kind: 'fetchWorkspaces' }
+  | { kind: 'fetchWorkspaceMembers'; workspaceId: ID }
+  | { kind: 'chatGone'; chatId: ID }
+  | { kind: 'workspaceGone'; workspaceId: ID };
+
+export interface Reduced {
+  data: AppData;
+  effects: Effect[];
+}
+
+function userIdOf(d: EventData): ID | undefined {
+  return d.user_id ?? d.user?.id ?? d.member?.user?.id;
+}
+
+/** reduceEvent applies one server event to the app's data. It is pure:
+ * same input, same output, and anything with a side effect comes back as
+ * an Effect. Applying an event twice leaves the data as applying it once
+ * (message ids dedupe; reactions of our own are checked). */
+export function reduceEvent(data: AppData, type: string, d: EventData, ctx: EventContext): Reduced {
+  const effects: Effect[] = [];
+  let next = data;
+  const chatId = d.chat_id ?? d.message?.chat_id ?? d.chat?.id;
+  switch (type) {
+    case 'ready':
+      if (d.online_user_ids) next = { ...next, presence: P.setOnline(next.presence, d.online_user_ids) };
+      break;
+    case 'resync':
+      effects.push({ kind: 'resync' });
+      break;
+    case 'message.created': {
+      const m = d.message;
+      if (!m) break;
+      const known = next.messages.byChat[m.chat_id]?.byId[m.id] !== undefined;
+      next = { ...next, messages: M.upsertMessages(next.messages, m.chat_id, [m], true) };
+      next = { ...next, presence: P.stopTyping(next.presence, m.chat_id, m.sender.id) };
+      if (m.sender.id === ctx.me && m.client_id) effects.push({ kind: 'delivered', clientId: m.client_id, chatId: m.chat_id });
+      if (known) break;
+      if (!next.chats.byId[m.chat_id]) {
+        effects.push({ kind: 'fetchChat', chatId: m.chat_id });
+        break;
+      }
+      const seen = ctx.visible && ctx.activeChatId === m.chat_id;
+      next = { ...next, chats: C.noteMessage(next.chats, m, ctx.me, seen) };
+      if (seen && m.sender.id !== ctx.me) effects.push({ kind: 'markRead', chatId: m.chat_id, seq: m.seq });
+      break;
+    }
+    case 'message.updated':
+    case 'message.deleted': {
+      const m = d.message;
+      if (!m) break;
+      next = { ...next, messages: M.upsertMessages(next.messages, m.chat_id, [m], true), chats: C.updateLastMessage(next.chats, m) };
+      break;
+    }
+    case 'reaction.added':
+    case 'reaction.removed': {
+      const r = d.reaction;
+      if (!r || chatId == null) break;
+      next = { ...next, messages: M.applyReaction(next.messages, chatId, r.message_id, r.emoji, r.user_id, ctx.me, type === 'reaction.added') };
+      break;
+    }
+    case 'chat.created': {
+      const c = d.chat;
+      if (!c) break;
+      // Others' new chats reach us only when we are in them; a public
+      // channel we are not in shows up in the channel browser instead.
+      if (d.member_ids && !d.member_ids.includes(ctx.me)) break;
+      next = { ...next, chats: C.upsertChat(next.chats, c) };
+      if (d.member_ids) {
+        // The creator's list tells us the members; no fetch needed for direct chat titles.
+        const members: ChatMember[] = [];
+        const wsMembers = next.workspaces.members[c.workspace_id] ?? [];
+        for (const id of d.member_ids) {
+          const wm = wsMembers.find((x) => x.user.id === id);
+          if (wm) members.push({ user: wm.user, role: id === c.created_by ? 'admin' : 'member', joined_at: c.created_at, last_read_seq: 0 });
+        }
+        if (members.length === d.member_ids.length) next = { ...next, members: CM.setChatMembers(next.members, c.id, members) };
+      }
+      break;
+    }
+    case 'chat.updated':
+      if (d.chat && next.chats.byId[d.chat.id]) next = { ...next, chats: C.upsertChat(next.chats, d.chat) };
+      break;
+    case 'chat.deleted':
+      if (chatId == null) break;
+      next = { ...next, chats: C.removeChat(next.chats, chatId), messages: M.dropChat(next.messages, chatId), members: CM.dropChatMembers(next.members, chatId) };
+      effects.push({ kind: 'chatGone', chatId });
+      break;
+    case 'member.joined': {
+      const uid = userIdOf(d);
+      if (chatId == null || uid == null) break;
+      if (uid === ctx.me && !next.chats.byId[chatId]) {
+        effects.push({ kind: 'fetchChat', chatId });
+        break;
+      }
+      const had = next.members.byChat[chatId]?.some((m) => m.user.id === uid);
+      const m = d.member;
+      if (m?.user) {
+        next = { ...next, members: CM.upsertChatMember(next.members, chatId, { user: m.user, role: m.role ?? 'member', joined_at: m.joined_at ?? '', last_read_seq: m.last_read_seq ?? 0 }) };
+      }
+      if (!had && uid !== ctx.me) next = { ...next, chats: C.setMemberCount(next.chats, chatId, 1) };
+      break;
+    }
+    case 'member.left': {
+      const uid = userIdOf(d);
+      if (chatId == null || uid == null) break;
+      if (uid === ctx.me) {
+        const c = next.chats.byId[chatId];
+        next = { ...next, chats: C.removeChat(next.chats, chatId), members: CM.dropChatMembers(next.members, chatId) };
+        if (c?.type !== 'public_channel') next = { ...next, messages: M.dropChat(next.messages, chatId) };
+        effects.push({ kind: 'chatGone', chatId });
+        break;
+      }
+      next = { ...next, members: CM.removeChatMember(next.members, chatId, uid), chats: C.setMemberCount(next.chats, chatId, -1) };
+      break;
+    }
+    case 'read.updated': {
+      const r = d.read;
+      if (!r) break;
+      if (r.user_id === ctx.me) next = { ...next, chats: C.markRead(next.chats, r.chat_id, r.seq) };
+      next = { ...next, members: CM.setReadSeq(next.members, r.chat_id, r.user_id, r.seq) };
+      break;
+    }
+    case 'typing': {
+      const uid = userIdOf(d);
+      if (chatId == null || uid == null || uid === ctx.me) break;
+      next = { ...next, presence: P.noteTyping(next.presence, chatId, uid, ctx.now) };
+      break;
+    }
+    case 'presence': {
+      const uid = userIdOf(d);
+      if (uid == null) break;
+      const on = d.online ?? (d.status ? d.status === 'online' : true);
+      next = { ...next, presence: P.setUserOnline(next.presence, uid, on) };
+      break;
+    }
+    case 'workspace.updated':
+      if (d.workspace) next = { ...next, workspaces: W.upsertWorkspace(next.workspaces, d.workspace) };
+      break;
+    case 'workspace.deleted': {
+      const ws = d.workspace?.id ?? d.workspace_id;
+      if (ws == null) break;
+      next = { ...next, workspaces: W.removeWorkspace(next.workspaces, ws), chats: C.removeWorkspaceChats(next.chats, ws) };
+      effects.push({ kind: 'workspaceGone', workspaceId: ws });
+      break;
+    }
+    case 'workspace.member_joined':
+    case 'workspace.member_updated': {
+      const ws = d.workspace_id;
+      const uid = userIdOf(d);
+      if (ws == null || uid == null) break;
+      if (uid === ctx.me) {
+        if (type === 'workspace.member_joined' || d.member?.role) effects.push({ kind: 'fetchWorkspaces' });
+      }
+      if (d.member?.user && d.member.role) {
+        next = { ...next, workspaces: W.upsertMember(next.workspaces, ws, { user: d.member.user, role: d.member.role, joined_at: d.member.joined_at ?? '' }) };
+      } else {
+        effects.push({ kind: 'fetchWorkspaceMembers', workspaceId: ws });
+      }
+      break;
+    }
+    case 'workspace.member_left': {
+      const ws = d.workspace_id;
+      const uid = userIdOf(d);
+      if (ws == null || uid == null) break;
+      if (uid === ctx.me) {
+        next = { ...next, workspaces: W.removeWorkspace(next.workspaces, ws), chats: C.removeWorkspaceChats(next.chats, ws) };
+        effects.push({ kind: 'workspaceGone', workspaceId: ws });
+        break;
+      }
+      next = { ...next, workspaces: W.removeMember(next.workspaces, ws, uid) };
+      break;
+    }
+    default:
+      // Unknown event types are ignored: the server may add new ones.
+      break;
+  }
+  return { data: next, effects };
+}
