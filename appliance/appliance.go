@@ -14,9 +14,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
+	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -56,6 +58,10 @@ type Appliance struct {
 	notifier   commitNotifier
 	hub        *realtime.Hub
 	tickets    *realtime.Tickets
+	index      search.Index
+	indexer    *search.Indexer
+	sidecar    *meili.Sidecar
+	search     *search.Service
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -76,6 +82,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.natsComponent(),
 		a.eventsComponent(),
 		a.realtimeComponent(),
+		a.searchComponent(),
 		a.httpComponent(),
 	}
 	return a, nil
@@ -83,7 +90,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, the HTTP server. If one fails, those already started are
+// real-time hub, search, the HTTP server. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
 

@@ -122,15 +122,26 @@ func (a *Appliance) eventsComponent() Component {
 // leaders (a lone first node waits for its peers here).
 func (a *Appliance) ensureStream(ctx context.Context) error {
 	opts := events.StreamOptions{MaxAge: a.cfg.NATS.ReplayHorizon, Replicas: a.cfg.replicas()}
+	return a.whileForming(ctx, "the event stream", func(ctx context.Context) error {
+		_, err := events.EnsureStream(ctx, a.js, opts)
+		return err
+	})
+}
+
+// whileForming runs step (each try bounded to 5s) until it succeeds, ctx
+// ends or two minutes pass. A cluster that is forming elects a leader for
+// every new stream, bucket and consumer, and while its first nodes start
+// one election can outlast a JetStream API timeout.
+func (a *Appliance) whileForming(ctx context.Context, what string, step func(context.Context) error) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := events.EnsureStream(actx, a.js, opts)
+		err := step(actx)
 		cancel()
 		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
-		a.log.Info("waiting for the event stream (cluster forming?)", "error", err)
+		a.log.Info("waiting for "+what+" (cluster forming?)", "error", err)
 		time.Sleep(500 * time.Millisecond)
 	}
 }
@@ -140,14 +151,24 @@ func (a *Appliance) realtimeComponent() Component {
 	return Component{
 		Name: "realtime",
 		Start: func(ctx context.Context) error {
-			tickets, err := realtime.NewTickets(ctx, a.js, a.cfg.replicas())
+			var tickets *realtime.Tickets
+			err := a.whileForming(ctx, "the ticket bucket", func(ctx context.Context) (err error) {
+				tickets, err = realtime.NewTickets(ctx, a.js, a.cfg.replicas())
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			hub := realtime.NewHub(a.nc, a.js, membership{a.store}, realtime.Options{
-				NodeID: a.natsConfig().ServerName + "-" + randomSuffix(), Log: a.log.With("component", "realtime"),
+			nodeID := a.natsConfig().ServerName + "-" + randomSuffix()
+			var hub *realtime.Hub
+			err = a.whileForming(ctx, "the live event feed", func(ctx context.Context) error {
+				// A hub whose Start failed holds nothing; the next try uses a new one.
+				hub = realtime.NewHub(a.nc, a.js, membership{a.store}, realtime.Options{
+					NodeID: nodeID, Log: a.log.With("component", "realtime"),
+				})
+				return hub.Start(ctx)
 			})
-			if err := hub.Start(ctx); err != nil {
+			if err != nil {
 				return err
 			}
 			a.hub, a.tickets = hub, tickets

@@ -43,6 +43,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Chat:    chatSvc,
 		Auth:    authSvc,
 		Events:  a.hub,
+		Search:  a.search,
 		Tickets: a.tickets,
 		Log:     a.log,
 		Ready:   a.NotReady,

@@ -227,6 +227,20 @@ type Outbox interface {
 	EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error)
 }
 
+// Export reads without a viewer, to rebuild derived data (the search
+// index) from the database. Never answer a user's request with it.
+type Export interface {
+	// ChatByID returns a chat; ErrNotFound when it does not exist.
+	ChatByID(ctx context.Context, chatID int64) (model.Chat, error)
+	// CountMessages counts the messages of a workspace (0: all), tombstones included.
+	CountMessages(ctx context.Context, workspaceID int64) (int, error)
+	// AllMessages pages through the messages of a workspace (0: all) by
+	// ascending ID: those with ID > afterID, at most limit, with Sender
+	// filled in and tombstones (Deleted) included; attachments, reactions
+	// and mentions are not loaded.
+	AllMessages(ctx context.Context, workspaceID, afterID int64, limit int) ([]model.Message, error)
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -239,6 +253,7 @@ type Tx interface {
 	Reactions
 	Files
 	Outbox
+	Export
 }
 
 // Store is a whole persistence engine.

@@ -50,6 +50,8 @@ type options struct {
 	ServerBin      string
 	SpawnDBURL     string
 	KeepData       bool
+	SpawnDataDir   string
+	State          string
 	JSON           bool
 	SignupWorkers  int
 	ConnectWorkers int
@@ -102,7 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, fmt.Sprintf("how long to send (at most %v)", maxDuration))
 	fs.IntVar(&o.Recipients, "recipients", 0, "members per chat (0: users/chats, rounded up)")
 	fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait after the last send for deliveries still due")
-	fs.BoolVar(&o.Setup, "setup", false, "run first-run setup (the server must be fresh); otherwise sign in with --admin-email/--admin-password")
+	fs.BoolVar(&o.Setup, "setup", false, "run first-run setup when the server is fresh (else sign in); without it, sign in with --admin-email/--admin-password")
 	fs.StringVar(&o.AdminEmail, "admin-email", "bench-admin@example.test", "the workspace admin who invites the users")
 	fs.StringVar(&o.AdminPassword, "admin-password", "bench-password-1", "the admin's password")
 	fs.Int64Var(&o.WorkspaceID, "workspace", 0, "workspace to use (0: the admin's first workspace they administer)")
@@ -110,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.ServerBin, "server-bin", "", "with --spawn: the fechatter binary to run (default: go build ./cmd/fechatter of the module in the working directory)")
 	fs.StringVar(&o.SpawnDBURL, "spawn-database-url", "", "with --spawn: a postgres:// URL for the server (default: SQLite in the temp data dir)")
 	fs.BoolVar(&o.KeepData, "keep-data", false, "with --spawn: keep the temp data dir and the server log")
+	fs.StringVar(&o.SpawnDataDir, "spawn-data-dir", "", "with --spawn: use (and keep) this data dir instead of a temp one, e.g. to reuse a --state population")
+	fs.StringVar(&o.State, "state", "", "a file to save the users, chats and sessions to, and to load them from on later runs (skips the sign-ups)")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON instead of a table")
 	fs.IntVar(&o.SignupWorkers, "signup-workers", 4, "concurrent sign-ups while populating (each costs an argon2id hash on the server)")
 	fs.IntVar(&o.ConnectWorkers, "connect-workers", 64, "concurrent SSE connection attempts")
@@ -151,8 +155,8 @@ func (o *options) validate() error {
 	if o.Recipients < 1 || o.Recipients > o.Users || o.Recipients > maxMembers {
 		return fmt.Errorf("--recipients %d: want 1..min(users, %d)", o.Recipients, maxMembers)
 	}
-	if !o.Spawn && (o.ServerBin != "" || o.SpawnDBURL != "" || o.KeepData) {
-		return errors.New("--server-bin, --spawn-database-url and --keep-data need --spawn")
+	if !o.Spawn && (o.ServerBin != "" || o.SpawnDBURL != "" || o.KeepData || o.SpawnDataDir != "") {
+		return errors.New("--server-bin, --spawn-database-url, --spawn-data-dir and --keep-data need --spawn")
 	}
 	return nil
 }

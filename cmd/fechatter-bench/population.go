@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -104,17 +103,19 @@ func adminSession(ctx context.Context, o options, admin *client.Client) (int64, 
 		if err != nil {
 			return 0, fmt.Errorf("setup status: %w", err)
 		}
-		if !needed {
-			return 0, errors.New("--setup: the server is already set up; sign in with --admin-email and --admin-password instead")
+		if needed {
+			if _, err := admin.Setup(ctx, client.SetupInput{
+				Email: o.AdminEmail, Password: o.AdminPassword, Username: "benchadmin",
+				DisplayName: "Bench admin", WorkspaceName: "bench",
+			}); err != nil {
+				return 0, fmt.Errorf("setup: %w", err)
+			}
 		}
-		if _, err := admin.Setup(ctx, client.SetupInput{
-			Email: o.AdminEmail, Password: o.AdminPassword, Username: "benchadmin",
-			DisplayName: "Bench admin", WorkspaceName: "bench",
-		}); err != nil {
-			return 0, fmt.Errorf("setup: %w", err)
+	}
+	if _, tok := admin.Tokens(); tok == "" {
+		if _, err := admin.SignIn(ctx, o.AdminEmail, o.AdminPassword); err != nil {
+			return 0, fmt.Errorf("sign in as %s: %w", o.AdminEmail, err)
 		}
-	} else if _, err := admin.SignIn(ctx, o.AdminEmail, o.AdminPassword); err != nil {
-		return 0, fmt.Errorf("sign in as %s: %w", o.AdminEmail, err)
 	}
 	wss, err := admin.Workspaces(ctx)
 	if err != nil {

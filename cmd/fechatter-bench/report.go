@@ -18,6 +18,7 @@ type report struct {
 	DrainSeconds    float64 `json:"drain_seconds"`
 	Sent            int64   `json:"sent"`
 	SendErrors      int64   `json:"send_errors"`
+	NotCreated      int64   `json:"send_not_created"`
 	SentPerSec      float64 `json:"sent_per_sec"`
 	Expected        int64   `json:"expected_deliveries"`
 	Delivered       int64   `json:"delivered"`
@@ -69,7 +70,7 @@ func (r *report) fill(t *tracker, ls *listeners, s *senders, sendTime, drain tim
 		}
 	}
 	r.SendSeconds, r.DrainSeconds = sendTime.Seconds(), drain.Seconds()
-	r.Sent, r.SendErrors = t.sent.Load(), t.sendErrors.Load()
+	r.Sent, r.SendErrors, r.NotCreated = t.sent.Load(), t.sendErrors.Load(), t.notCreated.Load()
 	r.Expected, r.Delivered = t.expected.Load(), t.delivered.Load()
 	if sendTime > 0 {
 		r.SentPerSec = float64(r.Sent) / sendTime.Seconds()
@@ -105,7 +106,7 @@ func (r *report) writeTable(w io.Writer) {
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	rows := [][2]string{
-		{"messages sent", fmt.Sprintf("%d in %.1fs = %.1f/s (send errors %d, max lag behind schedule %.1f ms)", r.Sent, r.SendSeconds, r.SentPerSec, r.SendErrors, r.MaxLagMs)},
+		{"messages sent", fmt.Sprintf("%d in %.1fs = %.1f/s (send errors %d, of which %d not created; max lag behind schedule %.1f ms)", r.Sent, r.SendSeconds, r.SentPerSec, r.SendErrors, r.NotCreated, r.MaxLagMs)},
 		{"deliveries", fmt.Sprintf("%d of %d expected = %.1f/s (drained %.2fs after the last send)", r.Delivered, r.Expected, r.DeliveredPerSec, r.DrainSeconds)},
 		{"connections", fmt.Sprintf("%d open at the end, peak %d, reconnects %d, gave up %d, resyncs %d", r.ConnectionsOpen, r.ConnectionsPeak, r.Reconnects, r.StreamsFailed, r.Resyncs)},
 		{"lost", fmt.Sprint(r.Lost)},

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -33,9 +35,16 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	}
 	hc := newHTTPClient(o)
 	setupStart := time.Now()
-	pop, err := populate(ctx, o, base, hc, log)
+	pop, err := loadOrPopulate(ctx, o, base, hc, log)
 	if err != nil {
 		return nil, err
+	}
+	if o.State != "" {
+		defer func() {
+			if err := saveState(o.State, pop); err != nil {
+				fmt.Fprintf(log, "save state: %v\n", err)
+			}
+		}()
 	}
 	t := newTracker(pop, log)
 	ls := &listeners{t: t}
@@ -56,6 +65,29 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	rep.ConnectionsOpen = ls.open.Load()
 	rep.fill(t, ls, snd, sendTime, drained)
 	return rep, nil
+}
+
+// loadOrPopulate loads the users and chats from --state, or creates them
+// (and saves them there when --state is given).
+func loadOrPopulate(ctx context.Context, o options, base string, hc *http.Client, log io.Writer) (*population, error) {
+	if o.State != "" {
+		p, err := loadState(o.State, o, base, hc)
+		switch {
+		case err == nil:
+			if err := checkState(ctx, p); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "loaded %d users and %d chats from %s\n", len(p.users), len(p.chats), o.State)
+			return p, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	p, err := populate(ctx, o, base, hc, log)
+	if err == nil && o.State != "" {
+		err = saveState(o.State, p)
+	}
+	return p, err
 }
 
 // newHTTPClient shares one transport between all users: enough idle

@@ -74,11 +74,11 @@ func (s *senders) sendOne(ctx context.Context, c int) {
 	sender := p.users[p.chats[c].members[0]]
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	_, _, err := sender.SendMessage(ctx, p.chats[c].id, client.SendMessageInput{
+	_, created, err := sender.SendMessage(ctx, p.chats[c].id, client.SendMessageInput{
 		Content:  fmt.Sprintf("bench %s #%d sent_at=%s", p.run, n, m.start.UTC().Format(time.RFC3339Nano)),
 		ClientID: cid,
 	})
-	s.t.finish(m, err)
+	s.t.finish(m, created, err)
 	if err != nil && s.t.sendErrors.Load() <= 5 {
 		s.t.logf("send error: %v", err)
 	}

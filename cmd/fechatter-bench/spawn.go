@@ -58,21 +58,28 @@ func spawnServer(ctx context.Context, o options, log io.Writer) (*server, error)
 			return nil, err
 		}
 	}
-	if err := s.start(ctx, bin, o.SpawnDBURL); err != nil {
+	dataDir := filepath.Join(dir, "data")
+	if o.SpawnDataDir != "" {
+		if dataDir, err = filepath.Abs(o.SpawnDataDir); err != nil {
+			s.cleanup()
+			return nil, err
+		}
+	}
+	if err := s.start(ctx, bin, dataDir, o.SpawnDBURL); err != nil {
 		s.stop()
 		return nil, err
 	}
-	fmt.Fprintf(log, "spawned fechatter pid %d at %s (data %s)\n", s.cmd.Process.Pid, s.url, dir)
+	fmt.Fprintf(log, "spawned fechatter pid %d at %s (data %s, log %s)\n", s.cmd.Process.Pid, s.url, dataDir, s.logPath)
 	return s, nil
 }
 
-func (s *server) start(ctx context.Context, bin, dbURL string) error {
+func (s *server) start(ctx context.Context, bin, dataDir, dbURL string) error {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return err
 	}
 	s.url = "http://" + addr
-	args := []string{"serve", "--listen", addr, "--data-dir", filepath.Join(s.dir, "data")}
+	args := []string{"serve", "--listen", addr, "--data-dir", dataDir}
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -35,6 +36,7 @@ type tracker struct {
 	deliver histogram // send start -> event on a recipient's stream
 
 	sent, sendErrors atomic.Int64
+	notCreated       atomic.Int64 // sends answered 200 (an idempotent replay), also in sendErrors
 	expected         atomic.Int64 // deliveries due: acked sends x members
 	delivered        atomic.Int64 // first sightings on a stream
 	duplicated       atomic.Int64 // a message seen again on the same stream
@@ -42,8 +44,11 @@ type tracker struct {
 	lastDeliver      atomic.Int64 // unix nanos of the newest delivery
 }
 
+// newTracker tags this invocation's client ids with a fresh nonce: a
+// population loaded from --state keeps its run tag, and reusing a client id
+// would make the server return the earlier message and record no event.
 func newTracker(p *population, log io.Writer) *tracker {
-	return &tracker{prefix: "fb-" + p.run + "-", pop: p, log: log}
+	return &tracker{prefix: "fb-" + p.run + "-" + randomTag() + "-", pop: p, log: log}
 }
 
 func (t *tracker) logf(format string, args ...any) { fmt.Fprintf(t.log, format+"\n", args...) }
@@ -55,9 +60,14 @@ func (t *tracker) begin(n uint64, c int) (string, *sentMessage) {
 	return t.prefix + strconv.FormatUint(n, 10), m
 }
 
-// finish records the outcome of a send.
-func (t *tracker) finish(m *sentMessage, err error) {
+// finish records the outcome of a send; created is false when the server
+// answered with an earlier message of the same client id (no event then).
+func (t *tracker) finish(m *sentMessage, created bool, err error) {
 	t.send.record(time.Since(m.start))
+	if err == nil && !created {
+		t.notCreated.Add(1)
+		err = errors.New("the server returned an earlier message with this client id")
+	}
 	if err != nil {
 		m.failed.Store(true)
 		t.sendErrors.Add(1)

@@ -106,6 +106,8 @@ type Deps struct {
 	Log *slog.Logger
 	// Events streams events over SSE; nil answers 503 on /api/events.
 	Events EventService
+	// Search answers searches; nil answers 503 on the search routes.
+	Search SearchService
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Ready names the components that are not ready; nil means always ready.
@@ -116,15 +118,16 @@ type Deps struct {
 
 // server is the API: its dependencies and the gin engine serving them.
 type server struct {
-	chat    ChatService
-	auth    AuthService
-	events  EventService
-	tickets TicketService
-	log     *slog.Logger
-	ready   func(ctx context.Context) []string
-	cfg     Config
-	engine  *gin.Engine
-	cop     *http.CrossOriginProtection
+	chat      ChatService
+	auth      AuthService
+	events    EventService
+	tickets   TicketService
+	searchSvc SearchService
+	log       *slog.Logger
+	ready     func(ctx context.Context) []string
+	cfg       Config
+	engine    *gin.Engine
+	cop       *http.CrossOriginProtection
 	// limits maps a route (gin path) to its own body limit.
 	limits  map[string]int64
 	openapi []byte
@@ -141,14 +144,15 @@ func newServer(d Deps) *server {
 		gin.SetMode(gin.ReleaseMode)
 	}
 	s := &server{
-		chat:    d.Chat,
-		auth:    d.Auth,
-		events:  d.Events,
-		tickets: d.Tickets,
-		log:     d.Log,
-		ready:   d.Ready,
-		cfg:     d.Config.withDefaults(),
-		cop:     http.NewCrossOriginProtection(),
+		chat:      d.Chat,
+		auth:      d.Auth,
+		events:    d.Events,
+		tickets:   d.Tickets,
+		searchSvc: d.Search,
+		log:       d.Log,
+		ready:     d.Ready,
+		cfg:       d.Config.withDefaults(),
+		cop:       http.NewCrossOriginProtection(),
 	}
 	if s.log == nil {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))

@@ -56,7 +56,7 @@ func (s *server) routes() []route {
 	for _, family := range [][]route{
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
 		s.workspaceRoutes(), s.inviteRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
-		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(),
+		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(),
 	} {
 		all = append(all, family...)
 	}

@@ -200,5 +200,20 @@ func opsSchemas() obj {
 		}, "not_ready"),
 		"OpenAPI":     obj{"type": "object", "description": "This document."},
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
+		"SearchResult": object(obj{
+			"hits": arrayOf(object(obj{
+				"message":   ref("Message"),
+				"chat":      object(obj{"id": idSchema(), "name": str(), "type": str()}),
+				"highlight": obj{"type": "string", "description": "HTML-escaped snippet; matches wrapped in <mark>, the only markup."},
+			})),
+			"total":   intSchema(0),
+			"facets":  obj{"type": "object", "additionalProperties": arrayOf(object(obj{"value": str(), "label": str(), "count": intSchema(0)}))},
+			"took_ms": intSchema(0),
+		}),
+		"SearchSettings": object(obj{
+			"recency_weight": obj{"type": "number", "minimum": 0, "maximum": 1}, "recency_half_life_hours": obj{"type": "number"},
+			"direct_chat_boost": obj{"type": "number"}, "frequent_chat_boost": obj{"type": "number"},
+			"stop_words": arrayOf(str()), "synonyms": obj{"type": "object", "additionalProperties": arrayOf(str())},
+		}),
 	}
 }

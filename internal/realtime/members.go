@@ -60,9 +60,16 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 }
 
 // audienceNow is audience without touching the cache (used for replays,
-// which are checked against current membership).
+// which are checked against current membership). A deleted chat has no
+// members left in the database, so chat.deleted goes to the members it
+// carries, as it does live.
 func (c *memberCache) audienceNow(ctx context.Context, e events.Envelope) map[int64]struct{} {
 	set, _ := c.current(ctx, e)
+	if e.Type == model.EventChatDeleted {
+		for _, uid := range memberIDs(e.Payload) {
+			set[uid] = struct{}{}
+		}
+	}
 	if subject := subjectUser(e.Payload); subject != 0 && (e.Type == model.EventMemberLeft || e.Type == model.EventWorkspaceMemberLeft) {
 		set[subject] = struct{}{}
 	}

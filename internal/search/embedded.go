@@ -13,6 +13,9 @@ import (
 	// custom registers the analyzer type our mapping builds on.
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 )
@@ -22,6 +25,8 @@ import (
 const (
 	bleveTokenizer = "fechatter_words"
 	bleveAnalyzer  = "fechatter_text"
+	blevePrefixes  = "fechatter_prefixes"
+	bleveEdgeGrams = "fechatter_edge"
 	bleveDocType   = "msg"
 )
 
@@ -36,7 +41,13 @@ const (
 	fSenderUN  = "sun"
 	fSenderDN  = "sdn"
 	fSeq       = "seq"
+	fPrefix    = "pfx" // the content again, as edge n-grams: prefix queries are one term
+	fSortKey   = "sk"  // time, chat type and chat in one sortable value (one doc-value read)
 )
+
+// maxPrefixGram is the longest word prefix indexed; longer prefixes fall
+// back to a prefix scan of the text field (few words are that long).
+const maxPrefixGram = 12
 
 // EmbeddedOptions tune the embedded index.
 type EmbeddedOptions struct {
@@ -109,6 +120,16 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("add analyzer: %w", err)
 	}
+	if err := im.AddCustomTokenFilter(bleveEdgeGrams, map[string]any{
+		"type": edgengram.Name, "min": 1.0, "max": float64(maxPrefixGram), "back": false,
+	}); err != nil {
+		return nil, fmt.Errorf("add token filter: %w", err)
+	}
+	if err := im.AddCustomAnalyzer(blevePrefixes, map[string]any{
+		"type": "custom", "tokenizer": bleveTokenizer, "token_filters": []any{bleveEdgeGrams},
+	}); err != nil {
+		return nil, fmt.Errorf("add analyzer: %w", err)
+	}
 	kw := func(docValues bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
 		f.Analyzer, f.Store, f.DocValues, f.IncludeTermVectors = keyword.Name, true, docValues, false
@@ -121,6 +142,8 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 	text.Analyzer, text.Store, text.IncludeTermVectors, text.IncludeInAll = bleveAnalyzer, true, true, false
 	stored := bleve.NewTextFieldMapping()
 	stored.Index, stored.Store, stored.IncludeInAll, stored.IncludeTermVectors = false, true, false, false
+	pfx := bleve.NewTextFieldMapping()
+	pfx.Analyzer, pfx.Store, pfx.IncludeTermVectors, pfx.IncludeInAll = blevePrefixes, false, false, false
 	seq := bleve.NewNumericFieldMapping()
 	seq.Index, seq.Store, seq.DocValues, seq.IncludeInAll = false, true, false, false
 
@@ -134,6 +157,10 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fSenderUN, stored)
 	dm.AddFieldMappingsAt(fSenderDN, stored)
 	dm.AddFieldMappingsAt(fSeq, seq)
+	dm.AddFieldMappingsAt(fPrefix, pfx)
+	sk := kw(true)
+	sk.Store = false
+	dm.AddFieldMappingsAt(fSortKey, sk)
 	im.AddDocumentMapping(bleveDocType, dm)
 	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
 	im.DefaultType = bleveDocType
@@ -206,3 +233,24 @@ func (e *Embedded) Count(ctx context.Context, workspaceID int64) (int, error) {
 }
 
 var _ Index = (*Embedded)(nil)
+
+// Compact merges the index into as few segments as it can. Searches get
+// faster (each query term is looked up once per segment); Rebuild calls it
+// after a bulk load. It can take a while on a large index.
+func (e *Embedded) Compact(ctx context.Context) error {
+	return e.use(func() error {
+		adv, err := e.idx.Advanced()
+		if err != nil {
+			return fmt.Errorf("compact: %w", err)
+		}
+		s, ok := adv.(*scorch.Scorch)
+		if !ok {
+			return nil
+		}
+		opts := mergeplan.SingleSegmentMergePlanOptions
+		if err := s.ForceMerge(ctx, &opts); err != nil {
+			return fmt.Errorf("compact: %w", err)
+		}
+		return nil
+	})
+}

@@ -3,6 +3,8 @@ package search
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -20,6 +22,9 @@ type labelCache struct {
 	chats    map[int64]chatLabel
 	senders  map[int64]string
 	settings map[int64]Settings
+	// wsChats are the chats of each workspace that have documents (a
+	// superset: deleting a chat's documents does not remove it).
+	wsChats map[int64]map[int64]bool
 }
 
 type chatLabel struct {
@@ -28,12 +33,13 @@ type chatLabel struct {
 }
 
 func newLabelCache(idx bleve.Index) *labelCache {
-	return &labelCache{idx: idx, chats: map[int64]chatLabel{}, senders: map[int64]string{}, settings: map[int64]Settings{}}
+	return &labelCache{idx: idx, chats: map[int64]chatLabel{}, senders: map[int64]string{}, settings: map[int64]Settings{}, wsChats: map[int64]map[int64]bool{}}
 }
 
 func chatKey(id int64) []byte     { return []byte("chat:" + strconv.FormatInt(id, 10)) }
 func senderKey(id int64) []byte   { return []byte("user:" + strconv.FormatInt(id, 10)) }
 func settingsKey(id int64) []byte { return []byte("settings:" + strconv.FormatInt(id, 10)) }
+func wsChatsKey(id int64) []byte  { return []byte("wschats:" + strconv.FormatInt(id, 10)) }
 
 // stage adds to b the label writes that docs need (only changed labels) and
 // returns a function that updates the cache once b is applied.
@@ -54,6 +60,7 @@ func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func() {
 	for id, n := range senders {
 		b.SetInternal(senderKey(id), []byte(n))
 	}
+	newChats := l.stageWorkspaceChats(b, docs)
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -63,7 +70,68 @@ func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func() {
 		for id, n := range senders {
 			l.senders[id] = n
 		}
+		for ws, set := range newChats {
+			l.wsChats[ws] = set
+		}
 	}
+}
+
+// stageWorkspaceChats records chats seen for the first time in their
+// workspace's chat set; it returns the new sets for the cache.
+func (l *labelCache) stageWorkspaceChats(b *bleve.Batch, docs []Doc) map[int64]map[int64]bool {
+	out := map[int64]map[int64]bool{}
+	for _, d := range docs {
+		set, ok := out[d.WorkspaceID]
+		if !ok {
+			var complete bool
+			if set, complete = l.workspaceChats(d.WorkspaceID); !complete {
+				continue // never write a set that may miss chats
+			}
+		}
+		if set[d.ChatID] {
+			continue
+		}
+		if !ok {
+			set = maps.Clone(set)
+			out[d.WorkspaceID] = set
+		}
+		set[d.ChatID] = true
+	}
+	for ws, set := range out {
+		v, _ := json.Marshal(slices.Collect(maps.Keys(set)))
+		b.SetInternal(wsChatsKey(ws), v)
+	}
+	return out
+}
+
+// workspaceChats returns the set of chats with documents in a workspace
+// (shared: do not modify). complete is false when the stored set could not
+// be read: then it must not be used to exclude chats.
+func (l *labelCache) workspaceChats(ws int64) (set map[int64]bool, complete bool) {
+	l.mu.RLock()
+	set, ok := l.wsChats[ws]
+	l.mu.RUnlock()
+	if ok {
+		return set, true
+	}
+	v, err := l.idx.GetInternal(wsChatsKey(ws))
+	if err != nil {
+		return map[int64]bool{}, false
+	}
+	var list []int64
+	if v != nil {
+		if err := json.Unmarshal(v, &list); err != nil {
+			return map[int64]bool{}, false
+		}
+	}
+	set = make(map[int64]bool, len(list))
+	for _, c := range list {
+		set[c] = true
+	}
+	l.mu.Lock()
+	l.wsChats[ws] = set
+	l.mu.Unlock()
+	return set, true
 }
 
 func senderLabel(d Doc) string {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"math"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -17,10 +18,60 @@ const (
 	boostPhrase  = 4.0
 )
 
+// chatScope says which chats a query may touch, in the cheaper of two
+// equivalent forms: the chats in scope, or the workspace's other chats to
+// exclude (when the caller is in most chats).
+type chatScope struct {
+	include []int64
+	exclude []int64
+	useExcl bool
+}
+
+// resolveScope narrows scope to chats that have documents. Exclusion is used
+// only when the workspace's chat set is known to be complete, so a chat can
+// never slip through by being unknown.
+func resolveScope(scope []int64, known map[int64]bool, complete bool) chatScope {
+	if !complete {
+		return chatScope{include: scope}
+	}
+	in := make(map[int64]bool, len(scope))
+	var cs chatScope
+	for _, c := range scope {
+		if known[c] {
+			in[c] = true
+			cs.include = append(cs.include, c)
+		}
+	}
+	for c := range known {
+		if !in[c] {
+			cs.exclude = append(cs.exclude, c)
+		}
+	}
+	cs.useExcl = len(cs.exclude) < len(cs.include)
+	return cs
+}
+
+// empty reports whether no chat of the scope has documents.
+func (cs chatScope) empty() bool { return len(cs.include) == 0 }
+
+func (cs chatScope) query(ws string) query.Query {
+	if !cs.useExcl {
+		return anyTerm(fChat, ids(cs.include))
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(termQ(fWorkspace, ws, 0))
+	if len(cs.exclude) > 0 {
+		b.AddMustNot(anyTerm(fChat, ids(cs.exclude)))
+	}
+	b.SetBoost(0)
+	return b
+}
+
 // scopeQuery is the permission and filter part of a query: the workspace,
 // the chats in scope and the client's filters. It never scores.
-func scopeQuery(q Query, scope []int64) query.Query {
-	parts := []query.Query{termQ(fWorkspace, id(q.WorkspaceID), 0), anyTerm(fChat, ids(scope))}
+func scopeQuery(q Query, scope chatScope) query.Query {
+	ws := id(q.WorkspaceID)
+	parts := []query.Query{termQ(fWorkspace, ws, 0), scope.query(ws)}
 	if len(q.SenderIDs) > 0 {
 		parts = append(parts, anyTerm(fSender, ids(q.SenderIDs)))
 	}
@@ -108,10 +159,7 @@ func termQuery(t Term) query.Query {
 		alts = append(alts, textTerm(s, boostSynonym))
 	}
 	if t.Prefix {
-		p := bleve.NewPrefixQuery(t.Word)
-		p.SetField(fContent)
-		p.SetBoost(boostPrefix)
-		alts = append(alts, p)
+		alts = append(alts, prefixQuery(t.Word))
 	}
 	if t.Typos > 0 {
 		f := bleve.NewFuzzyQuery(t.Word)
@@ -125,6 +173,21 @@ func termQuery(t Term) query.Query {
 		return alts[0]
 	}
 	return bleve.NewDisjunctionQuery(alts...)
+}
+
+// prefixQuery matches words starting with w: one term of the edge n-gram
+// field when w is short enough, else a prefix scan of the text field.
+func prefixQuery(w string) query.Query {
+	if utf8.RuneCountInString(w) <= maxPrefixGram {
+		q := bleve.NewTermQuery(w)
+		q.SetField(fPrefix)
+		q.SetBoost(boostPrefix)
+		return q
+	}
+	p := bleve.NewPrefixQuery(w)
+	p.SetField(fContent)
+	p.SetBoost(boostPrefix)
+	return p
 }
 
 func textTerm(w string, boost float64) query.Query {

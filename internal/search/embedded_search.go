@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/fechatter/fechatter/internal/model"
 )
@@ -39,7 +38,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	scope := q.ScopeChatIDs()
 	if len(scope) == 0 {
-		return Result{Facets: map[Facet][]FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
+		return Result{Hits: []Hit{}, Facets: map[Facet][]FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
 	}
 	var res Result
 	err = e.use(func() error {
@@ -47,7 +46,16 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		if err != nil {
 			return err
 		}
-		res, err = e.search(ctx, q, scope, ParseQuery(q.Text, s), s)
+		known, complete := e.labels.workspaceChats(q.WorkspaceID)
+		cs := resolveScope(scope, known, complete)
+		if cs.empty() {
+			res.Facets = map[Facet][]FacetValue{}
+			for _, f := range q.Facets {
+				res.Facets[f] = []FacetValue{}
+			}
+			return nil
+		}
+		res, err = e.search(ctx, q, cs, ParseQuery(q.Text, s), s)
 		return err
 	})
 	if err != nil {
@@ -57,7 +65,7 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
-func (e *Embedded) search(ctx context.Context, q Query, scope []int64, p ParsedQuery, s Settings) (Result, error) {
+func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p ParsedQuery, s Settings) (Result, error) {
 	filter := scopeQuery(q, scope)
 	text := textQuery(p)
 	var req *bleve.SearchRequest
@@ -73,10 +81,10 @@ func (e *Embedded) search(ctx context.Context, q Query, scope []int64, p ParsedQ
 	}
 	if relevance {
 		req.Size, req.From = max(rerankWindow, q.Offset+q.Limit), 0
-		req.SortBy([]string{"-_score", "-" + fTime, fChatType, fChat})
+		req.SortBy([]string{"-_score", "-" + fSortKey})
 	} else {
 		req.Score = "none"
-		req.SortBy([]string{"-" + fTime, "-_id"})
+		req.SortBy([]string{"-" + fSortKey})
 	}
 	addFacets(req, q)
 	res, err := e.idx.SearchInContext(ctx, req)
@@ -97,10 +105,9 @@ func pageOf(hits bsearch.DocumentMatchCollection, q Query, s Settings, relevance
 	cs := make([]candidate, 0, len(hits))
 	for _, h := range hits {
 		c := candidate{id: h.ID, score: h.Score}
-		if relevance && len(h.Sort) == 4 {
-			c.time = time.UnixMilli(int64(sortNumber(h.Sort[1])))
-			c.chatType = h.Sort[2]
-			c.chat, _ = strconv.ParseInt(h.Sort[3], 10, 64)
+		if relevance && len(h.Sort) == 2 {
+			ms, ct, chat := parseSortKey(h.Sort[1])
+			c.time, c.chatType, c.chat = time.UnixMilli(ms), ct, chat
 			c.score = rankScore(h.Score, c, s, q)
 		}
 		cs = append(cs, c)
@@ -119,15 +126,6 @@ func pageOf(hits bsearch.DocumentMatchCollection, q Query, s Settings, relevance
 	})
 	from := min(q.Offset, len(cs))
 	return cs[from:min(from+q.Limit, len(cs))]
-}
-
-// sortNumber decodes a numeric sort value (bleve prefix-codes numbers).
-func sortNumber(v string) float64 {
-	i, err := numeric.PrefixCoded(v).Int64()
-	if err != nil {
-		return 0
-	}
-	return numeric.Int64ToFloat64(i)
 }
 
 // loadHits loads the stored fields of the page and renders highlights.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -20,6 +21,8 @@ type bleveDoc struct {
 	SenderUN  string  `json:"sun"`
 	SenderDN  string  `json:"sdn"`
 	Seq       float64 `json:"seq"`
+	Prefix    string  `json:"pfx"`
+	SortKey   string  `json:"sk"`
 }
 
 // Type tells bleve which document mapping applies.
@@ -32,7 +35,26 @@ func toBleve(d Doc) bleveDoc {
 		Workspace: id(d.WorkspaceID), Chat: id(d.ChatID), ChatType: string(d.ChatType), Sender: id(d.SenderID),
 		Time: float64(d.CreatedAt.UnixMilli()), Content: d.Content,
 		SenderUN: d.SenderUsername, SenderDN: d.SenderName, Seq: float64(d.Seq),
+		Prefix: d.Content, SortKey: sortKey(d),
 	}
+}
+
+// sortKey orders by time (fixed-width hex milliseconds), then carries the
+// chat type and chat, which re-ranking needs: one doc-value read per hit
+// instead of three.
+func sortKey(d Doc) string {
+	return fmt.Sprintf("%013x:%s:%d", max(d.CreatedAt.UnixMilli(), 0), d.ChatType, d.ChatID)
+}
+
+// parseSortKey splits a sortKey.
+func parseSortKey(k string) (ms int64, chatType string, chat int64) {
+	parts := strings.SplitN(k, ":", 3)
+	if len(parts) != 3 {
+		return 0, "", 0
+	}
+	ms, _ = strconv.ParseInt(parts[0], 16, 64)
+	chat, _ = strconv.ParseInt(parts[2], 10, 64)
+	return ms, parts[1], chat
 }
 
 // Upsert implements Index.

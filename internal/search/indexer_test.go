@@ -71,6 +71,7 @@ func newIndexerWorld(t *testing.T) *indexerWorld {
 	chats := &chatTable{chats: map[int64]model.Chat{
 		10: {ID: 10, WorkspaceID: 1, Type: model.ChatPublicChannel, Name: "general"},
 		11: {ID: 11, WorkspaceID: 1, Type: model.ChatDirect},
+		12: {ID: 12, WorkspaceID: 1, Type: model.ChatGroup, Name: "markers"},
 	}}
 	return &indexerWorld{t: t, js: js, idx: idx, chats: chats}
 }
@@ -123,17 +124,30 @@ func (w *indexerWorld) created(m model.Message) events.Envelope {
 	return w.publish(model.EventMessageCreated, m.ChatID, map[string]any{"message": m})
 }
 
-// caughtUp waits until the indexer has applied every published event.
+// caughtUp waits until the indexer has applied every event published so
+// far: it publishes a marker message in chat 12 (outside the chats the tests
+// search) and waits for it, since events are applied in stream order. Then
+// the consumer's lag must drain to zero.
 func (w *indexerWorld) caughtUp(ix *search.Indexer) {
 	w.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	marker := w.n.Load() + 1_000_000
+	w.created(message(marker, 12, "marker"))
+	waitUntil(w.t, "marker indexed", func() bool {
+		res, err := w.idx.Search(context.Background(), search.Query{WorkspaceID: 1, AllowedChatIDs: []int64{12}, Text: "marker "})
+		return err == nil && slices.ContainsFunc(res.Hits, func(h search.Hit) bool { return h.Doc.ID == marker })
+	})
+	waitUntil(w.t, "lag 0", func() bool {
 		lag, err := ix.Lag(context.Background())
-		if err == nil && lag == 0 {
-			return
-		}
+		return err == nil && lag == 0
+	})
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
 		if time.Now().After(deadline) {
-			w.t.Fatalf("indexer lag %d (err %v) did not reach 0", lag, err)
+			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -262,6 +262,8 @@ func (m *Meili) indexExists(ctx context.Context, ws int64) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("meilisearch get index: %w", meiliCleanErr(err))
 	}
+	// Whoever created it applied the settings (this version's, at its start).
+	m.markReady(ws)
 	return true, nil
 }
 
@@ -408,3 +410,11 @@ func meiliIsCode(err error, code meilisearch.APIErrCode) bool {
 	var ce *meiliError
 	return errors.As(err, &ce) && ce.Code == string(code)
 }
+
+// FailedWrites is how many writes were given up after MaxRetries failed
+// attempts since start (each was logged at error level; a reindex
+// repairs them).
+func (m *Meili) FailedWrites() int { return m.tasks.failedCount() }
+
+// PendingWrites is how many writes are enqueued but not confirmed yet.
+func (m *Meili) PendingWrites() int { return m.tasks.pendingCount(0) }

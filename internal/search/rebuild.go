@@ -48,7 +48,7 @@ func Rebuild(ctx context.Context, src Source, idx Index, workspaceID int64, prog
 			return fmt.Errorf("read messages after %d: %w", after, err)
 		}
 		if len(page) == 0 {
-			return nil
+			return compact(ctx, idx)
 		}
 		if err := r.apply(ctx, page); err != nil {
 			return err
@@ -108,4 +108,16 @@ func (r *rebuilder) chat(ctx context.Context, id int64) (*ChatInfo, error) {
 	c := ChatInfoFromModel(mc)
 	r.chats[id] = &c
 	return &c, nil
+}
+
+// compacter is an Index that can merge itself after a bulk load.
+type compacter interface {
+	Compact(ctx context.Context) error
+}
+
+func compact(ctx context.Context, idx Index) error {
+	if c, ok := idx.(compacter); ok {
+		return c.Compact(ctx)
+	}
+	return nil
 }

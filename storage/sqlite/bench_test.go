@@ -14,7 +14,7 @@ import (
 )
 
 // benchChat sets up a user, a workspace and a public channel.
-func benchChat(b *testing.B, s *Store) (model.User, model.Chat) {
+func benchChat(b testing.TB, s *Store) (model.User, model.Chat) {
 	b.Helper()
 	ctx := context.Background()
 	u := model.User{Email: "bench@example.com", Username: "bench"}
@@ -108,6 +108,7 @@ func BenchmarkConcurrentCreateMessage(b *testing.B) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(len(all))/float64(s.commits.commits.Load()), "msgs/commit")
 }
 
 // BenchmarkListMessages measures reading a hydrated page of 50 messages

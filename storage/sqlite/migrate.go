@@ -71,7 +71,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.wdb.ExecContext(ctx, createMigrationsTable); err != nil {
+	if _, err := s.exec(ctx, createMigrationsTable); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range all {

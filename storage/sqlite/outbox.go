@@ -11,9 +11,9 @@ import (
 // AppendEvent inserts e and sets e.Seq and e.CreatedAt.
 func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 	created := orNow(e.CreatedAt)
-	err := q.w.QueryRowContext(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
+	err := q.insert(ctx, &e.Seq, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
 		actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created)).Scan(&e.Seq)
+		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created))
 	if err != nil {
 		return wrap("append event", err)
 	}

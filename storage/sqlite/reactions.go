@@ -31,7 +31,7 @@ func (q *queries) AddReaction(ctx context.Context, messageID, userID int64, emoj
 
 // RemoveReaction removes userID's emoji; removed is false when it was not there.
 func (q *queries) RemoveReaction(ctx context.Context, messageID, userID int64, emoji string) (bool, error) {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
+	res, err := q.exec(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
 		messageID, userID, emoji)
 	if err != nil {
 		return false, wrap("remove reaction", err)

@@ -4,6 +4,44 @@
 // on lock upgrades, and a separate pool of query_only read connections that
 // WAL lets run beside the writer.
 //
+// Group commit. With synchronous=FULL every COMMIT waits for an fsync (a
+// few ms), so writers that each commit alone queue behind one another's
+// fsyncs. Instead every write transaction (InTx, and each write method
+// called on the Store, which is its own small transaction) joins a queue.
+// If nobody is writing, the caller leads at once, with no wait to collect
+// a batch: it takes the write connection, runs BEGIN IMMEDIATE, then its
+// own function and, in arrival order, whatever has queued meanwhile, up to
+// 64 functions or 4 ms of work, and commits them all with one COMMIT and so
+// one fsync. Each function runs inside its own SAVEPOINT: when it returns
+// an error, ROLLBACK TO undoes its work alone and its caller gets that
+// error as is, while the rest of the batch commits. Every caller returns
+// only after the COMMIT has succeeded, so a nil from InTx still means the
+// writes (outbox rows included) are durable; if BEGIN, a savepoint or the
+// COMMIT fails, every caller of the batch whose function succeeded gets
+// that error and nothing of the batch is kept. The leader then hands the
+// lead to the caller of the oldest queued request and returns, so nobody
+// runs more than one batch that is not only theirs.
+//
+//   - Functions of a batch run one after the other on one connection, so
+//     each sees the work of those before it, as if they had committed;
+//     CreateMessage's seq (taken inside the transaction, rolled back with
+//     its savepoint) stays gap-free.
+//   - Cancellation: a request whose ctx ends before its function starts is
+//     not run and its caller gets ctx.Err(); once its function ran, its
+//     caller waits for the COMMIT and gets the real outcome. A ctx that ends
+//     while its function runs fails that function's next statement, never
+//     one in progress (see batchStmts). BEGIN's wait for a lock held by
+//     another process ends with the leader's ctx.
+//   - A panic in a function is recovered in the goroutine running the
+//     batch, its savepoint rolled back, the rest committed, and the panic
+//     raised again in its caller's goroutine, as a *txPanic that carries the
+//     original value (errors.As/Unwrap reach it) and the original stack.
+//   - Nesting: a Tx method that is itself a unit of work (CreateMessage,
+//     CreateChat, ...) runs in the current transaction (queries.atomic), so
+//     InTx never nests. Calling the Store rather than the Tx from inside fn
+//     queues behind the batch that is waiting for fn: it returns only when
+//     its ctx ends.
+//
 // Choices where the storage contract is silent (storagetest pins them for
 // both engines):
 //   - times are integer unix microseconds, read back in UTC;
@@ -49,13 +87,14 @@ type dbtx interface {
 }
 
 // Store is the SQLite implementation of storage.Store. It is safe for
-// concurrent use. Calling a write method of the Store (rather than of the
-// Tx) from inside InTx deadlocks, because the only write connection is held
-// by the transaction.
+// concurrent use. Inside InTx, use the Tx: a write method of the Store (or
+// InTx) called from there queues behind the running transaction, which
+// waits for it, so it returns only when its ctx ends, with ctx.Err().
 type Store struct {
 	queries
-	wdb *sql.DB
-	rdb *sql.DB
+	wdb     *sql.DB
+	rdb     *sql.DB
+	commits committer
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -81,7 +120,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("open sqlite readers: %w", err), wdb.Close())
 	}
 	s := &Store{wdb: wdb, rdb: rdb}
-	s.queries = queries{r: rdb, w: wdb, store: s}
+	s.queries = queries{r: rdb, w: rdb, store: s}
 	return s, nil
 }
 
@@ -150,49 +189,48 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// InTx runs fn in one BEGIN IMMEDIATE transaction on the write connection.
-// Inside fn every call, reads included, goes through the transaction.
+// InTx runs fn in a BEGIN IMMEDIATE transaction on the write connection,
+// shared with concurrent calls (group commit, see the package comment), and
+// returns nil only once fn's writes are committed and synced. Inside fn
+// every call, reads included, goes through the transaction.
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 	return s.inTx(ctx, func(q *queries) error { return fn(q) })
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) (err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			// fn panicked: leave the connection clean, let the panic go on.
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(&queries{r: tx, w: tx, tx: tx, store: s}); err != nil {
-		done = true
-		_ = tx.Rollback()
-		return err
-	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// queries implements storage.Tx over either the two pools (r reads, w
-// writes) or one transaction (r == w == tx).
+// queries implements storage.Tx over either the read pool or one write
+// transaction (r == w, inTx). Outside a transaction w is the read pool
+// too, whose connections are query_only: a write that does not go through
+// atomic, and so would bypass group commit, fails at once.
 type queries struct {
 	r, w  dbtx
-	tx    *sql.Tx
+	inTx  bool
 	store *Store
 }
 
 // atomic runs fn so that all its statements commit together: in the
 // current transaction if there is one, in a new write transaction if not.
+// This is what keeps a Tx method that is itself a unit of work (such as
+// CreateMessage) from opening a nested transaction inside InTx.
 func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
-	if q.tx != nil {
+	if q.inTx {
 		return fn(q)
 	}
 	return q.store.inTx(ctx, fn)
+}
+
+// exec runs one write statement atomically.
+func (q *queries) exec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = q.atomic(ctx, func(q *queries) error {
+		res, err = q.w.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// insert runs one write statement atomically and scans the one column
+// its RETURNING clause gives into dest.
+func (q *queries) insert(ctx context.Context, dest any, query string, args ...any) error {
+	return q.atomic(ctx, func(q *queries) error {
+		return q.w.QueryRowContext(ctx, query, args...).Scan(dest)
+	})
 }

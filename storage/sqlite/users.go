@@ -37,11 +37,11 @@ func scanUser(sc scanner) (model.User, error) {
 // CreateUser inserts u and sets u.ID and u.CreatedAt.
 func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
 	created := orNow(u.CreatedAt)
-	err := q.w.QueryRowContext(ctx, `INSERT INTO users (email, username, display_name, avatar_url,
+	err := q.insert(ctx, &u.ID, `INSERT INTO users (email, username, display_name, avatar_url,
 		locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone, u.IsBot, u.IsAdmin,
-		u.PasswordHash, micros(u.TokensValidAfter), micros(created)).Scan(&u.ID)
+		u.PasswordHash, micros(u.TokensValidAfter), micros(created))
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -102,7 +102,7 @@ func (q *queries) usersIn(ctx context.Context, ids []int64) ([]model.User, error
 
 // UpdateProfile stores the profile fields of u.
 func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE users SET display_name = ?, username = ?, avatar_url = ?,
+	res, err := q.exec(ctx, `UPDATE users SET display_name = ?, username = ?, avatar_url = ?,
 		locale = ?, timezone = ? WHERE id = ?`,
 		u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone, u.ID)
 	return mustAffect("update profile", res, err)
@@ -110,13 +110,13 @@ func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
 
 // SetPasswordHash replaces the password hash.
 func (q *queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	res, err := q.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
 	return mustAffect("set password hash", res, err)
 }
 
 // SetTokensValidAfter makes every access token issued before t invalid.
 func (q *queries) SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE users SET tokens_valid_after = ? WHERE id = ?`, micros(t), userID)
+	res, err := q.exec(ctx, `UPDATE users SET tokens_valid_after = ? WHERE id = ?`, micros(t), userID)
 	return mustAffect("set tokens valid after", res, err)
 }
 

@@ -56,6 +56,7 @@ func groups() []group {
 		{"Reactions", reactionTests()},
 		{"Mentions", mentionTests()},
 		{"Files", fileTests()},
+		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 	}
 }

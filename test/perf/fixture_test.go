@@ -54,14 +54,14 @@ func pgURL(b *testing.B) string {
 
 // fixture is a running appliance with a workspace ready for the benchmarks.
 type fixture struct {
-	url     string
-	hc      *http.Client
-	ws      int64
-	reader  *client.Client   // a member of readerChats chats, some unread
+	url      string
+	hc       *http.Client
+	ws       int64
+	reader   *client.Client   // a member of readerChats chats, some unread
 	senders  []*client.Client // sender i owns sendChat[i]
 	sendIDs  []int64          // user ids of the senders
 	sendChat []int64
-	history int64 // a chat with historyLen messages
+	history  int64 // a chat with historyLen messages
 }
 
 // startAppliance runs a whole node in this process on a free loopback port.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fechatter/fechatter/client"
@@ -48,9 +49,9 @@ func must(t *testing.T, err error) {
 //	workspace B (owner alice): carol, eve
 //	  lobby:   public channel, alice carol eve
 type world struct {
-	ctx                           context.Context
-	alice, bob, carol, dave, eve  *user
-	wsA, wsB                      client.Workspace
+	ctx                              context.Context
+	alice, bob, carol, dave, eve     *user
+	wsA, wsB                         client.Workspace
 	general, team, dmAB, side, lobby model.ChatSummary
 }
 
@@ -142,14 +143,13 @@ func send(t *testing.T, by *user, chatID int64, content string) model.Message {
 }
 
 // sentinelN counts sentinels so that each has its own content.
-var sentinelN int
+var sentinelN atomic.Int64
 
 // sentinel sends a message whose arrival tells a stream's reader that every
 // event committed before it has been delivered (one stream, one order).
 func sentinel(t *testing.T, by *user, chatID int64) model.Message {
 	t.Helper()
-	sentinelN++
-	return send(t, by, chatID, fmt.Sprintf("sentinel %d", sentinelN))
+	return send(t, by, chatID, fmt.Sprintf("sentinel %d", sentinelN.Add(1)))
 }
 
 // allMessages lists every message of a chat in ascending seq, paging back
@@ -187,4 +187,9 @@ func ids(ms []model.Message) []int64 {
 		out[i] = m.ID
 	}
 	return out
+}
+
+// sendInput is the body of a plain message.
+func sendInput(content string) client.SendMessageInput {
+	return client.SendMessageInput{Content: content}
 }

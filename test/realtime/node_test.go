@@ -3,11 +3,13 @@ package realtime
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +28,10 @@ const (
 	// stopDeadline is the default server.shutdown_timeout (15s) plus slack.
 	stopDeadline = 45 * time.Second
 )
+
+// logDirEnv names a directory to keep the servers' logs in; by default
+// they are in the test's temp dir and only their tails are shown on failure.
+const logDirEnv = "FECHATTER_TEST_LOG_DIR"
 
 // node is one fechatter server: its address, data dir and database stay the
 // same across restarts, so a restart finds what the previous run left.
@@ -52,6 +58,11 @@ func newNode(t *testing.T, name, dbURL string, env ...string) *node {
 	n := &node{
 		name: name, addr: freeAddr(t), dataDir: filepath.Join(dir, "data"), dbURL: dbURL, env: env,
 		logPath: filepath.Join(dir, "server.log"),
+	}
+	if keep := os.Getenv(logDirEnv); keep != "" {
+		// Logs outlive the test there (a CI artifact, or for a post-mortem).
+		safe := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name() + "-" + name)
+		n.logPath = filepath.Join(keep, fmt.Sprintf("%s-%d.log", safe, time.Now().UnixNano()))
 	}
 	t.Cleanup(func() {
 		n.killIfRunning()
@@ -268,13 +279,46 @@ func cleanEnv() []string {
 	return env
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// freeAddr returns a loopback address with a port that was free a moment
+// ago. The port is picked below the kernel's ephemeral range where there
+// is one, so that no outgoing connection (or a random listener, such as
+// the embedded NATS client port of a cluster node) takes it before the
+// server binds it, or while the server is down between two runs.
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	lo, hi := 10000, ephemeralLow()
+	for range 200 {
+		if hi-lo < 1000 {
+			break
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(lo+rand.IntN(hi-lo)))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (0 when
+// unknown).
+func ephemeralLow() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) != 2 {
+		return 0
+	}
+	lo, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return 0
+	}
+	return lo
 }

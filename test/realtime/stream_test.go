@@ -26,6 +26,9 @@ type payload struct {
 	UserID      int64          `json:"user_id"`
 	LastEventID uint64         `json:"last_event_id"`
 	Message     *model.Message `json:"message"`
+	Member      struct {
+		User model.User `json:"user"`
+	} `json:"member"`
 }
 
 // ephemeral reports whether an event type is a signal that is never stored
@@ -113,7 +116,10 @@ func (s *stream) next(t *testing.T) client.Event {
 	t.Helper()
 	ev, ok := s.tryNext(eventDeadline)
 	if !ok {
-		t.Fatalf("%s: no event within %v (stream ended: %v)", s.name, eventDeadline, s.endErr())
+		if err := s.endErr(); err != nil {
+			t.Fatalf("%s: the stream ended before an expected event: %v", s.name, err)
+		}
+		t.Fatalf("%s: no event within %v", s.name, eventDeadline)
 	}
 	return ev
 }
@@ -159,6 +165,27 @@ func (s *stream) until(t *testing.T, sentinel int64) []client.Event {
 		if ev.Type == model.EventMessageCreated {
 			if m := decode(t, ev).Message; m != nil && m.ID == sentinel {
 				return got
+			}
+		}
+	}
+}
+
+// untilOrEnd is until, except that the stream may end first (ended is
+// then true and evs holds what came before the end).
+func (s *stream) untilOrEnd(t *testing.T, sentinel int64) (evs []client.Event, ended bool) {
+	t.Helper()
+	for {
+		ev, ok := s.tryNext(eventDeadline)
+		if !ok {
+			if s.endErr() == nil {
+				t.Fatalf("%s: no event within %v", s.name, eventDeadline)
+			}
+			return evs, true
+		}
+		evs = append(evs, ev)
+		if ev.Type == model.EventMessageCreated {
+			if m := decode(t, ev).Message; m != nil && m.ID == sentinel {
+				return evs, false
 			}
 		}
 	}
@@ -242,6 +269,16 @@ func onlyMessages(t *testing.T, who string, evs []client.Event) {
 // perChatInOrder fails when the messages of one chat arrive out of seq order.
 func perChatInOrder(t *testing.T, who string, evs []client.Event) {
 	t.Helper()
+	for _, v := range outOfOrder(t, evs) {
+		t.Errorf("%s: %s", who, v)
+	}
+}
+
+// outOfOrder describes each message that arrived after a later one of
+// its chat.
+func outOfOrder(t *testing.T, evs []client.Event) []string {
+	t.Helper()
+	var out []string
 	last := map[int64]int64{}
 	for _, ev := range evs {
 		if ev.Type != model.EventMessageCreated {
@@ -252,10 +289,11 @@ func perChatInOrder(t *testing.T, who string, evs []client.Event) {
 			continue
 		}
 		if m.Seq <= last[m.ChatID] {
-			t.Errorf("%s: chat %d: message seq %d arrived after seq %d", who, m.ChatID, m.Seq, last[m.ChatID])
+			out = append(out, fmt.Sprintf("chat %d: message seq %d (event %d) arrived after seq %d", m.ChatID, m.Seq, ev.ID, last[m.ChatID]))
 		}
-		last[m.ChatID] = m.Seq
+		last[m.ChatID] = max(last[m.ChatID], m.Seq)
 	}
+	return out
 }
 
 // sameIDs compares two id lists in order and describes the first difference.

@@ -542,3 +542,7 @@ export function workspaceGone(ws: ID): void {
 export function resetUIForChat(): void {
   ui.set((s) => ({ ...s, threadRootId: null, panel: s.panel === 'thread' ? 'none' : s.panel }));
 }
+
+export function openThreadAt(root: ID): void {
+  ui.set((s) => ({ ...s, threadRootId: root, panel: 'thread' }));
+}

@@ -66,6 +66,18 @@ export class EventStream {
     this.lastEventId = null;
   }
 
+  /** offline closes the stream while the browser has no network; kick
+   * reopens it (resuming from the last id) when the network returns. */
+  offline(): void {
+    if (!this.running) return;
+    this.generation++;
+    this.es?.close();
+    this.es = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.status('offline');
+  }
+
   /** kick reconnects now if the stream is down (the network came back). */
   kick(): void {
     if (!this.running) return;

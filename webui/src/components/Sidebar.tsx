@@ -140,7 +140,7 @@ export function ChannelSidebar() {
             {list.filter((c) => g.types.includes(c.type)).map((c) => <ChatItem key={c.id} c={c} ws={ws} />)}
             {g.title === 'Channels' && (
               <a className="chat-item" href={href({ name: 'channels', ws })} onClick={(e) => { e.preventDefault(); navigate({ name: 'channels', ws }); }}>
-                <span className="chat-icon" aria-hidden="true">＋</span>
+                <span className="chat-icon" aria-hidden="true">+</span>
                 <span className="name">Browse channels</span>
               </a>
             )}

@@ -1,0 +1,141 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/fechatter/fechatter/embedded/meili"
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/storage"
+)
+
+// searchDir holds the embedded index under the data dir.
+const searchDir = "search"
+
+// frequentChats is how many of a user's most active chats get the
+// "frequently used" boost.
+const frequentChats = 10
+
+// searchComponent opens the index (embedded, a Meilisearch sidecar, or an
+// external Meilisearch) and runs the indexer that keeps it in step with the
+// event stream.
+func (a *Appliance) searchComponent() Component {
+	return Component{
+		Name: "search",
+		Start: func(ctx context.Context) error {
+			idx, err := a.openIndex(ctx)
+			if err != nil {
+				return err
+			}
+			ix := search.NewIndexer(a.js, idx, searchData{a.store}, search.IndexerOptions{
+				Replicas: a.cfg.replicas(), Log: a.log.With("component", "search"),
+			})
+			if err := ix.Start(ctx); err != nil {
+				return errors.Join(err, closeIndex(idx), a.stopSidecar(ctx))
+			}
+			a.index, a.indexer = idx, ix
+			a.search = search.NewService(idx, searchData{a.store}, a.store)
+			return nil
+		},
+		Stop: func(ctx context.Context) error {
+			return errors.Join(a.indexer.Stop(ctx), closeIndex(a.index), a.stopSidecar(ctx))
+		},
+		Ready: func(ctx context.Context) error {
+			if a.sidecar != nil {
+				return a.sidecar.Ready(ctx)
+			}
+			return nil
+		},
+	}
+}
+
+func closeIndex(idx search.Index) error {
+	if c, ok := idx.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+func (a *Appliance) stopSidecar(ctx context.Context) error {
+	if a.sidecar == nil {
+		return nil
+	}
+	return a.sidecar.Stop(ctx)
+}
+
+// openIndex builds the configured engine.
+func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
+	c := a.cfg.Search
+	if c.Engine != SearchMeilisearch {
+		idx, err := search.OpenEmbedded(filepath.Join(a.cfg.DataDir, searchDir, "embedded"), search.EmbeddedOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return idx, nil
+	}
+	url, key := c.Meilisearch.URL, c.Meilisearch.APIKey
+	if url == "" {
+		sc, err := meili.New(meili.Config{Binary: c.Meilisearch.Binary, DataDir: a.cfg.DataDir, Log: a.log.With("component", "meilisearch")})
+		if err != nil {
+			return nil, fmt.Errorf("meilisearch sidecar: %w", err)
+		}
+		if err := sc.Start(ctx); err != nil {
+			return nil, fmt.Errorf("meilisearch sidecar: %w", err)
+		}
+		a.sidecar = sc
+		url, key = sc.URL(), sc.MasterKey()
+	}
+	idx, err := search.NewMeili(ctx, search.MeiliConfig{URL: url, APIKey: key, Log: a.log.With("component", "search")})
+	if err != nil {
+		return nil, errors.Join(err, a.stopSidecar(ctx))
+	}
+	return idx, nil
+}
+
+// searchData adapts the store to what search needs: chat lookups for the
+// indexer, the full message list for rebuilds, and the caller's scope.
+type searchData struct{ st storage.Store }
+
+func (d searchData) ChatByID(ctx context.Context, chatID int64) (model.Chat, error) {
+	c, err := d.st.ChatByID(ctx, chatID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return model.Chat{}, fmt.Errorf("chat %d: %w", chatID, search.ErrChatGone)
+	}
+	return c, err
+}
+
+func (d searchData) CountMessages(ctx context.Context, workspaceID int64) (int, error) {
+	return d.st.CountMessages(ctx, workspaceID)
+}
+
+func (d searchData) AllMessages(ctx context.Context, workspaceID, afterID int64, limit int) ([]model.Message, error) {
+	return d.st.AllMessages(ctx, workspaceID, afterID, limit)
+}
+
+// SearchScope is the chats the user is a member of now, read at query
+// time; the most recently active ones are boosted as "frequently used".
+func (d searchData) SearchScope(ctx context.Context, userID, workspaceID int64) (search.Scope, error) {
+	wr, err := d.st.WorkspaceForMember(ctx, workspaceID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return search.Scope{}, search.ErrNoWorkspace
+	}
+	if err != nil {
+		return search.Scope{}, err
+	}
+	chats, err := d.st.ListChatsForUser(ctx, workspaceID, userID)
+	if err != nil {
+		return search.Scope{}, err
+	}
+	sc := search.Scope{Role: wr.Role, ChatIDs: make([]int64, 0, len(chats))}
+	for i, c := range chats { // most recent activity first
+		sc.ChatIDs = append(sc.ChatIDs, c.ID)
+		if i < frequentChats {
+			sc.FrequentChatIDs = append(sc.FrequentChatIDs, c.ID)
+		}
+	}
+	return sc, nil
+}

@@ -1,0 +1,60 @@
+package search
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestScopeChatIDs(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		allowed, chats []int64
+		want           []int64
+	}{
+		{"none allowed", nil, []int64{1}, []int64{}},
+		{"allowed only", []int64{3, 1, 3}, nil, []int64{1, 3}},
+		{"filter narrows", []int64{1, 2, 3}, []int64{2, 9}, []int64{2}},
+		{"filter cannot widen", []int64{1}, []int64{2}, []int64{}},
+	} {
+		got := Query{AllowedChatIDs: tc.allowed, ChatIDs: tc.chats}.ScopeChatIDs()
+		if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestResolveScope(t *testing.T) {
+	known := map[int64]bool{1: true, 2: true, 3: true, 4: true, 5: true}
+	for _, tc := range []struct {
+		name     string
+		scope    []int64
+		complete bool
+		include  []int64
+		exclude  []int64
+		useExcl  bool
+	}{
+		{"few chats: list them", []int64{1, 9}, true, []int64{1}, []int64{2, 3, 4, 5}, false},
+		{"most chats: exclude the rest", []int64{1, 2, 3, 4}, true, []int64{1, 2, 3, 4}, []int64{5}, true},
+		{"all chats: exclude nothing", []int64{1, 2, 3, 4, 5}, true, []int64{1, 2, 3, 4, 5}, nil, true},
+		{"unknown set: never exclude", []int64{1, 2, 3, 4}, false, []int64{1, 2, 3, 4}, nil, false},
+	} {
+		cs := resolveScope(tc.scope, known, tc.complete)
+		slices.Sort(cs.exclude)
+		if !slices.Equal(cs.include, tc.include) || !slices.Equal(cs.exclude, tc.exclude) || cs.useExcl != tc.useExcl {
+			t.Errorf("%s: %+v", tc.name, cs)
+		}
+	}
+}
+
+func TestDateBucketOf(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		age  time.Duration
+		want string
+	}{{time.Hour, "day"}, {-time.Hour, "day"}, {48 * time.Hour, "week"}, {10 * 24 * time.Hour, "month"}, {400 * 24 * time.Hour, "older"}} {
+		if got := DateBucketOf(now.Add(-tc.age), now).Value; got != tc.want {
+			t.Errorf("age %s: %s, want %s", tc.age, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A batch takes at most maxBatch functions and takes no more once it has
+// run for maxBatchWork, so that a caller waits behind a bounded amount of
+// other callers' work before its COMMIT.
+const (
+	maxBatch     = 64
+	maxBatchWork = 4 * time.Millisecond
+)
+
+// request is one write transaction, from InTx until its caller has its outcome.
+type request struct {
+	ctx context.Context
+	fn  func(q *queries) error
+	// taken (guarded by committer.mu) is set once a leader owns the
+	// request: from then on its caller waits for done, whatever its ctx.
+	taken bool
+	// done receives the outcome, preceded by {lead: true} if the caller
+	// is to lead first.
+	done chan outcome
+}
+
+// outcome is what a request's caller gets.
+type outcome struct {
+	err   error
+	panic *txPanic
+	lead  bool // not an outcome yet: the caller is to run the next batch
+}
+
+// result returns the error, or re-raises in the caller's goroutine a
+// panic of its function.
+func (o outcome) result() error {
+	if o.panic != nil {
+		panic(o.panic)
+	}
+	return o.err
+}
+
+// txPanic is a panic of a transaction function, raised again in its
+// caller's goroutine (the function may have run in another caller's) with
+// the stack where it happened, as golang.org/x/sync/singleflight does.
+type txPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *txPanic) Error() string {
+	return fmt.Sprintf("sqlite: transaction function panicked: %v\n\n%s", p.value, p.stack)
+}
+
+// Unwrap returns the panic value if it is an error.
+func (p *txPanic) Unwrap() error {
+	err, _ := p.value.(error)
+	return err
+}
+
+// committer is the queue of write transactions and who is running them.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*request
+	leading bool // a caller is running a batch and will hand over
+	// commits counts committed batches (tests use it to see batching).
+	commits atomic.Int64
+}
+
+// enqueue adds r and reports whether its caller is to lead, nobody else
+// being at it. A leader's own request is then at the head of the queue.
+func (c *committer) enqueue(r *request) (lead bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.queue = append(c.queue, r)
+	lead, c.leading = !c.leading, true
+	return lead
+}
+
+// wait blocks until r has its outcome or its caller is to lead. If ctx
+// ends while r is still queued, r leaves the queue without running.
+func (c *committer) wait(r *request) outcome {
+	select {
+	case o := <-r.done:
+		return o
+	case <-r.ctx.Done():
+	}
+	c.mu.Lock()
+	if !r.taken {
+		c.queue = slices.DeleteFunc(c.queue, func(x *request) bool { return x == r })
+		c.mu.Unlock()
+		return outcome{err: r.ctx.Err()}
+	}
+	c.mu.Unlock()
+	return <-r.done
+}
+
+// take removes the oldest request from the queue for the running batch;
+// nil when the queue is empty.
+func (c *committer) take() *request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) == 0 {
+		return nil
+	}
+	r := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	r.taken = true
+	return r
+}
+
+// handOff makes the caller of the oldest queued request the next leader,
+// or records that nobody leads when the queue is empty.
+func (c *committer) handOff() {
+	c.mu.Lock()
+	if len(c.queue) == 0 {
+		c.leading = false
+		c.mu.Unlock()
+		return
+	}
+	next := c.queue[0]
+	next.taken = true
+	c.mu.Unlock()
+	next.done <- outcome{lead: true}
+}
+
+// inTx runs fn in a write transaction, grouped with concurrent ones (see
+// the package comment), and returns once that transaction has committed.
+func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, fn: fn, done: make(chan outcome, 1)}
+	if !s.commits.enqueue(r) {
+		if o := s.commits.wait(r); !o.lead {
+			return o.result()
+		}
+	}
+	s.lead()
+	return (<-r.done).result()
+}
+
+// lead runs one batch, starting with the oldest request, then hands over.
+func (s *Store) lead() {
+	defer s.commits.handOff()
+	first := s.commits.take()
+	tx, err := s.begin(first.ctx)
+	if err != nil {
+		first.done <- outcome{err: err}
+		return
+	}
+	batch, outs, err := s.runBatch(tx, first)
+	if err == nil {
+		if err = tx.Commit(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+		} else {
+			s.commits.commits.Add(1)
+		}
+	} else {
+		_ = tx.Rollback()
+	}
+	for i, r := range batch {
+		if err != nil && outs[i].err == nil && outs[i].panic == nil {
+			outs[i].err = err
+		}
+		r.done <- outs[i]
+	}
+}
+
+// begin starts the batch's transaction. The wait for the write lock (under
+// busy_timeout, while another process writes) ends with ctx, but the
+// transaction, once begun, does not depend on ctx: database/sql would roll
+// it back, and every function of the batch with it, when ctx ended.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	txCtx, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, cancel)
+	tx, err := s.wdb.BeginTx(txCtx, nil)
+	if !stop() {
+		// ctx ended during BEGIN; database/sql rolls back what began.
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return tx, nil
+}
+
+// runBatch runs first, then queued requests in order, each in its own
+// savepoint, until the queue is empty or the batch is full. It returns the
+// requests it ran with their outcomes, and an error if the transaction
+// itself broke (then nothing of the batch may commit).
+func (s *Store) runBatch(tx *sql.Tx, first *request) ([]*request, []outcome, error) {
+	q := &queries{r: batchStmts{tx}, w: batchStmts{tx}, inTx: true, store: s}
+	var batch []*request
+	var outs []outcome
+	start := time.Now()
+	for r := first; r != nil; r = s.commits.take() {
+		o, err := runInSavepoint(tx, q, r)
+		batch, outs = append(batch, r), append(outs, o)
+		if err != nil {
+			return batch, outs, err
+		}
+		if len(batch) == maxBatch || time.Since(start) >= maxBatchWork {
+			break
+		}
+	}
+	return batch, outs, nil
+}
+
+// runInSavepoint runs r's function (unless its ctx has ended) inside a
+// savepoint, which the function's error or panic rolls back: the rest of
+// the batch keeps its work. err reports a savepoint statement that failed,
+// which means the transaction is gone (SQLite rolls the whole transaction
+// back on some errors, such as SQLITE_FULL or SQLITE_IOERR).
+func runInSavepoint(tx *sql.Tx, q *queries, r *request) (o outcome, err error) {
+	if err := r.ctx.Err(); err != nil {
+		return outcome{err: err}, nil
+	}
+	bg := context.Background()
+	if _, err := tx.ExecContext(bg, "SAVEPOINT fn"); err != nil {
+		return outcome{}, fmt.Errorf("savepoint: %w", err)
+	}
+	o = call(r.fn, q)
+	end := "RELEASE fn"
+	if o.err != nil || o.panic != nil {
+		end = "ROLLBACK TO fn; RELEASE fn"
+	}
+	if _, err := tx.ExecContext(bg, end); err != nil {
+		return o, fmt.Errorf("savepoint: %w", err)
+	}
+	return o, nil
+}
+
+// call runs fn, turning a panic into an outcome.
+func call(fn func(q *queries) error, q *queries) (o outcome) {
+	defer func() {
+		if v := recover(); v != nil {
+			o = outcome{panic: &txPanic{value: v, stack: debug.Stack()}}
+		}
+	}()
+	return outcome{err: fn(q)}
+}
+
+// batchStmts runs the statements of a batch's functions on its
+// transaction. A caller's context does not interrupt a running statement:
+// an interrupted write rolls back the whole transaction
+// (sqlite.org/c3ref/interrupt.html), the other callers' work with it.
+// Instead a context that has ended fails the function's next statement
+// before it starts (database/sql checks that), so the function returns
+// ctx.Err() and only its own savepoint is rolled back.
+type batchStmts struct{ tx *sql.Tx }
+
+func (b batchStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return b.tx.ExecContext(uninterrupted(ctx), query, args...)
+}
+
+func (b batchStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return b.tx.QueryContext(uninterrupted(ctx), query, args...)
+}
+
+func (b batchStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return b.tx.QueryRowContext(uninterrupted(ctx), query, args...)
+}
+
+// uninterrupted returns ctx if it has ended, else ctx without its cancellation.
+func uninterrupted(ctx context.Context) context.Context {
+	if ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}

@@ -1,0 +1,278 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/fechatter/fechatter/client"
+	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage/postgres/pgtest"
+)
+
+// TestCluster: three `fechatter serve` processes on loopback share one
+// Postgres and form a NATS cluster (JetStream replicas 3). A message sent
+// through any node reaches the streams on every node. One node is stopped
+// with SIGTERM while messages go through it, and later another is killed
+// with SIGKILL the same way: nothing committed is lost or delivered twice,
+// the remaining nodes keep serving, and a client whose node went away
+// resumes on another node with its Last-Event-ID. Postgres only (cluster
+// nodes share one database).
+func TestCluster(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	c := startCluster(t, dbURL)
+	a, b, cn := c[0], c[1], c[2]
+
+	alice, ws := setup(t, a, "alice", "Acme")
+	code := invite(t, alice, ws.ID)
+	bob := signUp(t, b, "bob", code)
+	carol := signUp(t, cn, "carol", code)
+	ops := newChat(t, alice, ws.ID, model.ChatGroup, "ops", bob, carol)
+	// Node A stays up throughout: the chat as stored is read through it.
+	cl := &clusterRun{
+		top: t, chat: ops.ID, reader: alice.on(a),
+		got: map[*user][]int64{}, streams: map[*user]*stream{}, clients: map[*user]*client.Client{},
+	}
+	cl.connect(t, alice, alice.c, "alice@A", 0)
+	cl.connect(t, bob, bob.c, "bob@B", 0)
+	cl.connect(t, carol, carol.c, "carol@C", 0)
+	cl.check(t, "connected", sentinel(t, alice, ops.ID))
+
+	t.Run("a message through any node reaches every node", func(t *testing.T) {
+		done := make(chan error, 3)
+		for _, u := range []*user{alice, bob, carol} {
+			go func() { // ends after its ten sends
+				for i := range 10 {
+					if _, _, err := u.c.SendMessage(context.Background(), ops.ID, sendInput(fmt.Sprintf("%s %d", u.u.Username, i))); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range 3 {
+			must(t, <-done)
+		}
+		cl.check(t, "every node sends", sentinel(t, alice, ops.ID))
+
+		// A ticket issued by one node is good once, on any node.
+		ticket, err := alice.on(a).EventTicket(context.Background())
+		must(t, err)
+		q := url.Values{"ticket": {ticket}}
+		newRawEvents(t, rawGet(t, b, q, nil)).readyOf(t, alice.id())
+		wantRefused(t, "ticket used again on a third node", rawGet(t, cn, q, nil), 401)
+	})
+
+	t.Run("SIGTERM of a node while it takes messages", func(t *testing.T) {
+		pending := cl.burst(carol, carol.c, "sigterm")
+		cl.nodeLost = true
+		if code := cn.stop(t); code != 0 {
+			t.Errorf("exit code of node C after SIGTERM = %d, want 0", code)
+		}
+		retry := <-pending
+		cl.drain(t, carol)
+		for i := range 5 {
+			send(t, alice, ops.ID, fmt.Sprintf("alice via A while C is down %d", i))
+			send(t, bob, ops.ID, fmt.Sprintf("bob via B while C is down %d", i))
+		}
+		cl.connect(t, carol, carol.on(b), "carol@B", cl.streams[carol].last)
+		cl.retry(t, carol.on(a), retry)
+		cl.check(t, "C stopped", sentinel(t, bob, ops.ID))
+	})
+
+	t.Run("the stopped node comes back", func(t *testing.T) {
+		cn.start(t)
+		cl.streams[carol].close()
+		cl.connect(t, carol, carol.on(cn), "carol@C again", cl.streams[carol].last)
+		m := send(t, &user{c: carol.on(cn), u: carol.u}, ops.ID, "carol via C, back")
+		cl.check(t, "C back", m)
+	})
+
+	t.Run("SIGKILL of another node while it takes messages", func(t *testing.T) {
+		pending := cl.burst(bob, bob.c, "sigkill")
+		b.kill9(t)
+		retry := <-pending
+		cl.drain(t, bob)
+		carolC := &user{c: carol.on(cn), u: carol.u}
+		for i := range 5 {
+			send(t, alice, ops.ID, fmt.Sprintf("alice via A while B is dead %d", i))
+			send(t, carolC, ops.ID, fmt.Sprintf("carol via C while B is dead %d", i))
+		}
+		cl.connect(t, bob, bob.on(a), "bob@A", cl.streams[bob].last)
+		cl.retry(t, bob.on(cn), retry)
+		cl.check(t, "B killed", sentinel(t, carolC, ops.ID))
+	})
+
+	t.Run("the killed node comes back", func(t *testing.T) {
+		b.start(t)
+		cl.streams[bob].close()
+		cl.connect(t, bob, bob.on(b), "bob@B again", cl.streams[bob].last)
+		cl.check(t, "B back", send(t, &user{c: bob.on(b), u: bob.u}, ops.ID, "bob via B, back"))
+	})
+	t.Logf("streams ended by a node that was up (the client reconnected): %d", cl.reconnects)
+}
+
+// startCluster launches three nodes that route to each other and waits
+// until all are ready (JetStream with three replicas forms only when all
+// three are up).
+func startCluster(t *testing.T, dbURL string) []*node {
+	t.Helper()
+	routes := make([]string, 3)
+	for i := range routes {
+		routes[i] = "nats-route://" + freeAddr(t)
+	}
+	var nodes []*node
+	for i, name := range []string{"A", "B", "C"} {
+		n := newNode(t, "node "+name, dbURL,
+			"FECHATTER_CLUSTER__NAME=fc-test",
+			"FECHATTER_CLUSTER__NODE_NAME=node-"+strings.ToLower(name),
+			"FECHATTER_CLUSTER__LISTEN="+strings.TrimPrefix(routes[i], "nats-route://"),
+			"FECHATTER_CLUSTER__ROUTES="+strings.Join(routes, ","),
+			"FECHATTER_CLUSTER__PASSWORD=route secret for the test cluster",
+			"FECHATTER_AUTH__JWT_SECRET=shared signing key of the three test nodes, 32+ bytes",
+		)
+		n.launch(t)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		n.waitReady(t)
+	}
+	return nodes
+}
+
+// clusterRun follows one chat's messages through the streams of its three
+// members, across reconnects to other nodes.
+type clusterRun struct {
+	top     *testing.T // owns the streams
+	chat    int64
+	reader  *client.Client
+	streams map[*user]*stream
+	clients map[*user]*client.Client // what each stream was opened with
+	// got is every message of the chat each user has received, over all
+	// of their connections.
+	got map[*user][]int64
+	// reconnects counts streams the server ended while its node was up.
+	reconnects int
+	// nodeLost is set once a node has been stopped or killed.
+	nodeLost bool
+}
+
+// connect opens u's stream (through c, resuming after last) in place of
+// the previous one.
+func (cl *clusterRun) connect(t *testing.T, u *user, c *client.Client, name string, last uint64) {
+	t.Helper()
+	s, err := tryOpenStream(c, name, last)
+	if err != nil {
+		t.Fatalf("open event stream of %s (last %d): %v", name, last, err)
+	}
+	cl.top.Cleanup(s.close) // the stream outlives the subtest that opened it
+	s.ready(t, u.id())
+	cl.streams[u], cl.clients[u] = s, c
+}
+
+// drain keeps what u's stream received before its node went away.
+func (cl *clusterRun) drain(t *testing.T, u *user) {
+	t.Helper()
+	cl.keep(t, u, cl.streams[u].waitEnd(t))
+}
+
+func (cl *clusterRun) keep(t *testing.T, u *user, evs []client.Event) {
+	t.Helper()
+	// While every node is up, each chat's messages arrive in order. Once
+	// a node has gone away, the order may break (see the report of these
+	// tests: the outbox relay pipelines its publishes, and a batch cut by
+	// a stream leader change is republished after later events landed),
+	// so it is only logged; that nothing is lost or repeated still holds.
+	for _, v := range outOfOrder(t, evs) {
+		if cl.nodeLost {
+			t.Logf("%s: out of order after a node went away: %s", cl.streams[u].name, v)
+		} else {
+			t.Errorf("%s: %s", cl.streams[u].name, v)
+		}
+	}
+	for _, ev := range evs {
+		if ev.Type != model.EventMessageCreated {
+			continue
+		}
+		if m := decode(t, ev).Message; m != nil && m.ChatID == cl.chat {
+			cl.got[u] = append(cl.got[u], m.ID)
+		}
+	}
+}
+
+// check reads every stream up to sentinel and then compares, for each
+// user, everything received so far with the chat as stored: each message
+// exactly once.
+func (cl *clusterRun) check(t *testing.T, phase string, sentinel model.Message) {
+	t.Helper()
+	for u := range cl.streams {
+		for {
+			evs, ended := cl.streams[u].untilOrEnd(t, sentinel.ID)
+			cl.keep(t, u, evs)
+			if !ended {
+				break
+			}
+			// The server ended the stream (a replay that failed while
+			// the cluster elects new leaders, say): reconnect as a
+			// browser does, to the same node, with Last-Event-ID.
+			s := cl.streams[u]
+			t.Logf("%s: %s: the stream ended (%v); reconnecting after %d", phase, s.name, s.endErr(), s.last)
+			cl.reconnects++
+			cl.connect(t, u, cl.clients[u], s.name+" (reconnected)", s.last)
+		}
+	}
+	stored := allMessages(t, cl.reader, cl.chat)
+	want := idSet(stored)
+	for u, got := range cl.got {
+		if err := exactlyOnce(got, want); err != nil {
+			t.Errorf("%s: %s: %v", phase, u.u.Username, err)
+		}
+	}
+	t.Logf("%s: %d messages in the chat, each delivered once to each member", phase, len(stored))
+}
+
+// burst sends messages as u through c, one after another, until a send
+// fails (its node goes away); it returns at once, and the channel gives,
+// once the sender has stopped, the sends that got no answer. The caller
+// stops the node after the returned channel's sender has had ten answers.
+func (cl *clusterRun) burst(u *user, c *client.Client, tag string) <-chan []client.SendMessageInput {
+	started := make(chan struct{})
+	out := make(chan []client.SendMessageInput, 1)
+	go func() { // ends at its first failed send, which stopping the node guarantees
+		var lost []client.SendMessageInput
+		for i := 0; ; i++ {
+			in := client.SendMessageInput{Content: fmt.Sprintf("%s %s %d", u.u.Username, tag, i), ClientID: fmt.Sprintf("%s-%d", tag, i)}
+			_, _, err := c.SendMessage(context.Background(), cl.chat, in)
+			if i == 10 {
+				close(started)
+			}
+			if err != nil {
+				if !errors.Is(err, syscall.ECONNREFUSED) {
+					lost = append(lost, in)
+				}
+				if i < 10 {
+					close(started)
+				}
+				out <- lost
+				return
+			}
+		}
+	}()
+	<-started
+	return out
+}
+
+// retry sends again, through c, what got no answer.
+func (cl *clusterRun) retry(t *testing.T, c *client.Client, lost []client.SendMessageInput) {
+	t.Helper()
+	for _, in := range lost {
+		if _, _, err := c.SendMessage(context.Background(), cl.chat, in); err != nil {
+			t.Fatalf("retry %s: %v", in.ClientID, err)
+		}
+	}
+}

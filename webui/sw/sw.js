@@ -1,0 +1,104 @@
+/* Fechatter service worker. Kept small and written by hand: it caches the
+ * app shell (precached at install) and recent API reads (network first,
+ * the cached copy only when the network is down), so the app opens and
+ * shows recent history offline. Writes are never cached or replayed here:
+ * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
+ * fills in VERSION and PRECACHE. */
+const VERSION = '__VERSION__';
+const PRECACHE = __PRECACHE__;
+const SHELL = `fechatter-shell-${VERSION}`;
+const API = 'fechatter-api';
+const API_MAX_ENTRIES = 300;
+
+// API reads worth keeping for offline use: lists and recent history.
+const CACHEABLE = [
+  /^\/api\/me$/,
+  /^\/api\/workspaces$/,
+  /^\/api\/workspaces\/\d+\/(chats|members|channels)$/,
+  /^\/api\/chats\/\d+$/,
+  /^\/api\/chats\/\d+\/(messages|members)$/,
+  /^\/api\/mentions$/,
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((c) => c.addAll(PRECACHE)).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('fechatter-shell-') && k !== SHELL).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+function offlineError() {
+  return new Response(
+    JSON.stringify({ error: { code: 'unavailable', message: "You're offline, and this has not been saved on this device yet." } }),
+    { status: 503, headers: { 'Content-Type': 'application/json' } },
+  );
+}
+
+async function trim(cache) {
+  const keys = await cache.keys();
+  for (let i = 0; i < keys.length - API_MAX_ENTRIES; i++) await cache.delete(keys[i]);
+}
+
+async function apiRead(request) {
+  const cache = await caches.open(API);
+  try {
+    const res = await fetch(request);
+    if (res.ok) {
+      await cache.delete(request);
+      await cache.put(request, res.clone());
+      void trim(cache);
+    }
+    return res;
+  } catch {
+    const hit = await cache.match(request, { ignoreVary: true });
+    return hit || offlineError();
+  }
+}
+
+async function navigation(request) {
+  try {
+    return await fetch(request);
+  } catch {
+    const cache = await caches.open(SHELL);
+    return (await cache.match('/index.html')) || Response.error();
+  }
+}
+
+async function shellAsset(request) {
+  const hit = await caches.match(request);
+  if (hit) return hit;
+  const res = await fetch(request);
+  if (res.ok && new URL(request.url).pathname.startsWith('/assets/')) {
+    const cache = await caches.open(SHELL);
+    await cache.put(request, res.clone());
+  }
+  return res;
+}
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) {
+    if (CACHEABLE.some((re) => re.test(url.pathname))) event.respondWith(apiRead(req));
+    return;
+  }
+  if (req.mode === 'navigate') {
+    event.respondWith(navigation(req));
+    return;
+  }
+  if (PRECACHE.includes(url.pathname) || url.pathname.startsWith('/assets/')) event.respondWith(shellAsset(req));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'clear-api-cache') event.waitUntil(caches.delete(API));
+});
