@@ -62,6 +62,9 @@ type Appliance struct {
 	indexer    *search.Indexer
 	sidecar    *meili.Sidecar
 	search     *search.Service
+	// rebuildStop ends a background rebuild of an empty index.
+	rebuildStop context.CancelFunc
+	rebuildDone chan struct{}
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.

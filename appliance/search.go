@@ -39,9 +39,14 @@ func (a *Appliance) searchComponent() Component {
 			}
 			a.index, a.indexer = idx, ix
 			a.search = search.NewService(idx, searchData{a.store}, a.store)
+			rctx, cancel := context.WithCancel(context.Background())
+			a.rebuildStop, a.rebuildDone = cancel, make(chan struct{})
+			go func() { defer close(a.rebuildDone); a.rebuildIfEmpty(rctx) }()
 			return nil
 		},
 		Stop: func(ctx context.Context) error {
+			a.rebuildStop()
+			<-a.rebuildDone
 			return errors.Join(a.indexer.Stop(ctx), closeIndex(a.index), a.stopSidecar(ctx))
 		},
 		Ready: func(ctx context.Context) error {

@@ -34,6 +34,7 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newVersionCommand(build, stdout),
 		newHealthcheckCommand(stdout, stderr),
 		newConfigCommand(stdout),
+		newReindexCommand(stdout),
 	)
 	return root
 }

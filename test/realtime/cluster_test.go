@@ -140,7 +140,22 @@ func startCluster(t *testing.T, dbURL string) []*node {
 		nodes = append(nodes, n)
 	}
 	for _, n := range nodes {
-		n.waitReady(t)
+		// A node that gives up while the cluster forms (some component's
+		// first JetStream request timed out while the new cluster elected
+		// its leaders) is started again, as a supervisor would: that is
+		// a startup bug to fix in that component, not what this test is
+		// about. See the report of these tests.
+		for try := 1; ; try++ {
+			err := n.ready()
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errExited) || try == 3 {
+				t.Fatalf("%v; log:\n%s", err, n.logTail())
+			}
+			t.Logf("%v while the cluster formed, starting it again; its last words: %s", err, n.lastLogLine())
+			n.launch(t)
+		}
 	}
 	return nodes
 }

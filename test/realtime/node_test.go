@@ -151,23 +151,34 @@ func (n *node) exitErr() error {
 	return n.waitErr
 }
 
-// waitReady polls /readyz until it answers 200 or the process dies.
+// waitReady polls /readyz until it answers 200, failing the test when the
+// process dies first or the deadline passes.
 func (n *node) waitReady(t *testing.T) {
 	t.Helper()
+	if err := n.ready(); err != nil {
+		t.Fatalf("%v; log:\n%s", err, n.logTail())
+	}
+}
+
+// errExited is returned by ready when the process ended before it was ready.
+var errExited = errors.New("exited before ready")
+
+// ready polls /readyz until it answers 200 or the process dies.
+func (n *node) ready() error {
 	deadline := time.Now().Add(readyDeadline)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		select {
 		case <-n.exited():
-			t.Fatalf("%s exited before ready (%v); log:\n%s", n.name, n.exitErr(), n.logTail())
+			return fmt.Errorf("%s %w (%v)", n.name, errExited, n.exitErr())
 		default:
 		}
 		resp, err := hc.Get(n.url() + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 			last = resp.Status
 		} else {
@@ -175,7 +186,13 @@ func (n *node) waitReady(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s not ready after %v (last: %s); log:\n%s", n.name, readyDeadline, last, n.logTail())
+	return fmt.Errorf("%s not ready after %v (last: %s)", n.name, readyDeadline, last)
+}
+
+// lastLogLine is the last non-empty line of the node's log.
+func (n *node) lastLogLine() string {
+	lines := strings.Split(strings.TrimSpace(n.logTail()), "\n")
+	return lines[len(lines)-1]
 }
 
 // signal sends sig to the running process.
