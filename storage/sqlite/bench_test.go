@@ -14,7 +14,7 @@ import (
 )
 
 // benchChat sets up a user, a workspace and a public channel.
-func benchChat(b testing.TB, s *Store) (model.User, model.Chat) {
+func benchChat(b *testing.B, s *Store) (model.User, model.Chat) {
 	b.Helper()
 	ctx := context.Background()
 	u := model.User{Email: "bench@example.com", Username: "bench"}

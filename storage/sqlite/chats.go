@@ -133,20 +133,26 @@ func (q *queries) DirectChat(ctx context.Context, workspaceID int64, directKey s
 
 // UpdateChat stores the chat's name and topic.
 func (q *queries) UpdateChat(ctx context.Context, c model.Chat) error {
-	res, err := q.exec(ctx, `UPDATE chats SET name = ?, topic = ? WHERE id = ?`, c.Name, c.Topic, c.ID)
-	return mustAffect("update chat", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE chats SET name = ?, topic = ? WHERE id = ?`, c.Name, c.Topic, c.ID)
+		return mustAffect("update chat", res, err)
+	})
 }
 
 // DeleteChat removes the chat; its members, messages and their links go with it.
 func (q *queries) DeleteChat(ctx context.Context, chatID int64) error {
-	res, err := q.exec(ctx, `DELETE FROM chats WHERE id = ?`, chatID)
-	return mustAffect("delete chat", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM chats WHERE id = ?`, chatID)
+		return mustAffect("delete chat", res, err)
+	})
 }
 
 // RemoveChatMember removes one member.
 func (q *queries) RemoveChatMember(ctx context.Context, chatID, userID int64) error {
-	res, err := q.exec(ctx, `DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?`, chatID, userID)
-	return mustAffect("remove chat member", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?`, chatID, userID)
+		return mustAffect("remove chat member", res, err)
+	})
 }
 
 // ListChatMembers returns the members with their users, by join time.

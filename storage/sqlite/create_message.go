@@ -34,14 +34,20 @@ func (q *queries) CreateMessage(ctx context.Context, m *model.Message) (bool, er
 	return created, err
 }
 
-// messageByClientID returns the hydrated message m retries, ErrNotFound if none.
+const messageByClientIDSQL = `SELECT ` + msgCols + `, ` + userCols + `
+	FROM messages m JOIN users u ON u.id = m.sender_id
+	WHERE m.chat_id = ? AND m.sender_id = ? AND m.client_id = ? AND m.client_id <> ''`
+
+// messageByClientID returns the hydrated message m retries, ErrNotFound if
+// none. The redundant test that client_id is not empty lets SQLite use the
+// partial unique index messages_client_id: without it the planner cannot
+// tell that the bound parameter is not empty, and it scans every message
+// of the chat instead, which made each send slower as the chat grew.
 func (q *queries) messageByClientID(ctx context.Context, m *model.Message) (model.Message, error) {
 	if m.ClientID == "" {
 		return model.Message{}, notFound("message by client id")
 	}
-	found, err := scanMessage(q.w.QueryRowContext(ctx, `SELECT `+msgCols+`, `+userCols+`
-		FROM messages m JOIN users u ON u.id = m.sender_id
-		WHERE m.chat_id = ? AND m.sender_id = ? AND m.client_id = ?`, m.ChatID, m.SenderID, m.ClientID))
+	found, err := scanMessage(q.w.QueryRowContext(ctx, messageByClientIDSQL, m.ChatID, m.SenderID, m.ClientID))
 	if err != nil {
 		return model.Message{}, wrap("message by client id", err)
 	}

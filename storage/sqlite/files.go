@@ -18,14 +18,16 @@ func fileDest(f *model.File) ([]any, func()) {
 // CreateFile inserts f and sets f.ID and f.CreatedAt.
 func (q *queries) CreateFile(ctx context.Context, f *model.File) error {
 	created := orNow(f.CreatedAt)
-	err := q.insert(ctx, &f.ID, `INSERT INTO files (workspace_id, uploader_id, name, size, content_type,
-		sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		f.WorkspaceID, f.UploaderID, f.Name, f.Size, f.ContentType, f.SHA256, micros(created))
-	if err != nil {
-		return wrap("create file", err)
-	}
-	f.CreatedAt = created
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `INSERT INTO files (workspace_id, uploader_id, name, size, content_type,
+			sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			f.WorkspaceID, f.UploaderID, f.Name, f.Size, f.ContentType, f.SHA256, micros(created)).Scan(&f.ID)
+		if err != nil {
+			return wrap("create file", err)
+		}
+		f.CreatedAt = created
+		return nil
+	})
 }
 
 func (q *queries) fileWhere(ctx context.Context, op, where string, args ...any) (model.File, error) {

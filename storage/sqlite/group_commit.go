@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -38,6 +39,8 @@ type outcome struct {
 	lead  bool // not an outcome yet: the caller is to run the next batch
 }
 
+func (o outcome) ok() bool { return o.err == nil && o.panic == nil }
+
 // result returns the error, or re-raises in the caller's goroutine a
 // panic of its function.
 func (o outcome) result() error {
@@ -67,6 +70,10 @@ func (p *txPanic) Unwrap() error {
 
 // committer is the queue of write transactions and who is running them.
 type committer struct {
+	// maxFuncs and maxWork bound a batch (maxBatch, maxBatchWork).
+	maxFuncs int
+	maxWork  time.Duration
+
 	mu      sync.Mutex
 	queue   []*request
 	leading bool // a caller is running a batch and will hand over
@@ -168,7 +175,7 @@ func (s *Store) lead() {
 		_ = tx.Rollback()
 	}
 	for i, r := range batch {
-		if err != nil && outs[i].err == nil && outs[i].panic == nil {
+		if err != nil && outs[i].ok() {
 			outs[i].err = err
 		}
 		r.done <- outs[i]
@@ -191,39 +198,54 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 		cancel()
 		return nil, fmt.Errorf("begin: %w", err)
 	}
+	// txCtx is never cancelled now (that would roll the transaction back);
+	// database/sql releases what it derived from it when the tx ends.
 	return tx, nil
 }
 
-// runBatch runs first, then queued requests in order, each in its own
-// savepoint, until the queue is empty or the batch is full. It returns the
-// requests it ran with their outcomes, and an error if the transaction
-// itself broke (then nothing of the batch may commit).
+// runBatch runs first, then queued requests in order, until the queue is
+// empty or the batch is full. It returns the requests it ran with their
+// outcomes, and an error if the transaction must be rolled back: because
+// it broke, or because first failed (see runOne).
 func (s *Store) runBatch(tx *sql.Tx, first *request) ([]*request, []outcome, error) {
-	q := &queries{r: batchStmts{tx}, w: batchStmts{tx}, inTx: true, store: s}
+	stmts := &batchStmts{tx: tx, prepared: map[string]*sql.Stmt{}}
+	q := &queries{r: stmts, w: stmts, inTx: true, store: s}
 	var batch []*request
 	var outs []outcome
 	start := time.Now()
 	for r := first; r != nil; r = s.commits.take() {
-		o, err := runInSavepoint(tx, q, r)
+		o, err := runOne(tx, q, r, r != first)
 		batch, outs = append(batch, r), append(outs, o)
 		if err != nil {
 			return batch, outs, err
 		}
-		if len(batch) == maxBatch || time.Since(start) >= maxBatchWork {
+		if r == first && !o.ok() {
+			return batch, outs, errFirstFailed
+		}
+		if len(batch) >= s.commits.maxFuncs || time.Since(start) >= s.commits.maxWork {
 			break
 		}
 	}
 	return batch, outs, nil
 }
 
-// runInSavepoint runs r's function (unless its ctx has ended) inside a
-// savepoint, which the function's error or panic rolls back: the rest of
-// the batch keeps its work. err reports a savepoint statement that failed,
-// which means the transaction is gone (SQLite rolls the whole transaction
-// back on some errors, such as SQLITE_FULL or SQLITE_IOERR).
-func runInSavepoint(tx *sql.Tx, q *queries, r *request) (o outcome, err error) {
+// errFirstFailed rolls back a transaction whose first function failed.
+var errFirstFailed = errors.New("first function failed")
+
+// runOne runs r's function unless its ctx has ended. The functions after
+// the first run inside a savepoint, which their error or panic rolls
+// back, so the rest of the batch keeps its work; the first needs none (a
+// lone transaction, the common case, costs no more than before group
+// commit): if it fails, the whole transaction is rolled back, as it holds
+// nothing else yet. err reports a savepoint statement that failed, which
+// means the transaction is gone (SQLite rolls a transaction back on some
+// errors, such as SQLITE_FULL or SQLITE_IOERR).
+func runOne(tx *sql.Tx, q *queries, r *request, savepoint bool) (o outcome, err error) {
 	if err := r.ctx.Err(); err != nil {
 		return outcome{err: err}, nil
+	}
+	if !savepoint {
+		return call(r.fn, q), nil
 	}
 	bg := context.Background()
 	if _, err := tx.ExecContext(bg, "SAVEPOINT fn"); err != nil {
@@ -231,7 +253,7 @@ func runInSavepoint(tx *sql.Tx, q *queries, r *request) (o outcome, err error) {
 	}
 	o = call(r.fn, q)
 	end := "RELEASE fn"
-	if o.err != nil || o.panic != nil {
+	if !o.ok() {
 		end = "ROLLBACK TO fn; RELEASE fn"
 	}
 	if _, err := tx.ExecContext(bg, end); err != nil {
@@ -251,24 +273,60 @@ func call(fn func(q *queries) error, q *queries) (o outcome) {
 }
 
 // batchStmts runs the statements of a batch's functions on its
-// transaction. A caller's context does not interrupt a running statement:
-// an interrupted write rolls back the whole transaction
+// transaction.
+//
+// Each SQL text is compiled once per batch: the functions of a batch
+// mostly run the same statements (CreateMessage after CreateMessage), and
+// with modernc.org/sqlite compiling a statement costs more than running it.
+// database/sql closes the prepared statements with the transaction.
+//
+// A caller's context does not interrupt a running statement: an
+// interrupted write rolls back the whole transaction
 // (sqlite.org/c3ref/interrupt.html), the other callers' work with it.
 // Instead a context that has ended fails the function's next statement
 // before it starts (database/sql checks that), so the function returns
 // ctx.Err() and only its own savepoint is rolled back.
-type batchStmts struct{ tx *sql.Tx }
-
-func (b batchStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return b.tx.ExecContext(uninterrupted(ctx), query, args...)
+type batchStmts struct {
+	tx       *sql.Tx
+	prepared map[string]*sql.Stmt
 }
 
-func (b batchStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return b.tx.QueryContext(uninterrupted(ctx), query, args...)
+func (b *batchStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = uninterrupted(ctx)
+	if st := b.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return b.tx.ExecContext(ctx, query, args...)
 }
 
-func (b batchStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return b.tx.QueryRowContext(uninterrupted(ctx), query, args...)
+func (b *batchStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = uninterrupted(ctx)
+	if st := b.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return b.tx.QueryContext(ctx, query, args...)
+}
+
+func (b *batchStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = uninterrupted(ctx)
+	if st := b.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return b.tx.QueryRowContext(ctx, query, args...)
+}
+
+// stmt returns query prepared in the transaction, or nil if preparing
+// failed; the caller then runs query unprepared, which reports the error.
+func (b *batchStmts) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := b.prepared[query]; ok {
+		return st
+	}
+	st, err := b.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	b.prepared[query] = st
+	return st
 }
 
 // uninterrupted returns ctx if it has ended, else ctx without its cancellation.

@@ -14,15 +14,17 @@ import (
 // ExpiresAt means the invite never expires; MaxUses 0 means unlimited.
 func (q *queries) CreateInvite(ctx context.Context, inv *model.Invite) error {
 	created := orNow(inv.CreatedAt)
-	err := q.insert(ctx, &inv.ID, `INSERT INTO invites (workspace_id, code_hash, created_by,
-		max_uses, uses, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		inv.WorkspaceID, inv.CodeHash, inv.CreatedBy, inv.MaxUses, inv.Uses,
-		nullMicros(&inv.ExpiresAt), micros(created))
-	if err != nil {
-		return wrap("create invite", err)
-	}
-	inv.CreatedAt = created
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `INSERT INTO invites (workspace_id, code_hash, created_by,
+			max_uses, uses, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			inv.WorkspaceID, inv.CodeHash, inv.CreatedBy, inv.MaxUses, inv.Uses,
+			nullMicros(&inv.ExpiresAt), micros(created)).Scan(&inv.ID)
+		if err != nil {
+			return wrap("create invite", err)
+		}
+		inv.CreatedAt = created
+		return nil
+	})
 }
 
 // InviteByCodeHash returns the invite with this code hash.

@@ -71,7 +71,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, createMigrationsTable); err != nil {
+	err = s.inTx(ctx, func(q *queries) error {
+		_, err := q.w.ExecContext(ctx, createMigrationsTable)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range all {

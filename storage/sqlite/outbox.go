@@ -11,14 +11,16 @@ import (
 // AppendEvent inserts e and sets e.Seq and e.CreatedAt.
 func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 	created := orNow(e.CreatedAt)
-	err := q.insert(ctx, &e.Seq, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
-		actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created))
-	if err != nil {
-		return wrap("append event", err)
-	}
-	e.CreatedAt = created
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
+			actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created)).Scan(&e.Seq)
+		if err != nil {
+			return wrap("append event", err)
+		}
+		e.CreatedAt = created
+		return nil
+	})
 }
 
 const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at`

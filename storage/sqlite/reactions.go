@@ -31,11 +31,16 @@ func (q *queries) AddReaction(ctx context.Context, messageID, userID int64, emoj
 
 // RemoveReaction removes userID's emoji; removed is false when it was not there.
 func (q *queries) RemoveReaction(ctx context.Context, messageID, userID int64, emoji string) (bool, error) {
-	res, err := q.exec(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
-		messageID, userID, emoji)
-	if err != nil {
-		return false, wrap("remove reaction", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap("remove reaction", err)
+	removed := false
+	err := q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
+			messageID, userID, emoji)
+		if err != nil {
+			return wrap("remove reaction", err)
+		}
+		n, err := res.RowsAffected()
+		removed = n == 1
+		return wrap("remove reaction", err)
+	})
+	return removed, err
 }

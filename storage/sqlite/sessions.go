@@ -106,14 +106,18 @@ func (q *queries) ListSessions(ctx context.Context, userID int64, at time.Time) 
 // RevokeSession revokes one of userID's sessions (keeping the first
 // revocation time if it already was).
 func (q *queries) RevokeSession(ctx context.Context, userID, sessionID int64, at time.Time) error {
-	res, err := q.exec(ctx, `UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?)
-		WHERE id = ? AND user_id = ?`, micros(at), sessionID, userID)
-	return mustAffect("revoke session", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?)
+			WHERE id = ? AND user_id = ?`, micros(at), sessionID, userID)
+		return mustAffect("revoke session", res, err)
+	})
 }
 
 // RevokeAllSessions revokes userID's sessions except keep.
 func (q *queries) RevokeAllSessions(ctx context.Context, userID int64, keep int64, at time.Time) error {
-	_, err := q.exec(ctx, `UPDATE sessions SET revoked_at = ?
-		WHERE user_id = ? AND id <> ? AND revoked_at IS NULL`, micros(at), userID, keep)
-	return wrap("revoke all sessions", err)
+	return q.atomic(ctx, func(q *queries) error {
+		_, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?
+			WHERE user_id = ? AND id <> ? AND revoked_at IS NULL`, micros(at), userID, keep)
+		return wrap("revoke all sessions", err)
+	})
 }

@@ -9,18 +9,20 @@
 // fsyncs. Instead every write transaction (InTx, and each write method
 // called on the Store, which is its own small transaction) joins a queue.
 // If nobody is writing, the caller leads at once, with no wait to collect
-// a batch: it takes the write connection, runs BEGIN IMMEDIATE, then its
-// own function and, in arrival order, whatever has queued meanwhile, up to
-// 64 functions or 4 ms of work, and commits them all with one COMMIT and so
-// one fsync. Each function runs inside its own SAVEPOINT: when it returns
-// an error, ROLLBACK TO undoes its work alone and its caller gets that
-// error as is, while the rest of the batch commits. Every caller returns
-// only after the COMMIT has succeeded, so a nil from InTx still means the
-// writes (outbox rows included) are durable; if BEGIN, a savepoint or the
-// COMMIT fails, every caller of the batch whose function succeeded gets
-// that error and nothing of the batch is kept. The leader then hands the
-// lead to the caller of the oldest queued request and returns, so nobody
-// runs more than one batch that is not only theirs.
+// a batch: it runs BEGIN IMMEDIATE on the write connection, then its own
+// function and, in arrival order, whatever has queued meanwhile, up to 64
+// functions or 4 ms of work, and commits them all with one COMMIT, so one
+// fsync. Each function after the first runs inside its own SAVEPOINT: when
+// it returns an error, ROLLBACK TO undoes its work alone and its caller
+// gets that error as is, while the rest of the batch commits. (When the
+// first function fails, the transaction holds nothing else yet: it is
+// rolled back, and the queue goes to the next leader.) Every caller
+// returns only after the COMMIT, so a nil from InTx still means that the
+// writes, outbox rows included, are durable; if the COMMIT (or a savepoint
+// statement) fails, nothing of the batch is kept and every caller whose
+// function succeeded gets that error. The leader then hands the lead to
+// the caller of the oldest queued request and returns, so nobody runs more
+// than one batch that is not only theirs.
 //
 //   - Functions of a batch run one after the other on one connection, so
 //     each sees the work of those before it, as if they had committed;
@@ -31,16 +33,20 @@
 //     caller waits for the COMMIT and gets the real outcome. A ctx that ends
 //     while its function runs fails that function's next statement, never
 //     one in progress (see batchStmts). BEGIN's wait for a lock held by
-//     another process ends with the leader's ctx.
+//     another process ends with the leader's ctx; then the leader's call
+//     fails alone, and the next queued caller leads.
 //   - A panic in a function is recovered in the goroutine running the
-//     batch, its savepoint rolled back, the rest committed, and the panic
-//     raised again in its caller's goroutine, as a *txPanic that carries the
-//     original value (errors.As/Unwrap reach it) and the original stack.
+//     batch, the function's work is rolled back, the rest commits, and the
+//     panic is raised again in its caller's goroutine as a *txPanic that
+//     carries the original value (Unwrap returns it if it is an error) and
+//     the stack where it happened.
 //   - Nesting: a Tx method that is itself a unit of work (CreateMessage,
 //     CreateChat, ...) runs in the current transaction (queries.atomic), so
 //     InTx never nests. Calling the Store rather than the Tx from inside fn
 //     queues behind the batch that is waiting for fn: it returns only when
 //     its ctx ends.
+//   - The functions of a batch share its prepared statements: each SQL
+//     text is compiled once per batch (see batchStmts).
 //
 // Choices where the storage contract is silent (storagetest pins them for
 // both engines):
@@ -120,6 +126,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("open sqlite readers: %w", err), wdb.Close())
 	}
 	s := &Store{wdb: wdb, rdb: rdb}
+	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
 	s.queries = queries{r: rdb, w: rdb, store: s}
 	return s, nil
 }
@@ -216,21 +223,4 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 		return fn(q)
 	}
 	return q.store.inTx(ctx, fn)
-}
-
-// exec runs one write statement atomically.
-func (q *queries) exec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
-	err = q.atomic(ctx, func(q *queries) error {
-		res, err = q.w.ExecContext(ctx, query, args...)
-		return err
-	})
-	return res, err
-}
-
-// insert runs one write statement atomically and scans the one column
-// its RETURNING clause gives into dest.
-func (q *queries) insert(ctx context.Context, dest any, query string, args ...any) error {
-	return q.atomic(ctx, func(q *queries) error {
-		return q.w.QueryRowContext(ctx, query, args...).Scan(dest)
-	})
 }

@@ -37,16 +37,18 @@ func scanUser(sc scanner) (model.User, error) {
 // CreateUser inserts u and sets u.ID and u.CreatedAt.
 func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
 	created := orNow(u.CreatedAt)
-	err := q.insert(ctx, &u.ID, `INSERT INTO users (email, username, display_name, avatar_url,
-		locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone, u.IsBot, u.IsAdmin,
-		u.PasswordHash, micros(u.TokensValidAfter), micros(created))
-	if err != nil {
-		return wrap("create user", err)
-	}
-	u.CreatedAt = created
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `INSERT INTO users (email, username, display_name, avatar_url,
+			locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone, u.IsBot, u.IsAdmin,
+			u.PasswordHash, micros(u.TokensValidAfter), micros(created)).Scan(&u.ID)
+		if err != nil {
+			return wrap("create user", err)
+		}
+		u.CreatedAt = created
+		return nil
+	})
 }
 
 func (q *queries) userWhere(ctx context.Context, op, where string, arg any) (model.User, error) {
@@ -102,22 +104,28 @@ func (q *queries) usersIn(ctx context.Context, ids []int64) ([]model.User, error
 
 // UpdateProfile stores the profile fields of u.
 func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
-	res, err := q.exec(ctx, `UPDATE users SET display_name = ?, username = ?, avatar_url = ?,
-		locale = ?, timezone = ? WHERE id = ?`,
-		u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone, u.ID)
-	return mustAffect("update profile", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET display_name = ?, username = ?, avatar_url = ?,
+			locale = ?, timezone = ? WHERE id = ?`,
+			u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone, u.ID)
+		return mustAffect("update profile", res, err)
+	})
 }
 
 // SetPasswordHash replaces the password hash.
 func (q *queries) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	res, err := q.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
-	return mustAffect("set password hash", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		return mustAffect("set password hash", res, err)
+	})
 }
 
 // SetTokensValidAfter makes every access token issued before t invalid.
 func (q *queries) SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error {
-	res, err := q.exec(ctx, `UPDATE users SET tokens_valid_after = ? WHERE id = ?`, micros(t), userID)
-	return mustAffect("set tokens valid after", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET tokens_valid_after = ? WHERE id = ?`, micros(t), userID)
+		return mustAffect("set tokens valid after", res, err)
+	})
 }
 
 // CountUsers counts accounts.

@@ -18,13 +18,15 @@ func workspaceDest(w *model.Workspace) ([]any, func()) {
 // CreateWorkspace inserts w and sets w.ID and w.CreatedAt.
 func (q *queries) CreateWorkspace(ctx context.Context, w *model.Workspace) error {
 	created := orNow(w.CreatedAt)
-	err := q.insert(ctx, &w.ID, `INSERT INTO workspaces (name, created_by, created_at)
-		VALUES (?, ?, ?) RETURNING id`, w.Name, w.CreatedBy, micros(created))
-	if err != nil {
-		return wrap("create workspace", err)
-	}
-	w.CreatedAt = created
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `INSERT INTO workspaces (name, created_by, created_at)
+			VALUES (?, ?, ?) RETURNING id`, w.Name, w.CreatedBy, micros(created)).Scan(&w.ID)
+		if err != nil {
+			return wrap("create workspace", err)
+		}
+		w.CreatedAt = created
+		return nil
+	})
 }
 
 // WorkspaceByID returns one workspace.
@@ -79,27 +81,33 @@ func (q *queries) ListWorkspacesForUser(ctx context.Context, userID int64) ([]st
 
 // RenameWorkspace changes the name.
 func (q *queries) RenameWorkspace(ctx context.Context, id int64, name string) error {
-	res, err := q.exec(ctx, `UPDATE workspaces SET name = ? WHERE id = ?`, name, id)
-	return mustAffect("rename workspace", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE workspaces SET name = ? WHERE id = ?`, name, id)
+		return mustAffect("rename workspace", res, err)
+	})
 }
 
 // DeleteWorkspace removes the workspace; foreign keys cascade to its
 // members, invites, chats, messages and files.
 func (q *queries) DeleteWorkspace(ctx context.Context, id int64) error {
-	res, err := q.exec(ctx, `DELETE FROM workspaces WHERE id = ?`, id)
-	return mustAffect("delete workspace", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM workspaces WHERE id = ?`, id)
+		return mustAffect("delete workspace", res, err)
+	})
 }
 
 // AddMember inserts m and sets m.JoinedAt.
 func (q *queries) AddMember(ctx context.Context, m *model.Member) error {
 	joined := now()
-	_, err := q.exec(ctx, `INSERT INTO workspace_members (workspace_id, user_id, role, joined_at)
-		VALUES (?, ?, ?, ?)`, m.WorkspaceID, m.UserID, m.Role, micros(joined))
-	if err != nil {
-		return wrap("add member", err)
-	}
-	m.JoinedAt = joined
-	return nil
+	return q.atomic(ctx, func(q *queries) error {
+		_, err := q.w.ExecContext(ctx, `INSERT INTO workspace_members (workspace_id, user_id, role, joined_at)
+			VALUES (?, ?, ?, ?)`, m.WorkspaceID, m.UserID, m.Role, micros(joined))
+		if err != nil {
+			return wrap("add member", err)
+		}
+		m.JoinedAt = joined
+		return nil
+	})
 }
 
 const memberCols = `m.workspace_id, m.user_id, m.role, m.joined_at, ` + userCols
@@ -146,9 +154,11 @@ func (q *queries) GetMember(ctx context.Context, workspaceID, userID int64) (mod
 
 // SetMemberRole changes a member's role.
 func (q *queries) SetMemberRole(ctx context.Context, workspaceID, userID int64, role model.Role) error {
-	res, err := q.exec(ctx, `UPDATE workspace_members SET role = ?
-		WHERE workspace_id = ? AND user_id = ?`, role, workspaceID, userID)
-	return mustAffect("set member role", res, err)
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE workspace_members SET role = ?
+			WHERE workspace_id = ? AND user_id = ?`, role, workspaceID, userID)
+		return mustAffect("set member role", res, err)
+	})
 }
 
 // RemoveMember removes the user from the workspace and all of its chats.
