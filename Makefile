@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: build run test
+.PHONY: build run test test-go
 
 ## build: a static binary with version, commit and build date
 build:
@@ -24,4 +24,11 @@ RACE_PKGS := ./internal/... ./appliance ./client ./embedded/... ./storage/postgr
 test:
 	go vet ./...
 	go test -race -count=1 -timeout 20m $(RACE_PKGS)
+	go test -count=1 -timeout 30m ./...
+	bash webui/check-dist.sh
+	bash test/e2e/run.sh
+
+## test-go: only the Go tests (no Node, no browser)
+test-go:
+	go vet ./...
 	go test -count=1 -timeout 30m ./...

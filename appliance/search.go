@@ -34,14 +34,22 @@ func (a *Appliance) searchComponent() Component {
 			ix := search.NewIndexer(a.js, idx, searchData{a.store}, search.IndexerOptions{
 				Replicas: a.cfg.replicas(), Log: a.log.With("component", "search"),
 			})
-			if err := ix.Start(ctx); err != nil {
-				return errors.Join(err, closeIndex(idx), a.stopSidecar(ctx))
+			rebuild := a.needsRebuild(ctx, idx)
+			if !rebuild {
+				if err := ix.Start(ctx); err != nil {
+					return errors.Join(err, closeIndex(idx), a.stopSidecar(ctx))
+				}
 			}
 			a.index, a.indexer = idx, ix
 			a.search = search.NewService(idx, searchData{a.store}, a.store)
 			rctx, cancel := context.WithCancel(context.Background())
 			a.rebuildStop, a.rebuildDone = cancel, make(chan struct{})
-			go func() { defer close(a.rebuildDone); a.rebuildIfEmpty(rctx) }()
+			go func() {
+				defer close(a.rebuildDone)
+				if rebuild {
+					a.rebuildThenIndex(rctx)
+				}
+			}()
 			return nil
 		},
 		Stop: func(ctx context.Context) error {
@@ -55,6 +63,33 @@ func (a *Appliance) searchComponent() Component {
 			}
 			return nil
 		},
+	}
+}
+
+// needsRebuild reports whether the index is empty while the database holds
+// messages (a new install over old data, or an operator who deleted
+// <data>/search).
+func (a *Appliance) needsRebuild(ctx context.Context, idx search.Index) bool {
+	if n, err := idx.Count(ctx, 0); err != nil || n > 0 {
+		return false
+	}
+	total, err := a.store.CountMessages(ctx, 0)
+	return err == nil && total > 0
+}
+
+// rebuildThenIndex refills an empty index and only then starts the
+// indexer; events wait in its durable consumer meanwhile. Run side by side,
+// the rebuild could write back the older state of a message the indexer
+// had just edited or deleted (a deleted message counted again in totals
+// and facets), and their concurrent batches race on the index's
+// per-workspace chat set, which the permission filter relies on.
+func (a *Appliance) rebuildThenIndex(ctx context.Context) {
+	a.rebuildIfEmpty(ctx)
+	if ctx.Err() != nil {
+		return // stopping: Stop stops an indexer that never started as a no-op
+	}
+	if err := a.indexer.Start(ctx); err != nil {
+		a.log.Error("search indexer did not start after the rebuild; new messages are not indexed until a restart", "error", err)
 	}
 }
 

@@ -136,7 +136,7 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
 	f, ok := s.files[path.Clean("/"+p)]
 	switch {
-	case ok && f != s.index:
+	case ok:
 	case looksLikeFile(p):
 		// A missing script or image must not be answered with the app's
 		// HTML: with nosniff the browser would refuse it anyway, and a

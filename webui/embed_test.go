@@ -56,6 +56,7 @@ func TestRoutes(t *testing.T) {
 		ctype              string
 	}{
 		{name: "root is the app", method: "GET", path: "/", status: 200, body: "<title>app</title>", cache: "no-cache", ctype: "text/html"},
+		{name: "index.html by name (the service worker precaches it)", method: "GET", path: "/index.html", status: 200, body: "<title>app</title>", cache: "no-cache"},
 		{name: "client route falls back", method: "GET", path: "/w/1/c/2", status: 200, body: "<title>app</title>", cache: "no-cache"},
 		{name: "invite link falls back", method: "GET", path: "/invite/AbC-12", status: 200, body: "<title>app</title>"},
 		{name: "hashed asset is immutable", method: "GET", path: "/assets/index-abc123.js", status: 200, body: "console.log(1)", cache: "public, max-age=31536000, immutable", ctype: "text/javascript"},

@@ -42,6 +42,7 @@ type options struct {
 	Duration       time.Duration
 	Recipients     int
 	Grace          time.Duration
+	SettleMax      time.Duration
 	Setup          bool
 	AdminEmail     string
 	AdminPassword  string
@@ -104,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, fmt.Sprintf("how long to send (at most %v)", maxDuration))
 	fs.IntVar(&o.Recipients, "recipients", 0, "members per chat (0: users/chats, rounded up)")
 	fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait after the last send for deliveries still due")
+	fs.DurationVar(&o.SettleMax, "settle-max", 5*time.Minute, "after connecting, wait until no presence event arrived for 2s, at most this long")
 	fs.BoolVar(&o.Setup, "setup", false, "run first-run setup when the server is fresh (else sign in); without it, sign in with --admin-email/--admin-password")
 	fs.StringVar(&o.AdminEmail, "admin-email", "bench-admin@example.test", "the workspace admin who invites the users")
 	fs.StringVar(&o.AdminPassword, "admin-password", "bench-password-1", "the admin's password")
@@ -142,6 +144,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("--rate %g: want a positive rate up to %d/s", o.Rate, maxRate)
 	case o.Duration <= 0 || o.Duration > maxDuration:
 		return fmt.Errorf("--duration %v: want more than 0 and at most %v", o.Duration, maxDuration)
+	case o.SettleMax < 0 || o.SettleMax > maxDuration:
+		return fmt.Errorf("--settle-max %v: want 0..%v", o.SettleMax, maxDuration)
 	case o.Grace < 0 || o.Grace > maxGrace:
 		return fmt.Errorf("--grace %v: want 0..%v", o.Grace, maxGrace)
 	case o.SignupWorkers < 1 || o.SignupWorkers > 64:

@@ -14,6 +14,7 @@ type report struct {
 	Config  runConfig `json:"config"`
 
 	SetupSeconds    float64 `json:"setup_seconds"`
+	SettleSeconds   float64 `json:"settle_seconds"`
 	SendSeconds     float64 `json:"send_seconds"`
 	DrainSeconds    float64 `json:"drain_seconds"`
 	Sent            int64   `json:"sent"`
@@ -32,6 +33,10 @@ type report struct {
 	Reconnects      int64 `json:"reconnects"`
 	StreamsFailed   int64 `json:"streams_failed"`
 	Resyncs         int64 `json:"resyncs"`
+
+	PresenceAtConnect int64 `json:"presence_events_at_connect"`
+	PresenceTotal     int64 `json:"presence_events_total"`
+	OtherEvents       int64 `json:"other_events"`
 
 	Lost             int64 `json:"lost"`
 	Duplicated       int64 `json:"duplicated"`
@@ -81,6 +86,7 @@ func (r *report) fill(t *tracker, ls *listeners, s *senders, sendTime, drain tim
 	r.MaxLagMs = ms(time.Duration(s.maxLag.Load()))
 	r.ConnectionsPeak = ls.peak.Load()
 	r.Reconnects, r.StreamsFailed, r.Resyncs = ls.reconnects.Load(), ls.failed.Load(), ls.resyncs.Load()
+	r.PresenceTotal, r.OtherEvents = ls.presence.Load(), ls.otherEvents.Load()
 	r.Lost, r.UnackedDelivered = t.lost()
 	r.Duplicated, r.Foreign = t.duplicated.Load(), t.foreign.Load()
 }
@@ -111,10 +117,10 @@ func (r *report) writeTable(w io.Writer) {
 		{"connections", fmt.Sprintf("%d open at the end, peak %d, reconnects %d, gave up %d, resyncs %d", r.ConnectionsOpen, r.ConnectionsPeak, r.Reconnects, r.StreamsFailed, r.Resyncs)},
 		{"lost", fmt.Sprint(r.Lost)},
 		{"duplicated", fmt.Sprint(r.Duplicated)},
-		{"other events", fmt.Sprintf("%d foreign, %d deliveries of failed sends", r.Foreign, r.UnackedDelivered)},
+		{"other events", fmt.Sprintf("%d foreign, %d deliveries of failed sends, %d presence (%d while connecting), %d of other types", r.Foreign, r.UnackedDelivered, r.PresenceTotal, r.PresenceAtConnect, r.OtherEvents)},
 		{"generator CPU", fmt.Sprintf("%.0f%% of one core", r.GeneratorCPUPercent)},
 		{"load average", fmt.Sprintf("%s at start, %s at end", r.LoadAvgStart, r.LoadAvgEnd)},
-		{"setup", fmt.Sprintf("%.1fs", r.SetupSeconds)},
+		{"setup", fmt.Sprintf("%.1fs, then %.1fs for presence events to drain", r.SetupSeconds, r.SettleSeconds)},
 	}
 	if c.Spawned {
 		rows = append(rows,

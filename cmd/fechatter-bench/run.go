@@ -54,7 +54,10 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 		return nil, err
 	}
 	rep := &report{Server: base, Options: o, SetupSeconds: time.Since(setupStart).Seconds()}
-	fmt.Fprintf(log, "%d streams ready after %.1fs; sending for %v\n", ls.open.Load(), rep.SetupSeconds, o.Duration)
+	fmt.Fprintf(log, "%d streams ready after %.1fs\n", ls.open.Load(), rep.SetupSeconds)
+	rep.SettleSeconds = ls.settle(ctx, 2*time.Second, o.SettleMax, log).Seconds()
+	rep.PresenceAtConnect = ls.presence.Load()
+	fmt.Fprintf(log, "settled after %.1fs (%d presence events); sending for %v\n", rep.SettleSeconds, rep.PresenceAtConnect, o.Duration)
 	m := startMeasure(srv)
 	stopProgress := reportProgress(runCtx, log, t, ls)
 	snd := &senders{t: t, k: o.Senders, rate: o.Rate}

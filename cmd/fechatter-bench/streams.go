@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,10 @@ type listeners struct {
 	reconnects atomic.Int64
 	failed     atomic.Int64 // streams that gave up
 	resyncs    atomic.Int64
+	// Other events: presence floods every stream of a workspace when
+	// users connect, so the run counts them and lets them drain first.
+	presence, otherEvents atomic.Int64
+	lastPresence          atomic.Int64 // unix nanos
 
 	wg sync.WaitGroup
 }
@@ -105,6 +110,11 @@ func (l *listeners) read(ctx context.Context, u int, es *client.EventStream) {
 				l.t.observe(u, ev.Data, time.Now())
 			case "resync":
 				l.resyncs.Add(1)
+			case "presence":
+				l.presence.Add(1)
+				l.lastPresence.Store(time.Now().UnixNano())
+			default:
+				l.otherEvents.Add(1)
 			}
 			continue
 		}
@@ -146,6 +156,25 @@ func (l *listeners) resume(ctx context.Context, u int, es *client.EventStream, t
 	}
 	l.failed.Add(1)
 	return nil, false
+}
+
+// settle waits until no presence event has arrived for quiet, at most
+// limit: the connection storm's presence events would otherwise sit in
+// front of the first messages in every stream. It returns how long it took.
+func (l *listeners) settle(ctx context.Context, quiet, limit time.Duration, log io.Writer) time.Duration {
+	start := time.Now()
+	next := start.Add(5 * time.Second)
+	for time.Since(start) < limit && ctx.Err() == nil {
+		if time.Since(time.Unix(0, l.lastPresence.Load())) >= quiet {
+			break
+		}
+		if time.Now().After(next) {
+			fmt.Fprintf(log, "settling: %d presence events so far\n", l.presence.Load())
+			next = next.Add(5 * time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 // wait blocks until every reader has ended.

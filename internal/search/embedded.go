@@ -67,7 +67,9 @@ type Embedded struct {
 
 	mu     sync.RWMutex // guards closed; writers and searchers hold it shared
 	closed bool
-	labels *labelCache
+	// upsertMu serialises Upsert (see there).
+	upsertMu sync.Mutex
+	labels   *labelCache
 }
 
 var registerOnce sync.Once

@@ -42,8 +42,8 @@ func settingsKey(id int64) []byte { return []byte("settings:" + strconv.FormatIn
 func wsChatsKey(id int64) []byte  { return []byte("wschats:" + strconv.FormatInt(id, 10)) }
 
 // stage adds to b the label writes that docs need (only changed labels) and
-// returns a function that updates the cache once b is applied.
-func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func() {
+// returns a function to call once b is applied (or failed).
+func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func(applied bool) {
 	chats, senders := map[int64]chatLabel{}, map[int64]string{}
 	for _, d := range docs {
 		if c := (chatLabel{Type: d.ChatType, Name: d.ChatName}); l.chat(d.ChatID) != c {
@@ -61,17 +61,30 @@ func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func() {
 		b.SetInternal(senderKey(id), []byte(n))
 	}
 	newChats := l.stageWorkspaceChats(b, docs)
-	return func() {
+	// The grown chat sets are published before the batch is applied: the
+	// permission filter excludes "known chats the caller may not read", so
+	// a set that lags behind searchable documents would let a new chat's
+	// messages through, while a set ahead of them excludes nothing wrongly.
+	l.mu.Lock()
+	for ws, set := range newChats {
+		l.wsChats[ws] = set
+	}
+	l.mu.Unlock()
+	return func(applied bool) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
+		if !applied {
+			// The stored sets did not change: read them again next time.
+			for ws := range newChats {
+				delete(l.wsChats, ws)
+			}
+			return
+		}
 		for id, c := range chats {
 			l.chats[id] = c
 		}
 		for id, n := range senders {
 			l.senders[id] = n
-		}
-		for ws, set := range newChats {
-			l.wsChats[ws] = set
 		}
 	}
 }

@@ -133,10 +133,14 @@ func timeRange(q Query) query.Query {
 // textQuery is the scoring part: every term and phrase must match, no
 // excluded word or phrase may. Nil for an empty query.
 func textQuery(p ParsedQuery) query.Query {
-	if p.Empty() {
+	if p.Empty() && len(p.Excluded) == 0 {
 		return nil
 	}
 	b := bleve.NewBooleanQuery()
+	if p.Empty() {
+		// Only exclusions: every message except those.
+		b.AddMust(bleve.NewMatchAllQuery())
+	}
 	for _, t := range p.Terms {
 		b.AddMust(termQuery(t))
 	}

@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -18,3 +19,57 @@ func openEmbedded(t *testing.T) search.Index {
 }
 
 func TestEmbeddedConformance(t *testing.T) { searchtest.Run(t, openEmbedded) }
+
+// TestEmbeddedReopen: documents, chat labels, the workspace chat set (which
+// the permission filter relies on) and settings survive a restart.
+func TestEmbeddedReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "search")
+	idx, err := search.OpenEmbedded(dir, search.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Upsert(ctx, searchtest.Docs()); err != nil {
+		t.Fatal(err)
+	}
+	set := search.DefaultSettings()
+	set.StopWords = []string{"the"}
+	if err := idx.SetSettings(ctx, searchtest.WS1, set); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	idx, err = search.OpenEmbedded(dir, search.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	for _, tc := range []struct {
+		name    string
+		allowed []int64
+		want    int
+	}{
+		{"all chats (exclusion form)", searchtest.WS1Chats, 3},
+		{"most chats (exclusion form)", []int64{searchtest.Finance, searchtest.DM, searchtest.Trip}, 1},
+		{"one chat (list form)", []int64{searchtest.Finance}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := idx.Search(ctx, search.Query{WorkspaceID: searchtest.WS1, AllowedChatIDs: tc.allowed, Text: "the budget ", Now: searchtest.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != tc.want {
+				t.Fatalf("total = %d, want %d", res.Total, tc.want)
+			}
+			for _, h := range res.Hits {
+				if h.Doc.ChatID == searchtest.General && h.Doc.ChatName != "general" {
+					t.Fatalf("chat name lost: %+v", h.Doc)
+				}
+			}
+		})
+	}
+	if got, _ := idx.Settings(ctx, searchtest.WS1); len(got.StopWords) != 1 {
+		t.Fatalf("settings lost: %+v", got)
+	}
+}

@@ -69,14 +69,20 @@ func (e *Embedded) Upsert(ctx context.Context, docs []Doc) error {
 				return fmt.Errorf("document %d: %w", d.ID, err)
 			}
 		}
+		// One upsert at a time: two computing the workspace chat sets from
+		// the same base would each drop the other's new chats.
+		e.upsertMu.Lock()
+		defer e.upsertMu.Unlock()
 		commit := e.labels.stage(b, docs)
 		if err := ctx.Err(); err != nil {
+			commit(false)
 			return err
 		}
 		if err := e.idx.Batch(b); err != nil {
+			commit(false)
 			return err
 		}
-		commit()
+		commit(true)
 		return nil
 	})
 	if err != nil {

@@ -115,7 +115,18 @@ func (s *Service) Search(ctx context.Context, userID, workspaceID int64, r Reque
 		return Response{}, fmt.Errorf("search: %w", err)
 	}
 	out := Response{Hits: make([]ResponseHit, 0, len(res.Hits)), Total: res.Total, Facets: map[Facet][]FacetValueJS{}}
+	allowed := make(map[int64]bool, len(sc.ChatIDs))
+	for _, c := range sc.ChatIDs {
+		allowed[c] = true
+	}
 	for _, h := range res.Hits {
+		if !allowed[h.Doc.ChatID] || h.Doc.WorkspaceID != workspaceID {
+			// Defence in depth: an index bug must not show a hit outside the
+			// scope. The re-read below would not catch it for a public
+			// channel the caller has not joined (readable, not in scope).
+			out.Total--
+			continue
+		}
 		m, err := s.msgs.Message(ctx, userID, h.Doc.ChatID, h.Doc.ID)
 		if err != nil || m.Deleted {
 			out.Total-- // gone or no longer readable since it was indexed

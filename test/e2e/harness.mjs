@@ -69,33 +69,23 @@ function stopProc(p) {
   });
 }
 
-/** startServer runs the binary. When it does not serve the web app itself
- * yet, the spaproxy helper serves webui.Handler in front of it. */
+/** startServer runs the binary, which serves the API and the embedded web
+ * app on one port. */
 export async function startServer() {
   const bin = process.env.FECHATTER_BIN ?? join(repo, 'bin', 'fechatter-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'fc-e2e-'));
   const port = await freePort();
-  const api = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
   const server = run(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], 'fechatter');
-  await waitFor(`${api}/healthz`);
-  let url = api;
-  let proxy = null;
-  const home = await fetch(`${api}/w/1`).then((r) => r.text(), () => '');
-  if (!home.includes('<div id="root">')) {
-    const pbin = process.env.SPAPROXY_BIN ?? join(repo, 'bin', 'spaproxy-e2e');
-    const pport = await freePort();
-    proxy = run(pbin, ['--listen', `127.0.0.1:${pport}`, '--backend', api], 'spaproxy');
-    url = `http://127.0.0.1:${pport}`;
-    await waitFor(`${url}/healthz`);
-    console.log(`# the binary does not serve the web app yet; using spaproxy (webui.Handler) at ${url}`);
-  }
+  await waitFor(`${url}/healthz`);
+  const home = await fetch(`${url}/w/1`).then((r) => r.text(), () => '');
+  if (!home.includes('<div id="root">')) throw new Error(`${bin} does not serve the web app at /: was it built from a tree with webui/dist?`);
   return {
     url,
-    api,
+    api: url,
     dataDir,
     logs: () => server.log.join(''),
     async stop() {
-      if (proxy) await stopProc(proxy.proc);
       await stopProc(server.proc);
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -30,6 +30,25 @@ async function signUpFields(page, who) {
   await page.getByLabel('Password').fill(who.password);
 }
 
+/** journey runs one test and, when it fails, keeps both screens. */
+function journey(name, fn) {
+  it(name, async (t) => {
+    try {
+      await fn(t);
+      // A script error in either browser fails the journey it happened in.
+      const errors = [...(alice?.problems ?? []), ...(bob?.problems ?? [])].filter((p) => p.startsWith('pageerror'));
+      if (alice) alice.problems.length = 0;
+      if (bob) bob.problems.length = 0;
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
+    } catch (e) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      await alice?.shot(`FAILED-${slug}-alice.png`).catch(() => undefined);
+      await bob?.shot(`FAILED-${slug}-bob.png`).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
 before(async () => {
   srv = await startServer();
   alice = await person('alice');
@@ -45,7 +64,7 @@ after(async () => {
 });
 
 describe('fechatter in the browser', () => {
-  it('first-run setup creates the admin and the first workspace', async () => {
+  journey('first-run setup creates the admin and the first workspace', async () => {
     const { page } = alice;
     await page.goto(srv.url);
     await page.getByRole('heading', { name: 'Set up Fechatter' }).waitFor({ timeout: T });
@@ -66,7 +85,7 @@ describe('fechatter in the browser', () => {
     await alice.shot('01-setup-done.png');
   });
 
-  it('a second person joins by invite link and both chat live, with typing', async () => {
+  journey('a second person joins by invite link and both chat live, with typing', async () => {
     const a = alice.page;
     await a.getByRole('button', { name: 'Workspace administration' }).click();
     await a.getByRole('button', { name: 'Create invite link' }).click();
@@ -113,7 +132,7 @@ describe('fechatter in the browser', () => {
     await bob.shot('03-live-messages.png');
   });
 
-  it('a thread reply and a reaction reach the other person live', async () => {
+  journey('a thread reply and a reaction reach the other person live', async () => {
     const a = alice.page;
     const b = bob.page;
     const root = timelineMsg(alice, 'Hello everyone!');
@@ -140,7 +159,7 @@ describe('fechatter in the browser', () => {
     await alice.shot('04-reaction-seen.png');
   });
 
-  it('search finds a message despite a typo and jumps to it', async (t) => {
+  journey('search finds a message despite a typo and jumps to it', async (t) => {
     const doc = await fetch(`${srv.api}/api/openapi.json`).then((r) => r.json());
     if (!doc.paths['/api/workspaces/{ws}/search']) {
       t.skip('the server does not serve GET /api/workspaces/{ws}/search yet');
@@ -166,15 +185,21 @@ describe('fechatter in the browser', () => {
       }
     }
     assert.ok((await hit.locator('mark').count()) > 0, 'the hit has highlighted words');
+    // A facet narrows the results: filter by sender.
+    await b.getByRole('group', { name: 'From' }).getByRole('button', { name: /Alice Admin/ }).click();
+    await b.getByRole('group', { name: 'From' }).getByRole('button', { name: /Alice Admin/, pressed: true }).waitFor({ timeout: T });
+    await hit.waitFor({ timeout: T });
     await bob.shot('05-search.png');
     await q.press('Enter');
     await b.getByRole('dialog').waitFor({ state: 'detached', timeout: T });
     await timelineMsg(bob, 'quarterly budget').waitFor({ timeout: T });
-    assert.match(b.url(), /\/w\/\d+\/c\/\d+\?seq=\d+/);
+    // The message is shown in context, highlighted and focused.
+    await b.locator('.messages article.msg.highlight', { hasText: 'quarterly budget' }).waitFor({ timeout: T });
+    await b.waitForFunction(() => document.activeElement?.closest('article.msg')?.textContent?.includes('quarterly budget'), null, { timeout: T });
     await bob.shot('05-search-jump.png');
   });
 
-  it('messages written offline are sent once each when the network returns', async () => {
+  journey('messages written offline are sent once each when the network returns', async () => {
     const b = bob.page;
     await bob.context.setOffline(true);
     await b.getByText("You're offline", { exact: false }).first().waitFor({ timeout: T });
@@ -200,7 +225,21 @@ describe('fechatter in the browser', () => {
     await alice.shot('06-offline-delivered.png');
   });
 
-  it('a dropped stream resumes without losing messages, and so does a reload', async () => {
+  journey('the app opens offline from the service worker with recent history', async () => {
+    const b = bob.page;
+    // The worker controls the page once installed; wait for it.
+    await b.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: T });
+    await bob.context.setOffline(true);
+    await b.reload();
+    await b.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await timelineMsg(bob, 'Hello everyone!').waitFor({ timeout: T });
+    await b.getByText("You're offline", { exact: false }).first().waitFor({ timeout: T });
+    await bob.shot('06-offline-reload.png');
+    await bob.context.setOffline(false);
+    await b.getByText("You're offline", { exact: false }).first().waitFor({ state: 'detached', timeout: T });
+  });
+
+  journey('a dropped stream resumes without losing messages, and so does a reload', async () => {
     const a = alice.page;
     // Alice loses the network; Bob writes meanwhile; Alice comes back.
     await alice.context.setOffline(true);

@@ -22,10 +22,7 @@ cd "$repo"
 mkdir -p bin test-artifacts/screenshots
 echo "e2e: building the binary (with the committed webui/dist)"
 CGO_ENABLED=0 go build -o bin/fechatter-e2e ./cmd/fechatter
-# Serves webui.Handler in front of the binary while the binary does not
-# serve the web app itself; the harness decides at start-up.
-CGO_ENABLED=0 go build -o bin/spaproxy-e2e ./test/e2e/testdata/spaproxy
-export FECHATTER_BIN="$repo/bin/fechatter-e2e" SPAPROXY_BIN="$repo/bin/spaproxy-e2e" CHROMIUM_PATH="$chromium"
+export FECHATTER_BIN="$repo/bin/fechatter-e2e" CHROMIUM_PATH="$chromium"
 
 if [ -z "${E2E_ONLY:-}" ]; then
   echo "e2e: web app unit tests and the OpenAPI check of its client"
@@ -36,3 +33,8 @@ echo "e2e: browser journeys"
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
 node --test --test-concurrency=1 --test-timeout=300000 journeys.test.mjs
+
+if [ -n "${DOCS_SCREENSHOTS:-}" ]; then
+  echo "e2e: documentation screenshots into docs/screenshots/"
+  node docs-screenshots.mjs
+fi

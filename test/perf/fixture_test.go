@@ -10,11 +10,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/fechatter/fechatter/appliance"
 	"github.com/fechatter/fechatter/client"
@@ -40,16 +43,51 @@ type engine struct {
 
 var engines = []engine{
 	{"sqlite", func(*testing.B) string { return "" }},
-	{"postgres", func(b *testing.B) string { return pgURL(b) }},
+	// pgtest's throwaway cluster runs with fsync=off and
+	// synchronous_commit=off in /dev/shm: fast, not durable.
+	{"postgres-pgtest", func(b *testing.B) string { return pgtest.URL(b) }},
+	// A server of one's choice, e.g. a default (durable) cluster on disk.
+	{"postgres-durable", durableURL},
 }
 
-// pgURL is FECHATTER_PERF_POSTGRES_URL when set (a server of one's choice,
-// e.g. on disk rather than pgtest's /dev/shm), else a pgtest database.
-func pgURL(b *testing.B) string {
-	if u := os.Getenv("FECHATTER_PERF_POSTGRES_URL"); u != "" {
-		return u
+// durableEnv names the admin URL of a Postgres server to create the
+// durable engine's database on; without it that engine is skipped.
+const durableEnv = "FECHATTER_PERF_POSTGRES_URL"
+
+// durableURL creates a fresh database on the server of $FECHATTER_PERF_POSTGRES_URL
+// and drops it when b ends.
+func durableURL(b *testing.B) string {
+	admin := os.Getenv(durableEnv)
+	if admin == "" {
+		b.Skipf("%s not set", durableEnv)
 	}
-	return pgtest.URL(b)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		b.Fatalf("connect %s: %v", durableEnv, err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("fechatter_perf_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		b.Fatalf("create database: %v", err)
+	}
+	b.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			b.Logf("drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			b.Logf("drop %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
 
 // fixture is a running appliance with a workspace ready for the benchmarks.

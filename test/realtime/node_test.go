@@ -65,6 +65,9 @@ func newNode(t *testing.T, name, dbURL string, env ...string) *node {
 		n.logPath = filepath.Join(keep, fmt.Sprintf("%s-%d.log", safe, time.Now().UnixNano()))
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			n.dumpGoroutines()
+		}
 		n.killIfRunning()
 		if t.Failed() {
 			t.Logf("log of %s (%s):\n%s", n.name, n.logPath, n.logTail())
@@ -160,9 +163,6 @@ func (n *node) waitReady(t *testing.T) {
 	}
 }
 
-// errExited is returned by ready when the process ended before it was ready.
-var errExited = errors.New("exited before ready")
-
 // ready polls /readyz until it answers 200 or the process dies.
 func (n *node) ready() error {
 	deadline := time.Now().Add(readyDeadline)
@@ -171,7 +171,7 @@ func (n *node) ready() error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-n.exited():
-			return fmt.Errorf("%s %w (%v)", n.name, errExited, n.exitErr())
+			return fmt.Errorf("%s exited before ready (%v)", n.name, n.exitErr())
 		default:
 		}
 		resp, err := hc.Get(n.url() + "/readyz")
@@ -187,6 +187,17 @@ func (n *node) ready() error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s not ready after %v (last: %s)", n.name, readyDeadline, last)
+}
+
+// isReady asks /readyz once.
+func (n *node) isReady() bool {
+	hc := &http.Client{Timeout: 2 * time.Second}
+	resp, err := hc.Get(n.url() + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // lastLogLine is the last non-empty line of the node's log.
@@ -240,6 +251,28 @@ func (n *node) waitExit(t *testing.T) int {
 	return 0
 }
 
+// dumpGoroutines makes a running server write its goroutines to its log
+// (SIGQUIT), for a post-mortem of a failed test (see logDirEnv).
+func (n *node) dumpGoroutines() {
+	n.mu.Lock()
+	cmd, done := n.cmd, n.done
+	n.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+		return
+	default:
+	}
+	if cmd.Process.Signal(syscall.SIGQUIT) == nil {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
 func (n *node) killIfRunning() {
 	n.mu.Lock()
 	cmd, done := n.cmd, n.done
@@ -275,13 +308,16 @@ func (n *node) client() *client.Client {
 
 // httpClient is shared by every client of the tests. It keeps enough idle
 // connections for the concurrent senders and has no overall timeout (event
-// streams are long requests); requests carry their own contexts.
+// streams are long requests), only one on waiting for an answer.
 var httpClient = &http.Client{Transport: &http.Transport{
 	Proxy:               nil,
 	DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	MaxIdleConns:        200,
 	MaxIdleConnsPerHost: 50,
 	IdleConnTimeout:     30 * time.Second,
+	// A request (or a stream's replay) that hangs fails the test instead
+	// of blocking it.
+	ResponseHeaderTimeout: eventDeadline,
 }}
 
 // cleanEnv is this process's environment without FECHATTER_* settings, so

@@ -4,8 +4,8 @@
  * shows recent history offline. Writes are never cached or replayed here:
  * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
  * fills in VERSION and PRECACHE. */
-const VERSION = "9b04ed7195440c7f";
-const PRECACHE = ["/assets/index-Bq_Jvu7s.js","/assets/style-DrPnQDO4.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
+const VERSION = "8d4df15e98934ca0";
+const PRECACHE = ["/assets/index-BAgr8Rvg.js","/assets/style-C3_g4XJv.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
 const SHELL = `fechatter-shell-${VERSION}`;
 const API = 'fechatter-api';
 const API_MAX_ENTRIES = 300;
@@ -49,6 +49,11 @@ async function trim(cache) {
 
 async function apiRead(request) {
   const cache = await caches.open(API);
+  // The app sends reads without a token only when it opened offline (it
+  // has no access token then): answer those from this device's copy.
+  if (!request.headers.has('Authorization')) {
+    return (await cache.match(request, { ignoreVary: true })) || offlineError();
+  }
   try {
     const res = await fetch(request);
     if (res.ok) {

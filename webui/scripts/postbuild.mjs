@@ -26,11 +26,12 @@ for (const f of walk(dist)) if (f.endsWith('.br') || f.endsWith('.gz')) unlinkSy
 
 const files = walk(dist).map((f) => '/' + relative(dist, f).split('\\').join('/'));
 const precache = files.filter((f) => f !== '/sw.js' && !f.endsWith('.map'));
-const hash = createHash('sha256');
+const template = readFileSync(join(root, 'sw', 'sw.js'));
+const hash = createHash('sha256').update(template);
 for (const f of precache) hash.update(f).update(readFileSync(join(dist, f)));
 const version = hash.digest('hex').slice(0, 16);
 
-const sw = readFileSync(join(root, 'sw', 'sw.js'), 'utf8')
+const sw = template.toString('utf8')
   .replace("'__VERSION__'", JSON.stringify(version))
   .replace('__PRECACHE__', JSON.stringify(precache));
 writeFileSync(join(dist, 'sw.js'), sw);

@@ -4,7 +4,7 @@ import { ChatView, MembersPanel, ThreadPanel } from './components/ChatView';
 import { Toasts } from './components/common';
 import { SearchPanel } from './components/SearchPanel';
 import { ChannelSidebar, WorkspaceRail } from './components/Sidebar';
-import { navigate, useRoute, type Route } from './router';
+import { navigate, route, useRoute, type Route } from './router';
 import { InviteScreen, SetupScreen, SignInScreen } from './screens/Auth';
 import { AdminPage, ChannelBrowser, EmptyWorkspace, SettingsPage } from './screens/Pages';
 import { chatsOf } from './state/chats';
@@ -30,10 +30,8 @@ function useShortcuts() {
         const r = document.querySelectorAll<HTMLElement>('.chat-list [data-chat-id]');
         // Follow the sidebar's visual order (grouped by kind).
         const order = r.length ? [...r].map((el) => Number(el.dataset.chatId)) : list.map((c) => c.id);
-        const cur = (() => {
-          const rt = (window as unknown as { __route?: Route }).__route;
-          return rt && rt.name === 'chat' ? rt.chat : null;
-        })();
+        const rt = route.get();
+        const cur = rt.name === 'chat' ? rt.chat : null;
         const i = cur != null ? order.indexOf(cur) : -1;
         const j = e.key === 'ArrowUp' ? (i <= 0 ? order.length - 1 : i - 1) : i >= order.length - 1 ? 0 : i + 1;
         const id = order[j];
@@ -61,7 +59,6 @@ function Shell({ r }: { r: Route }) {
   const chatId = r.name === 'chat' ? r.chat : null;
   const chat = useStore(chats, (s) => (chatId != null ? s.byId[chatId] : undefined));
   const chatsLoaded = useStore(chats, (s) => (ws != null ? !!s.loaded[ws] : false));
-  (window as unknown as { __route?: Route }).__route = r;
 
   // Follow the URL's workspace.
   useEffect(() => {

@@ -1,7 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import * as actions from './app/actions';
+import { keepOfflineCopy } from './app/offlineCache';
 import { stream } from './app/stream';
 import { navigate, route } from './router';
 import { expireTyping } from './state/presence';
@@ -47,6 +49,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') {
     stream.kick();
     void actions.outbox.flush();
+    actions.markActiveRead();
   }
 });
 setInterval(() => presence.set((p) => expireTyping(p, Date.now())), 2000);
@@ -67,11 +70,14 @@ window.addEventListener('unhandledrejection', (e) => {
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {
   navigator.serviceWorker.register('/sw.js').catch((e: unknown) => console.warn('service worker not registered', e));
+  keepOfflineCopy();
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 );
 

@@ -32,6 +32,10 @@ describe('search query', () => {
       q: 'hi', sort: 'newest', limit: 30, facets: 'sender,chat,chat_type,date', sender_id: 2, chat_type: 'direct', from: '2026-03-01', to: '2026-03-31',
     });
     expect(dateRange('2026-02-05')).toEqual({ from: '2026-02-05', to: '2026-02-05' });
+    const now = Date.UTC(2026, 5, 10, 12);
+    expect(dateRange('day', now)).toEqual({ from: '2026-06-09T12:00:00.000Z' });
+    expect(dateRange('week', now)).toEqual({ from: '2026-06-03T12:00:00.000Z' });
+    expect(dateRange('older', now)).toEqual({ to: '2026-05-11T12:00:00.000Z' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chatTitle, chatsOf, markRead, noteMessage, setMentions, setWorkspaceChats, upsertChat } from '../src/state/chats';
-import { emptyMessages, mergePage, newestSeq, timeline, upsertMessages, applyReaction } from '../src/state/messages';
+import { emptyMessages, mergePage, newestSeq, timeline, upsertMessages, applyReaction, unconfirmed } from '../src/state/messages';
 import { expireTyping, noteTyping, emptyPresence } from '../src/state/presence';
 import { emptyWorkspaces, removeWorkspace, setWorkspaces, upsertWorkspace } from '../src/state/workspaces';
 import { emptyChats } from '../src/state/chats';
@@ -24,6 +24,12 @@ describe('messages store', () => {
     s = mergePage(s, 1, { messages: [msg(1, 10, 2, { id: 10 })], has_more: false }, 'thread', 5);
     expect(timeline(s.byChat[1]).map((m) => m.seq)).toEqual([60]);
     expect(s.byChat[1]!.threads[5]).toBe(true);
+  });
+
+  it('hides a pending send once its message arrived', () => {
+    const s = upsertMessages(emptyMessages, 1, [msg(1, 1, 2, { id: 1, client_id: 'done' })]);
+    const pending = [{ client_id: 'done', chat_id: 1 }, { client_id: 'waiting', chat_id: 1 }];
+    expect(unconfirmed(s.byChat[1], pending).map((p) => p.client_id)).toEqual(['waiting']);
   });
 
   it('inserts an out-of-order message in its place', () => {

@@ -192,6 +192,7 @@ export async function loadWorkspaces(): Promise<void> {
 
 /** selectWorkspace makes ws current and loads its chats and members. */
 export async function selectWorkspace(ws: ID, go = false): Promise<void> {
+  const from = route.get();
   workspaces.set((s) => ({ ...s, currentId: ws }));
   try {
     localStorage.setItem('fechatter.ws', String(ws));
@@ -200,7 +201,9 @@ export async function selectWorkspace(ws: ID, go = false): Promise<void> {
   }
   await Promise.all([loadChats(ws), loadWorkspaceMembers(ws)]);
   void loadMentions();
-  if (go) {
+  // Go to the workspace's first chat, unless the person went somewhere
+  // else while it loaded.
+  if (go && route.get() === from) {
     const first = C.chatsOf(chats.get(), ws)[0];
     navigate(first ? { name: 'chat', ws, chat: first.id } : { name: 'workspace', ws }, true);
   }
@@ -545,4 +548,12 @@ export function resetUIForChat(): void {
 
 export function openThreadAt(root: ID): void {
   ui.set((s) => ({ ...s, threadRootId: root, panel: 'thread' }));
+}
+
+/** markActiveRead marks the open chat read (the window became visible). */
+export function markActiveRead(): void {
+  const r = route.get();
+  if (r.name !== 'chat') return;
+  const c = chats.get().byId[r.chat];
+  if (c && (c.last_seq ?? 0) > (c.last_read_seq ?? 0)) void markRead(c.id, c.last_seq ?? 0);
 }

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Chat, ID } from '../api/types';
 import * as actions from '../app/actions';
-import { thread } from '../state/messages';
+import { thread, unconfirmed } from '../state/messages';
 import { typingUsers } from '../state/presence';
 import { canAdmin } from '../state/workspaces';
 import { chatMembers, messages, outbox, presence, session, ui, workspaces } from '../stores';
-import { useStore } from '../stores/store';
+import { NONE, useStore } from '../stores/store';
 import { Avatar, ConnectionBanner, PresenceDot } from './common';
 import { Composer } from './Composer';
 import { MessageItem, PendingItem } from './MessageItem';
@@ -83,10 +83,18 @@ export function ThreadPanel({ chat, root }: { chat: Chat; root: ID }) {
   const allPending = useStore(outbox, (s) => s);
   const moderate = useCanModerate(chat);
   const list = useMemo(() => thread(cm, root), [cm, root]);
-  const pending = allPending.filter((p) => p.chat_id === chat.id && p.reply_to === root);
+  const pending = unconfirmed(cm, allPending.filter((p) => p.chat_id === chat.id && p.reply_to === root));
   useEffect(() => {
     void actions.loadThread(chat.id, root);
   }, [chat.id, root]);
+  // Focus follows the person into the thread, and back to the chat after.
+  useEffect(() => {
+    const t = setTimeout(() => document.querySelector<HTMLElement>('[data-testid="thread-composer"]')?.focus(), 50);
+    return () => {
+      clearTimeout(t);
+      setTimeout(() => document.querySelector<HTMLElement>('[data-testid="composer"]')?.focus(), 0);
+    };
+  }, [root]);
   const close = () => ui.set((s) => ({ ...s, panel: 'none', threadRootId: null }));
   const rootMsg = list[0];
   return (
@@ -113,7 +121,7 @@ export function MembersPanel({ chat }: { chat: Chat }) {
   const me = useStore(session, (s) => s.user?.id ?? 0);
   const members = useStore(chatMembers, (s) => s.byChat[chat.id]);
   const online = useStore(presence, (s) => s.online);
-  const wsMembers = useStore(workspaces, (s) => s.members[chat.workspace_id] ?? []);
+  const wsMembers = useStore(workspaces, (s) => s.members[chat.workspace_id] ?? NONE);
   const moderate = useCanModerate(chat);
   const [adding, setAdding] = useState<ID | ''>('');
   const close = () => ui.set((s) => ({ ...s, panel: 'none' }));

@@ -4,7 +4,7 @@ import type { Chat, ChatMember, ID, Message } from '../api/types';
 import * as actions from '../app/actions';
 import { dayKey, dayLabel } from '../format';
 import type { OutboxItem } from '../outbox/outbox';
-import { timeline } from '../state/messages';
+import { timeline, unconfirmed } from '../state/messages';
 import { chatMembers, messages, outbox, session } from '../stores';
 import { useStore } from '../stores/store';
 import { MessageItem, PendingItem } from './MessageItem';
@@ -63,7 +63,7 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
   const cm = useStore(messages, (s) => s.byChat[chat.id]);
   const members = useStore(chatMembers, (s) => s.byChat[chat.id]);
   const allPending = useStore(outbox, (s) => s);
-  const pending = useMemo(() => allPending.filter((p) => p.chat_id === chat.id && p.reply_to == null), [allPending, chat.id]);
+  const pending = useMemo(() => unconfirmed(cm, allPending.filter((p) => p.chat_id === chat.id && p.reply_to == null)), [allPending, chat.id, cm]);
   // The "new" line stays where it was when the chat was opened.
   // Messages that arrive while the chat is open are not "new" to anyone.
   const [readAtOpen] = useState(() => chat.last_read_seq ?? 0);
@@ -154,6 +154,10 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
       requestAnimationFrame(() => {
         const idx = rowsRef.current.findIndex((r) => r.kind === 'msg' && r.m.id === target.id);
         if (idx >= 0) v.scrollToIndex(idx, { align: 'center' });
+        // The jump is done: a reload should open the chat at its end again.
+        const url = new URL(location.href);
+        url.searchParams.delete('seq');
+        history.replaceState(history.state, '', url.pathname + url.search);
         setTimeout(() => {
           const el = scrollRef.current?.querySelector<HTMLElement>(`[data-message-id="${target.id}"]`);
           el?.focus();

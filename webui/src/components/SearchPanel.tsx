@@ -34,9 +34,16 @@ const facetNames: { key: keyof SearchResult['facets']; title: string; filter: ke
   { key: 'date', title: 'Date', filter: 'date' },
 ];
 
-/** dateRange turns a date facet value (a day, a month or a year) into
- * from/to dates. */
-export function dateRange(value: string): { from?: string; to?: string } {
+const DAY_MS = 86_400_000;
+const relative: Record<string, number> = { day: 1, week: 7, month: 30 };
+
+/** dateRange turns a date facet value into from/to bounds: the server's
+ * age buckets (day, week, month, older: relative to now) or a calendar
+ * day, month or year. */
+export function dateRange(value: string, now = Date.now()): { from?: string; to?: string } {
+  const days = relative[value];
+  if (days) return { from: new Date(now - days * DAY_MS).toISOString() };
+  if (value === 'older') return { to: new Date(now - 30 * DAY_MS).toISOString() };
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return { from: value, to: value };
   if (/^\d{4}-\d{2}$/.test(value)) {
     const [y, m] = value.split('-').map(Number) as [number, number];

@@ -5,7 +5,7 @@ import * as actions from '../app/actions';
 import { href, navigate, useRoute } from '../router';
 import { chatsOf } from '../state/chats';
 import { chats, session, ui, workspaces } from '../stores';
-import { useStore } from '../stores/store';
+import { NONE, useStore } from '../stores/store';
 import { canAdmin } from '../state/workspaces';
 import { initials } from '../format';
 import { Avatar, Dialog, PresenceDot } from './common';
@@ -175,7 +175,7 @@ export function NewChatDialog({ ws, initialType, onClose }: { ws: ID; initialTyp
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const me = useStore(session, (s) => s.user?.id);
-  const members = useStore(workspaces, (s) => s.members[ws] ?? []);
+  const members = useStore(workspaces, (s) => s.members[ws] ?? NONE);
   const others = members.filter((m) => m.user.id !== me && (!filter || `${m.user.display_name} ${m.user.username}`.toLowerCase().includes(filter.toLowerCase())));
   const named = type === 'public_channel' || type === 'private_channel';
   const toggle = (id: ID) => setPicked((p) => (type === 'direct' ? [id] : p.includes(id) ? p.filter((x) => x !== id) : [...p, id]));

@@ -9,7 +9,7 @@ import { dateTime } from '../format';
 import { navigate } from '../router';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
-import { useStore } from '../stores/store';
+import { NONE, useStore } from '../stores/store';
 
 function PageShell({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
@@ -90,7 +90,7 @@ const roles: Role[] = ['owner', 'admin', 'member', 'guest'];
 
 export function AdminPage({ ws }: { ws: ID }) {
   const workspace = useStore(workspaces, (s) => s.list.find((w) => w.id === ws));
-  const members = useStore(workspaces, (s) => s.members[ws] ?? []);
+  const members = useStore(workspaces, (s) => s.members[ws] ?? NONE);
   const me = useStore(session, (s) => s.user?.id);
   const online = useStore(presence, (s) => s.online);
   const [name, setName] = useState(workspace?.name ?? '');

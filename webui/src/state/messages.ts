@@ -151,3 +151,12 @@ export function newestSeq(c: ChatMessages | undefined): number {
   if (!c || c.order.length === 0) return 0;
   return c.byId[c.order[c.order.length - 1]!]?.seq ?? 0;
 }
+
+/** unconfirmed drops pending sends whose message has already arrived (the
+ * event stream can beat the POST's own response). */
+export function unconfirmed<T extends { client_id: string; chat_id: ID }>(c: ChatMessages | undefined, pending: T[]): T[] {
+  if (!c || pending.length === 0) return pending;
+  const ids = new Set<string>();
+  for (const m of Object.values(c.byId)) if (m.client_id) ids.add(m.client_id);
+  return pending.filter((p) => !ids.has(p.client_id));
+}

@@ -29,3 +29,7 @@ export function createStore<T>(initial: T): Store<T> {
 export function useStore<T, S>(store: Store<T>, select: (s: T) => S): S {
   return useSyncExternalStore(store.subscribe, () => select(store.get()), () => select(store.get()));
 }
+
+/** NONE is the shared empty list for selectors: a fresh [] on every call
+ * would look like a change and re-render forever. */
+export const NONE: readonly never[] = Object.freeze([]);
