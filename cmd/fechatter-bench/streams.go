@@ -100,7 +100,7 @@ func (l *listeners) opened() {
 // stream resumes from its last event id, as a browser would.
 func (l *listeners) read(ctx context.Context, u int, es *client.EventStream) {
 	defer l.wg.Done()
-	stop := context.AfterFunc(ctx, func() { es.Close() })
+	stop := closeOnDone(ctx, es)
 	defer func() { stop(); es.Close(); l.open.Add(-1) }()
 	for tries := 0; ; {
 		ev, err := es.Next()
@@ -131,8 +131,13 @@ func (l *listeners) read(ctx context.Context, u int, es *client.EventStream) {
 		}
 		stop()
 		es = next
-		stop = context.AfterFunc(ctx, func() { es.Close() })
+		stop = closeOnDone(ctx, es)
 	}
+}
+
+// closeOnDone closes es when ctx ends, which unblocks its reader.
+func closeOnDone(ctx context.Context, es *client.EventStream) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { es.Close() })
 }
 
 // resume reopens user u's stream after es's last event id.

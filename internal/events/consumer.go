@@ -58,8 +58,10 @@ type Consumer struct {
 	cons    jetstream.Consumer
 	mu      sync.Mutex
 	consCtx jetstream.ConsumeContext
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
+	// stopping is set once Stop began; the handler then takes no more work.
+	stopping bool
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
 }
 
 // NewConsumer returns a consumer that is not started.
@@ -87,7 +89,15 @@ func (c *Consumer) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	cc, err := c.cons.Consume(func(m jetstream.Msg) {
+		// Messages may still arrive after Stop began; leave them unacked
+		// (redelivered later) rather than race Stop's wait.
+		c.mu.Lock()
+		if c.stopping {
+			c.mu.Unlock()
+			return
+		}
 		c.wg.Add(1)
+		c.mu.Unlock()
 		defer c.wg.Done()
 		c.process(runCtx, m)
 	}, jetstream.PullMaxMessages(64))
@@ -150,6 +160,7 @@ func (c *Consumer) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	cc, cancel := c.consCtx, c.cancel
 	c.consCtx, c.cancel = nil, nil
+	c.stopping = cc != nil
 	c.mu.Unlock()
 	if cc == nil {
 		return nil

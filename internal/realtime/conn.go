@@ -151,22 +151,21 @@ func (h *Hub) streamBounds(ctx context.Context) (first, last uint64, err error) 
 	return info.State.FirstSeq, info.State.LastSeq, nil
 }
 
-// replay writes the user's events in (after, upto] from the stream.
+// replayResetAttempts bounds how often a replay tries to (re)create its
+// consumer per fetch.
+const replayResetAttempts = 3
+
+// replay writes the user's events in (after, upto] from the stream. It
+// reads every workspace's events and keeps those the user may see now:
+// filtering by the user's current workspaces would hide the removal from a
+// workspace the user no longer belongs to.
 func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto uint64) (uint64, error) {
-	wsIDs, err := h.members.UserWorkspaceIDs(ctx, userID)
-	if err != nil || len(wsIDs) == 0 {
-		return upto, err
-	}
-	filters := make([]string, len(wsIDs))
-	for i, ws := range wsIDs {
-		filters[i] = fmt.Sprintf("%s.%d.>", events.SubjectPrefix, ws)
-	}
 	st, err := h.js.Stream(ctx, events.StreamName)
 	if err != nil {
 		return 0, err
 	}
 	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1,
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1,
 	})
 	if err != nil {
 		return 0, err
