@@ -84,7 +84,7 @@ func NewConsumer(js jetstream.JetStream, opt ConsumerOptions, h Handler) *Consum
 
 // Start creates (or updates) the durable consumer and begins consuming.
 func (c *Consumer) Start(ctx context.Context) error {
-	if err := c.setup(ctx); err != nil {
+	if err := c.setupPatiently(ctx); err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -109,6 +109,39 @@ func (c *Consumer) Start(ctx context.Context) error {
 	c.consCtx, c.cancel = cc, cancel
 	c.mu.Unlock()
 	return nil
+}
+
+// setupPatience is how long setup is retried while JetStream cannot
+// answer yet: a cluster that is forming, or whose node restarted after a
+// crash, elects a leader for each new consumer, bucket and stream, and one
+// election can outlast a JetStream API timeout.
+const setupPatience = 2 * time.Minute
+
+func (c *Consumer) setupPatiently(ctx context.Context) error {
+	deadline := time.Now().Add(setupPatience)
+	for {
+		err := c.setup(ctx)
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		c.opt.Log.Info("waiting for JetStream (cluster forming?)", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// transient reports whether a JetStream API error may go away by itself:
+// no answer in time, nobody to answer, or JetStream unavailable for now.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.Code == 503 {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 func (c *Consumer) setup(ctx context.Context) error {

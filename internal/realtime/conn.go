@@ -164,8 +164,14 @@ func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto
 	if err != nil {
 		return 0, err
 	}
+	// An ordered consumer recreates its server-side consumer on every
+	// fetch and, by default, retries that forever, ignoring ctx: while a
+	// cluster has no meta or stream leader the request would then hang
+	// without an answer. A bounded number of tries ends the replay with an
+	// error instead, and the client comes back with its Last-Event-ID.
 	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1,
+		MaxResetAttempts: replayResetAttempts,
 	})
 	if err != nil {
 		return 0, err

@@ -244,9 +244,11 @@ func checkStored(t *testing.T, reader *user, chatIDs []int64, all []*attempt) ma
 	return stored
 }
 
-// burstIDs returns the ids of the burst messages (by client id) that events created.
+// burstIDs returns the ids of the burst messages (by client id) that events
+// created, after checking the events as messageIDs does (ids increase).
 func burstIDs(t *testing.T, who string, evs []client.Event) []int64 {
 	t.Helper()
+	messageIDs(t, who, evs)
 	var out []int64
 	for _, ev := range evs {
 		if ev.Type != model.EventMessageCreated {
@@ -256,6 +258,5 @@ func burstIDs(t *testing.T, who string, evs []client.Event) []int64 {
 			out = append(out, m.ID)
 		}
 	}
-	_ = who
 	return out
 }

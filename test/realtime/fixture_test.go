@@ -180,15 +180,6 @@ func idSet(ms ...[]model.Message) map[int64]bool {
 	return set
 }
 
-// ids lists the ids of messages in order.
-func ids(ms []model.Message) []int64 {
-	out := make([]int64, len(ms))
-	for i, m := range ms {
-		out[i] = m.ID
-	}
-	return out
-}
-
 // sendInput is the body of a plain message.
 func sendInput(content string) client.SendMessageInput {
 	return client.SendMessageInput{Content: content}
