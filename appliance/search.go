@@ -32,7 +32,7 @@ func (a *Appliance) searchComponent() Component {
 				return err
 			}
 			ix := search.NewIndexer(a.js, idx, searchData{a.store}, search.IndexerOptions{
-				Replicas: a.cfg.replicas(), Log: a.log.With("component", "search"),
+				Replicas: a.cfg.replicas(), Messages: searchData{a.store}, Log: a.log.With("component", "search"),
 			})
 			rebuild := a.needsRebuild(ctx, idx)
 			if !rebuild {
@@ -150,6 +150,10 @@ func (d searchData) ChatByID(ctx context.Context, chatID int64) (model.Chat, err
 
 func (d searchData) CountMessages(ctx context.Context, workspaceID int64) (int, error) {
 	return d.st.CountMessages(ctx, workspaceID)
+}
+
+func (d searchData) MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error) {
+	return d.st.MessagesByID(ctx, ids)
 }
 
 func (d searchData) AllMessages(ctx context.Context, workspaceID, afterID int64, limit int) ([]model.Message, error) {

@@ -239,6 +239,9 @@ type Export interface {
 	// filled in and tombstones (Deleted) included; attachments, reactions
 	// and mentions are not loaded.
 	AllMessages(ctx context.Context, workspaceID, afterID int64, limit int) ([]model.Message, error)
+	// MessagesByID returns those of the messages that exist, in any order,
+	// with Sender filled in and tombstones included, loaded like AllMessages.
+	MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error)
 }
 
 // Tx is everything a unit of work can do. Inside InTx it runs in one

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +15,13 @@ import (
 // Handler does one consumer's work for one event. Returning an error asks
 // for redelivery (after a delay); wrap it with Permanent to dead-letter at once.
 type Handler func(ctx context.Context, e Envelope) error
+
+// BatchHandler does a consumer's work for several events, in stream order,
+// as one unit (one index write for a whole batch, say). nil means every
+// event was applied. An error means some may have been: the consumer then
+// hands the events over again one at a time, to find the one that fails,
+// so effects must be idempotent.
+type BatchHandler func(ctx context.Context, batch []Envelope) error
 
 // DeadLetterStream keeps events that a consumer gave up on, with the reason.
 const DeadLetterStream = "EVENTS_DLQ"
@@ -33,6 +39,10 @@ type ConsumerOptions struct {
 	MaxDeliver int
 	// Backoff spaces redeliveries. Default: 1s, 5s, 30s.
 	Backoff []time.Duration
+	// MaxBatch is the most events handed to a BatchHandler at once: as
+	// many as have arrived, never waiting for more. Default: 1 for a
+	// Handler, 256 for a BatchHandler.
+	MaxBatch int
 	// Replicas of the consumer state (3 in a cluster). Default: the stream's.
 	Replicas int
 	Log      *slog.Logger
@@ -47,25 +57,43 @@ func (p permanentError) Unwrap() error { return p.err }
 // Permanent wraps err so that the consumer dead-letters the event at once.
 func Permanent(err error) error { return permanentError{err} }
 
-// Consumer runs a Handler over a durable pull consumer with explicit acks,
+// Consumer runs a handler over a durable pull consumer with explicit acks,
 // skipping events it already completed (by event id), heartbeating slow
-// work, and dead-lettering events that keep failing.
+// work, and dead-lettering events that keep failing. Events are handled by
+// one worker, in the order they arrive, in batches of what has arrived.
 type Consumer struct {
-	js      jetstream.JetStream
-	opt     ConsumerOptions
-	handle  Handler
-	done    jetstream.KeyValue
-	cons    jetstream.Consumer
+	js     jetstream.JetStream
+	opt    ConsumerOptions
+	handle BatchHandler
+	done   jetstream.Stream // completion records, one subject per event id
+	cons   jetstream.Consumer
+	inbox  chan jetstream.Msg
+
 	mu      sync.Mutex
 	consCtx jetstream.ConsumeContext
-	// stopping is set once Stop began; the handler then takes no more work.
-	stopping bool
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
+	quit    chan struct{} // closed when Stop begins
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
 }
 
-// NewConsumer returns a consumer that is not started.
+// NewConsumer returns a consumer of one event at a time, not started.
 func NewConsumer(js jetstream.JetStream, opt ConsumerOptions, h Handler) *Consumer {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 1
+	}
+	return NewBatchConsumer(js, opt, func(ctx context.Context, batch []Envelope) error {
+		for _, e := range batch {
+			if err := h(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// NewBatchConsumer returns a consumer that hands events over in batches,
+// not started.
+func NewBatchConsumer(js jetstream.JetStream, opt ConsumerOptions, h BatchHandler) *Consumer {
 	if opt.AckWait <= 0 {
 		opt.AckWait = 30 * time.Second
 	}
@@ -74,6 +102,9 @@ func NewConsumer(js jetstream.JetStream, opt ConsumerOptions, h Handler) *Consum
 	}
 	if opt.Backoff == nil {
 		opt.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
@@ -88,27 +119,54 @@ func (c *Consumer) Start(ctx context.Context) error {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
+	quit := make(chan struct{})
+	c.inbox = make(chan jetstream.Msg, c.opt.MaxBatch)
 	cc, err := c.cons.Consume(func(m jetstream.Msg) {
-		// Messages may still arrive after Stop began; leave them unacked
-		// (redelivered later) rather than race Stop's wait.
-		c.mu.Lock()
-		if c.stopping {
-			c.mu.Unlock()
-			return
+		// After Stop began, leave messages unacked (redelivered later).
+		select {
+		case c.inbox <- m:
+		case <-quit:
 		}
-		c.wg.Add(1)
-		c.mu.Unlock()
-		defer c.wg.Done()
-		c.process(runCtx, m)
-	}, jetstream.PullMaxMessages(64))
+	}, jetstream.PullMaxMessages(max(64, c.opt.MaxBatch)))
 	if err != nil {
 		cancel()
 		return fmt.Errorf("consume %s: %w", c.opt.Durable, err)
 	}
 	c.mu.Lock()
-	c.consCtx, c.cancel = cc, cancel
+	c.consCtx, c.cancel, c.quit = cc, cancel, quit
 	c.mu.Unlock()
+	c.wg.Add(1)
+	go c.work(runCtx, quit) // owned: Stop closes quit and waits
 	return nil
+}
+
+// work handles what arrives, in batches of what is there, until quit.
+func (c *Consumer) work(ctx context.Context, quit <-chan struct{}) {
+	defer c.wg.Done()
+	for {
+		var batch []jetstream.Msg
+		select {
+		case m := <-c.inbox:
+			batch = append(batch, m)
+		case <-quit:
+			select { // what was handed over before the stop is still done
+			case m := <-c.inbox:
+				batch = append(batch, m)
+			default:
+				return
+			}
+		}
+	fill:
+		for len(batch) < c.opt.MaxBatch {
+			select {
+			case m := <-c.inbox:
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		c.processBatch(ctx, batch)
+	}
 }
 
 // setupPatience is how long setup is retried while JetStream cannot
@@ -151,7 +209,7 @@ func (c *Consumer) setup(ctx context.Context) error {
 		AckWait:       c.opt.AckWait,
 		MaxDeliver:    c.opt.MaxDeliver,
 		BackOff:       backoffFor(c.opt.Backoff, c.opt.MaxDeliver),
-		MaxAckPending: 256,
+		MaxAckPending: max(256, 2*c.opt.MaxBatch),
 		Replicas:      c.opt.Replicas,
 	}
 	switch len(c.opt.FilterSubjects) {
@@ -166,11 +224,8 @@ func (c *Consumer) setup(ctx context.Context) error {
 		return fmt.Errorf("create consumer %s: %w", c.opt.Durable, err)
 	}
 	c.cons = cons
-	if c.done, err = c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: "done_" + c.opt.Durable, TTL: 8 * 24 * time.Hour, Replicas: c.opt.Replicas,
-		Description: "event ids that consumer " + c.opt.Durable + " has completed",
-	}); err != nil {
-		return fmt.Errorf("create completion bucket for %s: %w", c.opt.Durable, err)
+	if c.done, err = c.js.CreateOrUpdateStream(ctx, c.completionConfig()); err != nil {
+		return fmt.Errorf("create completion records for %s: %w", c.opt.Durable, err)
 	}
 	if _, err := c.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: DeadLetterStream, Subjects: []string{"fc.dlq.>"}, MaxAge: 30 * 24 * time.Hour, Replicas: c.opt.Replicas,
@@ -188,19 +243,26 @@ func backoffFor(b []time.Duration, maxDeliver int) []time.Duration {
 	return b
 }
 
-// Stop stops fetching, waits for the event in hand, and is idempotent.
+// Stop stops fetching, handles what was already fetched (until ctx ends),
+// and is idempotent.
 func (c *Consumer) Stop(ctx context.Context) error {
 	c.mu.Lock()
-	cc, cancel := c.consCtx, c.cancel
-	c.consCtx, c.cancel = nil, nil
-	c.stopping = cc != nil
+	cc, cancel, quit := c.consCtx, c.cancel, c.quit
+	c.consCtx, c.cancel, c.quit = nil, nil, nil
 	c.mu.Unlock()
 	if cc == nil {
 		return nil
 	}
-	cc.Stop()
+	// Drain hands over what the client already buffered and then stops,
+	// so fewer events are left to a redelivery that could come out of order.
+	cc.Drain()
+	select {
+	case <-cc.Closed():
+	case <-ctx.Done():
+	}
+	close(quit)
 	waited := make(chan struct{})
-	go func() { c.wg.Wait(); close(waited) }()
+	go func() { c.wg.Wait(); close(waited) }() // ends when the worker does
 	select {
 	case <-waited:
 	case <-ctx.Done():
@@ -221,84 +283,29 @@ func (c *Consumer) Lag(ctx context.Context) (uint64, error) {
 	return info.NumPending + uint64(info.NumAckPending), nil
 }
 
-func (c *Consumer) process(ctx context.Context, m jetstream.Msg) {
-	e, err := Decode(m.Data())
-	if err != nil {
-		c.deadLetter(ctx, m, Envelope{}, Permanent(err))
-		return
+// completionConfig is the stream of completion records: one message per
+// completed event id (the last one per subject is kept), for as long as the
+// event stream can redeliver. On a single node it flushes in the background
+// instead of fsyncing each write (JetStream's SyncAlways applies to every
+// file stream): the records only spare a redelivered event a second
+// application, and every handler is idempotent, so a power cut that loses
+// the last few costs nothing but repeated work. That halves the fsyncs per
+// consumed event. Replicated streams refuse async persistence, and Raft
+// relaxes their syncing anyway.
+func (c *Consumer) completionConfig() jetstream.StreamConfig {
+	cfg := jetstream.StreamConfig{
+		Name:              doneStream(c.opt.Durable),
+		Description:       "event ids that consumer " + c.opt.Durable + " has completed",
+		Subjects:          []string{doneSubjectPrefix(c.opt.Durable) + ">"},
+		MaxMsgsPerSubject: 1,
+		MaxAge:            8 * 24 * time.Hour,
+		Storage:           jetstream.FileStorage,
+		Replicas:          c.opt.Replicas,
+		AllowDirect:       true,
+		Discard:           jetstream.DiscardOld,
 	}
-	if c.completed(ctx, e.ID) {
-		c.ack(ctx, m, e)
-		return
+	if c.opt.Replicas <= 1 {
+		cfg.PersistMode = jetstream.AsyncPersistMode
 	}
-	err = c.run(ctx, m, e)
-	if err == nil {
-		c.markCompleted(ctx, e.ID)
-		c.ack(ctx, m, e)
-		return
-	}
-	meta, _ := m.Metadata()
-	var perm permanentError
-	if errors.As(err, &perm) || (meta != nil && int(meta.NumDelivered) >= c.opt.MaxDeliver) {
-		c.deadLetter(ctx, m, e, err)
-		return
-	}
-	c.opt.Log.Warn("event handler failed; will retry", "event_id", e.ID, "type", e.Type, "err", err)
-	_ = m.Nak()
-}
-
-// run calls the handler while telling the server the work is in progress.
-func (c *Consumer) run(ctx context.Context, m jetstream.Msg, e Envelope) error {
-	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { // owned: ends with hctx when the handler returns
-		t := time.NewTicker(c.opt.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-t.C:
-				_ = m.InProgress()
-			}
-		}
-	}()
-	return c.handle(hctx, e)
-}
-
-func (c *Consumer) completed(ctx context.Context, id string) bool {
-	_, err := c.done.Get(ctx, id)
-	return err == nil
-}
-
-func (c *Consumer) markCompleted(ctx context.Context, id string) {
-	if _, err := c.done.Put(ctx, id, []byte{1}); err != nil {
-		c.opt.Log.Warn("record completed event", "event_id", id, "err", err)
-	}
-}
-
-func (c *Consumer) ack(ctx context.Context, m jetstream.Msg, e Envelope) {
-	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.DoubleAck(actx); err != nil {
-		c.opt.Log.Warn("ack event", "event_id", e.ID, "err", err)
-	}
-}
-
-func (c *Consumer) deadLetter(ctx context.Context, m jetstream.Msg, e Envelope, cause error) {
-	c.opt.Log.Error("event dead-lettered", "event_id", e.ID, "type", e.Type, "err", cause)
-	dl := nats.NewMsg("fc.dlq." + c.opt.Durable)
-	dl.Data = m.Data()
-	dl.Header.Set("Fc-Consumer", c.opt.Durable)
-	dl.Header.Set("Fc-Error", cause.Error())
-	dl.Header.Set("Fc-Subject", m.Subject())
-	if meta, err := m.Metadata(); err == nil {
-		dl.Header.Set("Fc-Stream-Seq", strconv.FormatUint(meta.Sequence.Stream, 10))
-	}
-	if _, err := c.js.PublishMsg(ctx, dl); err != nil {
-		c.opt.Log.Error("publish dead letter; leaving event for redelivery", "event_id", e.ID, "err", err)
-		_ = m.Nak()
-		return
-	}
-	_ = m.Term()
+	return cfg
 }

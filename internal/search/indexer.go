@@ -39,10 +39,27 @@ var IndexerSubjects = []string{
 	events.SubjectPrefix + ".*.ws.workspace.deleted",
 }
 
+// MessageLookup gives the current state of messages; the appliance adapts
+// storage to it (storage.Export.MessagesByID).
+type MessageLookup interface {
+	// MessagesByID returns those of the messages that exist, tombstones
+	// included, with their senders.
+	MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error)
+}
+
 // IndexerOptions configure an Indexer.
 type IndexerOptions struct {
+	// Messages, when set, makes the indexer write each message as the
+	// database holds it when the event is applied, not as the event carried
+	// it. Redelivery can hand events over out of order (a consumer stopped
+	// with events in flight, two nodes sharing the work): an old "created"
+	// applied after an edit would otherwise put the old text back. With the
+	// current state, the order no longer matters. Nil: trust the payloads.
+	Messages MessageLookup
 	// Replicas of the consumer state: 3 in a cluster. Default: the stream's.
 	Replicas int
+	// MaxBatch is the most events applied in one index write. Default: 256.
+	MaxBatch int
 	Log      *slog.Logger
 }
 
@@ -53,6 +70,7 @@ type IndexerOptions struct {
 type Indexer struct {
 	idx   Index
 	chats ChatLookup
+	msgs  MessageLookup // nil: payloads are trusted
 	cons  *events.Consumer
 
 	mu    sync.Mutex
@@ -61,10 +79,11 @@ type Indexer struct {
 
 // NewIndexer returns an indexer that is not started.
 func NewIndexer(js jetstream.JetStream, idx Index, chats ChatLookup, opt IndexerOptions) *Indexer {
-	ix := &Indexer{idx: idx, chats: chats, cache: map[int64]ChatInfo{}}
-	ix.cons = events.NewConsumer(js, events.ConsumerOptions{
+	ix := &Indexer{idx: idx, chats: chats, msgs: opt.Messages, cache: map[int64]ChatInfo{}}
+	ix.cons = events.NewBatchConsumer(js, events.ConsumerOptions{
 		Durable: IndexerDurable, FilterSubjects: IndexerSubjects, Replicas: opt.Replicas, Log: opt.Log,
-	}, ix.Apply)
+		MaxBatch: opt.MaxBatch,
+	}, ix.ApplyBatch)
 	return ix
 }
 
@@ -91,12 +110,39 @@ type eventPayload struct {
 	Chat        *model.Chat    `json:"chat"`
 }
 
-// Apply applies one event to the index. A payload it cannot read is a
-// permanent failure; an index or lookup failure asks for redelivery.
+// Apply applies one event to the index (ApplyBatch of one). A payload it
+// cannot read is a permanent failure; an index or lookup failure asks for
+// redelivery.
 func (ix *Indexer) Apply(ctx context.Context, e events.Envelope) error {
+	return ix.ApplyBatch(ctx, []events.Envelope{e})
+}
+
+// applyChatEvent applies an event that is not about one message.
+func (ix *Indexer) applyChatEvent(ctx context.Context, e events.Envelope) error {
+	switch e.Type {
+	case model.EventChatCreated, model.EventChatUpdated, model.EventChatDeleted, model.EventWorkspaceDeleted:
+	default:
+		return nil
+	}
+	p, err := decodePayload(e)
+	if err != nil {
+		return err
+	}
+	switch e.Type {
+	case model.EventChatCreated, model.EventChatUpdated:
+		return ix.applyChat(ctx, p)
+	case model.EventChatDeleted:
+		ix.forget(p.ChatID)
+		return ix.idx.DeleteChat(ctx, p.WorkspaceID, p.ChatID)
+	default: // workspace deleted
+		return ix.idx.DeleteWorkspace(ctx, p.WorkspaceID)
+	}
+}
+
+func decodePayload(e events.Envelope) (eventPayload, error) {
 	var p eventPayload
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
-		return events.Permanent(fmt.Errorf("decode %s payload: %w", e.Type, err))
+		return p, events.Permanent(fmt.Errorf("decode %s payload: %w", e.Type, err))
 	}
 	if p.WorkspaceID == 0 {
 		p.WorkspaceID = e.WorkspaceID
@@ -104,44 +150,7 @@ func (ix *Indexer) Apply(ctx context.Context, e events.Envelope) error {
 	if p.ChatID == 0 {
 		p.ChatID = e.ChatID
 	}
-	switch e.Type {
-	case model.EventMessageCreated, model.EventMessageUpdated:
-		return ix.applyMessage(ctx, p)
-	case model.EventMessageDeleted:
-		if p.Message == nil {
-			return events.Permanent(fmt.Errorf("%s without message", e.Type))
-		}
-		return ix.idx.Delete(ctx, p.WorkspaceID, []int64{p.Message.ID})
-	case model.EventChatCreated, model.EventChatUpdated:
-		return ix.applyChat(ctx, p)
-	case model.EventChatDeleted:
-		ix.forget(p.ChatID)
-		return ix.idx.DeleteChat(ctx, p.WorkspaceID, p.ChatID)
-	case model.EventWorkspaceDeleted:
-		return ix.idx.DeleteWorkspace(ctx, p.WorkspaceID)
-	}
-	return nil
-}
-
-func (ix *Indexer) applyMessage(ctx context.Context, p eventPayload) error {
-	m := p.Message
-	if m == nil {
-		return events.Permanent(errors.New("message event without message"))
-	}
-	if m.WorkspaceID == 0 {
-		m.WorkspaceID = p.WorkspaceID
-	}
-	if m.Deleted {
-		return ix.idx.Delete(ctx, m.WorkspaceID, []int64{m.ID})
-	}
-	c, err := ix.chat(ctx, m.ChatID)
-	if errors.Is(err, ErrChatGone) {
-		return ix.idx.DeleteChat(ctx, m.WorkspaceID, m.ChatID)
-	}
-	if err != nil {
-		return err
-	}
-	return ix.idx.Upsert(ctx, []Doc{DocFromMessage(*m, c)})
+	return p, nil
 }
 
 func (ix *Indexer) applyChat(ctx context.Context, p eventPayload) error {

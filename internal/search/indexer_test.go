@@ -18,10 +18,34 @@ import (
 	"github.com/fechatter/fechatter/internal/search"
 )
 
-// chatTable is an in-memory ChatLookup: the chats table of the test world.
+// chatTable is an in-memory ChatLookup and MessageLookup: the chats and
+// messages tables of the test world.
 type chatTable struct {
 	mu    sync.Mutex
 	chats map[int64]model.Chat
+	msgs  map[int64]model.Message
+}
+
+func (c *chatTable) MessagesByID(_ context.Context, ids []int64) ([]model.Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []model.Message
+	for _, id := range ids {
+		if m, ok := c.msgs[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// store records a message as the database would hold it after an event.
+func (c *chatTable) store(typ string, m model.Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if typ == model.EventMessageDeleted {
+		m.Deleted, m.Content = true, ""
+	}
+	c.msgs[m.ID] = m
 }
 
 func (c *chatTable) ChatByID(_ context.Context, id int64) (model.Chat, error) {
@@ -72,13 +96,13 @@ func newIndexerWorld(t *testing.T) *indexerWorld {
 		10: {ID: 10, WorkspaceID: 1, Type: model.ChatPublicChannel, Name: "general"},
 		11: {ID: 11, WorkspaceID: 1, Type: model.ChatDirect},
 		12: {ID: 12, WorkspaceID: 1, Type: model.ChatGroup, Name: "markers"},
-	}}
+	}, msgs: map[int64]model.Message{}}
 	return &indexerWorld{t: t, js: js, idx: idx, chats: chats}
 }
 
 func (w *indexerWorld) start() *search.Indexer {
 	w.t.Helper()
-	ix := search.NewIndexer(w.js, w.idx, w.chats, search.IndexerOptions{})
+	ix := search.NewIndexer(w.js, w.idx, w.chats, search.IndexerOptions{Messages: w.chats})
 	if err := ix.Start(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}
@@ -90,6 +114,9 @@ func (w *indexerWorld) start() *search.Indexer {
 func (w *indexerWorld) publish(typ string, chatID int64, payload map[string]any) events.Envelope {
 	w.t.Helper()
 	payload["type"], payload["workspace_id"], payload["chat_id"] = typ, 1, chatID
+	if m, ok := payload["message"].(model.Message); ok {
+		w.chats.store(typ, m)
+	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		w.t.Fatal(err)
@@ -277,4 +304,79 @@ func TestIndexerDeadLettersBadPayloads(t *testing.T) {
 	w.created(message(3, 10, "after the bad one"))
 	w.caughtUp(ix)
 	w.expect("after ", 3)
+}
+
+// A backlog applied in batches ends where applying its events one by one
+// would: edits and deletes of a message in the same batch, a rename that
+// must reach documents gathered before it, a chat deleted after its
+// messages were gathered.
+func TestIndexerAppliesABacklogInBatches(t *testing.T) {
+	w := newIndexerWorld(t)
+	ix := w.start()
+	w.caughtUp(ix)
+	if err := ix.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for i := int64(1); i <= 40; i++ {
+		w.created(message(i, 10, fmt.Sprintf("batch item %d", i)))
+		if i != 3 && i != 4 {
+			want = append(want, i)
+		}
+	}
+	w.publish(model.EventMessageUpdated, 10, map[string]any{"message": message(3, 10, "edited thing")})
+	gone := message(4, 10, "")
+	gone.Deleted = true
+	w.publish(model.EventMessageDeleted, 10, map[string]any{"message": gone})
+	w.created(message(41, 10, "short lived"))
+	w.publish(model.EventMessageDeleted, 10, map[string]any{"message": message(41, 10, "short lived")})
+	w.publish(model.EventChatUpdated, 10, map[string]any{"chat": model.Chat{ID: 10, WorkspaceID: 1, Type: model.ChatPublicChannel, Name: "renamed"}})
+	w.created(message(42, 10, "after the rename"))
+	w.created(message(43, 11, "in a chat about to go"))
+	w.publish(model.EventChatDeleted, 11, map[string]any{"chat": model.Chat{ID: 11, WorkspaceID: 1}})
+
+	ix2 := w.start()
+	w.caughtUp(ix2)
+	w.expect("item ", want...)
+	w.expect("edited ", 3)
+	w.expect("lived ")
+	w.expect("chat ")
+	res, err := w.idx.Search(context.Background(), search.Query{WorkspaceID: 1, AllowedChatIDs: []int64{10}, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != len(want)+2 { // the items, the edited one, the one after the rename
+		t.Fatalf("chat 10 has %d documents, want %d", len(res.Hits), len(want)+2)
+	}
+	for _, h := range res.Hits {
+		if h.Doc.ChatName != "renamed" {
+			t.Fatalf("message %d has chat name %q after the rename", h.Doc.ID, h.Doc.ChatName)
+		}
+	}
+}
+
+// Redelivery may hand an old event over after a newer one (a consumer
+// stopped with events in flight, two nodes sharing the work). The indexer
+// writes messages as the database holds them, so an old "created" applied
+// after the edit, or after the delete, changes nothing.
+func TestIndexerIgnoresTheOrderOfRedeliveries(t *testing.T) {
+	w := newIndexerWorld(t)
+	ix := w.start()
+	created := w.created(message(1, 10, "first draft"))
+	w.created(message(2, 10, "doomed draft"))
+	w.publish(model.EventMessageUpdated, 10, map[string]any{"message": message(1, 10, "final wording")})
+	w.publish(model.EventMessageDeleted, 10, map[string]any{"message": message(2, 10, "doomed draft")})
+	w.caughtUp(ix)
+	w.expect("wording ", 1)
+	w.expect("draft ")
+	// The two created events again with new event ids, so the completion
+	// records do not recognise them: as a redelivery after the edit looks.
+	w.publishEnvelope(created, "late-"+created.ID)
+	body, _ := json.Marshal(map[string]any{"type": model.EventMessageCreated, "workspace_id": 1, "chat_id": 10,
+		"message": message(2, 10, "doomed draft")})
+	late := events.Envelope{ID: "late-2", Type: model.EventMessageCreated, WorkspaceID: 1, ChatID: 10, Payload: body}
+	w.publishEnvelope(late, late.ID)
+	w.caughtUp(ix)
+	w.expect("wording ", 1)
+	w.expect("draft ")
 }

@@ -35,3 +35,14 @@ func (q *queries) AllMessages(ctx context.Context, workspaceID, afterID int64, l
 		WHERE ($1::bigint = 0 OR m.workspace_id = $1::bigint) AND m.id > $2
 		ORDER BY m.id LIMIT $3`, workspaceID, afterID, limit)
 }
+
+// MessagesByID returns the messages among ids that exist, with their
+// senders, tombstones included, in no particular order.
+func (q *queries) MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error) {
+	if len(ids) == 0 {
+		return []model.Message{}, nil
+	}
+	return q.queryMessages(ctx, "messages by id", `SELECT `+messageCols+`
+		FROM messages m JOIN users u ON u.id = m.sender_id
+		WHERE m.id = ANY($1::bigint[])`, ids)
+}

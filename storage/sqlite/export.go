@@ -37,3 +37,19 @@ func (q *queries) AllMessages(ctx context.Context, workspaceID, afterID int64, l
 		WHERE (?1 = 0 OR m.workspace_id = ?1) AND m.id > ?2
 		ORDER BY m.id LIMIT ?3`, workspaceID, afterID, limit)
 }
+
+// MessagesByID returns the messages among ids that exist, with their
+// senders, tombstones included, in no particular order.
+func (q *queries) MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error) {
+	out := []model.Message{}
+	for _, chunk := range chunks(ids) {
+		page, err := q.queryMessages(ctx, "messages by id", `SELECT `+msgCols+`, `+userCols+`
+			FROM messages m JOIN users u ON u.id = m.sender_id
+			WHERE m.id IN (`+placeholders(len(chunk))+`)`, int64Args(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+	}
+	return out, nil
+}

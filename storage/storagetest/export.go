@@ -13,6 +13,7 @@ func exportTests() []leaf {
 	return []leaf{
 		{"ChatByID", testExportChatByID},
 		{"AllMessagesPagesEveryMessage", testExportAllMessages},
+		{"MessagesByID", testExportMessagesByID},
 	}
 }
 
@@ -71,5 +72,36 @@ func testExportAllMessages(t *testing.T, s storage.Store) {
 	}
 	if _, err := s.AllMessages(ctx, 0, 0, 100); errors.Is(err, storage.ErrNotFound) {
 		t.Fatal("AllMessages of every workspace failed")
+	}
+}
+
+func testExportMessagesByID(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	w := newWorld(t, s)
+	a := send(t, s, w.group, w.owner, "first")
+	b := send(t, s, w.group, w.owner, "second")
+	noErr(t, s.EditMessage(ctx, a.ID, "first, edited", nil, time.Now()), "edit")
+	noErr(t, s.DeleteMessage(ctx, b.ID, time.Now()), "delete")
+	got, err := s.MessagesByID(ctx, []int64{b.ID, a.ID, b.ID + 1000})
+	noErr(t, err, "messages by id")
+	if len(got) != 2 {
+		t.Fatalf("got %d messages, want 2 (the missing id is left out): %+v", len(got), got)
+	}
+	for _, m := range got {
+		switch m.ID {
+		case a.ID:
+			if m.Content != "first, edited" || m.Deleted || m.Sender.ID != w.owner.ID || m.WorkspaceID != w.ws.ID {
+				t.Fatalf("edited message = %+v", m)
+			}
+		case b.ID:
+			if !m.Deleted {
+				t.Fatalf("tombstone = %+v, want Deleted", m)
+			}
+		default:
+			t.Fatalf("unexpected message %d", m.ID)
+		}
+	}
+	if none, err := s.MessagesByID(ctx, nil); err != nil || len(none) != 0 {
+		t.Fatalf("no ids: %v, %v", none, err)
 	}
 }
