@@ -240,31 +240,6 @@ func (h *Hub) onPresence(ctx context.Context, m *nats.Msg) {
 	}
 }
 
-// broadcastPresence sends uid's current status to everyone who shares a
-// workspace with them and is connected here.
-func (h *Hub) broadcastPresence(ctx context.Context, uid int64) {
-	status := StatusOffline
-	if h.pres.online(uid) {
-		status = StatusOnline
-	}
-	wsIDs, err := h.members.UserWorkspaceIDs(ctx, uid)
-	if err != nil {
-		return
-	}
-	audience := map[int64]struct{}{}
-	for _, ws := range wsIDs {
-		members, err := h.cache.workspace(ctx, ws)
-		if err != nil {
-			continue
-		}
-		for m := range members {
-			audience[m] = struct{}{}
-		}
-	}
-	data, _ := json.Marshal(map[string]any{"type": "presence", "user_id": uid, "status": status})
-	h.deliver(audience, uid, frame{event: "presence", data: data})
-}
-
 // onlinePeers lists the online users who share a workspace with uid.
 func (h *Hub) onlinePeers(ctx context.Context, uid int64) []int64 {
 	wsIDs, err := h.members.UserWorkspaceIDs(ctx, uid)

@@ -39,6 +39,9 @@ type Options struct {
 	NodeID string
 	// PresenceInterval is how often this node announces its online users. Default: 10s.
 	PresenceInterval time.Duration
+	// PresenceWindow is the shortest time between two presence events to
+	// one connection: changes within it are sent together. Default: 500ms.
+	PresenceWindow time.Duration
 	// TypingTTL is how long a typing signal lasts. Default: 6s.
 	TypingTTL time.Duration
 	Log       *slog.Logger
@@ -52,6 +55,7 @@ type Hub struct {
 	opt     Options
 	cache   *memberCache
 	pres    *presence
+	changed *changedUsers // presence to send at the next flush
 
 	mu      sync.Mutex
 	conns   map[int64]map[*conn]struct{} // by user id
@@ -78,6 +82,9 @@ func NewHub(nc *nats.Conn, js jetstream.JetStream, members Membership, opt Optio
 	if opt.PresenceInterval <= 0 {
 		opt.PresenceInterval = 10 * time.Second
 	}
+	if opt.PresenceWindow <= 0 {
+		opt.PresenceWindow = 500 * time.Millisecond
+	}
 	if opt.TypingTTL <= 0 {
 		opt.TypingTTL = 6 * time.Second
 	}
@@ -87,6 +94,7 @@ func NewHub(nc *nats.Conn, js jetstream.JetStream, members Membership, opt Optio
 	h := &Hub{js: js, nc: nc, members: members, opt: opt, conns: map[int64]map[*conn]struct{}{}}
 	h.cache = newMemberCache(members)
 	h.pres = newPresence(opt.NodeID, 3*opt.PresenceInterval)
+	h.changed = newChangedUsers()
 	return h
 }
 
@@ -122,8 +130,9 @@ func (h *Hub) Start(ctx context.Context) error {
 		h.stopFeeds()
 		return err
 	}
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.announceLoop(runCtx)
+	go h.presenceLoop(runCtx)
 	return nil
 }
 

@@ -381,6 +381,41 @@ func TestPresenceFollowsConnections(t *testing.T) {
 	}
 }
 
+// Changes within one presence window reach a peer as one event that lists
+// them all, never its own status, and not the users of another workspace.
+func TestPresenceChangesAreSentTogether(t *testing.T) {
+	e := newEnv(t, Options{PresenceWindow: 2 * time.Second})
+	s1 := e.connect(t, 1, "")
+	s1.next(t)
+	s4 := e.connect(t, 4, "") // workspace 2: never told about workspace 1
+	s4.next(t)
+	// The first change after a quiet spell goes out at once: user 2; the
+	// window then gathers user 3 coming online and user 2 leaving.
+	s2 := e.connect(t, 2, "")
+	s2.next(t)
+	if ev := s1.nextOf(t, "presence"); ev.Data["user_id"] != float64(2) || ev.Data["changes"] != nil {
+		t.Fatalf("first presence = %+v, want user 2 alone", ev.Data)
+	}
+	s3 := e.connect(t, 3, "")
+	s3.next(t)
+	s2.close()
+	ev := s1.nextOf(t, "presence")
+	changes, _ := ev.Data["changes"].([]any)
+	got := map[float64]any{}
+	for _, c := range changes {
+		m, _ := c.(map[string]any)
+		got[m["user_id"].(float64)] = m["status"]
+	}
+	if len(got) != 2 || got[2] != StatusOffline || got[3] != StatusOnline {
+		t.Fatalf("batched presence = %+v, want user 2 offline and user 3 online", ev.Data)
+	}
+	if ev.Data["user_id"] != float64(2) || ev.Data["status"] != StatusOffline {
+		t.Fatalf("batched presence top level = %+v, want its first change", ev.Data)
+	}
+	s1.quiet(t, 300*time.Millisecond, "presence")
+	s4.quiet(t, 300*time.Millisecond, "presence")
+}
+
 func contains(v any, id float64) bool {
 	list, _ := v.([]any)
 	for _, x := range list {

@@ -114,6 +114,11 @@ describe('reduceEvent', () => {
     d = reduceEvent(d, 'presence', { type: 'presence', user_id: 2, online: false }, ctx()).data;
     d = reduceEvent(d, 'presence', { type: 'presence', user: { id: 3 }, status: 'online' }, ctx()).data;
     expect(d.presence.online).toEqual({ 1: true, 3: true });
+    d = reduceEvent(d, 'presence', {
+      type: 'presence', user_id: 1, status: 'offline',
+      changes: [{ user_id: 1, status: 'offline' }, { user_id: 4, status: 'online' }, { user_id: 5, status: 'online' }],
+    }, ctx()).data;
+    expect(d.presence.online).toEqual({ 3: true, 4: true, 5: true });
   });
 
   it('handles chats appearing, changing and going away', () => {

@@ -24,6 +24,8 @@ export interface EventData {
   workspace?: Partial<Workspace> & { id: ID };
   online?: boolean;
   status?: string;
+  /** presence: every change of one window when there were several */
+  changes?: { user_id: ID; status: string }[];
   online_user_ids?: ID[];
   last_event_id?: string | number;
 }
@@ -187,6 +189,12 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
       break;
     }
     case 'presence': {
+      if (d.changes?.length) {
+        let p = next.presence;
+        for (const c of d.changes) p = P.setUserOnline(p, c.user_id, c.status === 'online');
+        next = { ...next, presence: p };
+        break;
+      }
       const uid = userIdOf(d);
       if (uid == null) break;
       const on = d.online ?? (d.status ? d.status === 'online' : true);
