@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -61,14 +62,14 @@ func (c *chatTable) ChatByID(_ context.Context, id int64) (model.Chat, error) {
 // indexerWorld is an embedded NATS with the EVENTS stream, an index and
 // the chats table.
 type indexerWorld struct {
-	t     *testing.T
+	t     testing.TB
 	js    jetstream.JetStream
 	idx   search.Index
 	chats *chatTable
 	n     atomic.Int64
 }
 
-func newIndexerWorld(t *testing.T) *indexerWorld {
+func newIndexerWorld(t testing.TB) *indexerWorld {
 	t.Helper()
 	s, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
 	if err != nil {
@@ -90,7 +91,10 @@ func newIndexerWorld(t *testing.T) *indexerWorld {
 	if _, err := events.EnsureStream(context.Background(), js, events.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	idx := openEmbedded(t)
+	idx, err := search.OpenEmbedded(filepath.Join(t.TempDir(), "search"), search.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = idx.Close() })
 	chats := &chatTable{chats: map[int64]model.Chat{
 		10: {ID: 10, WorkspaceID: 1, Type: model.ChatPublicChannel, Name: "general"},
@@ -169,7 +173,7 @@ func (w *indexerWorld) caughtUp(ix *search.Indexer) {
 	})
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {

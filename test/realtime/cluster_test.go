@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,12 +24,6 @@ import (
 // resumes on another node with its Last-Event-ID. Postgres only (cluster
 // nodes share one database).
 func TestCluster(t *testing.T) {
-	// Opt-in for now: the first delivery across freshly formed nodes was
-	// flaky under load (one failure in three runs on a busy machine);
-	// until that is understood this test runs with FECHATTER_TEST_CLUSTER=1.
-	if os.Getenv("FECHATTER_TEST_CLUSTER") == "" {
-		t.Skip("three-node cluster test is opt-in: set FECHATTER_TEST_CLUSTER=1")
-	}
 	dbURL := pgtest.URL(t)
 	c := startCluster(t, dbURL)
 	a, b, cn := c[0], c[1], c[2]
