@@ -180,6 +180,7 @@ func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto
 }
 
 func (h *Hub) copyReplay(ctx context.Context, w io.Writer, oc jetstream.Consumer, userID int64, upto uint64) (uint64, error) {
+	empty := 0
 	for {
 		batch, err := oc.FetchNoWait(256)
 		if err != nil {
@@ -206,10 +207,28 @@ func (h *Hub) copyReplay(ctx context.Context, w io.Writer, oc jetstream.Consumer
 			return 0, err
 		}
 		if n == 0 {
-			return upto, nil
+			// Nothing came although (after, upto] is not done: the server
+			// did not hand the messages over yet (a consumer on a stream
+			// whose leader just changed, say). Never claim events unseen:
+			// try again, then end the stream; the client resumes.
+			if empty++; empty >= replayEmptyFetches {
+				return 0, errReplayStalled
+			}
+			time.Sleep(replayEmptyWait)
+			continue
 		}
+		empty = 0
 	}
 }
+
+// A replay that gets nothing replayEmptyFetches times in a row, waiting
+// replayEmptyWait in between, gives up with errReplayStalled.
+const (
+	replayEmptyFetches = 10
+	replayEmptyWait    = 200 * time.Millisecond
+)
+
+var errReplayStalled = errors.New("realtime: replay got no events from the stream")
 
 func (h *Hub) writeIfAudience(ctx context.Context, w io.Writer, m jetstream.Msg, seq uint64, userID int64) error {
 	e, err := events.Decode(m.Data())

@@ -59,7 +59,7 @@ func (t *Tickets) Redeem(ctx context.Context, ticket string) (int64, error) {
 	if len(ticket) != 32 {
 		return 0, ErrBadTicket
 	}
-	entry, err := t.kv.Get(ctx, ticket)
+	entry, err := t.lookup(ctx, ticket)
 	if err != nil {
 		return 0, ErrBadTicket
 	}
@@ -75,4 +75,28 @@ func (t *Tickets) Redeem(ctx context.Context, ticket string) (int64, error) {
 		return 0, ErrBadTicket
 	}
 	return uid, nil
+}
+
+// lookupTries and lookupWait bound how long a ticket that is not found is
+// looked for again. In a cluster a key-value read is served by any replica
+// (direct get), and the one that answers may not have the ticket another
+// node stored a moment ago; the write is acknowledged by a quorum, so the
+// lagging replica catches up within milliseconds.
+const (
+	lookupTries = 5
+	lookupWait  = 100 * time.Millisecond
+)
+
+func (t *Tickets) lookup(ctx context.Context, ticket string) (jetstream.KeyValueEntry, error) {
+	for i := 1; ; i++ {
+		entry, err := t.kv.Get(ctx, ticket)
+		if err == nil || !errors.Is(err, jetstream.ErrKeyNotFound) || i == lookupTries {
+			return entry, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(lookupWait):
+		}
+	}
 }

@@ -18,11 +18,12 @@ import (
 //
 //   - catch-up: b.N events published while the indexer is stopped, then the
 //     time until it has applied them all (events/s: the backlog rate).
+//
 //   - paced: b.N events published at 1,000/s (the real-time target) while
 //     it runs; drain-ms is how long after the last publish it caught up,
 //     max-lag the most events it was ever behind (sampled every 50 ms).
 //
-//	go test -run '^$' -bench IndexerLive -benchtime 20000x ./internal/search/
+//     go test -run '^$' -bench IndexerLive -benchtime 20000x ./internal/search/
 func BenchmarkIndexerLive(b *testing.B) {
 	c := corpus.New(corpus.Config{Messages: 1})
 	b.Run("catch-up", func(b *testing.B) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"syscall"
@@ -35,9 +37,11 @@ func TestCluster(t *testing.T) {
 	ops := newChat(t, alice, ws.ID, model.ChatGroup, "ops", bob, carol)
 	// Node A stays up throughout: the chat as stored is read through it.
 	cl := &clusterRun{
-		top: t, chat: ops.ID, reader: alice.on(a),
+		top: t, chat: ops.ID, reader: alice.on(a), nodes: c,
 		got: map[*user][]int64{}, streams: map[*user]*stream{}, clients: map[*user]*client.Client{},
 	}
+	failureContext = func() string { return "; logs:\n" + cl.logs() }
+	t.Cleanup(func() { failureContext = func() string { return "" } })
 	cl.connect(t, alice, alice.c, "alice@A", 0)
 	cl.connect(t, bob, bob.c, "bob@B", 0)
 	cl.connect(t, carol, carol.c, "carol@C", 0)
@@ -115,6 +119,32 @@ func TestCluster(t *testing.T) {
 		cl.connect(t, bob, bob.on(b), "bob@B again", cl.streams[bob].last)
 		cl.check(t, "B back", send(t, &user{c: bob.on(b), u: bob.u}, ops.ID, "bob via B, back"))
 	})
+	// The outbox at work: with two of three nodes gone JetStream has no
+	// quorum, so nothing can be published, yet sends through the last node
+	// are committed and answered; once a quorum is back the relay
+	// publishes them and every member receives each exactly once.
+	t.Run("without a JetStream quorum sends succeed and flow once it is back", func(t *testing.T) {
+		if code := b.stop(t); code != 0 {
+			t.Errorf("exit code of node B after SIGTERM = %d, want 0", code)
+		}
+		if code := cn.stop(t); code != 0 {
+			t.Errorf("exit code of node C after SIGTERM = %d, want 0", code)
+		}
+		cl.drain(t, bob)
+		cl.drain(t, carol)
+		var sent []model.Message
+		for i := range 10 {
+			sent = append(sent, send(t, alice, ops.ID, fmt.Sprintf("alice via A without a quorum %d", i)))
+		}
+		// The outage is real: A's relay cannot publish, and says so.
+		waitUntilNotReady(t, a, "events")
+		b.start(t) // A and B are a quorum again
+		cn.start(t)
+		cl.connect(t, bob, bob.on(b), "bob@B after the quorum loss", cl.streams[bob].last)
+		cl.connect(t, carol, carol.on(cn), "carol@C after the quorum loss", cl.streams[carol].last)
+		cl.check(t, "quorum back", sent[len(sent)-1])
+		cl.check(t, "quorum back, later sends", sentinel(t, &user{c: bob.on(b), u: bob.u}, ops.ID))
+	})
 	t.Logf("streams ended by a node that was up (the client reconnected): %d", cl.reconnects)
 }
 
@@ -190,6 +220,16 @@ type clusterRun struct {
 	reconnects int
 	// nodeLost is set once a node has been stopped or killed.
 	nodeLost bool
+	nodes    []*node // for their logs when something fails
+}
+
+// logs is the tail of every node's log.
+func (cl *clusterRun) logs() string {
+	var b strings.Builder
+	for _, n := range cl.nodes {
+		fmt.Fprintf(&b, "--- %s:\n%s\n", n.name, n.logTail())
+	}
+	return b.String()
 }
 
 // connect opens u's stream (through c, resuming after last) in place of
@@ -212,7 +252,7 @@ func (cl *clusterRun) connect(t *testing.T, u *user, c *client.Client, name stri
 			return
 		}
 		if s.endErr() == nil || time.Now().After(deadline) {
-			t.Fatalf("%s: no ready event within %v (stream ended: %v)", name, eventDeadline, s.endErr())
+			t.Fatalf("%s: no ready event within %v (stream ended: %v); logs:\n%s", name, eventDeadline, s.endErr(), cl.logs())
 		}
 		// The node ended the stream before ready (it could not read the
 		// stream's state while the cluster elected a new leader): come
@@ -323,4 +363,24 @@ func (cl *clusterRun) retry(t *testing.T, c *client.Client, lost []client.SendMe
 			t.Fatalf("retry %s: %v", in.ClientID, err)
 		}
 	}
+}
+
+// waitUntilNotReady polls n's /readyz until it answers 503 naming component.
+func waitUntilNotReady(t *testing.T, n *node, component string) {
+	t.Helper()
+	deadline := time.Now().Add(eventDeadline)
+	last := ""
+	for time.Now().Before(deadline) {
+		resp, err := httpClient.Get(n.url() + "/readyz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = resp.Status + " " + string(body)
+			if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"`+component+`"`) {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: /readyz never named %q as not ready (last: %s)", n.name, component, last)
 }

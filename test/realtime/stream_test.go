@@ -178,7 +178,7 @@ func (s *stream) untilOrEnd(t *testing.T, sentinel int64) (evs []client.Event, e
 		ev, ok := s.tryNext(eventDeadline)
 		if !ok {
 			if s.endErr() == nil {
-				t.Fatalf("%s: no event within %v", s.name, eventDeadline)
+				t.Fatalf("%s: no event within %v%s", s.name, eventDeadline, failureContext())
 			}
 			return evs, true
 		}
@@ -357,3 +357,7 @@ func clip(ids []int64) []int64 {
 	}
 	return ids
 }
+
+// failureContext, when a test sets it, adds what helps explain a failure
+// (the cluster test: every node's log).
+var failureContext = func() string { return "" }
