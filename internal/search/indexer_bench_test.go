@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,13 +15,14 @@ import (
 // BenchmarkIndexerLive measures the live path as the server runs it:
 // message.created events on the embedded JetStream, applied by the durable
 // indexer into the embedded index (safe writes), with the completion
-// records and acks.
+// records and acks. cpu-ms/event is the process's CPU per event, bleve's
+// background merging and persisting included.
 //
 //   - catch-up: b.N events published while the indexer is stopped, then the
 //     time until it has applied them all (events/s: the backlog rate).
 //
-//   - paced: b.N events published at 1,000/s (the real-time target) while
-//     it runs; drain-ms is how long after the last publish it caught up,
+//   - paced-100, paced-1000: b.N events published at 100/s (a busy team)
+//     and 1,000/s (the real-time target) while it runs; drain-ms is how long after the last publish it caught up,
 //     max-lag the most events it was ever behind (sampled every 50 ms).
 //
 //     go test -run '^$' -bench IndexerLive -benchtime 20000x ./internal/search/
@@ -38,12 +40,21 @@ func BenchmarkIndexerLive(b *testing.B) {
 			w.created(liveMessage(c, rng, int64(i+1)))
 		}
 		b.ResetTimer()
+		cpu0 := processCPU()
 		start := time.Now()
 		ix2 := w.start()
 		w.caughtUp(ix2)
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+		b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/event")
 	})
-	b.Run("paced-1000", func(b *testing.B) {
+	for _, rate := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("paced-%d", rate), func(b *testing.B) { benchPaced(b, c, rate) })
+	}
+}
+
+// benchPaced publishes b.N events at rate per second while the indexer runs.
+func benchPaced(b *testing.B, c *corpus.Corpus, rate int) {
+	{
 		w := newIndexerWorld(b)
 		ix := w.start()
 		w.caughtUp(ix)
@@ -67,9 +78,10 @@ func BenchmarkIndexerLive(b *testing.B) {
 			}
 		}()
 		b.ResetTimer()
+		cpu0 := processCPU()
 		start := time.Now()
 		for i := range b.N {
-			if due := start.Add(time.Duration(i) * time.Millisecond); time.Until(due) > 0 {
+			if due := start.Add(time.Duration(i) * time.Second / time.Duration(rate)); time.Until(due) > 0 {
 				time.Sleep(time.Until(due))
 			}
 			w.created(liveMessage(c, rng, int64(i+1)))
@@ -81,7 +93,16 @@ func BenchmarkIndexerLive(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 		b.ReportMetric(float64(drain.Microseconds())/1000, "drain-ms")
 		b.ReportMetric(float64(<-maxLag), "max-lag")
-	})
+		b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/event")
+	}
+}
+
+// processCPU is the CPU time this process has used (user + system), merges
+// and persistence in bleve's own goroutines included.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func liveMessage(c *corpus.Corpus, rng *rand.Rand, id int64) model.Message {
