@@ -164,7 +164,8 @@ func (s *Store) lead() {
 		first.done <- outcome{err: err}
 		return
 	}
-	batch, outs, err := s.runBatch(tx, first)
+	stmts := &batchStmts{tx: tx, cache: s.wstmts, prepared: map[string]*sql.Stmt{}}
+	batch, outs, err := s.runBatch(tx, stmts, first)
 	if err == nil {
 		if err = tx.Commit(); err != nil {
 			err = fmt.Errorf("commit: %w", err)
@@ -180,6 +181,7 @@ func (s *Store) lead() {
 		}
 		r.done <- outs[i]
 	}
+	stmts.remember()
 }
 
 // begin starts the batch's transaction. The wait for the write lock (under
@@ -207,8 +209,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 // empty or the batch is full. It returns the requests it ran with their
 // outcomes, and an error if the transaction must be rolled back: because
 // it broke, or because first failed (see runOne).
-func (s *Store) runBatch(tx *sql.Tx, first *request) ([]*request, []outcome, error) {
-	stmts := &batchStmts{tx: tx, prepared: map[string]*sql.Stmt{}}
+func (s *Store) runBatch(tx *sql.Tx, stmts *batchStmts, first *request) ([]*request, []outcome, error) {
 	q := &queries{r: stmts, w: stmts, inTx: true, store: s}
 	var batch []*request
 	var outs []outcome
@@ -288,7 +289,18 @@ func call(fn func(q *queries) error, q *queries) (o outcome) {
 // ctx.Err() and only its own savepoint is rolled back.
 type batchStmts struct {
 	tx       *sql.Tx
+	cache    *stmtCache // compiled across batches, bound to the writer
 	prepared map[string]*sql.Stmt
+	fresh    []string // texts compiled in this batch only
+}
+
+// remember compiles the batch's fresh texts into the writer's cache, for
+// the batches after it. It runs between batches, when the writer's one
+// connection is free.
+func (b *batchStmts) remember() {
+	for _, q := range b.fresh {
+		b.cache.prepare(context.Background(), q)
+	}
 }
 
 func (b *batchStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -321,11 +333,18 @@ func (b *batchStmts) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := b.prepared[query]; ok {
 		return st
 	}
+	if cached := b.cache.get(query); cached != nil {
+		// The writer's connection already holds it compiled.
+		st := b.tx.StmtContext(ctx, cached)
+		b.prepared[query] = st
+		return st
+	}
 	st, err := b.tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
 	}
 	b.prepared[query] = st
+	b.fresh = append(b.fresh, query)
 	return st
 }
 

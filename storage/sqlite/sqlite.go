@@ -101,6 +101,10 @@ type Store struct {
 	wdb     *sql.DB
 	rdb     *sql.DB
 	commits committer
+	// wstmts and rstmts compile each SQL text once for the writer and the
+	// read pool. wstmts is filled only between batches (see lead): the
+	// writer has one connection, which a batch holds.
+	wstmts, rstmts *stmtCache
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -125,9 +129,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite readers: %w", err), wdb.Close())
 	}
-	s := &Store{wdb: wdb, rdb: rdb}
+	s := &Store{wdb: wdb, rdb: rdb, wstmts: newStmtCache(wdb), rstmts: newStmtCache(rdb)}
 	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
-	s.queries = queries{r: rdb, w: rdb, store: s}
+	s.queries = queries{r: cachedDB{s.rstmts}, w: rdb, store: s}
 	return s, nil
 }
 
@@ -181,7 +185,7 @@ func (s *Store) Dialect() string { return dialect }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.rstmts.close(), s.wstmts.close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Ping checks that both the writer and a reader answer.
