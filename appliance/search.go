@@ -32,7 +32,8 @@ func (a *Appliance) searchComponent() Component {
 				return err
 			}
 			ix := search.NewIndexer(a.js, idx, searchData{a.store}, search.IndexerOptions{
-				Replicas: a.cfg.replicas(), Messages: searchData{a.store}, Log: a.log.With("component", "search"),
+				Replicas: a.cfg.replicas(), Durable: a.indexerDurable(), Messages: searchData{a.store},
+				Log: a.log.With("component", "search"),
 			})
 			rebuild := a.needsRebuild(ctx, idx)
 			if !rebuild {
@@ -64,6 +65,29 @@ func (a *Appliance) searchComponent() Component {
 			return nil
 		},
 	}
+}
+
+// indexerDurable is the search indexer's consumer name. Meilisearch is one
+// index for the whole cluster, so its nodes share the consumer and each
+// event is applied once. The embedded engine keeps an index on each node,
+// so each node needs every event: a consumer of its own, named after it.
+func (a *Appliance) indexerDurable() string {
+	if a.cfg.Search.Engine == SearchMeilisearch || len(a.cfg.Cluster.Routes) == 0 {
+		return search.IndexerDurable
+	}
+	return search.IndexerDurable + "-" + durableToken(a.natsConfig().ServerName)
+}
+
+// durableToken keeps the characters a JetStream consumer and stream name
+// may hold.
+func durableToken(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // needsRebuild reports whether the index is empty while the database holds

@@ -59,6 +59,11 @@ type IndexerOptions struct {
 	Messages MessageLookup
 	// Replicas of the consumer state: 3 in a cluster. Default: the stream's.
 	Replicas int
+	// Durable names the consumer. Nodes with the same name share the work,
+	// which suits an index they share (Meilisearch); nodes with an index
+	// each (the embedded engine) need a name each, so that every node
+	// applies every event. Default: IndexerDurable.
+	Durable string
 	// MaxBatch is the most events applied in one index write. Default: 256.
 	MaxBatch int
 	// Linger is how long a batch waits for more events after its first
@@ -86,6 +91,9 @@ type Indexer struct {
 
 // NewIndexer returns an indexer that is not started.
 func NewIndexer(js jetstream.JetStream, idx Index, chats ChatLookup, opt IndexerOptions) *Indexer {
+	if opt.Durable == "" {
+		opt.Durable = IndexerDurable
+	}
 	switch {
 	case opt.Linger == 0:
 		opt.Linger = 100 * time.Millisecond
@@ -94,7 +102,7 @@ func NewIndexer(js jetstream.JetStream, idx Index, chats ChatLookup, opt Indexer
 	}
 	ix := &Indexer{idx: idx, chats: chats, msgs: opt.Messages, cache: map[int64]ChatInfo{}}
 	ix.cons = events.NewBatchConsumer(js, events.ConsumerOptions{
-		Durable: IndexerDurable, FilterSubjects: IndexerSubjects, Replicas: opt.Replicas, Log: opt.Log,
+		Durable: opt.Durable, FilterSubjects: IndexerSubjects, Replicas: opt.Replicas, Log: opt.Log,
 		MaxBatch: opt.MaxBatch, Linger: opt.Linger,
 	}, ix.ApplyBatch)
 	return ix

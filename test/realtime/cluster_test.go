@@ -64,6 +64,13 @@ func TestCluster(t *testing.T) {
 			must(t, <-done)
 		}
 		cl.check(t, "every node sends", sentinel(t, alice, ops.ID))
+		// Every node's search (the embedded engine: an index per node)
+		// finds every message, whichever node it was sent through.
+		for _, n := range c {
+			for _, u := range []*user{alice, bob, carol} {
+				waitSearchTotal(t, alice.on(n), n.name, ws.ID, ops.ID, u.u.Username+" ", 10)
+			}
+		}
 
 		// A ticket issued by one node is good once, on any node.
 		ticket, err := alice.on(a).EventTicket(context.Background())
@@ -383,4 +390,19 @@ func waitUntilNotReady(t *testing.T, n *node, component string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("%s: /readyz never named %q as not ready (last: %s)", n.name, component, last)
+}
+
+// waitSearchTotal polls a search until it counts want matches in chat.
+func waitSearchTotal(t *testing.T, c *client.Client, where string, wsID, chatID int64, q string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(eventDeadline)
+	got, last := -1, error(nil)
+	for time.Now().Before(deadline) {
+		res, err := c.Search(context.Background(), wsID, client.SearchParams{Query: q, ChatIDs: []int64{chatID}})
+		if got, last = res.Total, err; err == nil && got == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("search %q through %s: %d matches (err %v), want %d", q, where, got, last, want)
 }
