@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -66,18 +67,19 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 }
 
 func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p ParsedQuery, s Settings) (Result, error) {
-	filter := scopeQuery(q, scope)
 	text := textQuery(p)
 	var req *bleve.SearchRequest
 	relevance := q.Sort == SortRelevance && text != nil
 	switch {
 	case text == nil:
-		req = bleve.NewSearchRequestOptions(filter, q.Limit, q.Offset, false)
-	default:
+		req = bleve.NewSearchRequestOptions(scopeQuery(q, scope), q.Limit, q.Offset, false)
+	case broadText(p):
 		b := bleve.NewBooleanQuery()
 		b.AddMust(text)
-		b.AddFilter(filter)
+		b.AddFilter(scopeQuery(q, scope))
 		req = bleve.NewSearchRequestOptions(b, q.Limit, q.Offset, false)
+	default:
+		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q, scope, false), scope), q.Limit, q.Offset, false)
 	}
 	if relevance {
 		req.Size, req.From = max(rerankWindow, q.Offset+q.Limit), 0
@@ -171,4 +173,21 @@ func (e *Embedded) docFromFields(key string, f map[string]any) Doc {
 	d.ID, _ = strconv.ParseInt(key, 10, 64)
 	d.ChatName = e.labels.chat(d.ChatID).Name
 	return d
+}
+
+// broadText reports whether a query's text likely matches a large share of
+// the index (only words being typed, of one or two letters, or only
+// exclusions): then intersecting with the union of the chats' postings is
+// cheaper than checking each match's chat (chatFiltered), which reads a doc
+// value per match.
+func broadText(p ParsedQuery) bool {
+	if len(p.Phrases) > 0 {
+		return false
+	}
+	for _, t := range p.Terms {
+		if !t.Prefix || utf8.RuneCountInString(t.Word) > 2 {
+			return false
+		}
+	}
+	return true
 }
