@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -243,22 +244,31 @@ func rankScore(text float64, c candidate, s Settings, q Query) float64 {
 }
 
 // chatFiltered keeps the matches of text in the chats of scope by checking
-// each match's chat (a doc value) against the set, instead of intersecting
-// with the union of the postings of every chat in scope. The union costs in
-// proportion to every message the caller may read (at 1M messages and 267
-// chats it was 40% of a single-word query's CPU); the check costs in
-// proportion to the text's matches, which a query with words narrows.
-func chatFiltered(text query.Query, filter query.Query, scope chatScope) query.Query {
-	allowed := make(map[string]struct{}, len(scope.include))
+// each match's chat (from its sort key, a doc value) against the set,
+// instead of intersecting with the union of the postings of every chat in
+// scope. The union costs in proportion to every message the caller may
+// read (at 1M messages and 267 chats it was 40% of a single-word query's
+// CPU); the check costs in proportion to the text's matches, which a query
+// with words narrows. With rank, the same read also gives each kept match
+// its final score (recency, direct and frequent chats), so the engine sorts
+// by score alone and reads no doc values of its own.
+func chatFiltered(text query.Query, filter query.Query, scope chatScope, rank func(float64, candidate) float64) query.Query {
+	allowed := make(map[int64]struct{}, len(scope.include))
 	for _, c := range scope.include {
-		allowed[id(c)] = struct{}{}
+		allowed[c] = struct{}{}
 	}
 	b := bleve.NewBooleanQuery()
 	b.AddMust(text)
 	b.AddFilter(filter)
 	return query.NewCustomFilterQueryWithFilter(b, func(_ context.Context, d *bsearch.DocumentMatch) (bool, error) {
-		chat, _ := d.Fields[fChat].(string)
-		_, ok := allowed[chat]
-		return ok, nil
-	}, []string{fChat}, nil)
+		sk, _ := d.Fields[fSortKey].(string)
+		ms, chatType, chat := parseSortKey(sk)
+		if _, ok := allowed[chat]; !ok {
+			return false, nil
+		}
+		if rank != nil {
+			d.Score = rank(d.Score, candidate{time: time.UnixMilli(ms), chatType: chatType, chat: chat})
+		}
+		return true, nil
+	}, []string{fSortKey}, nil)
 }

@@ -70,6 +70,9 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	text := textQuery(p)
 	var req *bleve.SearchRequest
 	relevance := q.Sort == SortRelevance && text != nil
+	// ranked: the filter already gave every match its final score, so the
+	// engine's order is the answer and no re-ranking window is needed.
+	ranked := false
 	switch {
 	case text == nil:
 		req = bleve.NewSearchRequestOptions(scopeQuery(q, scope), q.Limit, q.Offset, false)
@@ -79,12 +82,20 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 		b.AddFilter(scopeQuery(q, scope))
 		req = bleve.NewSearchRequestOptions(b, q.Limit, q.Offset, false)
 	default:
-		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q, scope, false), scope), q.Limit, q.Offset, false)
+		var rank func(float64, candidate) float64
+		if relevance {
+			rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
+			ranked = true
+		}
+		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q, scope, false), scope, rank), q.Limit, q.Offset, false)
 	}
-	if relevance {
+	switch {
+	case ranked:
+		req.SortBy([]string{"-_score"})
+	case relevance:
 		req.Size, req.From = max(rerankWindow, q.Offset+q.Limit), 0
 		req.SortBy([]string{"-_score", "-" + fSortKey})
-	} else {
+	default:
 		req.Score = "none"
 		req.SortBy([]string{"-" + fSortKey})
 	}
@@ -93,7 +104,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	if err != nil {
 		return Result{}, err
 	}
-	page := pageOf(res.Hits, q, s, relevance)
+	page := pageOf(res.Hits, q, s, relevance && !ranked)
 	hits, err := e.loadHits(ctx, page, p)
 	if err != nil {
 		return Result{}, err
