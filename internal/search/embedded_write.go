@@ -8,6 +8,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/fechatter/fechatter/internal/model"
 )
 
 // bleveDoc is a message as bleve indexes it (see indexMapping).
@@ -40,21 +42,53 @@ func toBleve(d Doc) bleveDoc {
 }
 
 // sortKey orders by time (fixed-width hex milliseconds), then carries the
-// chat type and chat, which re-ranking needs: one doc-value read per hit
-// instead of three.
+// chat type (one letter) and the chat, which the permission check and the
+// ranking read from this one doc value per match. It is kept short because
+// reading it means decoding a snappy chunk of 1,024 of them per scattered
+// match: 20 bytes instead of the 30-odd of the first layout
+// ("<ms>:<type>:<chat>"), which parseSortKey still reads.
 func sortKey(d Doc) string {
-	return fmt.Sprintf("%013x:%s:%d", max(d.CreatedAt.UnixMilli(), 0), d.ChatType, d.ChatID)
+	return fmt.Sprintf("%013x%c%d", max(d.CreatedAt.UnixMilli(), 0), chatTypeLetter(d.ChatType), d.ChatID)
 }
 
-// parseSortKey splits a sortKey.
+// chatTypeLetters maps chat types to their letter in a sort key.
+var chatTypeLetters = map[model.ChatType]byte{
+	model.ChatDirect: 'd', model.ChatGroup: 'g', model.ChatPrivateChannel: 'p', model.ChatPublicChannel: 'c',
+}
+
+func chatTypeLetter(t model.ChatType) byte {
+	if l, ok := chatTypeLetters[t]; ok {
+		return l
+	}
+	return 'x'
+}
+
+func chatTypeOfLetter(l byte) string {
+	for t, x := range chatTypeLetters {
+		if x == l {
+			return string(t)
+		}
+	}
+	return ""
+}
+
+// parseSortKey splits a sortKey, of either layout.
 func parseSortKey(k string) (ms int64, chatType string, chat int64) {
-	parts := strings.SplitN(k, ":", 3)
-	if len(parts) != 3 {
+	if len(k) < 15 {
 		return 0, "", 0
 	}
-	ms, _ = strconv.ParseInt(parts[0], 16, 64)
-	chat, _ = strconv.ParseInt(parts[2], 10, 64)
-	return ms, parts[1], chat
+	if k[13] == ':' { // the first layout
+		parts := strings.SplitN(k, ":", 3)
+		if len(parts) != 3 {
+			return 0, "", 0
+		}
+		ms, _ = strconv.ParseInt(parts[0], 16, 64)
+		chat, _ = strconv.ParseInt(parts[2], 10, 64)
+		return ms, parts[1], chat
+	}
+	ms, _ = strconv.ParseInt(k[:13], 16, 64)
+	chat, _ = strconv.ParseInt(k[14:], 10, 64)
+	return ms, chatTypeOfLetter(k[13]), chat
 }
 
 // Upsert implements Index.
