@@ -21,7 +21,7 @@ type pending struct {
 // events are handled again one at a time, so one bad event is retried or
 // dead-lettered alone and the others go through.
 func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
-	todo := make([]pending, 0, len(msgs))
+	due := make([]pending, 0, len(msgs))
 	for _, m := range msgs {
 		e, err := Decode(m.Data())
 		if err != nil {
@@ -32,19 +32,19 @@ func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
 			c.ack(ctx, []pending{{m, e}})
 			continue
 		}
-		todo = append(todo, pending{m, e})
+		due = append(due, pending{m, e})
 	}
-	if len(todo) == 0 {
+	if len(due) == 0 {
 		return
 	}
-	err := c.run(ctx, todo)
-	if err == nil || len(todo) == 1 {
-		c.settle(ctx, todo, err)
+	err := c.run(ctx, due)
+	if err == nil || len(due) == 1 {
+		c.settle(ctx, due, err)
 		return
 	}
-	c.opt.Log.Info("batch failed; handling its events one at a time", "events", len(todo), "err", err)
-	for i := range todo {
-		one := todo[i : i+1]
+	c.opt.Log.Info("batch failed; handling its events one at a time", "events", len(due), "err", err)
+	for i := range due {
+		one := due[i : i+1]
 		c.settle(ctx, one, c.run(ctx, one))
 	}
 }
@@ -113,19 +113,8 @@ func (c *Consumer) markCompleted(ctx context.Context, ps []pending) {
 		}
 		futs = append(futs, f)
 	}
-	timeout := time.NewTimer(5 * time.Second)
-	defer timeout.Stop()
-	for _, f := range futs {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			c.opt.Log.Warn("record completed event", "err", err)
-		case <-timeout.C:
-			c.opt.Log.Warn("record completed events: no acknowledgement in time")
-			return
-		case <-ctx.Done():
-			return
-		}
+	if _, err := awaitAcks(ctx, futs, 5*time.Second); err != nil {
+		c.opt.Log.Warn("record completed events", "err", err)
 	}
 }
 

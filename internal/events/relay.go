@@ -181,26 +181,41 @@ func (r *Relay) publish(ctx context.Context, rows []model.Event) ([]int64, error
 		}
 		futures = append(futures, f)
 	}
-	timeout := time.NewTimer(r.opt.AckTimeout)
-	defer timeout.Stop()
-	acked := make([]int64, 0, len(futures))
-	for i, f := range futures {
-		select {
-		case <-f.Ok():
-			acked = append(acked, rows[i].Seq)
-			continue
-		case err := <-f.Err():
-			return acked, fmt.Errorf("publish event %s: %w", rows[i].ID, err)
-		case <-timeout.C:
-			return acked, errors.New("publish: timed out waiting for acks")
-		case <-ctx.Done():
-			return acked, ctx.Err()
+	n, err := awaitAcks(ctx, futures, r.opt.AckTimeout)
+	acked := make([]int64, 0, n)
+	for _, row := range rows[:n] {
+		acked = append(acked, row.Seq)
+	}
+	if err != nil {
+		if n < len(futures) {
+			err = fmt.Errorf("publish event %s: %w", rows[n].ID, err)
 		}
+		return acked, err
 	}
 	if len(futures) < len(rows) {
 		return acked, errors.New("publish: could not queue every event")
 	}
 	return acked, nil
+}
+
+// awaitAcks waits for the acknowledgements of asynchronous publishes, in
+// order, and returns how many came before the first failure (a refusal, no
+// answer within timeout, or ctx ending), with that failure.
+func awaitAcks(ctx context.Context, futures []jetstream.PubAckFuture, timeout time.Duration) (int, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return i, err
+		case <-t.C:
+			return i, errors.New("publish: timed out waiting for acks")
+		case <-ctx.Done():
+			return i, ctx.Err()
+		}
+	}
+	return len(futures), nil
 }
 
 // Message encodes an envelope as a NATS message on its subject, with the

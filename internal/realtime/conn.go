@@ -214,7 +214,11 @@ func (h *Hub) copyReplay(ctx context.Context, w io.Writer, oc jetstream.Consumer
 			if empty++; empty >= replayEmptyFetches {
 				return 0, errReplayStalled
 			}
-			time.Sleep(replayEmptyWait)
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(replayEmptyWait):
+			}
 			continue
 		}
 		empty = 0

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -40,7 +41,6 @@ func (c *changedUsers) take() []int64 {
 		out = append(out, uid)
 	}
 	clear(c.users)
-	slices.Sort(out)
 	return out
 }
 
@@ -149,7 +149,7 @@ func (h *Hub) deliverPresence(perUser map[int64]map[int64]string) {
 		for uid, st := range changes {
 			list = append(list, presenceChange{uid, st})
 		}
-		slices.SortFunc(list, func(a, b presenceChange) int { return int(a.UserID - b.UserID) })
+		slices.SortFunc(list, func(a, b presenceChange) int { return cmp.Compare(a.UserID, b.UserID) })
 		key := presenceKey(list)
 		f, ok := frames[key]
 		if !ok {

@@ -73,18 +73,16 @@ func (cs chatScope) query(ws string) query.Query {
 // scopeQuery is the permission and filter part of a query: the workspace,
 // the chats in scope and the client's filters. It never scores.
 func scopeQuery(q Query, scope chatScope) query.Query {
-	return filterQuery(q, scope, true)
+	return conjunction(append(filterParts(q), scope.query(id(q.WorkspaceID))))
 }
 
-// filterQuery is scopeQuery, with the chat condition left out when
-// withChats is false (the caller then checks chats per match, see
-// chatFiltered).
-func filterQuery(q Query, scope chatScope, withChats bool) query.Query {
-	ws := id(q.WorkspaceID)
-	parts := []query.Query{termQ(fWorkspace, ws, 0)}
-	if withChats {
-		parts = append(parts, scope.query(ws))
-	}
+// filterQuery is scopeQuery without the chats, for callers that check each
+// match's chat themselves (chatFiltered).
+func filterQuery(q Query) query.Query { return conjunction(filterParts(q)) }
+
+// filterParts are the workspace and the client's filters.
+func filterParts(q Query) []query.Query {
+	parts := []query.Query{termQ(fWorkspace, id(q.WorkspaceID), 0)}
 	if len(q.SenderIDs) > 0 {
 		parts = append(parts, anyTerm(fSender, ids(q.SenderIDs)))
 	}
@@ -98,6 +96,11 @@ func filterQuery(q Query, scope chatScope, withChats bool) query.Query {
 	if !q.From.IsZero() || !q.To.IsZero() {
 		parts = append(parts, timeRange(q))
 	}
+	return parts
+}
+
+// conjunction matches what every part matches, without scoring.
+func conjunction(parts []query.Query) query.Query {
 	c := bleve.NewConjunctionQuery(parts...)
 	c.SetBoost(0)
 	return c

@@ -87,7 +87,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 			rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
 			ranked = true
 		}
-		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q, scope, false), scope, rank), q.Limit, q.Offset, false)
+		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q), scope, rank), q.Limit, q.Offset, false)
 	}
 	switch {
 	case ranked:
