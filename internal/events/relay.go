@@ -170,12 +170,20 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 // kept on retry.
 func (r *Relay) publish(ctx context.Context, rows []model.Event) ([]int64, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
-	for _, row := range rows {
+	for i, row := range rows {
 		msg, err := Message(FromModel(row))
 		if err != nil {
 			return nil, err
 		}
-		f, err := r.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.ID))
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(row.ID)}
+		if i > 0 {
+			// Stored only right after the row before it: publishes are
+			// pipelined, and a stream that loses some of them (its leader
+			// changes, the first is refused) must not keep later ones, or
+			// the stream's order would differ from the commit order.
+			opts = append(opts, jetstream.WithExpectLastMsgID(rows[i-1].ID))
+		}
+		f, err := r.js.PublishMsgAsync(msg, opts...)
 		if err != nil {
 			break
 		}
