@@ -98,7 +98,11 @@ func (a *Appliance) eventsComponent() Component {
 			if err := a.ensureStream(ctx); err != nil {
 				return err
 			}
-			a.relay = events.NewRelay(a.store, a.js, events.RelayOptions{Log: a.log.With("component", "outbox")})
+			opt := events.RelayOptions{Log: a.log.With("component", "outbox")}
+			if a.cfg.replicas() > 1 {
+				opt.Window = 1 // keeps commit order across leader changes
+			}
+			a.relay = events.NewRelay(a.store, a.js, opt)
 			if err := a.relay.Start(ctx); err != nil {
 				return err
 			}

@@ -30,7 +30,13 @@ type RelayOptions struct {
 	Batch int
 	// AckTimeout bounds the wait for one batch's PubAcks. Default: 5s.
 	AckTimeout time.Duration
-	Log        *slog.Logger
+	// Window is how many publishes may await their PubAck at once. Default:
+	// Batch (a whole round is pipelined). A replicated stream needs 1: when
+	// its leader changes mid-round it can lose the start of a pipelined
+	// round yet keep the end, and the retry would then store the start
+	// after the end, out of commit order.
+	Window int
+	Log    *slog.Logger
 }
 
 // Relay publishes committed outbox rows to the EVENTS stream, each with
@@ -61,6 +67,9 @@ func NewRelay(store OutboxStore, js jetstream.JetStream, opt RelayOptions) *Rela
 	}
 	if opt.AckTimeout <= 0 {
 		opt.AckTimeout = 5 * time.Second
+	}
+	if opt.Window <= 0 {
+		opt.Window = opt.Batch
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
@@ -165,45 +174,49 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 	return len(rows), pubErr
 }
 
-// publish sends rows in order and returns the seqs of the leading run that
-// the stream acknowledged; it stops at the first failure so that order is
-// kept on retry.
+// publish sends rows in order, at most Window of them awaiting their PubAck
+// at a time, and returns the seqs of the leading run that the stream
+// acknowledged; it stops at the first failure so that order is kept on retry.
 func (r *Relay) publish(ctx context.Context, rows []model.Event) ([]int64, error) {
+	acked := make([]int64, 0, len(rows))
+	for start := 0; start < len(rows); start += r.opt.Window {
+		window := rows[start:min(start+r.opt.Window, len(rows))]
+		n, err := r.publishWindow(ctx, window)
+		for _, row := range window[:n] {
+			acked = append(acked, row.Seq)
+		}
+		if err != nil {
+			return acked, err
+		}
+	}
+	return acked, nil
+}
+
+// publishWindow pipelines rows and reports how many leading ones were acknowledged.
+func (r *Relay) publishWindow(ctx context.Context, rows []model.Event) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
-	for i, row := range rows {
+	for _, row := range rows {
 		msg, err := Message(FromModel(row))
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		opts := []jetstream.PublishOpt{jetstream.WithMsgID(row.ID)}
-		if i > 0 {
-			// Stored only right after the row before it: publishes are
-			// pipelined, and a stream that loses some of them (its leader
-			// changes, the first is refused) must not keep later ones, or
-			// the stream's order would differ from the commit order.
-			opts = append(opts, jetstream.WithExpectLastMsgID(rows[i-1].ID))
-		}
-		f, err := r.js.PublishMsgAsync(msg, opts...)
+		f, err := r.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.ID))
 		if err != nil {
 			break
 		}
 		futures = append(futures, f)
 	}
 	n, err := awaitAcks(ctx, futures, r.opt.AckTimeout)
-	acked := make([]int64, 0, n)
-	for _, row := range rows[:n] {
-		acked = append(acked, row.Seq)
-	}
 	if err != nil {
 		if n < len(futures) {
 			err = fmt.Errorf("publish event %s: %w", rows[n].ID, err)
 		}
-		return acked, err
+		return n, err
 	}
 	if len(futures) < len(rows) {
-		return acked, errors.New("publish: could not queue every event")
+		return n, errors.New("publish: could not queue every event")
 	}
-	return acked, nil
+	return n, nil
 }
 
 // awaitAcks waits for the acknowledgements of asynchronous publishes, in

@@ -58,10 +58,18 @@ func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
 }
 
 func TestRelayPublishesBacklogInOrderAndMarksRows(t *testing.T) {
+	// Window 0 pipelines each round whole; 7 (as a cluster's 1) awaits the
+	// acks of a few before sending more, with a window cut inside a round.
+	for _, window := range []int{0, 7} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) { relayBacklogInOrder(t, window) })
+	}
+}
+
+func relayBacklogInOrder(t *testing.T, window int) {
 	st := openStore(t)
 	_, js := startJS(t)
 	appendEvents(t, st, 0, 300) // written while no relay runs: the start republishes them
-	r := NewRelay(st, js, RelayOptions{PollInterval: time.Hour, Batch: 64})
+	r := NewRelay(st, js, RelayOptions{PollInterval: time.Hour, Batch: 64, Window: window})
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -145,12 +153,13 @@ func TestRelayWaitsOutAnUnavailableStream(t *testing.T) {
 	waitFor(t, "events flow once the stream is back", func() bool { return streamMsgs(t, js) == 20 })
 }
 
-// A round's publishes are pipelined; when the stream refuses one (here the
-// first, too large for the stream), it keeps none of those after it, so
-// what the stream holds is always a prefix of the commit order. The cluster
-// test saw the opposite once: a leader change dropped the start of a round
-// while its last message was stored, and members got it first.
-func TestRelayNeverStoresPastARefusedEvent(t *testing.T) {
+// With a window of 1 (what a cluster uses) the relay sends nothing past an
+// event the stream did not take (here the first, too large for the stream),
+// so what the stream holds is always a prefix of the commit order. The
+// cluster test saw the opposite with whole rounds pipelined: a leader change
+// dropped the start of a round while its end was stored, and members got
+// the end first.
+func TestRelayWindowOfOneNeverStoresPastARefusedEvent(t *testing.T) {
 	st := openStore(t)
 	_, js := startJS(t)
 	s, err := js.Stream(context.Background(), StreamName)
@@ -171,7 +180,7 @@ func TestRelayNeverStoresPastARefusedEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendEvents(t, st, 0, 9)
-	r := NewRelay(st, js, RelayOptions{PollInterval: 20 * time.Millisecond, AckTimeout: time.Second})
+	r := NewRelay(st, js, RelayOptions{PollInterval: 20 * time.Millisecond, AckTimeout: time.Second, Window: 1})
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
