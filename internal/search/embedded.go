@@ -70,6 +70,7 @@ type Embedded struct {
 	// upsertMu serialises Upsert (see there).
 	upsertMu sync.Mutex
 	labels   *labelCache
+	keys     *keyCache
 }
 
 var registerOnce sync.Once
@@ -106,9 +107,28 @@ func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)
 	}
-	e := &Embedded{idx: idx, tags: NewHighlightTags()}
+	e := &Embedded{idx: idx, tags: NewHighlightTags(), keys: newKeyCache()}
 	e.labels = newLabelCache(idx)
+	go e.warmKeys()
 	return e, nil
+}
+
+// warmKeys reads the key tables of the index as opened, so the first
+// search after a start does not pay for them (about a second at 1M).
+func (e *Embedded) warmKeys() {
+	_ = e.use(func() error {
+		ix, err := e.idx.Advanced()
+		if err != nil {
+			return err
+		}
+		r, err := ix.Reader()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		_, err = e.keys.lookup(r)
+		return err
+	})
 }
 
 func createEmbedded(dir string, cfg map[string]any) (bleve.Index, error) {

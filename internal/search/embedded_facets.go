@@ -15,35 +15,103 @@ const MaxFacetValues = 50
 
 var facetFields = map[Facet]string{FacetSender: fSender, FacetChat: fChat, FacetChatType: fChatType}
 
-// addFacets asks bleve for the requested facets; they count every matching
-// document, and matching documents are always inside the scope.
+// addFacets asks bleve for the sender facet; the others are counted from
+// the matches' keys (keyFacets). Facets count every matching document, and
+// matching documents are always inside the scope.
 func addFacets(req *bleve.SearchRequest, q Query) {
-	for _, f := range q.Facets {
-		if f == FacetDate {
-			req.AddFacet(string(f), dateFacet(q))
-			continue
-		}
-		req.AddFacet(string(f), bleve.NewFacetRequest(facetFields[f], MaxFacetValues))
+	if slices.Contains(q.Facets, FacetSender) {
+		req.AddFacet(string(FacetSender), bleve.NewFacetRequest(fSender, MaxFacetValues))
 	}
 }
 
-// dateFacet counts the DateBuckets as numeric ranges of the time field.
-func dateFacet(q Query) *bleve.FacetRequest {
-	fr := bleve.NewFacetRequest(fTime, len(DateBuckets))
-	var upper *float64 // the previous bucket's lower bound
+// keyFacets counts the chat, chat type and date facets of the matches a
+// keyFilter keeps, from their keys, so that no doc values are read for them.
+type keyFacets struct {
+	want  map[Facet]bool
+	chats map[int64]int
+	types map[byte]int
+	// lower is each date bucket's lower bound in milliseconds (the last,
+	// "older", has none); a match counts in the first bucket it reaches.
+	lower []int64
+	dates []int
+}
+
+func newKeyFacets(q Query) *keyFacets {
+	f := &keyFacets{want: map[Facet]bool{}, chats: map[int64]int{}, types: map[byte]int{}, dates: make([]int, len(DateBuckets))}
+	for _, x := range q.Facets {
+		f.want[x] = true
+	}
 	for _, b := range DateBuckets {
-		var lower *float64
 		if b.Within > 0 {
-			v := float64(q.Now.Add(-b.Within).UnixMilli())
-			lower = &v
+			f.lower = append(f.lower, q.Now.Add(-b.Within).UnixMilli())
 		}
-		fr.AddNumericRange(b.Value, lower, upper)
-		upper = lower
 	}
-	return fr
+	return f
 }
 
-// facets converts bleve's facet results, adding labels.
+func (f *keyFacets) count(k docKey) {
+	if f.want[FacetChat] {
+		f.chats[k.chat]++
+	}
+	if f.want[FacetChatType] {
+		f.types[k.letter]++
+	}
+	if f.want[FacetDate] {
+		i := 0
+		for i < len(f.lower) && k.ms < f.lower[i] {
+			i++
+		}
+		f.dates[i]++
+	}
+}
+
+// fill sets the counted facets in out, most frequent first, at most
+// MaxFacetValues each, with their labels.
+func (f *keyFacets) fill(e *Embedded, out map[Facet][]FacetValue) {
+	if f.want[FacetChat] {
+		vs := make([]FacetValue, 0, len(f.chats))
+		for c, n := range f.chats {
+			vs = append(vs, FacetValue{Value: id(c), Count: n})
+		}
+		out[FacetChat] = e.topValues(FacetChat, vs)
+	}
+	if f.want[FacetChatType] {
+		vs := make([]FacetValue, 0, len(f.types))
+		for l, n := range f.types {
+			vs = append(vs, FacetValue{Value: chatTypeOfLetter(l), Count: n})
+		}
+		out[FacetChatType] = e.topValues(FacetChatType, vs)
+	}
+	if f.want[FacetDate] {
+		vs := []FacetValue{}
+		for i, b := range DateBuckets {
+			if f.dates[i] > 0 {
+				vs = append(vs, FacetValue{Value: b.Value, Label: b.Label, Count: f.dates[i]})
+			}
+		}
+		out[FacetDate] = vs
+	}
+}
+
+// topValues sorts vs most frequent first (then by value), keeps the first
+// MaxFacetValues and labels them.
+func (e *Embedded) topValues(f Facet, vs []FacetValue) []FacetValue {
+	sortFacetValues(vs)
+	vs = vs[:min(len(vs), MaxFacetValues)]
+	for i := range vs {
+		vs[i].Label = e.facetLabel(f, vs[i].Value)
+	}
+	return vs
+}
+
+func sortFacetValues(vs []FacetValue) {
+	slices.SortFunc(vs, func(a, b FacetValue) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+}
+
+// facets converts bleve's facet results (the sender's), adding labels;
+// every other facet requested is left empty for keyFacets.fill.
 func (e *Embedded) facets(fr bsearch.FacetResults, q Query) map[Facet][]FacetValue {
 	out := map[Facet][]FacetValue{}
 	for _, f := range q.Facets {
@@ -52,34 +120,14 @@ func (e *Embedded) facets(fr bsearch.FacetResults, q Query) map[Facet][]FacetVal
 			out[f] = []FacetValue{}
 			continue
 		}
-		if f == FacetDate {
-			out[f] = dateValues(r)
-			continue
-		}
 		vs := make([]FacetValue, 0, r.Terms.Len())
 		for _, t := range r.Terms.Terms() {
 			vs = append(vs, FacetValue{Value: t.Term, Label: e.facetLabel(f, t.Term), Count: t.Count})
 		}
-		slices.SortFunc(vs, func(a, b FacetValue) int {
-			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
-		})
+		sortFacetValues(vs)
 		out[f] = vs
 	}
 	return out
-}
-
-func dateValues(r *bsearch.FacetResult) []FacetValue {
-	counts := map[string]int{}
-	for _, n := range r.NumericRanges {
-		counts[n.Name] = n.Count
-	}
-	vs := []FacetValue{}
-	for _, b := range DateBuckets {
-		if n := counts[b.Value]; n > 0 {
-			vs = append(vs, FacetValue{Value: b.Value, Label: b.Label, Count: n})
-		}
-	}
-	return vs
 }
 
 func (e *Embedded) facetLabel(f Facet, v string) string {

@@ -1,13 +1,10 @@
 package search
 
 import (
-	"context"
 	"math"
-	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -57,46 +54,15 @@ func resolveScope(scope []int64, known map[int64]bool, complete bool) chatScope 
 // empty reports whether no chat of the scope has documents.
 func (cs chatScope) empty() bool { return len(cs.include) == 0 }
 
-func (cs chatScope) query(ws string) query.Query {
-	if !cs.useExcl {
-		return anyTerm(fChat, ids(cs.include))
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(termQ(fWorkspace, ws, 0))
-	if len(cs.exclude) > 0 {
-		b.AddMustNot(anyTerm(fChat, ids(cs.exclude)))
-	}
-	b.SetBoost(0)
-	return b
-}
-
-// scopeQuery is the permission and filter part of a query: the workspace,
-// the chats in scope and the client's filters. It never scores.
-func scopeQuery(q Query, scope chatScope) query.Query {
-	return conjunction(append(filterParts(q), scope.query(id(q.WorkspaceID))))
-}
-
-// filterQuery is scopeQuery without the chats, for callers that check each
-// match's chat themselves (chatFiltered).
-func filterQuery(q Query) query.Query { return conjunction(filterParts(q)) }
-
-// filterParts are the workspace and the client's filters.
-func filterParts(q Query) []query.Query {
+// postingFilter is what the postings decide of a query's filters: the
+// workspace and the senders. The chats, chat types and dates are checked on
+// each match's key (keyedSearch).
+func postingFilter(q Query) query.Query {
 	parts := []query.Query{termQ(fWorkspace, id(q.WorkspaceID), 0)}
 	if len(q.SenderIDs) > 0 {
 		parts = append(parts, anyTerm(fSender, ids(q.SenderIDs)))
 	}
-	if len(q.ChatTypes) > 0 {
-		types := make([]string, len(q.ChatTypes))
-		for i, t := range q.ChatTypes {
-			types[i] = string(t)
-		}
-		parts = append(parts, anyTerm(fChatType, types))
-	}
-	if !q.From.IsZero() || !q.To.IsZero() {
-		parts = append(parts, timeRange(q))
-	}
-	return parts
+	return conjunction(parts)
 }
 
 // conjunction matches what every part matches, without scoring.
@@ -126,24 +92,6 @@ func anyTerm(field string, terms []string) query.Query {
 	d := bleve.NewDisjunctionQuery(qs...)
 	d.SetBoost(0)
 	return d
-}
-
-// timeRange is From (inclusive) to To (exclusive) on the time field.
-func timeRange(q Query) query.Query {
-	var lo, hi *float64
-	if !q.From.IsZero() {
-		v := float64(q.From.UnixMilli())
-		lo = &v
-	}
-	if !q.To.IsZero() {
-		v := float64(q.To.UnixMilli())
-		hi = &v
-	}
-	inc, exc := true, false
-	r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &inc, &exc)
-	r.SetField(fTime)
-	r.SetBoost(0)
-	return r
 }
 
 // textQuery is the scoring part: every term and phrase must match, no
@@ -244,34 +192,4 @@ func rankScore(text float64, c candidate, s Settings, q Query) float64 {
 		}
 	}
 	return score
-}
-
-// chatFiltered keeps the matches of text in the chats of scope by checking
-// each match's chat (from its sort key, a doc value) against the set,
-// instead of intersecting with the union of the postings of every chat in
-// scope. The union costs in proportion to every message the caller may
-// read (at 1M messages and 267 chats it was 40% of a single-word query's
-// CPU); the check costs in proportion to the text's matches, which a query
-// with words narrows. With rank, the same read also gives each kept match
-// its final score (recency, direct and frequent chats), so the engine sorts
-// by score alone and reads no doc values of its own.
-func chatFiltered(text query.Query, filter query.Query, scope chatScope, rank func(float64, candidate) float64) query.Query {
-	allowed := make(map[int64]struct{}, len(scope.include))
-	for _, c := range scope.include {
-		allowed[c] = struct{}{}
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(text)
-	b.AddFilter(filter)
-	return query.NewCustomFilterQueryWithFilter(b, func(_ context.Context, d *bsearch.DocumentMatch) (bool, error) {
-		sk, _ := d.Fields[fSortKey].(string)
-		ms, chatType, chat := parseSortKey(sk)
-		if _, ok := allowed[chat]; !ok {
-			return false, nil
-		}
-		if rank != nil {
-			d.Score = rank(d.Score, candidate{time: time.UnixMilli(ms), chatType: chatType, chat: chat})
-		}
-		return true, nil
-	}, []string{fSortKey}, nil)
 }

@@ -6,17 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/fechatter/fechatter/internal/model"
 )
-
-// rerankWindow is how many of the best text matches are re-ranked with
-// recency and boosts. Text-score ties come newest first from the engine, so
-// the window holds the newest of each score tier.
-const rerankWindow = 200
 
 // snippetRunes is the length of a highlight snippet.
 const snippetRunes = 160
@@ -68,77 +62,89 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 
 func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p ParsedQuery, s Settings) (Result, error) {
 	text := textQuery(p)
-	var req *bleve.SearchRequest
-	relevance := q.Sort == SortRelevance && text != nil
-	// ranked: the filter already gave every match its final score, so the
-	// engine's order is the answer and no re-ranking window is needed.
-	ranked := false
-	switch {
-	case text == nil:
-		req = bleve.NewSearchRequestOptions(scopeQuery(q, scope), q.Limit, q.Offset, false)
-	case broadText(p):
-		b := bleve.NewBooleanQuery()
-		b.AddMust(text)
-		b.AddFilter(scopeQuery(q, scope))
-		req = bleve.NewSearchRequestOptions(b, q.Limit, q.Offset, false)
-	default:
-		var rank func(float64, candidate) float64
-		if relevance {
-			rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
-			ranked = true
-		}
-		req = bleve.NewSearchRequestOptions(chatFiltered(text, filterQuery(q), scope, rank), q.Limit, q.Offset, false)
+	hasText := text != nil
+	if !hasText {
+		text = bleve.NewMatchAllQuery()
 	}
-	switch {
-	case ranked:
-		req.SortBy([]string{"-_score"})
-	case relevance:
-		req.Size, req.From = max(rerankWindow, q.Offset+q.Limit), 0
-		req.SortBy([]string{"-_score", "-" + fSortKey})
-	default:
-		req.Score = "none"
-		req.SortBy([]string{"-" + fSortKey})
+	b := bleve.NewBooleanQuery()
+	b.AddMust(text)
+	b.AddFilter(postingFilter(q))
+	kf := newKeyFilter(q, scope)
+	if q.Sort == SortRelevance && hasText {
+		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
 	}
+	req := bleve.NewSearchRequestOptions(&keyedQuery{inner: b, keys: e.keys, keep: kf.keep}, q.Limit, q.Offset, false)
+	// The key filter gave every match its final score (for newest first:
+	// its time), so the engine sorts by score alone and reads no doc values.
+	// (Not Score "none": with a sort on score alone bleve would stop at the
+	// first Size matches, before the filter's scores and the total.)
+	req.SortBy([]string{"-_score"})
 	addFacets(req, q)
 	res, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
-	page := pageOf(res.Hits, q, s, relevance && !ranked)
+	page := make([]candidate, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		c := candidate{id: h.ID}
+		if kf.rank != nil {
+			c.score = h.Score
+		}
+		page = append(page, c)
+	}
 	hits, err := e.loadHits(ctx, page, p)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Hits: hits, Total: int(res.Total), Facets: e.facets(res.Facets, q)}, nil
+	facets := e.facets(res.Facets, q)
+	kf.facets.fill(e, facets)
+	return Result{Hits: hits, Total: int(res.Total), Facets: facets}, nil
 }
 
-// pageOf picks the hits of the requested page, re-ranking the window first
-// under relevance.
-func pageOf(hits bsearch.DocumentMatchCollection, q Query, s Settings, relevance bool) []candidate {
-	cs := make([]candidate, 0, len(hits))
-	for _, h := range hits {
-		c := candidate{id: h.ID, score: h.Score}
-		if relevance && len(h.Sort) == 2 {
-			ms, ct, chat := parseSortKey(h.Sort[1])
-			c.time, c.chatType, c.chat = time.UnixMilli(ms), ct, chat
-			c.score = rankScore(h.Score, c, s, q)
-		}
-		cs = append(cs, c)
+// keyFilter is what each match's key decides: the chats in scope (the
+// permission check), the client's chat types and dates; it also gives the
+// match its final score and counts the facets that keys hold.
+type keyFilter struct {
+	allowed  map[int64]struct{}
+	letters  []byte // chat types; empty: any
+	from, to int64  // milliseconds, From inclusive, To exclusive
+	hasFrom  bool
+	hasTo    bool
+	// rank scores a text match; nil orders newest first.
+	rank   func(text float64, c candidate) float64
+	facets *keyFacets
+}
+
+func newKeyFilter(q Query, scope chatScope) *keyFilter {
+	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q)}
+	for _, c := range scope.include {
+		kf.allowed[c] = struct{}{}
 	}
-	if !relevance {
-		return cs
+	for _, t := range q.ChatTypes {
+		kf.letters = append(kf.letters, chatTypeLetter(t))
 	}
-	slices.SortStableFunc(cs, func(a, b candidate) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return b.time.Compare(a.time)
-	})
-	from := min(q.Offset, len(cs))
-	return cs[from:min(from+q.Limit, len(cs))]
+	kf.from, kf.hasFrom = q.From.UnixMilli(), !q.From.IsZero()
+	kf.to, kf.hasTo = q.To.UnixMilli(), !q.To.IsZero()
+	return kf
+}
+
+func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
+	if _, ok := kf.allowed[k.chat]; !ok {
+		return false
+	}
+	if len(kf.letters) > 0 && !slices.Contains(kf.letters, k.letter) {
+		return false
+	}
+	if (kf.hasFrom && k.ms < kf.from) || (kf.hasTo && k.ms >= kf.to) {
+		return false
+	}
+	if kf.rank != nil {
+		d.Score = kf.rank(d.Score, candidate{time: time.UnixMilli(k.ms), chatType: k.chatType(), chat: k.chat})
+	} else {
+		d.Score = float64(k.ms) // exact: milliseconds stay below 2^53
+	}
+	kf.facets.count(k)
+	return true
 }
 
 // loadHits loads the stored fields of the page and renders highlights.
@@ -184,21 +190,4 @@ func (e *Embedded) docFromFields(key string, f map[string]any) Doc {
 	d.ID, _ = strconv.ParseInt(key, 10, 64)
 	d.ChatName = e.labels.chat(d.ChatID).Name
 	return d
-}
-
-// broadText reports whether a query's text likely matches a large share of
-// the index (only words being typed, of one or two letters, or only
-// exclusions): then intersecting with the union of the chats' postings is
-// cheaper than checking each match's chat (chatFiltered), which reads a doc
-// value per match.
-func broadText(p ParsedQuery) bool {
-	if len(p.Phrases) > 0 {
-		return false
-	}
-	for _, t := range p.Terms {
-		if !t.Prefix || utf8.RuneCountInString(t.Word) > 2 {
-			return false
-		}
-	}
-	return true
 }

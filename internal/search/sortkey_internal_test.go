@@ -33,3 +33,27 @@ func TestSortKeyLayouts(t *testing.T) {
 		}
 	}
 }
+
+// The in-place parse of the key cache reads what parseSortKey reads from
+// keys of both layouts; what is not a key gives chat 0 (in no scope), or
+// what parseSortKey gives.
+func TestDocKeyParsesLikeSortKey(t *testing.T) {
+	keys := []string{"0019ad3a1f680:public_channel:12"}
+	for _, ct := range []model.ChatType{model.ChatDirect, model.ChatGroup, model.ChatPrivateChannel, model.ChatPublicChannel} {
+		keys = append(keys, sortKey(Doc{ChatID: 987654321, ChatType: ct, CreatedAt: time.UnixMilli(1_764_000_000_123)}))
+	}
+	same := func(k string, got docKey) bool {
+		ms, ct, chat := parseSortKey(k)
+		return got.chat == chat && got.ms == ms && got.chatType() == ct
+	}
+	for _, k := range keys {
+		if got := parseDocKey([]byte(k)); !same(k, got) {
+			t.Errorf("%q: docKey %+v", k, got)
+		}
+	}
+	for _, k := range []string{"", "zz", "0019ad3a1f680", "0019ad3a1f680:x", "0019ad3a1f68Zg12", "0019ad3a1f680g1x2"} {
+		if got := parseDocKey([]byte(k)); got.chat != 0 && !same(k, got) {
+			t.Errorf("not a key %q: docKey %+v", k, got)
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package search
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// docKey is a document's sort key, parsed: what the permission check, the
+// client's chat type and date filters and the ranking need of a match.
+type docKey struct {
+	ms     int64
+	chat   int64
+	letter byte // the chat type's (chatTypeLetters)
+}
+
+func (k docKey) chatType() string { return chatTypeOfLetter(k.letter) }
+
+// parseDocKey reads a sort key (chat 0, in no scope, when it is not one).
+// The current layout is parsed in place, without the allocations of
+// parseSortKey: a table of 1M keys is read in well under a second.
+func parseDocKey(sk []byte) docKey {
+	if len(sk) < 15 || sk[13] == ':' {
+		ms, ct, chat := parseSortKey(string(sk))
+		return docKey{ms: ms, chat: chat, letter: chatTypeLetter(model.ChatType(ct))}
+	}
+	var k docKey
+	for _, c := range sk[:13] {
+		switch {
+		case c >= '0' && c <= '9':
+			k.ms = k.ms<<4 | int64(c-'0')
+		case c >= 'a' && c <= 'f':
+			k.ms = k.ms<<4 | int64(c-'a'+10)
+		default:
+			return docKey{}
+		}
+	}
+	for _, c := range sk[14:] {
+		if c < '0' || c > '9' {
+			return docKey{}
+		}
+		k.chat = k.chat*10 + int64(c-'0')
+	}
+	k.letter = sk[13]
+	return k
+}
+
+// keyCache holds the parsed sort key of every document, per index segment.
+//
+// Reading a match's sort key as a doc value means decoding the snappy chunk
+// of 1,024 documents that holds it; matches of a query at 1M messages are
+// scattered, so each decodes a chunk of its own, and that was 54% of a
+// query's CPU. Segments never change once written, so each is read once,
+// in order (one decode per chunk), and queries look keys up by document
+// number. Segments that no query has used for keyTTL are dropped (merged
+// away, or replaced when persisted).
+type keyCache struct {
+	mu     sync.Mutex
+	tables map[segment.Segment]*keyTable
+	pruned time.Time
+}
+
+// keyTTL is how long a table outlives the last query that used it.
+const keyTTL = 2 * time.Minute
+
+type keyTable struct {
+	once sync.Once
+	keys []docKey
+	err  error
+	used atomic.Int64 // unix nanoseconds
+}
+
+func newKeyCache() *keyCache { return &keyCache{tables: map[segment.Segment]*keyTable{}} }
+
+// keyLookup finds the key of a match by its internal id.
+type keyLookup func(index.IndexInternalID) (docKey, error)
+
+// lookup returns the keys of the documents r holds. r is the snapshot a
+// search runs on; a reader that is not scorch's falls back to doc values.
+func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return docValueLookup(r)
+	}
+	segs := snap.Segments()
+	offsets := make([]uint64, len(segs)) // as scorch numbers documents
+	tables := make([]*keyTable, len(segs))
+	var running uint64
+	now := time.Now()
+	for i, ss := range segs {
+		offsets[i] = running
+		running += ss.Segment().Count()
+		t, err := c.table(ss.Segment(), now)
+		if err != nil {
+			return nil, err
+		}
+		tables[i] = t
+	}
+	c.prune(now)
+	return func(id index.IndexInternalID) (docKey, error) {
+		n := id.Value()
+		i := sort.Search(len(offsets), func(x int) bool { return offsets[x] > n }) - 1
+		if i < 0 {
+			return docKey{}, nil
+		}
+		if local := n - offsets[i]; local < uint64(len(tables[i].keys)) {
+			return tables[i].keys[local], nil
+		}
+		return docKey{}, nil
+	}, nil
+}
+
+// table returns the keys of s, reading them the first time.
+func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
+	c.mu.Lock()
+	t := c.tables[s]
+	if t == nil {
+		t = &keyTable{}
+		c.tables[s] = t
+	}
+	c.mu.Unlock()
+	t.used.Store(now.UnixNano())
+	t.once.Do(func() { t.keys, t.err = readKeys(s) })
+	if t.err != nil {
+		c.mu.Lock()
+		delete(c.tables, s) // read it again next time
+		c.mu.Unlock()
+	}
+	return t, t.err
+}
+
+// prune drops tables unused for keyTTL, at most once a second.
+func (c *keyCache) prune(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(c.pruned) < time.Second {
+		return
+	}
+	c.pruned = now
+	cut := now.Add(-keyTTL).UnixNano()
+	for s, t := range c.tables {
+		if t.used.Load() < cut {
+			delete(c.tables, s)
+		}
+	}
+}
+
+// readKeys reads the sort key of every document of s in document order.
+func readKeys(s segment.Segment) ([]docKey, error) {
+	dv, ok := s.(segment.DocValueVisitable)
+	if !ok {
+		return nil, nil // no doc values: every lookup finds no chat
+	}
+	keys := make([]docKey, s.Count())
+	fields := []string{fSortKey}
+	var state segment.DocVisitState
+	var err error
+	for n := range keys {
+		state, err = dv.VisitDocValues(uint64(n), fields, func(_ string, term []byte) {
+			keys[n] = parseDocKey(term)
+		}, state)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// docValueLookup reads each match's sort key from r's doc values.
+func docValueLookup(r index.IndexReader) (keyLookup, error) {
+	dvr, err := r.DocValueReader([]string{fSortKey})
+	if err != nil {
+		return nil, err
+	}
+	return func(id index.IndexInternalID) (docKey, error) {
+		var k docKey
+		err := dvr.VisitDocValues(id, func(_ string, term []byte) { k = parseDocKey(term) })
+		return k, err
+	}, nil
+}
+
+// keyedQuery matches what inner matches and keeps the documents whose key
+// keep accepts; keep may also set the match's score.
+type keyedQuery struct {
+	inner query.Query
+	keys  *keyCache
+	keep  func(d *bsearch.DocumentMatch, k docKey) bool
+}
+
+// Searcher implements query.Query.
+func (q *keyedQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	lookup, err := q.keys.lookup(r)
+	if err != nil {
+		return nil, err
+	}
+	child, err := q.inner.Searcher(ctx, r, m, o)
+	if err != nil {
+		return nil, err
+	}
+	// No doc value reader and no index reader: the filter needs neither
+	// the match's fields nor its external id.
+	return searcher.NewCustomFilterSearcher(ctx, child, func(_ context.Context, d *bsearch.DocumentMatch) (bool, error) {
+		k, err := lookup(d.IndexInternalID)
+		if err != nil {
+			return false, err
+		}
+		return q.keep(d, k), nil
+	}, nil, nil, nil), nil
+}

@@ -1,0 +1,99 @@
+package search
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/model"
+)
+
+// The key cache numbers documents as scorch does: across several segments,
+// with documents deleted and replaced (a replaced one lives on, deleted, in
+// its old segment), every live document's key is its own.
+func TestKeyCacheFindsEveryDocumentsKey(t *testing.T) {
+	e, err := OpenEmbedded(filepath.Join(t.TempDir(), "idx"), EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	types := []model.ChatType{model.ChatDirect, model.ChatGroup, model.ChatPrivateChannel, model.ChatPublicChannel}
+	want := map[string]Doc{}
+	put := func(docs ...Doc) {
+		if err := e.Upsert(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			want[id(d.ID)] = d
+		}
+	}
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for batch := range 6 { // one segment each
+		var docs []Doc
+		for i := range 40 {
+			n := int64(batch*40 + i + 1)
+			docs = append(docs, Doc{ID: n, WorkspaceID: 1, ChatID: 100 + n%7, ChatType: types[n%4],
+				SenderID: 1, Content: "word", CreatedAt: base.Add(time.Duration(n) * time.Minute)})
+		}
+		put(docs...)
+	}
+	// Replace some (moved to another chat) and delete others.
+	put(Doc{ID: 3, WorkspaceID: 1, ChatID: 999, ChatType: model.ChatGroup, Content: "moved", CreatedAt: base},
+		Doc{ID: 150, WorkspaceID: 1, ChatID: 998, ChatType: model.ChatDirect, Content: "moved", CreatedAt: base})
+	if err := e.Delete(ctx, 1, []int64{1, 2, 41, 200, 240}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"1", "2", "41", "200", "240"} {
+		delete(want, n)
+	}
+
+	ix, err := e.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	lookup, err := e.keys.lookup(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+	seen := 0
+	for {
+		iid, err := all.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if iid == nil {
+			break
+		}
+		ext, err := r.ExternalID(iid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := want[ext]
+		if !ok {
+			continue // a label document, not a message
+		}
+		seen++
+		k, err := lookup(iid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.chat != d.ChatID || k.ms != d.CreatedAt.UnixMilli() || k.chatType() != string(d.ChatType) {
+			t.Fatalf("message %s: key %+v (%s), want chat %d at %d (%s)", ext, k, k.chatType(), d.ChatID, d.CreatedAt.UnixMilli(), d.ChatType)
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("saw %d messages, want %d", seen, len(want))
+	}
+}
