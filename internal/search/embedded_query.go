@@ -18,36 +18,29 @@ const (
 	boostPhrase  = 4.0
 )
 
-// chatScope says which chats a query may touch, in the cheaper of two
-// equivalent forms: the chats in scope, or the workspace's other chats to
-// exclude (when the caller is in most chats).
+// chatScope is the chats a query may touch, narrowed to those with
+// documents in its workspace.
 type chatScope struct {
 	include []int64
-	exclude []int64
-	useExcl bool
+	// inWorkspace: the workspace's chat set was read, and include holds
+	// only chats with documents in the workspace, so checking a match's chat
+	// keeps it inside the workspace (chat ids are unique across workspaces)
+	// without intersecting with the workspace's postings.
+	inWorkspace bool
 }
 
-// resolveScope narrows scope to chats that have documents. Exclusion is used
-// only when the workspace's chat set is known to be complete, so a chat can
-// never slip through by being unknown.
+// resolveScope narrows scope to chats that have documents in the workspace,
+// when the workspace's chat set is known; otherwise it is kept as it is.
 func resolveScope(scope []int64, known map[int64]bool, complete bool) chatScope {
 	if !complete {
 		return chatScope{include: scope}
 	}
-	in := make(map[int64]bool, len(scope))
-	var cs chatScope
+	cs := chatScope{inWorkspace: true}
 	for _, c := range scope {
 		if known[c] {
-			in[c] = true
 			cs.include = append(cs.include, c)
 		}
 	}
-	for c := range known {
-		if !in[c] {
-			cs.exclude = append(cs.exclude, c)
-		}
-	}
-	cs.useExcl = len(cs.exclude) < len(cs.include)
 	return cs
 }
 
@@ -55,12 +48,19 @@ func resolveScope(scope []int64, known map[int64]bool, complete bool) chatScope 
 func (cs chatScope) empty() bool { return len(cs.include) == 0 }
 
 // postingFilter is what the postings decide of a query's filters: the
-// workspace and the senders. The chats, chat types and dates are checked on
-// each match's key (keyedSearch).
-func postingFilter(q Query) query.Query {
-	parts := []query.Query{termQ(fWorkspace, id(q.WorkspaceID), 0)}
+// senders, and the workspace unless the scope alone keeps matches inside it.
+// The chats, chat types and dates are checked on each match's key
+// (keyFilter). Nil when there is nothing to intersect with.
+func postingFilter(q Query, scope chatScope) query.Query {
+	var parts []query.Query
+	if !scope.inWorkspace {
+		parts = append(parts, termQ(fWorkspace, id(q.WorkspaceID), 0))
+	}
 	if len(q.SenderIDs) > 0 {
 		parts = append(parts, anyTerm(fSender, ids(q.SenderIDs)))
+	}
+	if len(parts) == 0 {
+		return nil
 	}
 	return conjunction(parts)
 }

@@ -68,7 +68,9 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	}
 	b := bleve.NewBooleanQuery()
 	b.AddMust(text)
-	b.AddFilter(postingFilter(q))
+	if f := postingFilter(q, scope); f != nil {
+		b.AddFilter(f)
+	}
 	kf := newKeyFilter(q, scope)
 	if q.Sort == SortRelevance && hasText {
 		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }

@@ -31,17 +31,15 @@ func TestResolveScope(t *testing.T) {
 		scope    []int64
 		complete bool
 		include  []int64
-		exclude  []int64
-		useExcl  bool
+		inWS     bool
 	}{
-		{"few chats: list them", []int64{1, 9}, true, []int64{1}, []int64{2, 3, 4, 5}, false},
-		{"most chats: exclude the rest", []int64{1, 2, 3, 4}, true, []int64{1, 2, 3, 4}, []int64{5}, true},
-		{"all chats: exclude nothing", []int64{1, 2, 3, 4, 5}, true, []int64{1, 2, 3, 4, 5}, nil, true},
-		{"unknown set: never exclude", []int64{1, 2, 3, 4}, false, []int64{1, 2, 3, 4}, nil, false},
+		{"chats without documents dropped", []int64{1, 9}, true, []int64{1}, true},
+		{"all chats", []int64{1, 2, 3, 4, 5}, true, []int64{1, 2, 3, 4, 5}, true},
+		{"another workspace's chat dropped", []int64{77}, true, nil, true},
+		{"unknown set: kept, workspace still filtered", []int64{1, 2, 77}, false, []int64{1, 2, 77}, false},
 	} {
 		cs := resolveScope(tc.scope, known, tc.complete)
-		slices.Sort(cs.exclude)
-		if !slices.Equal(cs.include, tc.include) || !slices.Equal(cs.exclude, tc.exclude) || cs.useExcl != tc.useExcl {
+		if !slices.Equal(cs.include, tc.include) || cs.inWorkspace != tc.inWS {
 			t.Errorf("%s: %+v", tc.name, cs)
 		}
 	}
