@@ -47,7 +47,7 @@ const (
 
 // maxPrefixGram is the longest word prefix indexed; longer prefixes fall
 // back to a prefix scan of the text field (few words are that long).
-const maxPrefixGram = 12
+const maxPrefixGram = 4
 
 // EmbeddedOptions tune the embedded index.
 type EmbeddedOptions struct {
@@ -142,9 +142,14 @@ func createEmbedded(dir string, cfg map[string]any) (bleve.Index, error) {
 	return bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
 }
 
-// indexMapping describes message documents: ids as keywords (with doc values
-// for facets), time as a number (for sort, range and date facets), content
-// analysed by our tokenizer with term vectors (for phrases).
+// indexMapping describes message documents: ids as keywords, content
+// analysed by our tokenizer with term vectors (for phrases), and the sort
+// key with doc values, which the key cache reads (the chat check, the chat
+// type and date filters, ranking, and the chat, chat type and date facets).
+// Only what a query reads as postings or doc values is indexed: the chat
+// (deletes by chat) and the sender (filter, facet) are; the chat type and
+// time are only stored. Indexes created before keep their mapping (time,
+// chat type and chat doc values, numeric time terms) and work the same.
 func indexMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	if err := im.AddCustomAnalyzer(bleveAnalyzer, map[string]any{
@@ -169,7 +174,9 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 		return f
 	}
 	num := bleve.NewNumericFieldMapping()
-	num.Store, num.DocValues, num.IncludeInAll = true, true, false
+	num.Index, num.Store, num.DocValues, num.IncludeInAll = false, true, false, false
+	storedKW := kw(false)
+	storedKW.Index = false
 	text := bleve.NewTextFieldMapping()
 	text.Analyzer, text.Store, text.IncludeTermVectors, text.IncludeInAll = bleveAnalyzer, true, true, false
 	stored := bleve.NewTextFieldMapping()
@@ -181,8 +188,8 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fWorkspace, kw(false))
-	dm.AddFieldMappingsAt(fChat, kw(true))
-	dm.AddFieldMappingsAt(fChatType, kw(true))
+	dm.AddFieldMappingsAt(fChat, kw(false))
+	dm.AddFieldMappingsAt(fChatType, storedKW)
 	dm.AddFieldMappingsAt(fSender, kw(true))
 	dm.AddFieldMappingsAt(fTime, num)
 	dm.AddFieldMappingsAt(fContent, text)

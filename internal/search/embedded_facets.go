@@ -13,8 +13,6 @@ import (
 // MaxFacetValues bounds the values returned per facet (most frequent first).
 const MaxFacetValues = 50
 
-var facetFields = map[Facet]string{FacetSender: fSender, FacetChat: fChat, FacetChatType: fChatType}
-
 // addFacets asks bleve for the sender facet; the others are counted from
 // the matches' keys (keyFacets). Facets count every matching document, and
 // matching documents are always inside the scope.

@@ -3,6 +3,7 @@ package search
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -178,23 +179,42 @@ func lexQuery(text string) []lexToken {
 
 // Normalize lowercases s and removes diacritics ("Café" -> "cafe").
 func Normalize(s string) string {
-	if isPlainLowerASCII(s) {
+	switch asciiCase(s) {
+	case plainLower:
 		return s
+	case plainASCII: // no diacritics to remove
+		return strings.ToLower(s)
 	}
-	// A transform.Chain holds state, so each call builds its own.
-	fold := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(fold, s)
+	fold := folds.Get().(transform.Transformer)
+	defer folds.Put(fold)
+	out, _, err := transform.String(fold, s) // resets fold first
 	if err != nil {
 		out = s
 	}
 	return strings.ToLower(out)
 }
 
-func isPlainLowerASCII(s string) bool {
+// folds are diacritic-removing transformers; a chain holds state, so each
+// is used by one call at a time.
+var folds = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+const (
+	plainLower = iota // lowercase ASCII only
+	plainASCII        // ASCII with capitals
+	nonASCII
+)
+
+func asciiCase(s string) int {
+	c := plainLower
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') {
-			return false
+		switch b := s[i]; {
+		case b >= 0x80:
+			return nonASCII
+		case 'A' <= b && b <= 'Z':
+			c = plainASCII
 		}
 	}
-	return true
+	return c
 }

@@ -143,3 +143,14 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"budget": "budget", "Budget": "budget", "RELEASE42": "release42",
+		"Café": "cafe", "ÉCOLE": "ecole", "naïve": "naive", "Ærø": "ærø", "日本": "日本",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
