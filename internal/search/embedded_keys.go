@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,12 +110,20 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 	c.prune(now)
 	return func(id index.IndexInternalID) (docKey, error) {
 		n := id.Value()
-		i := sort.Search(len(offsets), func(x int) bool { return offsets[x] > n }) - 1
-		if i < 0 {
+		// The last segment starting at or before n (offsets[0] is 0).
+		lo, hi := 0, len(offsets)
+		for hi-lo > 1 {
+			if mid := (lo + hi) / 2; offsets[mid] <= n {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		if hi == 0 {
 			return docKey{}, nil
 		}
-		if local := n - offsets[i]; local < uint64(len(tables[i].keys)) {
-			return tables[i].keys[local], nil
+		if local := n - offsets[lo]; local < uint64(len(tables[lo].keys)) {
+			return tables[lo].keys[local], nil
 		}
 		return docKey{}, nil
 	}, nil

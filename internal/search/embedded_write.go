@@ -64,10 +64,15 @@ func chatTypeLetter(t model.ChatType) byte {
 }
 
 func chatTypeOfLetter(l byte) string {
-	for t, x := range chatTypeLetters {
-		if x == l {
-			return string(t)
-		}
+	switch l { // a switch, not a walk of chatTypeLetters: it runs per match
+	case 'd':
+		return string(model.ChatDirect)
+	case 'g':
+		return string(model.ChatGroup)
+	case 'p':
+		return string(model.ChatPrivateChannel)
+	case 'c':
+		return string(model.ChatPublicChannel)
 	}
 	return ""
 }
