@@ -37,6 +37,7 @@ func serve(cmd *cobra.Command, build appliance.BuildInfo, stderr io.Writer) erro
 		return err
 	}
 	log := appliance.NewLogger(stderr, cfg.Log)
+	gc := appliance.TuneGC()
 	a, err := appliance.New(cfg, log, build)
 	if err != nil {
 		return err
@@ -47,7 +48,8 @@ func serve(cmd *cobra.Command, build appliance.BuildInfo, stderr io.Writer) erro
 		return err
 	}
 	log.Info("fechatter started", "listen", a.Addr(), "data_dir", absPath(cfg.DataDir),
-		"database", databaseKind(cfg), "version", build.Version)
+		"database", databaseKind(cfg), "version", build.Version,
+		"gogc", gcField(gc.GCPercent, "GOGC"), "memory_limit", gcField(gc.MemoryLimit, "GOMEMLIMIT"))
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -69,6 +71,18 @@ func stop(a *appliance.Appliance, cfg appliance.Config, log *slog.Logger, runErr
 	}
 	log.Info("fechatter stopped")
 	return nil
+}
+
+// gcField is a GC setting for the start line: the value TuneGC chose, or
+// what the environment variable says.
+func gcField[T int | int64](v T, env string) string {
+	if v != 0 {
+		return fmt.Sprint(v)
+	}
+	if e := os.Getenv(env); e != "" {
+		return env + "=" + e
+	}
+	return "default"
 }
 
 func absPath(p string) string {
