@@ -97,3 +97,56 @@ func TestKeyCacheFindsEveryDocumentsKey(t *testing.T) {
 		t.Fatalf("saw %d messages, want %d", seen, len(want))
 	}
 }
+
+// Facets counted from keys keep the MaxFacetValues most frequent values,
+// ties by value, and count every match, not only the page.
+func TestKeyFacetsKeepTheMostFrequent(t *testing.T) {
+	e, err := OpenEmbedded(filepath.Join(t.TempDir(), "idx"), EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var docs []Doc
+	var chats []int64
+	n := int64(0)
+	for c := int64(1); c <= MaxFacetValues+10; c++ {
+		chats = append(chats, 1000+c)
+		for range c % 7 { // chat 1000+c has c%7 messages: many ties
+			n++
+			docs = append(docs, Doc{ID: n, WorkspaceID: 1, ChatID: 1000 + c, ChatType: model.ChatGroup,
+				SenderID: 1, Content: "ping", CreatedAt: at})
+		}
+	}
+	if err := e.Upsert(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Search(context.Background(), Query{WorkspaceID: 1, AllowedChatIDs: chats, Text: "ping ",
+		Facets: []Facet{FacetChat, FacetChatType}, Limit: 1, Now: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != len(docs) {
+		t.Fatalf("total %d, want %d", res.Total, len(docs))
+	}
+	vs := res.Facets[FacetChat]
+	if len(vs) != MaxFacetValues {
+		t.Fatalf("%d chat values, want %d", len(vs), MaxFacetValues)
+	}
+	got := map[string]int{}
+	for i, v := range vs {
+		if i > 0 && (v.Count > vs[i-1].Count || (v.Count == vs[i-1].Count && v.Value < vs[i-1].Value)) {
+			t.Fatalf("values out of order at %d: %+v after %+v", i, v, vs[i-1])
+		}
+		got[v.Value] = v.Count
+	}
+	// The 43 chats with 2 to 6 messages all make the top 50, with their counts.
+	for c := int64(1); c <= MaxFacetValues+10; c++ {
+		if want := int(c % 7); want >= 2 && got[id(1000+c)] != want {
+			t.Fatalf("chat %d: count %d in the facet, want %d", 1000+c, got[id(1000+c)], want)
+		}
+	}
+	if ct := res.Facets[FacetChatType]; len(ct) != 1 || ct[0].Value != string(model.ChatGroup) || ct[0].Count != len(docs) {
+		t.Fatalf("chat type facet %+v", ct)
+	}
+}
