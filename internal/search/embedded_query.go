@@ -122,6 +122,12 @@ func textQuery(p ParsedQuery) query.Query {
 // not tolerated: that keeps the fuzzy expansion small, and Meilisearch
 // counts such a typo double anyway.
 func termQuery(t Term) query.Query {
+	if t.Prefix && len(t.Synonyms) == 0 && t.Typos == 0 && utf8.RuneCountInString(t.Word) <= 2 {
+		// One or two letters being typed: the prefix term holds the exact
+		// word too, and one term searcher instead of a disjunction of two
+		// is a third cheaper over the ~40% of the index a letter matches.
+		return prefixQuery(t.Word)
+	}
 	alts := []query.Query{textTerm(t.Word, boostExact)}
 	for _, s := range t.Synonyms {
 		alts = append(alts, textTerm(s, boostSynonym))
