@@ -13,20 +13,23 @@ import (
 // MaxFacetValues bounds the values returned per facet (most frequent first).
 const MaxFacetValues = 50
 
-// addFacets asks bleve for the sender facet; the others are counted from
-// the matches' keys (keyFacets). Facets count every matching document, and
-// matching documents are always inside the scope.
-func addFacets(req *bleve.SearchRequest, q Query) {
-	if slices.Contains(q.Facets, FacetSender) {
+// addFacets asks bleve for the sender facet when the keys do not hold the
+// sender; every other facet is counted from the matches' keys (keyFacets).
+// Facets count every matching document, and matching documents are always
+// inside the scope.
+func addFacets(req *bleve.SearchRequest, q Query, sendersInKeys bool) {
+	if slices.Contains(q.Facets, FacetSender) && !sendersInKeys {
 		req.AddFacet(string(FacetSender), bleve.NewFacetRequest(fSender, MaxFacetValues))
 	}
 }
 
-// keyFacets counts the chat, chat type and date facets of the matches a
-// keyFilter keeps, from their keys, so that no doc values are read for them.
+// keyFacets counts the facets of the matches a keyFilter keeps from their
+// keys, so that no doc values are read for them: chat, chat type, date, and
+// sender when the keys hold it.
 type keyFacets struct {
-	want  map[Facet]bool
-	chats map[int64]int
+	want    map[Facet]bool
+	chats   map[int64]int
+	senders map[int64]int
 	types map[byte]int
 	// lower is each date bucket's lower bound in milliseconds (the last,
 	// "older", has none); a match counts in the first bucket it reaches.
@@ -34,10 +37,11 @@ type keyFacets struct {
 	dates []int
 }
 
-func newKeyFacets(q Query) *keyFacets {
-	f := &keyFacets{want: map[Facet]bool{}, chats: map[int64]int{}, types: map[byte]int{}, dates: make([]int, len(DateBuckets))}
+func newKeyFacets(q Query, sendersInKeys bool) *keyFacets {
+	f := &keyFacets{want: map[Facet]bool{}, chats: map[int64]int{}, senders: map[int64]int{},
+		types: map[byte]int{}, dates: make([]int, len(DateBuckets))}
 	for _, x := range q.Facets {
-		f.want[x] = true
+		f.want[x] = x != FacetSender || sendersInKeys
 	}
 	for _, b := range DateBuckets {
 		if b.Within > 0 {
@@ -50,6 +54,9 @@ func newKeyFacets(q Query) *keyFacets {
 func (f *keyFacets) count(k docKey) {
 	if f.want[FacetChat] {
 		f.chats[k.chat]++
+	}
+	if f.want[FacetSender] {
+		f.senders[k.sender]++
 	}
 	if f.want[FacetChatType] {
 		f.types[k.letter]++
@@ -66,12 +73,15 @@ func (f *keyFacets) count(k docKey) {
 // fill sets the counted facets in out, most frequent first, at most
 // MaxFacetValues each, with their labels.
 func (f *keyFacets) fill(e *Embedded, out map[Facet][]FacetValue) {
-	if f.want[FacetChat] {
-		vs := make([]FacetValue, 0, len(f.chats))
-		for c, n := range f.chats {
-			vs = append(vs, FacetValue{Value: id(c), Count: n})
+	for facet, counts := range map[Facet]map[int64]int{FacetChat: f.chats, FacetSender: f.senders} {
+		if !f.want[facet] {
+			continue
 		}
-		out[FacetChat] = e.topValues(FacetChat, vs)
+		vs := make([]FacetValue, 0, len(counts))
+		for v, n := range counts {
+			vs = append(vs, FacetValue{Value: id(v), Count: n})
+		}
+		out[facet] = e.topValues(facet, vs)
 	}
 	if f.want[FacetChatType] {
 		vs := make([]FacetValue, 0, len(f.types))

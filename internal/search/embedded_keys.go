@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -14,26 +15,28 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
-	"github.com/fechatter/fechatter/internal/model"
 )
 
 // docKey is a document's sort key, parsed: what the permission check, the
-// client's chat type and date filters and the ranking need of a match.
+// client's filters, the ranking and the facets need of a match.
 type docKey struct {
 	ms     int64
 	chat   int64
-	letter byte // the chat type's (chatTypeLetters)
+	sender int64 // 0 in keys of the layouts before the sender was added
+	letter byte  // the chat type's (chatTypeLetters)
 }
 
 func (k docKey) chatType() string { return chatTypeOfLetter(k.letter) }
 
-// parseDocKey reads a sort key (chat 0, in no scope, when it is not one).
-// The current layout is parsed in place, without the allocations of
-// parseSortKey: a table of 1M keys is read in well under a second.
+// parseDocKey reads a sort key of any layout (see sortKey); what is not a
+// key gives chat 0, which no scope holds. The layouts with a letter are
+// parsed in place, without allocating: 1M keys are read in under a second.
 func parseDocKey(sk []byte) docKey {
-	if len(sk) < 15 || sk[13] == ':' {
-		ms, ct, chat := parseSortKey(string(sk))
-		return docKey{ms: ms, chat: chat, letter: chatTypeLetter(model.ChatType(ct))}
+	if len(sk) < 15 {
+		return docKey{}
+	}
+	if sk[13] == ':' {
+		return parseFirstLayout(string(sk))
 	}
 	var k docKey
 	for _, c := range sk[:13] {
@@ -46,14 +49,35 @@ func parseDocKey(sk []byte) docKey {
 			return docKey{}
 		}
 	}
-	for _, c := range sk[14:] {
-		if c < '0' || c > '9' {
+	k.letter = sk[13]
+	rest := sk[14:]
+	if slash := bytes.IndexByte(rest, '/'); slash >= 0 {
+		var ok bool
+		if k.sender, ok = decimal(rest[slash+1:]); !ok {
 			return docKey{}
 		}
-		k.chat = k.chat*10 + int64(c-'0')
+		rest = rest[:slash]
 	}
-	k.letter = sk[13]
+	var ok bool
+	if k.chat, ok = decimal(rest); !ok {
+		return docKey{}
+	}
 	return k
+}
+
+// decimal reads a non-empty run of digits.
+func decimal(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // keyCache holds the parsed sort key of every document, per index segment.
@@ -69,7 +93,15 @@ type keyCache struct {
 	mu     sync.Mutex
 	tables map[segment.Segment]*keyTable
 	pruned time.Time
+	// senders is set once a snapshot was seen whose every message key
+	// holds its sender; it stays set, since keys are only ever written with
+	// the sender from then on (new documents, merges of such segments).
+	// Until then the sender filter and facet read postings and doc values.
+	senders atomic.Bool
 }
+
+// sendersInKeys reports whether the sender can be read from the keys.
+func (c *keyCache) sendersInKeys() bool { return c.senders.Load() }
 
 // keyTTL is how long a table outlives the last query that used it.
 const keyTTL = 2 * time.Minute
@@ -77,8 +109,10 @@ const keyTTL = 2 * time.Minute
 type keyTable struct {
 	once sync.Once
 	keys []docKey
-	err  error
-	used atomic.Int64 // unix nanoseconds
+	// senders: every message key of the segment holds its sender.
+	senders bool
+	err     error
+	used    atomic.Int64 // unix nanoseconds
 }
 
 func newKeyCache() *keyCache { return &keyCache{tables: map[segment.Segment]*keyTable{}} }
@@ -106,6 +140,13 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 			return nil, err
 		}
 		tables[i] = t
+	}
+	if len(tables) > 0 && !c.senders.Load() {
+		all := true
+		for _, t := range tables {
+			all = all && t.senders
+		}
+		c.senders.Store(all)
 	}
 	c.prune(now)
 	return func(id index.IndexInternalID) (docKey, error) {
@@ -139,7 +180,7 @@ func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	}
 	c.mu.Unlock()
 	t.used.Store(now.UnixNano())
-	t.once.Do(func() { t.keys, t.err = readKeys(s) })
+	t.once.Do(func() { t.keys, t.senders, t.err = readKeys(s) })
 	if t.err != nil {
 		c.mu.Lock()
 		delete(c.tables, s) // read it again next time
@@ -164,25 +205,30 @@ func (c *keyCache) prune(now time.Time) {
 	}
 }
 
-// readKeys reads the sort key of every document of s in document order.
-func readKeys(s segment.Segment) ([]docKey, error) {
+// readKeys reads the sort key of every document of s in document order,
+// and reports whether every message's key holds its sender.
+func readKeys(s segment.Segment) ([]docKey, bool, error) {
 	dv, ok := s.(segment.DocValueVisitable)
 	if !ok {
-		return nil, nil // no doc values: every lookup finds no chat
+		return nil, false, nil // no doc values: every lookup finds no chat
 	}
 	keys := make([]docKey, s.Count())
 	fields := []string{fSortKey}
 	var state segment.DocVisitState
 	var err error
+	senders := true
 	for n := range keys {
 		state, err = dv.VisitDocValues(uint64(n), fields, func(_ string, term []byte) {
 			keys[n] = parseDocKey(term)
 		}, state)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if keys[n].chat != 0 && keys[n].sender == 0 {
+			senders = false
 		}
 	}
-	return keys, nil
+	return keys, senders, nil
 }
 
 // docValueLookup reads each match's sort key from r's doc values.

@@ -48,15 +48,15 @@ func resolveScope(scope []int64, known map[int64]bool, complete bool) chatScope 
 func (cs chatScope) empty() bool { return len(cs.include) == 0 }
 
 // postingFilter is what the postings decide of a query's filters: the
-// senders, and the workspace unless the scope alone keeps matches inside it.
-// The chats, chat types and dates are checked on each match's key
-// (keyFilter). Nil when there is nothing to intersect with.
-func postingFilter(q Query, scope chatScope) query.Query {
+// workspace unless the scope alone keeps matches inside it, and the senders
+// unless the keys hold them (sendersInKeys). Everything else is checked on
+// each match's key (keyFilter). Nil when there is nothing to intersect with.
+func postingFilter(q Query, scope chatScope, sendersInKeys bool) query.Query {
 	var parts []query.Query
 	if !scope.inWorkspace {
 		parts = append(parts, termQ(fWorkspace, id(q.WorkspaceID), 0))
 	}
-	if len(q.SenderIDs) > 0 {
+	if len(q.SenderIDs) > 0 && !sendersInKeys {
 		parts = append(parts, anyTerm(fSender, ids(q.SenderIDs)))
 	}
 	if len(parts) == 0 {

@@ -68,10 +68,11 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	}
 	b := bleve.NewBooleanQuery()
 	b.AddMust(text)
-	if f := postingFilter(q, scope); f != nil {
+	senders := e.keys.sendersInKeys()
+	if f := postingFilter(q, scope, senders); f != nil {
 		b.AddFilter(f)
 	}
-	kf := newKeyFilter(q, scope)
+	kf := newKeyFilter(q, scope, senders)
 	if q.Sort == SortRelevance && hasText {
 		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
 	}
@@ -81,7 +82,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	// (Not Score "none": with a sort on score alone bleve would stop at the
 	// first Size matches, before the filter's scores and the total.)
 	req.SortBy([]string{"-_score"})
-	addFacets(req, q)
+	addFacets(req, q, senders)
 	res, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, err
@@ -108,6 +109,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 // match its final score and counts the facets that keys hold.
 type keyFilter struct {
 	allowed  map[int64]struct{}
+	senders  map[int64]struct{} // nil: any (or checked by the postings)
 	letters  []byte // chat types; empty: any
 	from, to int64  // milliseconds, From inclusive, To exclusive
 	hasFrom  bool
@@ -117,10 +119,16 @@ type keyFilter struct {
 	facets *keyFacets
 }
 
-func newKeyFilter(q Query, scope chatScope) *keyFilter {
-	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q)}
+func newKeyFilter(q Query, scope chatScope, sendersInKeys bool) *keyFilter {
+	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q, sendersInKeys)}
 	for _, c := range scope.include {
 		kf.allowed[c] = struct{}{}
+	}
+	if sendersInKeys && len(q.SenderIDs) > 0 {
+		kf.senders = make(map[int64]struct{}, len(q.SenderIDs))
+		for _, u := range q.SenderIDs {
+			kf.senders[u] = struct{}{}
+		}
 	}
 	for _, t := range q.ChatTypes {
 		kf.letters = append(kf.letters, chatTypeLetter(t))
@@ -136,6 +144,11 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 	}
 	if len(kf.letters) > 0 && !slices.Contains(kf.letters, k.letter) {
 		return false
+	}
+	if kf.senders != nil {
+		if _, ok := kf.senders[k.sender]; !ok {
+			return false
+		}
 	}
 	if (kf.hasFrom && k.ms < kf.from) || (kf.hasTo && k.ms >= kf.to) {
 		return false

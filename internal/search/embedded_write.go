@@ -41,14 +41,13 @@ func toBleve(d Doc) bleveDoc {
 	}
 }
 
-// sortKey orders by time (fixed-width hex milliseconds), then carries the
-// chat type (one letter) and the chat, which the permission check and the
-// ranking read from this one doc value per match. It is kept short because
-// reading it means decoding a snappy chunk of 1,024 of them per scattered
-// match: 20 bytes instead of the 30-odd of the first layout
-// ("<ms>:<type>:<chat>"), which parseSortKey still reads.
+// sortKey orders by time (13 hex digits of milliseconds), then carries the
+// chat type (one letter), the chat and, after a slash, the sender: what the
+// key cache gives every match (the permission check, the filters, the
+// ranking and the facets). Layouts written before, still read: the first
+// "<ms>:<type>:<chat>", the second "<ms><letter><chat>" (no sender).
 func sortKey(d Doc) string {
-	return fmt.Sprintf("%013x%c%d", max(d.CreatedAt.UnixMilli(), 0), chatTypeLetter(d.ChatType), d.ChatID)
+	return fmt.Sprintf("%013x%c%d/%d", max(d.CreatedAt.UnixMilli(), 0), chatTypeLetter(d.ChatType), d.ChatID, d.SenderID)
 }
 
 // chatTypeLetters maps chat types to their letter in a sort key.
@@ -77,23 +76,18 @@ func chatTypeOfLetter(l byte) string {
 	return ""
 }
 
-// parseSortKey splits a sortKey, of either layout.
-func parseSortKey(k string) (ms int64, chatType string, chat int64) {
-	if len(k) < 15 {
-		return 0, "", 0
+// parseFirstLayout reads a key of the first layout, "<ms>:<type>:<chat>".
+func parseFirstLayout(k string) docKey {
+	parts := strings.SplitN(k, ":", 3)
+	if len(parts) != 3 {
+		return docKey{}
 	}
-	if k[13] == ':' { // the first layout
-		parts := strings.SplitN(k, ":", 3)
-		if len(parts) != 3 {
-			return 0, "", 0
-		}
-		ms, _ = strconv.ParseInt(parts[0], 16, 64)
-		chat, _ = strconv.ParseInt(parts[2], 10, 64)
-		return ms, parts[1], chat
+	ms, err1 := strconv.ParseInt(parts[0], 16, 64)
+	chat, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return docKey{}
 	}
-	ms, _ = strconv.ParseInt(k[:13], 16, 64)
-	chat, _ = strconv.ParseInt(k[14:], 10, 64)
-	return ms, chatTypeOfLetter(k[13]), chat
+	return docKey{ms: ms, chat: chat, letter: chatTypeLetter(model.ChatType(parts[1]))}
 }
 
 // Upsert implements Index.
