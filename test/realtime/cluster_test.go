@@ -329,12 +329,40 @@ func (cl *clusterRun) check(t *testing.T, phase string, sentinel model.Message) 
 	}
 	stored := allMessages(t, cl.reader, cl.chat)
 	want := idSet(stored)
+	if cl.nodeLost {
+		cl.awaitStragglers(t, phase, want)
+	}
 	for u, got := range cl.got {
 		if err := exactlyOnce(got, want); err != nil {
 			t.Errorf("%s: %s: %v", phase, u.u.Username, err)
 		}
 	}
 	t.Logf("%s: %d messages in the chat, each delivered once to each member", phase, len(stored))
+}
+
+// awaitStragglers reads on, for a while, the streams that lack a stored
+// message once their sentinel came: after a node loss a message may reach
+// a member after one sent later (order is only logged then, see keep), and
+// that is not a loss. Each late one is logged; one that never comes is
+// still a failure of check.
+func (cl *clusterRun) awaitStragglers(t *testing.T, phase string, want map[int64]bool) {
+	t.Helper()
+	for u, s := range cl.streams {
+		// The relay that holds a late message retries it within its ack
+		// timeout (5 s) and a backoff of at most 5 s.
+		deadline := time.Now().Add(20 * time.Second)
+		for exactlyOnce(cl.got[u], want) != nil && time.Now().Before(deadline) {
+			ev, ok := s.tryNext(time.Until(deadline))
+			if !ok {
+				break
+			}
+			before := len(cl.got[u])
+			cl.keep(t, u, []client.Event{ev})
+			if len(cl.got[u]) > before {
+				t.Logf("%s: %s: message %d arrived after the sentinel", phase, s.name, cl.got[u][before])
+			}
+		}
+	}
 }
 
 // burst sends messages as u through c, one after another, until a send
