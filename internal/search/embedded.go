@@ -18,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Names registered with bleve's registry; they are stored in the index
@@ -117,11 +118,7 @@ func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
 // search after a start does not pay for them (about a second at 1M).
 func (e *Embedded) warmKeys() {
 	_ = e.use(func() error {
-		ix, err := e.idx.Advanced()
-		if err != nil {
-			return err
-		}
-		r, err := ix.Reader()
+		r, err := e.snapshot()
 		if err != nil {
 			return err
 		}
@@ -129,6 +126,15 @@ func (e *Embedded) warmKeys() {
 		_, err = e.keys.lookup(r)
 		return err
 	})
+}
+
+// snapshot opens a reader on the index as it is now; close it after use.
+func (e *Embedded) snapshot() (index.IndexReader, error) {
+	ix, err := e.idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return ix.Reader()
 }
 
 func createEmbedded(dir string, cfg map[string]any) (bleve.Index, error) {

@@ -30,7 +30,7 @@ type keyFacets struct {
 	want    map[Facet]bool
 	chats   map[int64]int
 	senders map[int64]int
-	types map[byte]int
+	types   map[byte]int
 	// lower is each date bucket's lower bound in milliseconds (the last,
 	// "older", has none); a match counts in the first bucket it reaches.
 	lower []int64
@@ -104,18 +104,14 @@ func (f *keyFacets) fill(e *Embedded, out map[Facet][]FacetValue) {
 // topValues sorts vs most frequent first (then by value), keeps the first
 // MaxFacetValues and labels them.
 func (e *Embedded) topValues(f Facet, vs []FacetValue) []FacetValue {
-	sortFacetValues(vs)
+	slices.SortFunc(vs, func(a, b FacetValue) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
 	vs = vs[:min(len(vs), MaxFacetValues)]
 	for i := range vs {
 		vs[i].Label = e.facetLabel(f, vs[i].Value)
 	}
 	return vs
-}
-
-func sortFacetValues(vs []FacetValue) {
-	slices.SortFunc(vs, func(a, b FacetValue) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
-	})
 }
 
 // facets converts bleve's facet results (the sender's), adding labels;
@@ -130,10 +126,9 @@ func (e *Embedded) facets(fr bsearch.FacetResults, q Query) map[Facet][]FacetVal
 		}
 		vs := make([]FacetValue, 0, r.Terms.Len())
 		for _, t := range r.Terms.Terms() {
-			vs = append(vs, FacetValue{Value: t.Term, Label: e.facetLabel(f, t.Term), Count: t.Count})
+			vs = append(vs, FacetValue{Value: t.Term, Count: t.Count})
 		}
-		sortFacetValues(vs)
-		out[f] = vs
+		out[f] = e.topValues(f, vs)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
-
 )
 
 // docKey is a document's sort key, parsed: what the permission check, the
@@ -120,12 +120,12 @@ func newKeyCache() *keyCache { return &keyCache{tables: map[segment.Segment]*key
 // keyLookup finds the key of a match by its internal id.
 type keyLookup func(index.IndexInternalID) (docKey, error)
 
-// lookup returns the keys of the documents r holds. r is the snapshot a
-// search runs on; a reader that is not scorch's falls back to doc values.
+// lookup returns the keys of the documents r holds: the snapshot a search
+// runs on (every index this package creates is scorch's).
 func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return docValueLookup(r)
+		return nil, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
 	}
 	segs := snap.Segments()
 	offsets := make([]uint64, len(segs)) // as scorch numbers documents
@@ -146,7 +146,9 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 		for _, t := range tables {
 			all = all && t.senders
 		}
-		c.senders.Store(all)
+		if all { // only ever set: an older snapshot seen later must not clear it
+			c.senders.Store(true)
+		}
 	}
 	c.prune(now)
 	return func(id index.IndexInternalID) (docKey, error) {
@@ -229,19 +231,6 @@ func readKeys(s segment.Segment) ([]docKey, bool, error) {
 		}
 	}
 	return keys, senders, nil
-}
-
-// docValueLookup reads each match's sort key from r's doc values.
-func docValueLookup(r index.IndexReader) (keyLookup, error) {
-	dvr, err := r.DocValueReader([]string{fSortKey})
-	if err != nil {
-		return nil, err
-	}
-	return func(id index.IndexInternalID) (docKey, error) {
-		var k docKey
-		err := dvr.VisitDocValues(id, func(_ string, term []byte) { k = parseDocKey(term) })
-		return k, err
-	}, nil
 }
 
 // keyedQuery matches what inner matches and keeps the documents whose key

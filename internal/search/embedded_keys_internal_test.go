@@ -51,11 +51,7 @@ func TestKeyCacheFindsEveryDocumentsKey(t *testing.T) {
 		delete(want, n)
 	}
 
-	ix, err := e.idx.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
+	r, err := e.snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,8 +110,8 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 type keyFilter struct {
 	allowed  map[int64]struct{}
 	senders  map[int64]struct{} // nil: any (or checked by the postings)
-	letters  []byte // chat types; empty: any
-	from, to int64  // milliseconds, From inclusive, To exclusive
+	letters  []byte             // chat types; empty: any
+	from, to int64              // milliseconds, From inclusive, To exclusive
 	hasFrom  bool
 	hasTo    bool
 	// rank scores a text match; nil orders newest first.
