@@ -224,7 +224,8 @@ type Reactions interface {
 
 // Files stores uploaded file metadata (the bytes live under the data dir).
 type Files interface {
-	// CreateFile inserts f and sets f.ID and f.CreatedAt.
+	// CreateFile inserts f and sets f.ID, and f.CreatedAt when it is zero
+	// (the orphan sweep compares it with the use cases' clock).
 	CreateFile(ctx context.Context, f *model.File) error
 	// FileForUser returns the file when userID uploaded it or is a member of
 	// a chat where a live message has it attached; ErrNotFound otherwise.

@@ -15,9 +15,12 @@ func fileDest(f *model.File) []any {
 	return []any{&f.ID, &f.WorkspaceID, &f.UploaderID, &f.Name, &f.Size, &f.ContentType, &f.SHA256, &f.CreatedAt}
 }
 
-// CreateFile inserts f and sets f.ID and f.CreatedAt.
+// CreateFile inserts f and sets f.ID and f.CreatedAt (now when zero).
 func (q *queries) CreateFile(ctx context.Context, f *model.File) error {
 	created := now()
+	if !f.CreatedAt.IsZero() {
+		created = stored(f.CreatedAt)
+	}
 	err := q.db.QueryRow(ctx, `INSERT INTO files (workspace_id, uploader_id, name, size,
 			content_type, sha256, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,

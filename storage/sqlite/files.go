@@ -16,7 +16,7 @@ func fileDest(f *model.File) ([]any, func()) {
 		func() { f.CreatedAt = fromMicros(created) }
 }
 
-// CreateFile inserts f and sets f.ID and f.CreatedAt.
+// CreateFile inserts f and sets f.ID and f.CreatedAt (now when zero).
 func (q *queries) CreateFile(ctx context.Context, f *model.File) error {
 	created := orNow(f.CreatedAt)
 	return q.atomic(ctx, func(q *queries) error {

@@ -42,6 +42,11 @@ func testFileCreate(t *testing.T, s storage.Store) {
 	}
 	_, err = s.FileByID(ctx, f.ID+1000)
 	wantErr(t, err, storage.ErrNotFound, "missing file")
+	old := model.File{WorkspaceID: w.ID, UploaderID: owner.ID, Name: "old", Size: 1, SHA256: "old", CreatedAt: ts(-60)}
+	noErr(t, s.CreateFile(ctx, &old), "create file with a creation time")
+	got, err = s.FileByID(ctx, old.ID)
+	noErr(t, err, "file by id")
+	sameTime(t, got.CreatedAt, ts(-60), "given created_at")
 }
 
 func testFileForUser(t *testing.T, s storage.Store) {
