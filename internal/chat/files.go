@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/apperr"
@@ -111,6 +111,7 @@ func (s *Service) storeUpload(ctx context.Context, f *model.File, st stagedBlob)
 	}
 	return nil
 }
+
 // OpenFile returns a file and its open bytes when userID uploaded it or is
 // a member of a chat where a live message has it attached; 404 otherwise.
 // The caller closes the *os.File.
