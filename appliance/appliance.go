@@ -16,6 +16,7 @@ import (
 
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/search"
@@ -62,6 +63,8 @@ type Appliance struct {
 	indexer    *search.Indexer
 	sidecar    *meili.Sidecar
 	search     *search.Service
+	chat       *chat.Service
+	sweeper    *chat.FileSweeper
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
@@ -87,13 +90,14 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.realtimeComponent(),
 		a.searchComponent(),
 		a.httpComponent(),
+		a.filesComponent(),
 	}
 	return a, nil
 }
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server. If one fails, those already started are
+// real-time hub, search, the HTTP server, the sweep of unused uploads. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
 

@@ -84,6 +84,15 @@ type AuthConfig struct {
 type FilesConfig struct {
 	// MaxSize is the largest upload in bytes. Default 26214400 (25 MiB).
 	MaxSize int64 `yaml:"max_size"`
+	// QuotaPerUser caps the bytes one user may have uploaded, all
+	// workspaces together; 0 means unlimited. Default 1073741824 (1 GiB).
+	QuotaPerUser int64 `yaml:"quota_per_user"`
+	// QuotaPerWorkspace caps the bytes of all files in one workspace; 0
+	// means unlimited. Default 10737418240 (10 GiB).
+	QuotaPerWorkspace int64 `yaml:"quota_per_workspace"`
+	// OrphanGrace is how long an upload may stay attached to no message
+	// (never sent, or its message deleted) before it is deleted. Default 24h.
+	OrphanGrace time.Duration `yaml:"orphan_grace"`
 }
 
 // SearchConfig selects the search engine.
@@ -179,7 +188,7 @@ func Default() Config {
 		},
 		Log:    LogConfig{Format: "auto", Level: "info"},
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour},
-		Files:  FilesConfig{MaxSize: 25 << 20},
+		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
 		Search: SearchConfig{Engine: SearchEmbedded},
 		NATS: NATSConfig{
 			SyncAlways: true, MaxStore: 10 << 30, MaxMemory: 64 << 20, ReplayHorizon: 168 * time.Hour,

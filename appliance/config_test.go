@@ -323,6 +323,8 @@ func TestValidate(t *testing.T) {
 		{name: "short jwt secret", mutate: func(c *Config) { c.Auth.JWTSecret = "short" }, keys: []string{"auth.jwt_secret"}},
 		{name: "refresh shorter than access", mutate: func(c *Config) { c.Auth.RefreshTTL = time.Minute }, keys: []string{"auth.refresh_ttl"}},
 		{name: "zero file size", mutate: func(c *Config) { c.Files.MaxSize = 0 }, keys: []string{"files.max_size"}},
+		{name: "negative quotas", mutate: func(c *Config) { c.Files.QuotaPerUser, c.Files.QuotaPerWorkspace = -1, -1 }, keys: []string{"files.quota_per_user", "files.quota_per_workspace"}},
+		{name: "orphan grace too short", mutate: func(c *Config) { c.Files.OrphanGrace = time.Second }, keys: []string{"files.orphan_grace"}},
 		{name: "unknown engine", mutate: func(c *Config) { c.Search.Engine = "lucene" }, keys: []string{"search.engine"}},
 		{name: "meilisearch without url or binary", mutate: func(c *Config) { c.Search.Engine = SearchMeilisearch }, keys: []string{"search.meilisearch.url"}},
 		{name: "meilisearch bad url", mutate: func(c *Config) { c.Search.Meilisearch.URL = "ftp://x" }, keys: []string{"search.meilisearch.url"}},

@@ -49,15 +49,32 @@ func (c Config) Validate() error {
 	c.Log.validate(&ck)
 	c.Database.validate(&ck)
 	c.Auth.validate(&ck)
-	if c.Files.MaxSize <= 0 {
-		ck.fail("files.max_size", "must be a positive number of bytes")
-	}
+	c.Files.validate(&ck)
 	c.Search.validate(&ck)
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.Bot.validate(&ck)
 	c.TLS.validate(&ck)
 	return errors.Join(ck.errs...)
+}
+
+// minOrphanGrace keeps the orphan sweep from deleting an upload that is
+// still being attached to the message being written.
+const minOrphanGrace = time.Minute
+
+func (f FilesConfig) validate(ck *checker) {
+	if f.MaxSize <= 0 {
+		ck.fail("files.max_size", "must be a positive number of bytes")
+	}
+	if f.QuotaPerUser < 0 {
+		ck.fail("files.quota_per_user", "must be a number of bytes, or 0 for unlimited")
+	}
+	if f.QuotaPerWorkspace < 0 {
+		ck.fail("files.quota_per_workspace", "must be a number of bytes, or 0 for unlimited")
+	}
+	if f.OrphanGrace < minOrphanGrace {
+		ck.fail("files.orphan_grace", "must be at least %s", minOrphanGrace)
+	}
 }
 
 func (s ServerConfig) validate(ck *checker) {

@@ -23,12 +23,10 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	authSvc := auth.New(a.store, authCfg)
-	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc, chat.Config{
-		OpenSignup:  a.cfg.Auth.OpenSignup,
-		FilesDir:    filepath.Join(a.cfg.DataDir, filesDir),
-		MaxFileSize: a.cfg.Files.MaxSize,
-	}, a.log.With("component", "chat"))
+	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc,
+		a.cfg.chatConfig(filepath.Join(a.cfg.DataDir, filesDir)), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
+	a.chat = chatSvc
 	apiCfg := api.Config{
 		MaxBodyBytes:   a.cfg.Server.MaxBodyBytes,
 		SecureCookies:  a.cfg.secureCookies(),

@@ -89,6 +89,25 @@ type Invites interface {
 	// ConsumeInvite counts one use of the invite if at now it is not expired
 	// and has uses left; ErrConflict otherwise. It is atomic under concurrency.
 	ConsumeInvite(ctx context.Context, id int64, now time.Time) error
+	// ListInvites returns the invites of a workspace that are live at now
+	// (not expired, uses left), newest first.
+	ListInvites(ctx context.Context, workspaceID int64, now time.Time) ([]model.Invite, error)
+	// DeleteInvite removes one invite of the workspace, so that its code
+	// stops working; ErrNotFound when the workspace has no such invite.
+	DeleteInvite(ctx context.Context, workspaceID, inviteID int64) error
+}
+
+// Bans stores who may not join a workspace again.
+type Bans interface {
+	// BanUser records b (CreatedAt set by the store when zero). Banning a
+	// user who is already banned keeps the first ban.
+	BanUser(ctx context.Context, b *model.Ban) error
+	// IsBanned reports whether userID is banned from workspaceID.
+	IsBanned(ctx context.Context, workspaceID, userID int64) (bool, error)
+	// ListBans returns the bans of a workspace with User filled in, newest first.
+	ListBans(ctx context.Context, workspaceID int64) ([]model.Ban, error)
+	// Unban lifts a ban; ErrNotFound when there is none.
+	Unban(ctx context.Context, workspaceID, userID int64) error
 }
 
 // Sessions stores refresh-token families.
@@ -205,13 +224,31 @@ type Reactions interface {
 
 // Files stores uploaded file metadata (the bytes live under the data dir).
 type Files interface {
-	// CreateFile inserts f and sets f.ID and f.CreatedAt.
+	// CreateFile inserts f and sets f.ID, and f.CreatedAt when it is zero
+	// (the orphan sweep compares it with the use cases' clock).
 	CreateFile(ctx context.Context, f *model.File) error
 	// FileForUser returns the file when userID uploaded it or is a member of
 	// a chat where a live message has it attached; ErrNotFound otherwise.
 	FileForUser(ctx context.Context, fileID, userID int64) (model.File, error)
 	// FileByID returns a file without any access check, for attaching.
 	FileByID(ctx context.Context, fileID int64) (model.File, error)
+	// FileUsage returns the bytes of the files in workspaceID and the bytes
+	// userID has uploaded in all workspaces. Inside a transaction on
+	// Postgres it first takes a transaction-scoped lock shared by all
+	// FileUsage callers, so that a quota check followed by CreateFile in
+	// the same transaction cannot be overrun by a concurrent upload.
+	FileUsage(ctx context.Context, workspaceID, userID int64) (workspaceBytes, userBytes int64, err error)
+	// WorkspaceUsage returns the file count and bytes of a workspace and its
+	// top limit uploaders by bytes.
+	WorkspaceUsage(ctx context.Context, workspaceID int64, limit int) (model.StorageUsage, error)
+	// UnattachedFiles returns up to limit files with ID > afterID, created
+	// before before, that no message has attached, by ascending ID.
+	UnattachedFiles(ctx context.Context, before time.Time, afterID int64, limit int) ([]model.File, error)
+	// DeleteUnattachedFile deletes the file if it is still unattached and
+	// was created before before, in one statement; it reports whether it did.
+	DeleteUnattachedFile(ctx context.Context, fileID int64, before time.Time) (bool, error)
+	// BlobReferenced reports whether any file has this SHA-256.
+	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
 }
 
 // Outbox stores events written in the same transaction as the change.
@@ -250,6 +287,7 @@ type Tx interface {
 	Users
 	Workspaces
 	Invites
+	Bans
 	Sessions
 	Chats
 	Messages

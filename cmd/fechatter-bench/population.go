@@ -53,7 +53,7 @@ func layout(n, chats, r int) [][]int {
 }
 
 // populate signs the admin in (or runs first-run setup), signs up the users
-// with one invite and creates the chats.
+// with invites and creates the chats.
 func populate(ctx context.Context, o options, base string, hc *http.Client, log io.Writer) (*population, error) {
 	newClient := func() *client.Client {
 		return client.New(base, client.WithHTTPClient(hc), client.WithUserAgent("fechatter-bench"))
@@ -63,9 +63,9 @@ func populate(ctx context.Context, o options, base string, hc *http.Client, log 
 	if err != nil {
 		return nil, err
 	}
-	inv, err := admin.CreateInvite(ctx, wsID, client.InviteOptions{MaxUses: o.Users, ExpiresInHours: 24})
+	codes, err := benchInvites(ctx, admin, wsID, o.Users)
 	if err != nil {
-		return nil, fmt.Errorf("create invite: %w", err)
+		return nil, err
 	}
 	p := &population{run: randomTag(), workspaceID: wsID}
 	p.users = make([]*client.Client, o.Users)
@@ -78,7 +78,7 @@ func populate(ctx context.Context, o options, base string, hc *http.Client, log 
 			Password:    benchPassword,
 			Username:    fmt.Sprintf("b%su%d", p.run, i),
 			DisplayName: fmt.Sprintf("Bench %d", i),
-			InviteCode:  inv.Code,
+			InviteCode:  codes[i/maxInviteUses],
 		})
 		if err != nil {
 			return fmt.Errorf("sign up user %d: %w", i, err)
@@ -94,6 +94,23 @@ func populate(ctx context.Context, o options, base string, hc *http.Client, log 
 		return nil, err
 	}
 	return p, nil
+}
+
+// maxInviteUses is the most uses the server grants one invite.
+const maxInviteUses = 1000
+
+// benchInvites makes enough invites for n sign-ups: user i uses code
+// i/maxInviteUses.
+func benchInvites(ctx context.Context, admin *client.Client, wsID int64, n int) ([]string, error) {
+	var codes []string
+	for left := n; left > 0; left -= maxInviteUses {
+		inv, err := admin.CreateInvite(ctx, wsID, client.InviteOptions{MaxUses: min(left, maxInviteUses), ExpiresInHours: 24})
+		if err != nil {
+			return nil, fmt.Errorf("create invite: %w", err)
+		}
+		codes = append(codes, inv.Code)
+	}
+	return codes, nil
 }
 
 // adminSession starts the admin's session and picks the workspace.

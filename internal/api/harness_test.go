@@ -58,6 +58,12 @@ type harness struct {
 // add test-only routes to the engine before the server starts.
 func newHarness(t *testing.T, edit func(d *Deps), routes func(s *server)) *harness {
 	t.Helper()
+	return newHarnessChat(t, nil, edit, routes)
+}
+
+// newHarnessChat is newHarness whose chat rules chatCfg may change first.
+func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Deps), routes func(s *server)) *harness {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fechatter.db"))
 	if err != nil {
@@ -75,7 +81,11 @@ func newHarness(t *testing.T, edit func(d *Deps), routes func(s *server)) *harne
 		ReuseGrace: -1,
 		Log:        log,
 	})
-	chatSvc := chat.New(st, authSvc, chat.Config{FilesDir: t.TempDir(), MaxFileSize: testMaxFile}, log)
+	cc := chat.Config{FilesDir: t.TempDir(), MaxFileSize: testMaxFile}
+	if chatCfg != nil {
+		chatCfg(&cc)
+	}
+	chatSvc := chat.New(st, authSvc, cc, log)
 	d := Deps{
 		Chat: chatSvc, Auth: authSvc, Log: log,
 		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: true, Version: "test"},

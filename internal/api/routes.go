@@ -55,7 +55,7 @@ func (s *server) routes() []route {
 	var all []route
 	for _, family := range [][]route{
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
-		s.workspaceRoutes(), s.inviteRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
+		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
 		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(),
 	} {
 		all = append(all, family...)

@@ -131,11 +131,33 @@ func workspaceSchemas() obj {
 		"MemberList":      object(obj{"members": arrayOf(ref("Member"))}),
 		"MemberRolePatch": input(obj{"role": enum(roleEnum...)}, "role"),
 		"InviteRequest": input(obj{
-			"max_uses":         obj{"type": "integer", "minimum": 0, "description": "0 or absent: the server's default."},
-			"expires_in_hours": obj{"type": "integer", "minimum": 0, "description": "0 or absent: the server's default."},
+			"max_uses":         obj{"type": "integer", "minimum": 0, "maximum": 1000, "description": "How many people may join with the code, 1 to 1000; 0 or absent: 25."},
+			"expires_in_hours": obj{"type": "integer", "minimum": 0, "maximum": 720, "description": "Hours until the code expires, 1 to 720 (30 days); 0 or absent: 168 (7 days)."},
 		}),
-		"InviteCreated": object(obj{"code": str(), "expires_at": dateTime()}),
+		"InviteCreated": object(obj{
+			"id": idSchema(), "code": obj{"type": "string", "description": "Shown only this once; the server keeps a hash."},
+			"max_uses": intSchema(1), "expires_at": dateTime(),
+		}),
+		"Invite": object(obj{
+			"id": idSchema(), "max_uses": obj{"type": "integer", "minimum": 0, "description": "0: unlimited (invites made before limits were required)."},
+			"uses": intSchema(0), "expires_at": obj{"type": []string{"string", "null"}, "format": "date-time", "description": "null: never (invites made before expiry was required)."},
+			"created_by": obj{"type": "integer", "format": "int64", "minimum": 1, "description": "The user id of the admin who made it."},
+			"created_at": dateTime(),
+		}),
+		"InviteList":    object(obj{"invites": arrayOf(ref("Invite"))}),
 		"InvitePreview": object(obj{"workspace": object(obj{"id": idSchema(), "name": str()})}),
+		"Ban": object(obj{
+			"workspace_id": idSchema(), "user": ref("User"), "created_at": dateTime(),
+			"banned_by": obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The user id of the admin who banned; 0 once that account is gone."},
+		}),
+		"BanList": object(obj{"bans": arrayOf(ref("Ban"))}),
+		"StorageUsage": object(obj{
+			"workspace_id": idSchema(), "files": intSchema(0), "used_bytes": intSchema(0),
+			"quota_bytes":      obj{"type": "integer", "format": "int64", "minimum": 0, "description": "files.quota_per_workspace; 0: unlimited."},
+			"user_quota_bytes": obj{"type": "integer", "format": "int64", "minimum": 0, "description": "files.quota_per_user (a user's uploads in all workspaces); 0: unlimited."},
+			"top_users": obj{"type": "array", "description": "The users with the most bytes in this workspace, at most 10, most first.",
+				"items": object(obj{"user": ref("User"), "files": intSchema(1), "used_bytes": intSchema(0)})},
+		}),
 	}
 }
 

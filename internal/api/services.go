@@ -33,6 +33,12 @@ type ChatService interface {
 	CreateInvite(ctx context.Context, userID, wsID int64, in chat.InviteInput) (chat.InviteCreated, error)
 	LookupInvite(ctx context.Context, code string) (model.Workspace, error)
 	AcceptInvite(ctx context.Context, userID int64, code string) (storage.WorkspaceRole, error)
+	ListInvites(ctx context.Context, userID, wsID int64) ([]model.Invite, error)
+	RevokeInvite(ctx context.Context, userID, wsID, inviteID int64) error
+	RemoveAndBanMember(ctx context.Context, userID, wsID, targetID int64) error
+	ListBans(ctx context.Context, userID, wsID int64) ([]model.Ban, error)
+	Unban(ctx context.Context, userID, wsID, targetID int64) error
+	WorkspaceUsage(ctx context.Context, userID, wsID int64) (chat.StorageUsage, error)
 
 	ListChats(ctx context.Context, userID, wsID int64) ([]model.ChatSummary, error)
 	ListChannels(ctx context.Context, userID, wsID int64) ([]model.ChatSummary, error)

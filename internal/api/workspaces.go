@@ -73,6 +73,8 @@ func (s *server) workspaceRoutes() []route {
 		}},
 		{method: http.MethodDelete, path: "/api/workspaces/:ws/members/:user", handle: s.removeMember, doc: doc{
 			tag: "workspaces", summary: "Remove a member (admins); the last owner cannot be removed",
+			query: []param{{name: "ban", schema: map[string]any{"type": "boolean", "default": false},
+				desc: "Also ban the member, so that no invite brings them back until an admin lifts the ban (DELETE /api/workspaces/{ws}/bans/{user})."}},
 			status: http.StatusNoContent, errors: []int{http.StatusForbidden, http.StatusConflict},
 		}},
 	}
@@ -198,7 +200,15 @@ func (s *server) removeMember(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.chat.RemoveMember(c.Request.Context(), userID(c), ws, target); err != nil {
+	ban, err := queryBool(c, "ban")
+	if err != nil {
+		return err
+	}
+	remove := s.chat.RemoveMember
+	if ban {
+		remove = s.chat.RemoveAndBanMember
+	}
+	if err := remove(c.Request.Context(), userID(c), ws, target); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

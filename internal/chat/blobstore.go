@@ -34,31 +34,66 @@ type blobInfo struct {
 	ContentType string
 }
 
-// put copies at most max bytes of r into the store. It writes a temporary
-// file in dir while hashing and counting, fsyncs it, and renames it into
-// place (the rename is atomic, so a reader never sees a partial blob). More
-// than max bytes is errBlobTooLarge, nothing errBlobEmpty; either leaves
-// nothing behind.
+// stagedBlob is an upload written to a temporary file in the store,
+// hashed and counted, not yet at its address.
+type stagedBlob struct {
+	tmp  string
+	info blobInfo
+}
+
+// put copies at most max bytes of r into the store: stage, then commit.
+// More than max bytes is errBlobTooLarge, nothing errBlobEmpty; either
+// leaves nothing behind.
 func (b blobStore) put(r io.Reader, max int64) (blobInfo, error) {
+	st, err := b.stage(r, max)
+	if err != nil {
+		return blobInfo{}, err
+	}
+	defer st.discard()
+	if err := b.commit(st); err != nil {
+		return blobInfo{}, err
+	}
+	return st.info, nil
+}
+
+// stage writes a temporary file in dir while hashing and counting, and
+// fsyncs it. More than max bytes is errBlobTooLarge, nothing errBlobEmpty;
+// on any error nothing is left behind. The caller commits or discards it.
+func (b blobStore) stage(r io.Reader, max int64) (stagedBlob, error) {
 	if err := os.MkdirAll(b.dir, 0o750); err != nil {
-		return blobInfo{}, fmt.Errorf("create files dir: %w", err)
+		return stagedBlob{}, fmt.Errorf("create files dir: %w", err)
 	}
 	tmp, err := os.CreateTemp(b.dir, ".upload-*")
 	if err != nil {
-		return blobInfo{}, fmt.Errorf("create temp file: %w", err)
+		return stagedBlob{}, fmt.Errorf("create temp file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	info, err := copyBlob(tmp, r, max)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close temp file: %w", cerr)
 	}
 	if err != nil {
-		return blobInfo{}, err
+		_ = os.Remove(tmp.Name())
+		return stagedBlob{}, err
 	}
-	if err := b.place(tmp.Name(), info.SHA256); err != nil {
-		return blobInfo{}, err
+	return stagedBlob{tmp: tmp.Name(), info: info}, nil
+}
+
+// commit moves a staged upload to its address (the rename is atomic, so a
+// reader never sees a partial blob).
+func (b blobStore) commit(st stagedBlob) error { return b.place(st.tmp, st.info.SHA256) }
+
+// discard removes the temporary file; a no-op after a successful commit.
+func (st stagedBlob) discard() { _ = os.Remove(st.tmp) }
+
+// remove deletes the blob with this SHA-256; one already gone is fine.
+func (b blobStore) remove(sum string) error {
+	if !isHexSHA256(sum) {
+		return fmt.Errorf("remove blob: bad address %q", sum)
 	}
-	return info, nil
+	if err := os.Remove(b.path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove blob: %w", err)
+	}
+	return nil
 }
 
 // copyBlob streams r into f, hashing, counting and keeping the first bytes

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // File limits.
@@ -23,9 +25,10 @@ const (
 )
 
 // UploadFile stores an upload in a workspace userID belongs to (404
-// otherwise) and returns its metadata. Over the size limit it answers 413.
-// The content type is sniffed from the bytes; the client's file name is kept
-// only as a sanitized display name.
+// otherwise) and returns its metadata. Over the size limit, or over the
+// uploader's or the workspace's storage quota, it answers 413 and keeps
+// nothing. The content type is sniffed from the bytes; the client's file
+// name is kept only as a sanitized display name.
 func (s *Service) UploadFile(ctx context.Context, userID, wsID int64, name string, r io.Reader) (model.File, error) {
 	if _, err := s.store.WorkspaceForMember(ctx, wsID, userID); err != nil {
 		return model.File{}, chatStoreErr(err, "load workspace", "workspace", "")
@@ -33,28 +36,80 @@ func (s *Service) UploadFile(ctx context.Context, userID, wsID int64, name strin
 	if r == nil {
 		return model.File{}, apperr.Field("file", "is required")
 	}
-	max := s.maxFileSize()
-	info, err := s.blobs().put(r, max)
-	switch {
-	case errors.Is(err, errBlobTooLarge):
-		return model.File{}, apperr.New(apperr.KindTooLarge, "the file is larger than %d bytes", max)
-	case errors.Is(err, errBlobEmpty):
-		return model.File{}, apperr.Field("file", "must not be empty")
-	case err != nil:
-		return model.File{}, fmt.Errorf("store upload: %w", err)
+	st, err := s.stageUpload(ctx, wsID, userID, r)
+	if err != nil {
+		return model.File{}, err
 	}
+	defer st.discard()
 	f := model.File{
 		WorkspaceID: wsID,
 		UploaderID:  userID,
 		Name:        sanitizeFileName(name),
-		Size:        info.Size,
-		ContentType: info.ContentType,
-		SHA256:      info.SHA256,
+		Size:        st.info.Size,
+		ContentType: st.info.ContentType,
+		SHA256:      st.info.SHA256,
+		CreatedAt:   s.now(),
 	}
-	if err := s.store.CreateFile(ctx, &f); err != nil {
-		return model.File{}, fmt.Errorf("create file: %w", err)
+	if err := s.storeUpload(ctx, &f, st); err != nil {
+		return model.File{}, err
 	}
 	return f, nil
+}
+
+// stageUpload writes the upload to a temporary file, refusing it (413) as
+// soon as it passes the size limit or the room left in the quotas.
+func (s *Service) stageUpload(ctx context.Context, wsID, userID int64, r io.Reader) (stagedBlob, error) {
+	q, err := s.quotaRoom(ctx, s.store, wsID, userID)
+	if err != nil {
+		return stagedBlob{}, err
+	}
+	if q.room == 0 {
+		return stagedBlob{}, q.exceeded()
+	}
+	max := s.maxFileSize()
+	limit := max
+	if q.room > 0 && q.room < limit {
+		limit = q.room
+	}
+	st, err := s.blobs().stage(r, limit)
+	switch {
+	case errors.Is(err, errBlobTooLarge) && limit < max:
+		return stagedBlob{}, q.exceeded()
+	case errors.Is(err, errBlobTooLarge):
+		return stagedBlob{}, apperr.New(apperr.KindTooLarge, "the file is larger than %d bytes", max)
+	case errors.Is(err, errBlobEmpty):
+		return stagedBlob{}, apperr.Field("file", "must not be empty")
+	case err != nil:
+		return stagedBlob{}, fmt.Errorf("store upload: %w", err)
+	}
+	return st, nil
+}
+
+// storeUpload checks the quotas again and inserts f in one transaction
+// (concurrent uploads are serialised there), then puts the blob at its
+// address. blobMu is held shared throughout, so the orphan sweeper cannot
+// remove a blob that this new row will use.
+func (s *Service) storeUpload(ctx context.Context, f *model.File, st stagedBlob) error {
+	s.blobMu.RLock()
+	defer s.blobMu.RUnlock()
+	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+		q, err := s.quotaRoom(ctx, tx, f.WorkspaceID, f.UploaderID)
+		if err != nil {
+			return err
+		}
+		if q.room >= 0 && f.Size > q.room {
+			return q.exceeded()
+		}
+		return tx.CreateFile(ctx, f)
+	})
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	if err := s.blobs().commit(st); err != nil {
+		_, derr := s.store.DeleteUnattachedFile(ctx, f.ID, time.Now().Add(time.Hour))
+		return errors.Join(fmt.Errorf("store upload: %w", err), derr)
+	}
+	return nil
 }
 
 // OpenFile returns a file and its open bytes when userID uploaded it or is

@@ -16,18 +16,21 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
-// Invite limits.
+// Invite limits. An invite without explicit limits is good for 25 people
+// and one week, so that a leaked link cannot bring in a crowd or work for
+// ever; explicit values may go up to 1,000 uses and 30 days.
 const (
-	maxInviteUses          = 10000
-	defaultInviteTTLHours  = 168  // one week
-	maxInviteTTLHours      = 8760 // one year
+	DefaultInviteMaxUses   = 25
+	maxInviteUses          = 1000
+	defaultInviteTTLHours  = 168 // one week
+	maxInviteTTLHours      = 720 // 30 days
 	inviteCodeBytes        = 16
 	maxInviteCodeLen       = 64 // codes are 22 characters; longer input is not a code
 	inviteNotFoundOrExpire = "invite not found or expired"
 )
 
-// InviteInput is the invite form. MaxUses 0 means unlimited; ExpiresInHours
-// 0 means one week.
+// InviteInput is the invite form. MaxUses 0 means the default (25);
+// ExpiresInHours 0 means the default (one week).
 type InviteInput struct {
 	MaxUses        int `json:"max_uses"`
 	ExpiresInHours int `json:"expires_in_hours"`
@@ -36,7 +39,9 @@ type InviteInput struct {
 // InviteCreated is a new invite. Code is shown only this once: the server
 // keeps only its hash.
 type InviteCreated struct {
+	ID        int64     `json:"id"`
 	Code      string    `json:"code"`
+	MaxUses   int       `json:"max_uses"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -60,25 +65,30 @@ func newInviteCode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// validateInviteInput checks the invite form and returns the expiry.
-func validateInviteInput(in InviteInput, now time.Time) (time.Time, error) {
+// validateInviteInput checks the invite form and returns the number of
+// uses and the expiry, defaults applied.
+func validateInviteInput(in InviteInput, now time.Time) (int, time.Time, error) {
 	errs := inputErrors{}
-	if in.MaxUses < 0 || in.MaxUses > maxInviteUses {
-		errs["max_uses"] = fmt.Sprintf("must be 0 (unlimited) to %d", maxInviteUses)
+	uses := in.MaxUses
+	if uses == 0 {
+		uses = DefaultInviteMaxUses
+	}
+	if uses < 1 || uses > maxInviteUses {
+		errs["max_uses"] = fmt.Sprintf("must be 1 to %d (omit it for %d)", maxInviteUses, DefaultInviteMaxUses)
 	}
 	hours := in.ExpiresInHours
 	if hours == 0 {
 		hours = defaultInviteTTLHours
 	}
 	if hours < 1 || hours > maxInviteTTLHours {
-		errs["expires_in_hours"] = fmt.Sprintf("must be 1 to %d", maxInviteTTLHours)
+		errs["expires_in_hours"] = fmt.Sprintf("must be 1 to %d (omit it for %d)", maxInviteTTLHours, defaultInviteTTLHours)
 	}
-	return now.Add(time.Duration(hours) * time.Hour).Truncate(time.Second), errs.err()
+	return uses, now.Add(time.Duration(hours) * time.Hour).Truncate(time.Second), errs.err()
 }
 
 // CreateInvite makes an invite code for a workspace; admins and owners only.
 func (s *Service) CreateInvite(ctx context.Context, userID, workspaceID int64, in InviteInput) (InviteCreated, error) {
-	expires, err := validateInviteInput(in, s.now())
+	uses, expires, err := validateInviteInput(in, s.now())
 	if err != nil {
 		return InviteCreated{}, err
 	}
@@ -94,13 +104,13 @@ func (s *Service) CreateInvite(ctx context.Context, userID, workspaceID int64, i
 		WorkspaceID: workspaceID,
 		CodeHash:    inviteCodeHash(code),
 		CreatedBy:   userID,
-		MaxUses:     in.MaxUses,
+		MaxUses:     uses,
 		ExpiresAt:   expires,
 	}
 	if err := s.store.CreateInvite(ctx, &inv); err != nil {
 		return InviteCreated{}, fmt.Errorf("create invite: %w", err)
 	}
-	return InviteCreated{Code: code, ExpiresAt: expires}, nil
+	return InviteCreated{ID: inv.ID, Code: code, MaxUses: uses, ExpiresAt: expires}, nil
 }
 
 // usableInvite finds the invite for code if it is neither expired nor used
@@ -183,6 +193,9 @@ func (s *Service) AcceptInvite(ctx context.Context, userID int64, code string) (
 
 // acceptInviteTx consumes one use and adds the member with its event.
 func (s *Service) acceptInviteTx(ctx context.Context, tx storage.Tx, inv model.Invite, userID int64) (storage.WorkspaceRole, error) {
+	if err := refuseBanned(ctx, tx, inv.WorkspaceID, userID); err != nil {
+		return storage.WorkspaceRole{}, err
+	}
 	if err := consumeInviteUse(ctx, tx, inv.ID, s.now()); err != nil {
 		return storage.WorkspaceRole{}, err
 	}
@@ -190,4 +203,40 @@ func (s *Service) acceptInviteTx(ctx context.Context, tx storage.Tx, inv model.I
 		return storage.WorkspaceRole{}, err
 	}
 	return workspaceRoleOf(ctx, tx, inv.WorkspaceID, userID)
+}
+
+// ListInvites returns the live invites of a workspace (not expired, uses
+// left), newest first; admins and owners only.
+func (s *Service) ListInvites(ctx context.Context, userID, workspaceID int64) ([]model.Invite, error) {
+	if err := s.requireAdmin(ctx, userID, workspaceID, "see invites"); err != nil {
+		return nil, err
+	}
+	list, err := s.store.ListInvites(ctx, workspaceID, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("list invites: %w", err)
+	}
+	return list, nil
+}
+
+// RevokeInvite deletes an invite of the workspace, so that its code stops
+// working at once; admins and owners only. An invite of another workspace
+// is 404.
+func (s *Service) RevokeInvite(ctx context.Context, userID, workspaceID, inviteID int64) error {
+	if err := s.requireAdmin(ctx, userID, workspaceID, "revoke invites"); err != nil {
+		return err
+	}
+	if inviteID <= 0 {
+		return apperr.NotFound("invite")
+	}
+	return chatStoreErr(s.store.DeleteInvite(ctx, workspaceID, inviteID), "revoke invite", "invite", "")
+}
+
+// requireAdmin answers 404 when userID is not in the workspace and 403 when
+// they are below admin.
+func (s *Service) requireAdmin(ctx context.Context, userID, workspaceID int64, action string) error {
+	wr, err := workspaceRoleOf(ctx, s.store, workspaceID, userID)
+	if err != nil {
+		return err
+	}
+	return requireWorkspaceRole(wr.Role, model.RoleAdmin, action)
 }

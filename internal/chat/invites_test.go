@@ -22,13 +22,13 @@ func TestCreateInviteInput(t *testing.T) {
 		maxUses  int
 		badField string
 	}{
-		{name: "defaults", in: InviteInput{}, ttl: 168 * time.Hour},
+		{name: "defaults: 25 uses, one week", in: InviteInput{}, ttl: 168 * time.Hour, maxUses: 25},
 		{name: "one use, one hour", in: InviteInput{MaxUses: 1, ExpiresInHours: 1}, ttl: time.Hour, maxUses: 1},
-		{name: "largest", in: InviteInput{MaxUses: 10000, ExpiresInHours: 8760}, ttl: 8760 * time.Hour, maxUses: 10000},
+		{name: "largest", in: InviteInput{MaxUses: 1000, ExpiresInHours: 720}, ttl: 720 * time.Hour, maxUses: 1000},
 		{name: "negative uses", in: InviteInput{MaxUses: -1}, badField: "max_uses"},
-		{name: "too many uses", in: InviteInput{MaxUses: 10001}, badField: "max_uses"},
+		{name: "too many uses", in: InviteInput{MaxUses: 1001}, badField: "max_uses"},
 		{name: "negative hours", in: InviteInput{ExpiresInHours: -5}, badField: "expires_in_hours"},
-		{name: "over a year", in: InviteInput{ExpiresInHours: 8761}, badField: "expires_in_hours"},
+		{name: "over 30 days", in: InviteInput{ExpiresInHours: 721}, badField: "expires_in_hours"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -6,6 +6,7 @@ package chat
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/auth"
@@ -20,6 +21,15 @@ type Config struct {
 	FilesDir string
 	// MaxFileSize is the largest upload in bytes.
 	MaxFileSize int64
+	// QuotaPerUser caps the bytes one user may have uploaded, across all
+	// workspaces; 0 means unlimited.
+	QuotaPerUser int64
+	// QuotaPerWorkspace caps the bytes of the files in one workspace; 0
+	// means unlimited.
+	QuotaPerWorkspace int64
+	// OrphanGrace is how long an upload may stay attached to no message
+	// before SweepOrphanFiles deletes it; 0 means 24 hours.
+	OrphanGrace time.Duration
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -31,6 +41,11 @@ type Service struct {
 	now   func() time.Time
 	// typing is where Typing delivers (see typing.go); empty until set.
 	typing typingSlot
+	// blobMu orders blob writes against blob deletes: an upload holds it
+	// shared from its quota check until its blob is in place, the orphan
+	// sweeper exclusively while it checks that no file row still uses a
+	// blob and removes it (files.go).
+	blobMu sync.RWMutex
 }
 
 // New returns a Service over store. log may be nil.

@@ -269,6 +269,11 @@ func ensureAnotherOwner(ctx context.Context, tx storage.Workspaces, workspaceID 
 // and only owners may remove an owner. The last owner can neither leave nor
 // be removed (409).
 func (s *Service) RemoveMember(ctx context.Context, userID, workspaceID, targetID int64) error {
+	return s.removeMember(ctx, userID, workspaceID, targetID, false)
+}
+
+// removeMember is RemoveMember, also banning the member when ban is set.
+func (s *Service) removeMember(ctx context.Context, userID, workspaceID, targetID int64, ban bool) error {
 	return s.store.InTx(ctx, func(tx storage.Tx) error {
 		target, err := removableMember(ctx, tx, userID, workspaceID, targetID)
 		if err != nil {
@@ -276,6 +281,11 @@ func (s *Service) RemoveMember(ctx context.Context, userID, workspaceID, targetI
 		}
 		if err := tx.RemoveMember(ctx, workspaceID, targetID); err != nil {
 			return fmt.Errorf("remove member: %w", err)
+		}
+		if ban {
+			if err := banTx(ctx, tx, userID, workspaceID, targetID); err != nil {
+				return err
+			}
 		}
 		return s.recordMember(ctx, tx, model.EventWorkspaceMemberLeft, target, userID)
 	})

@@ -96,6 +96,32 @@ type Invite struct {
 	CreatedAt   time.Time
 }
 
+// Ban keeps a user out of a workspace: no invite brings them back until an
+// admin lifts it.
+type Ban struct {
+	WorkspaceID int64 `json:"workspace_id"`
+	UserID      int64 `json:"-"`
+	// BannedBy is the admin who banned; 0 once that account is gone.
+	BannedBy  int64     `json:"banned_by"`
+	CreatedAt time.Time `json:"created_at"`
+	User      User      `json:"user"`
+}
+
+// StorageUsage is how much file storage a workspace uses.
+type StorageUsage struct {
+	Files int64
+	Bytes int64
+	// TopUploaders are the users with the most bytes in the workspace, most first.
+	TopUploaders []UploaderUsage
+}
+
+// UploaderUsage is one user's uploads in a workspace.
+type UploaderUsage struct {
+	UserID int64
+	Files  int64
+	Bytes  int64
+}
+
 // ChatType is one of the four kinds of chat.
 type ChatType string
 

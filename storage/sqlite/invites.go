@@ -29,19 +29,10 @@ func (q *queries) CreateInvite(ctx context.Context, inv *model.Invite) error {
 
 // InviteByCodeHash returns the invite with this code hash.
 func (q *queries) InviteByCodeHash(ctx context.Context, codeHash string) (model.Invite, error) {
-	var inv model.Invite
-	var expires sql.NullInt64
-	var created int64
-	err := q.r.QueryRowContext(ctx, `SELECT id, workspace_id, code_hash, created_by, max_uses, uses,
-		expires_at, created_at FROM invites WHERE code_hash = ?`, codeHash).Scan(
-		&inv.ID, &inv.WorkspaceID, &inv.CodeHash, &inv.CreatedBy, &inv.MaxUses, &inv.Uses, &expires, &created)
+	inv, err := scanInvite(q.r.QueryRowContext(ctx, `SELECT `+inviteCols+` FROM invites WHERE code_hash = ?`, codeHash))
 	if err != nil {
 		return model.Invite{}, wrap("invite by code", err)
 	}
-	if t := fromNullMicros(expires); t != nil {
-		inv.ExpiresAt = *t
-	}
-	inv.CreatedAt = fromMicros(created)
 	return inv, nil
 }
 
@@ -64,5 +55,53 @@ func (q *queries) ConsumeInvite(ctx context.Context, id int64, at time.Time) err
 			return wrap("consume invite", err)
 		}
 		return fmt.Errorf("consume invite: expired or used up: %w", storage.ErrConflict)
+	})
+}
+
+// inviteCols are the invites columns scanInvite reads.
+const inviteCols = `id, workspace_id, code_hash, created_by, max_uses, uses, expires_at, created_at`
+
+func scanInvite(sc scanner) (model.Invite, error) {
+	var inv model.Invite
+	var expires sql.NullInt64
+	var created int64
+	if err := sc.Scan(&inv.ID, &inv.WorkspaceID, &inv.CodeHash, &inv.CreatedBy, &inv.MaxUses, &inv.Uses,
+		&expires, &created); err != nil {
+		return model.Invite{}, err
+	}
+	if t := fromNullMicros(expires); t != nil {
+		inv.ExpiresAt = *t
+	}
+	inv.CreatedAt = fromMicros(created)
+	return inv, nil
+}
+
+// ListInvites returns the workspace's invites that are live at now, newest first.
+func (q *queries) ListInvites(ctx context.Context, workspaceID int64, at time.Time) ([]model.Invite, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+inviteCols+` FROM invites
+		WHERE workspace_id = ? AND (max_uses = 0 OR uses < max_uses)
+		AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, id DESC`,
+		workspaceID, micros(at))
+	if err != nil {
+		return nil, wrap("list invites", err)
+	}
+	defer rows.Close()
+	out := []model.Invite{}
+	for rows.Next() {
+		inv, err := scanInvite(rows)
+		if err != nil {
+			return nil, wrap("list invites", err)
+		}
+		out = append(out, inv)
+	}
+	return out, wrap("list invites", rows.Err())
+}
+
+// DeleteInvite removes one invite of the workspace.
+func (q *queries) DeleteInvite(ctx context.Context, workspaceID, inviteID int64) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM invites WHERE id = ? AND workspace_id = ?`,
+			inviteID, workspaceID)
+		return mustAffect("delete invite", res, err)
 	})
 }

@@ -15,6 +15,8 @@ func inviteTests() []leaf {
 		{"CreateAndRead", testInviteCreateAndRead},
 		{"Consume", testInviteConsume},
 		{"ConsumeConcurrently", testInviteConsumeConcurrently},
+		{"ListLive", testInviteListLive},
+		{"Delete", testInviteDelete},
 	}
 }
 
@@ -131,4 +133,45 @@ func testInviteConsumeConcurrently(t *testing.T, s storage.Store) {
 	if got.Uses != 3 {
 		t.Fatalf("uses = %d, want 3", got.Uses)
 	}
+}
+
+func testInviteListLive(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	owner := newUser(t, s, "owner")
+	w := newWorkspace(t, s, owner, "Acme")
+	other := newWorkspace(t, s, owner, "Other")
+	first := newInvite(t, s, w, owner, "live-1", 5, 60)
+	newInvite(t, s, w, owner, "expired", 5, -1)
+	usedUp := model.Invite{WorkspaceID: w.ID, CodeHash: "used-up", CreatedBy: owner.ID, MaxUses: 2, Uses: 2, ExpiresAt: ts(60)}
+	noErr(t, s.CreateInvite(ctx, &usedUp), "create used-up invite")
+	never := newInvite(t, s, w, owner, "never", 0, 0)
+	newInvite(t, s, other, owner, "elsewhere", 5, 60)
+	got, err := s.ListInvites(ctx, w.ID, ts(0))
+	noErr(t, err, "list invites")
+	if len(got) != 2 || got[0].ID != never.ID || got[1].ID != first.ID {
+		t.Fatalf("live invites = %+v, want [never, live-1]", got)
+	}
+	if got[1] != first {
+		t.Fatalf("listed %+v, want %+v", got[1], first)
+	}
+	empty := newWorkspace(t, s, owner, "Empty")
+	got, err = s.ListInvites(ctx, empty.ID, ts(0))
+	noErr(t, err, "list invites of an empty workspace")
+	if got == nil || len(got) != 0 {
+		t.Fatalf("no invites must be an empty list, got %#v", got)
+	}
+}
+
+func testInviteDelete(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	owner := newUser(t, s, "owner")
+	w := newWorkspace(t, s, owner, "Acme")
+	other := newWorkspace(t, s, owner, "Other")
+	inv := newInvite(t, s, w, owner, "doomed", 5, 60)
+	wantErr(t, s.DeleteInvite(ctx, other.ID, inv.ID), storage.ErrNotFound, "delete through another workspace")
+	noErr(t, s.DeleteInvite(ctx, w.ID, inv.ID), "delete invite")
+	_, err := s.InviteByCodeHash(ctx, "doomed")
+	wantErr(t, err, storage.ErrNotFound, "deleted invite by code")
+	wantErr(t, s.ConsumeInvite(ctx, inv.ID, ts(0)), storage.ErrNotFound, "consume a deleted invite")
+	wantErr(t, s.DeleteInvite(ctx, w.ID, inv.ID), storage.ErrNotFound, "delete twice")
 }

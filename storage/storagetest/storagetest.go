@@ -47,6 +47,7 @@ func groups() []group {
 		{"Users", userTests()},
 		{"Workspaces", workspaceTests()},
 		{"Invites", inviteTests()},
+		{"Bans", banTests()},
 		{"Sessions", sessionTests()},
 		{"Outbox", outboxTests()},
 		{"Tx", txTests()},

@@ -1,7 +1,7 @@
 import { endpoints, fillPath, withQuery, type Endpoint } from './endpoints';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import type {
-  Chat, ChatMember, ChatType, FileInfo, ID, Invite, Message, MessagePage, SearchQuery, SearchResult,
+  Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
   Session, SessionInfo, User, Workspace, WorkspaceMember,
 } from './types';
 
@@ -168,6 +168,8 @@ export class ApiClient {
   setMemberRole = (ws: ID, user: ID, role: string) => this.call<WorkspaceMember>(endpoints.setMemberRole, { params: { ws, user }, body: { role } });
   removeMember = (ws: ID, user: ID) => this.call<void>(endpoints.removeMember, { params: { ws, user } });
   createInvite = (ws: ID, b: { max_uses?: number; expires_in_hours?: number }) => this.call<Invite>(endpoints.createInvite, { params: { ws }, body: b });
+  invites = (ws: ID) => this.call<{ invites: InviteInfo[] }>(endpoints.listInvites, { params: { ws } }).then((r) => r.invites);
+  revokeInvite = (ws: ID, invite: ID) => this.call<void>(endpoints.revokeInvite, { params: { ws, invite } });
   invite = (code: string) => this.call<{ workspace: { id: ID; name: string } }>(endpoints.invite, { params: { code } });
   acceptInvite = (code: string) => this.call<Workspace>(endpoints.acceptInvite, { params: { code } });
 

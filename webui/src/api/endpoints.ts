@@ -36,6 +36,8 @@ export const endpoints = {
   setMemberRole: { method: 'PATCH', path: '/api/workspaces/{ws}/members/{user}' },
   removeMember: { method: 'DELETE', path: '/api/workspaces/{ws}/members/{user}' },
   createInvite: { method: 'POST', path: '/api/workspaces/{ws}/invites' },
+  listInvites: { method: 'GET', path: '/api/workspaces/{ws}/invites' },
+  revokeInvite: { method: 'DELETE', path: '/api/workspaces/{ws}/invites/{invite}' },
   invite: { method: 'GET', path: '/api/invites/{code}', public: true },
   acceptInvite: { method: 'POST', path: '/api/invites/{code}/accept' },
 

@@ -107,9 +107,24 @@ export interface SessionInfo {
   current?: boolean;
 }
 
+/** A new invite: its code is shown only this once. */
 export interface Invite {
+  id: ID;
   code: string;
+  max_uses: number;
   expires_at: string;
+}
+
+/** A live invite as admins list it (never its code). */
+export interface InviteInfo {
+  id: ID;
+  /** 0: unlimited (invites made before limits were required). */
+  max_uses: number;
+  uses: number;
+  /** null: never expires (likewise). */
+  expires_at: string | null;
+  created_by: ID;
+  created_at: string;
 }
 
 export interface FacetValue {

@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { describe } from '../api/errors';
-import type { Chat, ID, Role, SessionInfo } from '../api/types';
+import type { Chat, ID, Invite, Role, SessionInfo } from '../api/types';
 import * as actions from '../app/actions';
 import { Avatar, Dialog } from '../components/common';
+import { InviteList } from '../components/InviteList';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
 import { navigate } from '../router';
@@ -94,8 +95,9 @@ export function AdminPage({ ws }: { ws: ID }) {
   const me = useStore(session, (s) => s.user?.id);
   const online = useStore(presence, (s) => s.online);
   const [name, setName] = useState(workspace?.name ?? '');
-  const [invite, setInvite] = useState<{ code: string; expires_at: string } | null>(null);
+  const [invite, setInvite] = useState<Invite | null>(null);
   const [maxUses, setMaxUses] = useState('');
+  const [invitesVersion, setInvitesVersion] = useState(0);
   const [hours, setHours] = useState('168');
   const [confirmDelete, setConfirmDelete] = useState(false);
   useEffect(() => setName(workspace?.name ?? ''), [workspace?.name]);
@@ -121,6 +123,7 @@ export function AdminPage({ ws }: { ws: ID }) {
       if (maxUses) b.max_uses = Number(maxUses);
       if (hours) b.expires_in_hours = Number(hours);
       setInvite(await api.createInvite(ws, b));
+      setInvitesVersion((v) => v + 1);
     } catch (err) {
       actions.report(err, 'Could not create the invite');
     }
@@ -141,8 +144,8 @@ export function AdminPage({ ws }: { ws: ID }) {
       <div className="card">
         <h2>Invite people</h2>
         <form onSubmit={createInvite} className="row">
-          <label>Uses <input className="input" style={{ width: '7rem' }} type="number" min={1} placeholder="unlimited" value={maxUses} onChange={(e) => setMaxUses(e.target.value)} aria-label="Maximum uses" /></label>
-          <label>Valid for (hours) <input className="input" style={{ width: '7rem' }} type="number" min={1} value={hours} onChange={(e) => setHours(e.target.value)} aria-label="Valid for hours" /></label>
+          <label>Uses <input className="input" style={{ width: '7rem' }} type="number" min={1} max={1000} placeholder="25" value={maxUses} onChange={(e) => setMaxUses(e.target.value)} aria-label="Maximum uses" /></label>
+          <label>Valid for (hours) <input className="input" style={{ width: '7rem' }} type="number" min={1} max={720} value={hours} onChange={(e) => setHours(e.target.value)} aria-label="Valid for hours" /></label>
           <button className="btn primary" type="submit">Create invite link</button>
         </form>
         {invite && (
@@ -150,10 +153,12 @@ export function AdminPage({ ws }: { ws: ID }) {
             <div className="code" data-testid="invite-link">{link}</div>
             <div className="row" style={{ marginTop: '0.4rem' }}>
               <button className="btn small" onClick={() => navigator.clipboard?.writeText(link).then(() => toast('Link copied.', 'info'), () => toast('Copy failed; select the link and copy it.'))}>Copy link</button>
-              <span className="hint">Expires {dateTime(invite.expires_at)}</span>
+              <span className="hint">Up to {invite.max_uses} people · expires {dateTime(invite.expires_at)}</span>
             </div>
           </div>
         )}
+        <h3>Active invite links</h3>
+        <InviteList ws={ws} members={members} version={invitesVersion} />
       </div>
       <div className="card">
         <h2>Members ({members.length})</h2>
