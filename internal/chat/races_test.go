@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fechatter/fechatter/internal/apperr"
@@ -21,13 +22,107 @@ import (
 // raceTrials is how many trials each race test runs on each engine.
 const raceTrials = 100
 
-// raceBoth runs a and b at once (released by one close) and returns their
-// errors.
-func raceBoth(a, b func() error) (errA, errB error) {
+// rendezvous forces the worst interleaving of two racing use cases, every
+// trial: each transaction waits before its first membership write until
+// the other has arrived too, so that both have read what they decide on
+// before either writes. A transaction arrives at that write, or when it
+// asks for LockWorkspace (where it may block on the other, which therefore
+// must not wait for it), or when its use case ends without one. Only on
+// Postgres: SQLite runs transactions one at a time on its single writer
+// (group commit may even run both in one), so the first would wait for
+// ever.
+type rendezvous struct {
+	mu      sync.Mutex
+	arrived int
+	both    chan struct{}
+}
+
+func newRendezvous() *rendezvous { return &rendezvous{both: make(chan struct{})} }
+
+// count counts one arrival and lets everyone go at the second.
+func (r *rendezvous) count() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.arrived++
+	if r.arrived == 2 {
+		close(r.both)
+	}
+}
+
+// racingStore is a Store whose transactions take part in the current
+// rendezvous, if one is set.
+type racingStore struct {
+	storage.Store
+	meet atomic.Pointer[rendezvous]
+}
+
+// InTx runs fn in a transaction that meets the other racer's.
+func (s *racingStore) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
+	r := s.meet.Load()
+	if r == nil {
+		return s.Store.InTx(ctx, fn)
+	}
+	return s.Store.InTx(ctx, func(tx storage.Tx) error { return fn(&racingTx{Tx: tx, r: r}) })
+}
+
+// racingTx is one transaction taking part in a rendezvous.
+type racingTx struct {
+	storage.Tx
+	r       *rendezvous
+	counted bool
+}
+
+// arrive counts this transaction, once.
+func (t *racingTx) arrive() {
+	if !t.counted {
+		t.counted = true
+		t.r.count()
+	}
+}
+
+// beforeWrite counts this transaction and waits for the other.
+func (t *racingTx) beforeWrite() {
+	t.arrive()
+	<-t.r.both
+}
+
+func (t *racingTx) LockWorkspace(ctx context.Context, workspaceID int64) error {
+	t.arrive()
+	return t.Tx.LockWorkspace(ctx, workspaceID)
+}
+
+func (t *racingTx) SetMemberRole(ctx context.Context, workspaceID, userID int64, role model.Role) error {
+	t.beforeWrite()
+	return t.Tx.SetMemberRole(ctx, workspaceID, userID, role)
+}
+
+func (t *racingTx) RemoveMember(ctx context.Context, workspaceID, userID int64) error {
+	t.beforeWrite()
+	return t.Tx.RemoveMember(ctx, workspaceID, userID)
+}
+
+func (t *racingTx) AddChatMembers(ctx context.Context, chatID int64, members []model.ChatMember) ([]int64, error) {
+	t.beforeWrite()
+	return t.Tx.AddChatMembers(ctx, chatID, members)
+}
+
+func (t *racingTx) CreateChat(ctx context.Context, c *model.Chat, members []model.ChatMember) error {
+	t.beforeWrite()
+	return t.Tx.CreateChat(ctx, c, members)
+}
+
+// raceBoth runs a and b at once (released by one close; on Postgres their
+// transactions meet before writing) and returns their errors.
+func raceBoth(st *racingStore, a, b func() error) (errA, errB error) {
+	r := newRendezvous()
+	if st.Dialect() == "postgres" {
+		st.meet.Store(r)
+		defer st.meet.Store(nil)
+	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { <-start; errA = a() })
-	wg.Go(func() { <-start; errB = b() })
+	wg.Go(func() { <-start; errA = a(); r.count() })
+	wg.Go(func() { <-start; errB = b(); r.count() })
 	close(start)
 	wg.Wait()
 	return errA, errB
@@ -149,7 +244,8 @@ func newRemovalTrial(t *testing.T, s *Service, st storage.Store, i int) *removal
 func TestRemovalRacesJoin(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st storage.Store) {
 		ctx := context.Background()
-		s := newTestService(t, st, Config{})
+		rs := &racingStore{Store: st}
+		s := newTestService(t, rs, Config{})
 		ghosts, leaks, bad, lost := 0, 0, 0, 0
 		for i := range raceTrials {
 			jr := joinRaces[i%len(joinRaces)]
@@ -157,7 +253,7 @@ func TestRemovalRacesJoin(t *testing.T) {
 			if jr.setup != nil {
 				jr.setup(t, s, st, tr)
 			}
-			errPut, errRemove := raceBoth(
+			errPut, errRemove := raceBoth(rs,
 				func() error { return jr.put(ctx, s, tr) },
 				func() error { return s.RemoveMember(ctx, tr.owner.ID, tr.ws.ID, tr.user.ID) },
 			)
@@ -250,7 +346,8 @@ var ownerRaces = []ownerRace{
 func TestOwnersStepDownAtOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st storage.Store) {
 		ctx := context.Background()
-		s := newTestService(t, st, Config{})
+		rs := &racingStore{Store: st}
+		s := newTestService(t, rs, Config{})
 		ownerless, bad := 0, 0
 		for i := range raceTrials {
 			r := ownerRaces[i%len(ownerRaces)]
@@ -258,7 +355,7 @@ func TestOwnersStepDownAtOnce(t *testing.T) {
 			a, b := fixtureUser(t, st, p+"a"), fixtureUser(t, st, p+"b")
 			ws := fixtureWorkspace(t, s, a.ID, p+"team")
 			fixtureMember(t, st, ws.ID, b.ID, model.RoleOwner)
-			errA, errB := raceBoth(
+			errA, errB := raceBoth(rs,
 				func() error { return r.a(ctx, s, ws.ID, a.ID, b.ID) },
 				func() error { return r.b(ctx, s, ws.ID, a.ID, b.ID) },
 			)
