@@ -86,11 +86,15 @@ func (t *racingTx) beforeWrite() {
 	<-t.r.both
 }
 
+// LockWorkspace arrives without waiting: the other racer may hold the lock
+// and be waiting at its write for this one.
 func (t *racingTx) LockWorkspace(ctx context.Context, workspaceID int64) error {
 	t.arrive()
 	return t.Tx.LockWorkspace(ctx, workspaceID)
 }
 
+// SetMemberRole, RemoveMember, AddChatMembers and CreateChat are the
+// membership writes the racers meet before.
 func (t *racingTx) SetMemberRole(ctx context.Context, workspaceID, userID int64, role model.Role) error {
 	t.beforeWrite()
 	return t.Tx.SetMemberRole(ctx, workspaceID, userID, role)
