@@ -79,6 +79,14 @@ type Workspaces interface {
 	// RemoveMember removes the user from the workspace and from all of its chats.
 	RemoveMember(ctx context.Context, workspaceID, userID int64) error
 	CountOwners(ctx context.Context, workspaceID int64) (int, error)
+	// LockWorkspace, inside InTx, serialises the transaction against every
+	// other one that locks the same workspace, until it ends: call it first
+	// in a transaction whose decision rests on the workspace's members and
+	// roles (the last-owner rule), before reading them. ErrNotFound when the
+	// workspace does not exist. It does not block adding chats, members or
+	// messages. (Postgres: SELECT ... FOR NO KEY UPDATE of the workspace row;
+	// SQLite's single writer already serialises, so it only checks.)
+	LockWorkspace(ctx context.Context, workspaceID int64) error
 }
 
 // Invites stores workspace invite codes (hashed).
@@ -164,11 +172,17 @@ type Chats interface {
 	UpdateChat(ctx context.Context, c model.Chat) error
 	DeleteChat(ctx context.Context, chatID int64) error
 	// AddChatMembers adds members, ignoring those already in; it returns the
-	// user ids that were actually added.
+	// user ids that were actually added. Like CreateChat it adds nobody and
+	// answers ErrNotFound when one of them is not a member of the chat's
+	// workspace, and it serialises with RemoveMember of those users (Postgres
+	// locks their workspace_members rows), so that a chat member is always a
+	// member of the chat's workspace.
 	AddChatMembers(ctx context.Context, chatID int64, members []model.ChatMember) ([]int64, error)
 	// RemoveChatMember removes one member; ErrNotFound if not a member.
 	RemoveChatMember(ctx context.Context, chatID, userID int64) error
-	// ListChatMembers returns members with User filled in, by join time.
+	// ListChatMembers returns members with User filled in, by join time;
+	// only those who are still members of the chat's workspace (it is the
+	// audience of real-time delivery).
 	ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error)
 	// ChatMemberIDsByUsername returns the ids of chat members with these
 	// usernames (case-insensitive).

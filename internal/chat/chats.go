@@ -199,7 +199,7 @@ func validateChatTopic(topic string) (string, error) {
 // member of the workspace. A few ids are looked up one by one; more are
 // checked against one listing of the workspace.
 func requireWorkspaceMembers(ctx context.Context, tx storage.Tx, wsID int64, ids []int64, field string) error {
-	bad := apperr.Field(field, "must all be members of the workspace")
+	bad := errNotWorkspaceMembers(field)
 	if len(ids) > 8 {
 		members, err := tx.ListMembers(ctx, wsID)
 		if err != nil {
@@ -227,6 +227,24 @@ func requireWorkspaceMembers(ctx context.Context, tx storage.Tx, wsID int64, ids
 	return nil
 }
 
+// errNotWorkspaceMembers is the answer to a member list naming someone who
+// is not in the workspace.
+func errNotWorkspaceMembers(field string) *apperr.Error {
+	return apperr.Field(field, "must all be members of the workspace")
+}
+
+// membersGone turns the store's ErrNotFound for adding chat members, which
+// means one of them has left the workspace since requireWorkspaceMembers
+// looked (the store checks again, under lock), into the same field error.
+func membersGone(err error, field string) error {
+	if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	e := errNotWorkspaceMembers(field)
+	e.Err = err
+	return e
+}
+
 // insertChat stores a drafted chat with its members and records
 // chat.created. A duplicate direct chat surfaces as storage.ErrConflict so
 // that the caller can return the existing one.
@@ -244,6 +262,9 @@ func (s *Service) insertChat(ctx context.Context, tx storage.Tx, userID int64, r
 	}
 	c := d.chat
 	if err := tx.CreateChat(ctx, &c, members); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return model.ChatSummary{}, membersGone(err, "member_ids")
+		}
 		if d.chat.Type == model.ChatDirect {
 			return model.ChatSummary{}, fmt.Errorf("create direct chat: %w", err)
 		}
@@ -302,7 +323,7 @@ func (s *Service) reopenDirectChat(ctx context.Context, tx storage.Tx, userID in
 	both := []model.ChatMember{{UserID: userID, Role: model.ChatRoleMember}, {UserID: others[0], Role: model.ChatRoleMember}}
 	added, err := tx.AddChatMembers(ctx, c.ID, both)
 	if err != nil {
-		return model.ChatSummary{}, fmt.Errorf("add direct chat members: %w", err)
+		return model.ChatSummary{}, membersGone(fmt.Errorf("add direct chat members: %w", err), "member_ids")
 	}
 	if err := s.recordMembersJoined(ctx, tx, c, userID, added); err != nil {
 		return model.ChatSummary{}, err

@@ -90,7 +90,7 @@ func (s *Service) addMembers(ctx context.Context, tx storage.Tx, c model.Chat, u
 	}
 	added, err := tx.AddChatMembers(ctx, c.ID, members)
 	if err != nil {
-		return nil, fmt.Errorf("add chat members: %w", err)
+		return nil, membersGone(fmt.Errorf("add chat members: %w", err), "user_ids")
 	}
 	return added, nil
 }
@@ -208,7 +208,9 @@ func (s *Service) joinPublicChannel(ctx context.Context, tx storage.Tx, c model.
 	m := []model.ChatMember{{ChatID: c.ID, UserID: userID, Role: model.ChatRoleMember}}
 	added, err := tx.AddChatMembers(ctx, c.ID, m)
 	if err != nil {
-		return fmt.Errorf("join channel: %w", err)
+		// Not found: the joiner left the workspace meanwhile, and so can no
+		// longer see the channel.
+		return chatStoreErr(err, "join channel", "chat", "")
 	}
 	return s.recordMembersJoined(ctx, tx, c, userID, added)
 }

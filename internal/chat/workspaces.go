@@ -214,6 +214,9 @@ func (s *Service) SetMemberRole(ctx context.Context, userID, workspaceID, target
 // setMemberRoleTx applies the role rules, stores the role and records
 // workspace.member_updated.
 func (s *Service) setMemberRoleTx(ctx context.Context, tx storage.Tx, userID, workspaceID, targetID int64, role model.Role) (model.Member, error) {
+	if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+		return model.Member{}, err
+	}
 	actor, target, err := actorAndTarget(ctx, tx, userID, workspaceID, targetID, "change member roles")
 	if err != nil {
 		return model.Member{}, err
@@ -251,6 +254,22 @@ func actorAndTarget(ctx context.Context, tx storage.Tx, userID, workspaceID, tar
 	return actor, target, err
 }
 
+// lockWorkspace serialises a transaction that changes roles or membership
+// with every other one in the workspace (storage.Workspaces.LockWorkspace),
+// so that two owners stepping down at once cannot both see the other still
+// there: call it before reading the members. A missing workspace answers
+// the same 404 as one the caller is not in.
+func lockWorkspace(ctx context.Context, tx storage.Workspaces, workspaceID int64) error {
+	err := tx.LockWorkspace(ctx, workspaceID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return apperr.NotFound("workspace")
+	}
+	if err != nil {
+		return fmt.Errorf("lock workspace %d: %w", workspaceID, err)
+	}
+	return nil
+}
+
 // ensureAnotherOwner answers 409 when the workspace has one owner or none
 // left, so that a workspace is never without an owner.
 func ensureAnotherOwner(ctx context.Context, tx storage.Workspaces, workspaceID int64, action string) error {
@@ -275,6 +294,9 @@ func (s *Service) RemoveMember(ctx context.Context, userID, workspaceID, targetI
 // removeMember is RemoveMember, also banning the member when ban is set.
 func (s *Service) removeMember(ctx context.Context, userID, workspaceID, targetID int64, ban bool) error {
 	return s.store.InTx(ctx, func(tx storage.Tx) error {
+		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+			return err
+		}
 		target, err := removableMember(ctx, tx, userID, workspaceID, targetID)
 		if err != nil {
 			return err

@@ -61,6 +61,16 @@ func (q *queries) CreateChat(ctx context.Context, c *model.Chat, members []model
 // in, and returns the user ids actually added, in the order given. It adds
 // nobody and answers ErrNotFound when the chat does not exist or one of the
 // users is not a member of the chat's workspace.
+//
+// The membership check locks what it reads, so that it cannot go stale
+// before commit: per row first the workspace (FOR KEY SHARE, which only a
+// workspace's deletion waits for) and then the member's workspace_members
+// row (FOR SHARE, which RemoveMember's and SetMemberRole's writes wait
+// for), the members in ascending user order. A removal that got there first
+// makes the locked read skip the deleted row (ErrNotFound); one that comes
+// later waits for this transaction and then deletes the new chat_members
+// rows too. Inserting in user order as well keeps two transactions adding
+// the same people from deadlocking on each other's rows.
 func (q *queries) insertChatMembers(ctx context.Context, chatID int64, members []model.ChatMember, joined time.Time) ([]int64, error) {
 	ids := make([]int64, len(members))
 	roles := make([]string, len(members))
@@ -74,13 +84,16 @@ func (q *queries) insertChatMembers(ctx context.Context, chatID int64, members [
 	var added []int64
 	err := q.db.QueryRow(ctx, `WITH
 		c AS (SELECT id, workspace_id FROM chats WHERE id = $1),
-		want AS (SELECT * FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS w (user_id, role, ord)),
-		ok AS (SELECT want.* FROM want JOIN c ON true
-			JOIN workspace_members wm ON wm.workspace_id = c.workspace_id AND wm.user_id = want.user_id),
+		want AS (SELECT * FROM unnest($2::bigint[], $3::text[]) AS w (user_id, role)),
+		ok AS (SELECT want.user_id, want.role FROM want JOIN c ON true
+			JOIN workspaces w ON w.id = c.workspace_id
+			JOIN workspace_members wm ON wm.workspace_id = w.id AND wm.user_id = want.user_id
+			ORDER BY wm.user_id
+			FOR KEY SHARE OF w FOR SHARE OF wm),
 		ins AS (INSERT INTO chat_members (chat_id, user_id, role, joined_at, last_read_seq)
 			SELECT $1, ok.user_id, ok.role, $4, 0 FROM ok
 			WHERE (SELECT count(*) FROM ok) = (SELECT count(*) FROM want)
-			ORDER BY ok.ord
+			ORDER BY ok.user_id
 			ON CONFLICT DO NOTHING RETURNING user_id)
 		SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM want) - (SELECT count(*) FROM ok),
 			array(SELECT user_id FROM ins)`, chatID, ids, roles, joined).Scan(&chats, &outsiders, &added)
@@ -171,9 +184,13 @@ func chatMemberDest(m *model.ChatMember) []any {
 	return append([]any{&m.ChatID, &m.UserID, &m.Role, &m.JoinedAt, &m.LastReadSeq}, userDest(&m.User)...)
 }
 
-// ListChatMembers returns members with User filled in, by join time.
+// ListChatMembers returns members with User filled in, by join time; only
+// those still in the chat's workspace, so that a chat_members row left
+// behind by a removal can never put someone in a chat's audience.
 func (q *queries) ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+chatMemberCols+` FROM chat_members cm
+		JOIN chats c ON c.id = cm.chat_id
+		JOIN workspace_members wm ON wm.workspace_id = c.workspace_id AND wm.user_id = cm.user_id
 		JOIN users u ON u.id = cm.user_id
 		WHERE cm.chat_id = $1 ORDER BY cm.joined_at, cm.user_id`, chatID)
 	if err != nil {

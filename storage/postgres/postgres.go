@@ -2,7 +2,8 @@
 // connection pool. Transactions run at READ COMMITTED; where correctness
 // under concurrency needs more, a method locks the rows it depends on (the
 // chat row when numbering messages, the session row when rotating refresh
-// tokens). Inserts that may hit a uniqueness rule use ON CONFLICT DO NOTHING
+// tokens, the members' workspace_members rows when adding chat members, the
+// workspace row in LockWorkspace). Inserts that may hit a uniqueness rule use ON CONFLICT DO NOTHING
 // and statements that still may fail run under a savepoint inside InTx, so
 // a conflict reported to the caller never poisons the caller's transaction.
 package postgres

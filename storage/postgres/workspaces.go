@@ -161,6 +161,17 @@ func (q *queries) CountOwners(ctx context.Context, workspaceID int64) (int, erro
 	return n, wrap("count owners", err)
 }
 
+// LockWorkspace locks the workspace row FOR NO KEY UPDATE until the
+// transaction ends. That lock conflicts with itself, with renames and with
+// the workspace's deletion, but not with the FOR KEY SHARE that inserts
+// referencing the workspace take, so chats and members can still be added
+// meanwhile. Outside a transaction the lock ends with the statement.
+func (q *queries) LockWorkspace(ctx context.Context, workspaceID int64) error {
+	var one int
+	err := q.db.QueryRow(ctx, `SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`, workspaceID).Scan(&one)
+	return wrap("lock workspace", err)
+}
+
 // nonNil turns a nil slice into an empty one, so lists encode as [] in JSON.
 func nonNil[T any](s []T) []T {
 	if s == nil {

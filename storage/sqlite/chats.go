@@ -155,10 +155,14 @@ func (q *queries) RemoveChatMember(ctx context.Context, chatID, userID int64) er
 	})
 }
 
-// ListChatMembers returns the members with their users, by join time.
+// ListChatMembers returns the members with their users, by join time;
+// only those still in the chat's workspace, so that a chat_members row left
+// behind by a removal can never put someone in a chat's audience.
 func (q *queries) ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT cm.chat_id, cm.user_id, cm.role, cm.joined_at, cm.last_read_seq, `+userCols+`
-		FROM chat_members cm JOIN users u ON u.id = cm.user_id
+		FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+		JOIN workspace_members wm ON wm.workspace_id = c.workspace_id AND wm.user_id = cm.user_id
+		JOIN users u ON u.id = cm.user_id
 		WHERE cm.chat_id = ? ORDER BY cm.joined_at, cm.user_id`, chatID)
 	if err != nil {
 		return nil, wrap("list chat members", err)

@@ -185,3 +185,12 @@ func (q *queries) CountOwners(ctx context.Context, workspaceID int64) (int, erro
 	}
 	return n, nil
 }
+
+// LockWorkspace only checks that the workspace exists: every transaction
+// runs on the single write connection (BEGIN IMMEDIATE), so the ones that
+// would need the lock are serialised already.
+func (q *queries) LockWorkspace(ctx context.Context, workspaceID int64) error {
+	var one int
+	err := q.r.QueryRowContext(ctx, `SELECT 1 FROM workspaces WHERE id = ?`, workspaceID).Scan(&one)
+	return wrap("lock workspace", err)
+}

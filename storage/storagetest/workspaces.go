@@ -16,6 +16,7 @@ func workspaceTests() []leaf {
 		{"RenameAndNotFound", testWorkspaceRename},
 		{"RemoveMemberLeavesChats", testRemoveMemberLeavesChats},
 		{"DeleteCascades", testWorkspaceDeleteCascades},
+		{"LockWorkspace", testLockWorkspace},
 	}
 }
 
@@ -193,4 +194,35 @@ func testWorkspaceDeleteCascades(t *testing.T, s storage.Store) {
 	if len(evs) != 1 || evs[0].ID != "ev-ws" {
 		t.Fatalf("the workspace.deleted event must survive the delete: %+v", evs)
 	}
+}
+
+// testLockWorkspace: locking answers ErrNotFound for a missing workspace,
+// and inside a transaction the lock leaves the transaction free to change
+// the workspace's members and chats.
+func testLockWorkspace(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	owner, bob := newUser(t, s, "owner"), newUser(t, s, "bob")
+	w := newWorkspace(t, s, owner, "locked")
+	noErr(t, s.LockWorkspace(ctx, w.ID), "lock outside a transaction")
+	wantErr(t, s.LockWorkspace(ctx, w.ID+100), storage.ErrNotFound, "lock missing workspace")
+	noErr(t, s.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.LockWorkspace(ctx, w.ID); err != nil {
+			return err
+		}
+		if err := tx.AddMember(ctx, &model.Member{WorkspaceID: w.ID, UserID: bob.ID, Role: model.RoleMember}); err != nil {
+			return err
+		}
+		if err := tx.SetMemberRole(ctx, w.ID, bob.ID, model.RoleOwner); err != nil {
+			return err
+		}
+		c := model.Chat{WorkspaceID: w.ID, Type: model.ChatGroup, CreatedBy: owner.ID}
+		return tx.CreateChat(ctx, &c, []model.ChatMember{{UserID: owner.ID}, {UserID: bob.ID}})
+	}), "lock, then change members and chats")
+	n, err := s.CountOwners(ctx, w.ID)
+	noErr(t, err, "count owners")
+	if n != 2 {
+		t.Fatalf("count owners = %d, want 2", n)
+	}
+	wantErr(t, s.InTx(ctx, func(tx storage.Tx) error { return tx.LockWorkspace(ctx, w.ID+100) }),
+		storage.ErrNotFound, "lock missing workspace in a transaction")
 }
