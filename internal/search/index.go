@@ -1,7 +1,11 @@
-// Package search is Fechatter's message search: the Index interface that
-// every engine implements (the embedded default and Meilisearch), the
-// indexer that keeps an Index in step with the event stream, and the
-// rebuild that refills it from the database.
+// Package search is Fechatter's message search: the Service the API calls
+// (service.go), the Index interface that every engine implements (this
+// file; the engines are search/bleve, the embedded default, and
+// search/meili), the indexer that keeps an Index in step with the event
+// stream, and the rebuild that refills it from the database. What engines
+// share lives here too: query parsing (query.go), the scope and limits of a
+// query (scope.go), tokenizing, match spans and highlights. This package
+// never imports an engine; the appliance picks one.
 //
 // Permission safety is part of the contract, not of the callers: every
 // Query carries the workspace and the chats the caller may read today
@@ -211,6 +215,21 @@ type FacetValue struct {
 	// Label is what a user reads: a display name, a chat name, a bucket name.
 	Label string
 	Count int
+}
+
+// ChatTypeLabel is how a chat type reads in a facet.
+func ChatTypeLabel(t model.ChatType) string {
+	switch t {
+	case model.ChatDirect:
+		return "Direct messages"
+	case model.ChatGroup:
+		return "Group chats"
+	case model.ChatPrivateChannel:
+		return "Private channels"
+	case model.ChatPublicChannel:
+		return "Public channels"
+	}
+	return string(t)
 }
 
 // Settings tune relevance for one workspace.

@@ -1,4 +1,4 @@
-package search
+package bleve
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // snippetRunes is the length of a highlight snippet.
@@ -25,17 +26,17 @@ type candidate struct {
 }
 
 // Search implements Index.
-func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, error) {
 	start := time.Now()
 	q, err := q.Normalized()
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	scope := q.ScopeChatIDs()
 	if len(scope) == 0 {
-		return Result{Hits: []Hit{}, Facets: map[Facet][]FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
+		return search.Result{Hits: []search.Hit{}, Facets: map[search.Facet][]search.FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
 	}
-	var res Result
+	var res search.Result
 	err = e.use(func() error {
 		s, err := e.labels.loadSettings(q.WorkspaceID)
 		if err != nil {
@@ -44,23 +45,23 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		known, complete := e.labels.workspaceChats(q.WorkspaceID)
 		cs := resolveScope(scope, known, complete)
 		if cs.empty() {
-			res.Facets = map[Facet][]FacetValue{}
+			res.Facets = map[search.Facet][]search.FacetValue{}
 			for _, f := range q.Facets {
-				res.Facets[f] = []FacetValue{}
+				res.Facets[f] = []search.FacetValue{}
 			}
 			return nil
 		}
-		res, err = e.search(ctx, q, cs, ParseQuery(q.Text, s), s)
+		res, err = e.search(ctx, q, cs, search.ParseQuery(q.Text, s), s)
 		return err
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("search: %w", err)
+		return search.Result{}, fmt.Errorf("search: %w", err)
 	}
 	res.TookMS = time.Since(start).Milliseconds()
 	return res, nil
 }
 
-func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p ParsedQuery, s Settings) (Result, error) {
+func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p search.ParsedQuery, s search.Settings) (search.Result, error) {
 	text := textQuery(p)
 	hasText := text != nil
 	if !hasText {
@@ -73,7 +74,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 		b.AddFilter(f)
 	}
 	kf := newKeyFilter(q, scope, senders)
-	if q.Sort == SortRelevance && hasText {
+	if q.Sort == search.SortRelevance && hasText {
 		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
 	}
 	req := bleve.NewSearchRequestOptions(&keyedQuery{inner: b, keys: e.keys, keep: kf.keep}, q.Limit, q.Offset, false)
@@ -85,7 +86,7 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	addFacets(req, q, senders)
 	res, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	page := make([]candidate, 0, len(res.Hits))
 	for _, h := range res.Hits {
@@ -97,11 +98,11 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	}
 	hits, err := e.loadHits(ctx, page, p)
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	facets := e.facets(res.Facets, q)
 	kf.facets.fill(e, facets)
-	return Result{Hits: hits, Total: int(res.Total), Facets: facets}, nil
+	return search.Result{Hits: hits, Total: int(res.Total), Facets: facets}, nil
 }
 
 // keyFilter is what each match's key decides: the chats in scope (the
@@ -119,7 +120,7 @@ type keyFilter struct {
 	facets *keyFacets
 }
 
-func newKeyFilter(q Query, scope chatScope, sendersInKeys bool) *keyFilter {
+func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilter {
 	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q, sendersInKeys)}
 	for _, c := range scope.include {
 		kf.allowed[c] = struct{}{}
@@ -163,9 +164,9 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 }
 
 // loadHits loads the stored fields of the page and renders highlights.
-func (e *Embedded) loadHits(ctx context.Context, page []candidate, p ParsedQuery) ([]Hit, error) {
+func (e *Engine) loadHits(ctx context.Context, page []candidate, p search.ParsedQuery) ([]search.Hit, error) {
 	if len(page) == 0 {
-		return []Hit{}, nil
+		return []search.Hit{}, nil
 	}
 	keys := make([]string, len(page))
 	for i, c := range page {
@@ -182,22 +183,21 @@ func (e *Embedded) loadHits(ctx context.Context, page []candidate, p ParsedQuery
 	for _, h := range res.Hits {
 		byID[h.ID] = h
 	}
-	m := newMatcher(p)
-	hits := make([]Hit, 0, len(page))
+	hits := make([]search.Hit, 0, len(page))
 	for _, c := range page {
 		if h, ok := byID[c.id]; ok {
 			d := e.docFromFields(h.ID, h.Fields)
-			hits = append(hits, Hit{Doc: d, Score: c.score, Highlight: Snippet(d.Content, m.spans(d.Content), snippetRunes)})
+			hits = append(hits, search.Hit{Doc: d, Score: c.score, Highlight: search.Snippet(d.Content, p.Spans(d.Content), snippetRunes)})
 		}
 	}
 	return hits, nil
 }
 
-func (e *Embedded) docFromFields(key string, f map[string]any) Doc {
+func (e *Engine) docFromFields(key string, f map[string]any) search.Doc {
 	str := func(k string) string { s, _ := f[k].(string); return s }
 	num := func(k string) int64 { v, _ := f[k].(float64); return int64(v) }
 	i64 := func(k string) int64 { v, _ := strconv.ParseInt(str(k), 10, 64); return v }
-	d := Doc{
+	d := search.Doc{
 		WorkspaceID: i64(fWorkspace), ChatID: i64(fChat), ChatType: model.ChatType(str(fChatType)),
 		SenderID: i64(fSender), SenderUsername: str(fSenderUN), SenderName: str(fSenderDN),
 		Content: str(fContent), CreatedAt: time.UnixMilli(num(fTime)).UTC(), Seq: num(fSeq),

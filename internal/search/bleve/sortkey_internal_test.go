@@ -1,10 +1,11 @@
-package search
+package bleve
 
 import (
 	"testing"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // Sort keys of every layout parse back to the time, chat type, chat and
@@ -13,7 +14,7 @@ import (
 func TestSortKeyLayouts(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	for _, ct := range []model.ChatType{model.ChatDirect, model.ChatGroup, model.ChatPrivateChannel, model.ChatPublicChannel} {
-		k := sortKey(Doc{ChatID: 987654321, ChatType: ct, SenderID: 4711, CreatedAt: at})
+		k := sortKey(search.Doc{ChatID: 987654321, ChatType: ct, SenderID: 4711, CreatedAt: at})
 		got := parseDocKey([]byte(k))
 		if got.ms != at.UnixMilli() || got.chatType() != string(ct) || got.chat != 987654321 || got.sender != 4711 {
 			t.Fatalf("%q = %+v (%s)", k, got, got.chatType())
@@ -27,7 +28,7 @@ func TestSortKeyLayouts(t *testing.T) {
 	if k := parseDocKey([]byte(second)); k.ms != 0x19ad3a1f680 || k.chatType() != "group" || k.chat != 12 || k.sender != 0 {
 		t.Fatalf("second layout %q = %+v", second, k)
 	}
-	newer := sortKey(Doc{ChatID: 1, ChatType: model.ChatGroup, SenderID: 9, CreatedAt: time.UnixMilli(0x19ad3a1f681)})
+	newer := sortKey(search.Doc{ChatID: 1, ChatType: model.ChatGroup, SenderID: 9, CreatedAt: time.UnixMilli(0x19ad3a1f681)})
 	if !(first < newer && second < newer) {
 		t.Fatalf("%q and %q do not sort before the later %q", first, second, newer)
 	}

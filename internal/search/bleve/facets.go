@@ -1,4 +1,4 @@
-package search
+package bleve
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // MaxFacetValues bounds the values returned per facet (most frequent first).
@@ -17,9 +18,9 @@ const MaxFacetValues = 50
 // sender; every other facet is counted from the matches' keys (keyFacets).
 // Facets count every matching document, and matching documents are always
 // inside the scope.
-func addFacets(req *bleve.SearchRequest, q Query, sendersInKeys bool) {
-	if slices.Contains(q.Facets, FacetSender) && !sendersInKeys {
-		req.AddFacet(string(FacetSender), bleve.NewFacetRequest(fSender, MaxFacetValues))
+func addFacets(req *bleve.SearchRequest, q search.Query, sendersInKeys bool) {
+	if slices.Contains(q.Facets, search.FacetSender) && !sendersInKeys {
+		req.AddFacet(string(search.FacetSender), bleve.NewFacetRequest(fSender, MaxFacetValues))
 	}
 }
 
@@ -27,7 +28,7 @@ func addFacets(req *bleve.SearchRequest, q Query, sendersInKeys bool) {
 // keys, so that no doc values are read for them: chat, chat type, date, and
 // sender when the keys hold it.
 type keyFacets struct {
-	want    map[Facet]bool
+	want    map[search.Facet]bool
 	chats   map[int64]int
 	senders map[int64]int
 	types   map[byte]int
@@ -37,13 +38,13 @@ type keyFacets struct {
 	dates []int
 }
 
-func newKeyFacets(q Query, sendersInKeys bool) *keyFacets {
-	f := &keyFacets{want: map[Facet]bool{}, chats: map[int64]int{}, senders: map[int64]int{},
-		types: map[byte]int{}, dates: make([]int, len(DateBuckets))}
+func newKeyFacets(q search.Query, sendersInKeys bool) *keyFacets {
+	f := &keyFacets{want: map[search.Facet]bool{}, chats: map[int64]int{}, senders: map[int64]int{},
+		types: map[byte]int{}, dates: make([]int, len(search.DateBuckets))}
 	for _, x := range q.Facets {
-		f.want[x] = x != FacetSender || sendersInKeys
+		f.want[x] = x != search.FacetSender || sendersInKeys
 	}
-	for _, b := range DateBuckets {
+	for _, b := range search.DateBuckets {
 		if b.Within > 0 {
 			f.lower = append(f.lower, q.Now.Add(-b.Within).UnixMilli())
 		}
@@ -52,16 +53,16 @@ func newKeyFacets(q Query, sendersInKeys bool) *keyFacets {
 }
 
 func (f *keyFacets) count(k docKey) {
-	if f.want[FacetChat] {
+	if f.want[search.FacetChat] {
 		f.chats[k.chat]++
 	}
-	if f.want[FacetSender] {
+	if f.want[search.FacetSender] {
 		f.senders[k.sender]++
 	}
-	if f.want[FacetChatType] {
+	if f.want[search.FacetChatType] {
 		f.types[k.letter]++
 	}
-	if f.want[FacetDate] {
+	if f.want[search.FacetDate] {
 		i := 0
 		for i < len(f.lower) && k.ms < f.lower[i] {
 			i++
@@ -72,39 +73,39 @@ func (f *keyFacets) count(k docKey) {
 
 // fill sets the counted facets in out, most frequent first, at most
 // MaxFacetValues each, with their labels.
-func (f *keyFacets) fill(e *Embedded, out map[Facet][]FacetValue) {
-	for facet, counts := range map[Facet]map[int64]int{FacetChat: f.chats, FacetSender: f.senders} {
+func (f *keyFacets) fill(e *Engine, out map[search.Facet][]search.FacetValue) {
+	for facet, counts := range map[search.Facet]map[int64]int{search.FacetChat: f.chats, search.FacetSender: f.senders} {
 		if !f.want[facet] {
 			continue
 		}
-		vs := make([]FacetValue, 0, len(counts))
+		vs := make([]search.FacetValue, 0, len(counts))
 		for v, n := range counts {
-			vs = append(vs, FacetValue{Value: id(v), Count: n})
+			vs = append(vs, search.FacetValue{Value: id(v), Count: n})
 		}
 		out[facet] = e.topValues(facet, vs)
 	}
-	if f.want[FacetChatType] {
-		vs := make([]FacetValue, 0, len(f.types))
+	if f.want[search.FacetChatType] {
+		vs := make([]search.FacetValue, 0, len(f.types))
 		for l, n := range f.types {
-			vs = append(vs, FacetValue{Value: chatTypeOfLetter(l), Count: n})
+			vs = append(vs, search.FacetValue{Value: chatTypeOfLetter(l), Count: n})
 		}
-		out[FacetChatType] = e.topValues(FacetChatType, vs)
+		out[search.FacetChatType] = e.topValues(search.FacetChatType, vs)
 	}
-	if f.want[FacetDate] {
-		vs := []FacetValue{}
-		for i, b := range DateBuckets {
+	if f.want[search.FacetDate] {
+		vs := []search.FacetValue{}
+		for i, b := range search.DateBuckets {
 			if f.dates[i] > 0 {
-				vs = append(vs, FacetValue{Value: b.Value, Label: b.Label, Count: f.dates[i]})
+				vs = append(vs, search.FacetValue{Value: b.Value, Label: b.Label, Count: f.dates[i]})
 			}
 		}
-		out[FacetDate] = vs
+		out[search.FacetDate] = vs
 	}
 }
 
 // topValues sorts vs most frequent first (then by value), keeps the first
 // MaxFacetValues and labels them.
-func (e *Embedded) topValues(f Facet, vs []FacetValue) []FacetValue {
-	slices.SortFunc(vs, func(a, b FacetValue) int {
+func (e *Engine) topValues(f search.Facet, vs []search.FacetValue) []search.FacetValue {
+	slices.SortFunc(vs, func(a, b search.FacetValue) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
 	})
 	vs = vs[:min(len(vs), MaxFacetValues)]
@@ -116,48 +117,33 @@ func (e *Embedded) topValues(f Facet, vs []FacetValue) []FacetValue {
 
 // facets converts bleve's facet results (the sender's), adding labels;
 // every other facet requested is left empty for keyFacets.fill.
-func (e *Embedded) facets(fr bsearch.FacetResults, q Query) map[Facet][]FacetValue {
-	out := map[Facet][]FacetValue{}
+func (e *Engine) facets(fr bsearch.FacetResults, q search.Query) map[search.Facet][]search.FacetValue {
+	out := map[search.Facet][]search.FacetValue{}
 	for _, f := range q.Facets {
 		r := fr[string(f)]
 		if r == nil {
-			out[f] = []FacetValue{}
+			out[f] = []search.FacetValue{}
 			continue
 		}
-		vs := make([]FacetValue, 0, r.Terms.Len())
+		vs := make([]search.FacetValue, 0, r.Terms.Len())
 		for _, t := range r.Terms.Terms() {
-			vs = append(vs, FacetValue{Value: t.Term, Count: t.Count})
+			vs = append(vs, search.FacetValue{Value: t.Term, Count: t.Count})
 		}
 		out[f] = e.topValues(f, vs)
 	}
 	return out
 }
 
-func (e *Embedded) facetLabel(f Facet, v string) string {
+func (e *Engine) facetLabel(f search.Facet, v string) string {
 	switch f {
-	case FacetSender:
+	case search.FacetSender:
 		n, _ := strconv.ParseInt(v, 10, 64)
 		return e.labels.sender(n)
-	case FacetChat:
+	case search.FacetChat:
 		n, _ := strconv.ParseInt(v, 10, 64)
 		return e.labels.chat(n).Name
-	case FacetChatType:
-		return ChatTypeLabel(model.ChatType(v))
+	case search.FacetChatType:
+		return search.ChatTypeLabel(model.ChatType(v))
 	}
 	return v
-}
-
-// ChatTypeLabel is how a chat type reads in a facet.
-func ChatTypeLabel(t model.ChatType) string {
-	switch t {
-	case model.ChatDirect:
-		return "Direct messages"
-	case model.ChatGroup:
-		return "Group chats"
-	case model.ChatPrivateChannel:
-		return "Private channels"
-	case model.ChatPublicChannel:
-		return "Public channels"
-	}
-	return string(t)
 }
