@@ -1,7 +1,6 @@
 package bleve
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -16,69 +15,6 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
-
-// docKey is a document's sort key, parsed: what the permission check, the
-// client's filters, the ranking and the facets need of a match.
-type docKey struct {
-	ms     int64
-	chat   int64
-	sender int64 // 0 in keys of the layouts before the sender was added
-	letter byte  // the chat type's (chatTypeLetters)
-}
-
-func (k docKey) chatType() string { return chatTypeOfLetter(k.letter) }
-
-// parseDocKey reads a sort key of any layout (see sortKey); what is not a
-// key gives chat 0, which no scope holds. The layouts with a letter are
-// parsed in place, without allocating: 1M keys are read in under a second.
-func parseDocKey(sk []byte) docKey {
-	if len(sk) < 15 {
-		return docKey{}
-	}
-	if sk[13] == ':' {
-		return parseFirstLayout(string(sk))
-	}
-	var k docKey
-	for _, c := range sk[:13] {
-		switch {
-		case c >= '0' && c <= '9':
-			k.ms = k.ms<<4 | int64(c-'0')
-		case c >= 'a' && c <= 'f':
-			k.ms = k.ms<<4 | int64(c-'a'+10)
-		default:
-			return docKey{}
-		}
-	}
-	k.letter = sk[13]
-	rest := sk[14:]
-	if slash := bytes.IndexByte(rest, '/'); slash >= 0 {
-		var ok bool
-		if k.sender, ok = decimal(rest[slash+1:]); !ok {
-			return docKey{}
-		}
-		rest = rest[:slash]
-	}
-	var ok bool
-	if k.chat, ok = decimal(rest); !ok {
-		return docKey{}
-	}
-	return k
-}
-
-// decimal reads a non-empty run of digits.
-func decimal(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	return v, true
-}
 
 // keyCache holds the parsed sort key of every document, per index segment.
 //

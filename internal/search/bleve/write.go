@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
 )
 
@@ -40,55 +38,6 @@ func toBleve(d search.Doc) bleveDoc {
 		SenderUN: d.SenderUsername, SenderDN: d.SenderName, Seq: float64(d.Seq),
 		Prefix: d.Content, SortKey: sortKey(d),
 	}
-}
-
-// sortKey orders by time (13 hex digits of milliseconds), then carries the
-// chat type (one letter), the chat and, after a slash, the sender: what the
-// key cache gives every match (the permission check, the filters, the
-// ranking and the facets). Layouts written before, still read: the first
-// "<ms>:<type>:<chat>", the second "<ms><letter><chat>" (no sender).
-func sortKey(d search.Doc) string {
-	return fmt.Sprintf("%013x%c%d/%d", max(d.CreatedAt.UnixMilli(), 0), chatTypeLetter(d.ChatType), d.ChatID, d.SenderID)
-}
-
-// chatTypeLetters maps chat types to their letter in a sort key.
-var chatTypeLetters = map[model.ChatType]byte{
-	model.ChatDirect: 'd', model.ChatGroup: 'g', model.ChatPrivateChannel: 'p', model.ChatPublicChannel: 'c',
-}
-
-func chatTypeLetter(t model.ChatType) byte {
-	if l, ok := chatTypeLetters[t]; ok {
-		return l
-	}
-	return 'x'
-}
-
-func chatTypeOfLetter(l byte) string {
-	switch l { // a switch, not a walk of chatTypeLetters: it runs per match
-	case 'd':
-		return string(model.ChatDirect)
-	case 'g':
-		return string(model.ChatGroup)
-	case 'p':
-		return string(model.ChatPrivateChannel)
-	case 'c':
-		return string(model.ChatPublicChannel)
-	}
-	return ""
-}
-
-// parseFirstLayout reads a key of the first layout, "<ms>:<type>:<chat>".
-func parseFirstLayout(k string) docKey {
-	parts := strings.SplitN(k, ":", 3)
-	if len(parts) != 3 {
-		return docKey{}
-	}
-	ms, err1 := strconv.ParseInt(parts[0], 16, 64)
-	chat, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil {
-		return docKey{}
-	}
-	return docKey{ms: ms, chat: chat, letter: chatTypeLetter(model.ChatType(parts[1]))}
 }
 
 // Upsert implements Index.
