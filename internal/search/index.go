@@ -120,7 +120,7 @@ type Sort string
 
 // The two orders. Relevance (the default) blends text score with recency
 // and the caller's boosts as the workspace Settings say; Newest is by
-// CreatedAt descending (ties by ID descending).
+// CreatedAt descending, to the microsecond (ties by ID descending).
 const (
 	SortRelevance Sort = "relevance"
 	SortNewest    Sort = "newest"
@@ -171,7 +171,8 @@ type Query struct {
 	ChatIDs   []int64
 	SenderIDs []int64
 	ChatTypes []model.ChatType
-	// From (inclusive) and To (exclusive) bound CreatedAt.
+	// From (inclusive) and To (exclusive) bound CreatedAt, compared to the
+	// microsecond (the precision of stored times; see Normalized).
 	From, To time.Time
 	Sort     Sort
 	// Limit defaults to 20 and is capped at 100. Offset pages.

@@ -24,7 +24,7 @@ import (
 // a 1M index is built only once:
 //
 //	FECHATTER_BENCH_DOCS=1000000 FECHATTER_BENCH_DIR=/tmp/fc-bench-1m \
-//	  go test -run '^$' -bench 'Query' -benchtime 400x ./internal/search/
+//	  go test -run '^$' -bench 'Query' -benchtime 400x ./internal/search/bleve/
 
 func benchDocs() int {
 	if n, err := strconv.Atoi(os.Getenv("FECHATTER_BENCH_DOCS")); err == nil && n > 0 {

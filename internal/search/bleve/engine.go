@@ -133,7 +133,7 @@ func (e *Engine) warmKeys() {
 			return err
 		}
 		defer r.Close()
-		_, err = e.keys.lookup(r)
+		_, _, err = e.keys.lookup(r)
 		return err
 	})
 }

@@ -32,8 +32,9 @@ type keyFacets struct {
 	chats   map[int64]int
 	senders map[int64]int
 	types   map[byte]int
-	// lower is each date bucket's lower bound in milliseconds (the last,
-	// "older", has none); a match counts in the first bucket it reaches.
+	// lower is each date bucket's lower bound in microseconds, exclusive
+	// (the last, "older", has none); a match counts in the first bucket it
+	// is newer than, as search.DateBucketOf says.
 	lower []int64
 	dates []int
 }
@@ -46,7 +47,7 @@ func newKeyFacets(q search.Query, sendersInKeys bool) *keyFacets {
 	}
 	for _, b := range search.DateBuckets {
 		if b.Within > 0 {
-			f.lower = append(f.lower, q.Now.Add(-b.Within).UnixMilli())
+			f.lower = append(f.lower, q.Now.Add(-b.Within).UnixMicro())
 		}
 	}
 	return f
@@ -64,7 +65,7 @@ func (f *keyFacets) count(k docKey) {
 	}
 	if f.want[search.FacetDate] {
 		i := 0
-		for i < len(f.lower) && k.ms < f.lower[i] {
+		for i < len(f.lower) && k.us <= f.lower[i] {
 			i++
 		}
 		f.dates[i]++

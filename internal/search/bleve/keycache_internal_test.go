@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func TestKeyCacheFindsEveryDocumentsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	lookup, err := e.keys.lookup(r)
+	lookup, _, err := e.keys.lookup(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +89,8 @@ func TestKeyCacheFindsEveryDocumentsKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.chat != d.ChatID || k.ms != d.CreatedAt.UnixMilli() || k.chatType() != string(d.ChatType) {
-			t.Fatalf("message %s: key %+v (%s), want chat %d at %d (%s)", ext, k, k.chatType(), d.ChatID, d.CreatedAt.UnixMilli(), d.ChatType)
+		if k.chat != d.ChatID || k.us != d.CreatedAt.UnixMicro() || k.chatType() != string(d.ChatType) || k.id != d.ID {
+			t.Fatalf("message %s: key %+v (%s), want chat %d at %d (%s)", ext, k, k.chatType(), d.ChatID, d.CreatedAt.UnixMicro(), d.ChatType)
 		}
 	}
 	if seen != len(want) {
@@ -209,5 +210,46 @@ func TestSenderFromKeysOnlyWhenEveryKeyHoldsIt(t *testing.T) {
 			t.Fatalf("old key %v: sendersInKeys %v", old, got)
 		}
 		_ = e.Close()
+	}
+}
+
+// While any key lacks the message id (written before the fourth layout),
+// newest first is bleve's order by time, which loses no message; ties by id
+// need every key to hold it. Hits of either layout carry their key's time.
+func TestNewestFirstWithKeysWithoutIDs(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e, err := Open(filepath.Join(t.TempDir(), "idx"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	doc := func(id int64, at time.Time) search.Doc {
+		return search.Doc{ID: id, WorkspaceID: 1, ChatID: 101, ChatType: model.ChatGroup, SenderID: 1, Content: "ping", CreatedAt: at}
+	}
+	if err := e.Upsert(ctx, []search.Doc{doc(1, at.Add(2500*time.Microsecond)), doc(2, at.Add(time.Millisecond))}); err != nil {
+		t.Fatal(err)
+	}
+	old := toBleve(doc(3, at.Add(2*time.Millisecond))) // a key of the third layout: milliseconds, no id
+	old.SortKey = fmt.Sprintf("%013xg101/1", at.Add(2*time.Millisecond).UnixMilli())
+	if err := e.idx.Index("3", old); err != nil {
+		t.Fatal(err)
+	}
+	wantTimes := map[int64]time.Time{1: at.Add(2500 * time.Microsecond), 3: at.Add(2 * time.Millisecond), 2: at.Add(time.Millisecond)}
+	for offset, want := range [][]int64{{1, 3, 2}, {3, 2}, {2}} {
+		res, err := e.Search(ctx, search.Query{WorkspaceID: 1, AllowedChatIDs: []int64{101}, Sort: search.SortNewest, Offset: offset, Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, h := range res.Hits {
+			got = append(got, h.Doc.ID)
+			if !h.Doc.CreatedAt.Equal(wantTimes[h.Doc.ID]) {
+				t.Fatalf("message %d created at %v, want %v", h.Doc.ID, h.Doc.CreatedAt, wantTimes[h.Doc.ID])
+			}
+		}
+		if !slices.Equal(got, want) || res.Total != 3 {
+			t.Fatalf("offset %d: hits %v of %d, want %v of 3", offset, got, res.Total, want)
+		}
 	}
 }

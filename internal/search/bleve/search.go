@@ -76,8 +76,11 @@ func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p 
 	kf := newKeyFilter(q, scope, senders)
 	if q.Sort == search.SortRelevance && hasText {
 		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
+	} else {
+		kf.newest = newNewestPage(q.Offset + q.Limit)
 	}
-	req := bleve.NewSearchRequestOptions(&keyedQuery{inner: b, keys: e.keys, keep: kf.keep}, q.Limit, q.Offset, false)
+	kq := &keyedQuery{inner: b, keys: e.keys, keep: kf.keep}
+	req := bleve.NewSearchRequestOptions(kq, q.Limit, q.Offset, false)
 	// The key filter gave every match its final score (for newest first:
 	// its time), so the engine sorts by score alone and reads no doc values.
 	// (Not Score "none": with a sort on score alone bleve would stop at the
@@ -88,15 +91,10 @@ func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p 
 	if err != nil {
 		return search.Result{}, err
 	}
-	page := make([]candidate, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		c := candidate{id: h.ID}
-		if kf.rank != nil {
-			c.score = h.Score
-		}
-		page = append(page, c)
+	if kq.layout < idLayout {
+		kf.newest = nil // keys without ids: bleve's page, ties in document order
 	}
-	hits, err := e.loadHits(ctx, page, p)
+	hits, err := e.loadHits(ctx, kf.page(res.Hits, q.Offset), p)
 	if err != nil {
 		return search.Result{}, err
 	}
@@ -112,11 +110,15 @@ type keyFilter struct {
 	allowed  map[int64]struct{}
 	senders  map[int64]struct{} // nil: any (or checked by the postings)
 	letters  []byte             // chat types; empty: any
-	from, to int64              // milliseconds, From inclusive, To exclusive
+	from, to int64              // microseconds, From inclusive, To exclusive
 	hasFrom  bool
 	hasTo    bool
 	// rank scores a text match; nil orders newest first.
-	rank   func(text float64, c candidate) float64
+	rank func(text float64, c candidate) float64
+	// newest keeps the page of a newest-first query, ties by id, which
+	// bleve cannot (its ties go by document number); it serves when the
+	// keys hold message ids (the fourth layout).
+	newest *newestPage
 	facets *keyFacets
 }
 
@@ -134,8 +136,9 @@ func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilte
 	for _, t := range q.ChatTypes {
 		kf.letters = append(kf.letters, chatTypeLetter(t))
 	}
-	kf.from, kf.hasFrom = q.From.UnixMilli(), !q.From.IsZero()
-	kf.to, kf.hasTo = q.To.UnixMilli(), !q.To.IsZero()
+	// Normalized rounded the bounds to the microsecond, as times are stored.
+	kf.from, kf.hasFrom = q.From.UnixMicro(), !q.From.IsZero()
+	kf.to, kf.hasTo = q.To.UnixMicro(), !q.To.IsZero()
 	return kf
 }
 
@@ -151,16 +154,38 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 			return false
 		}
 	}
-	if (kf.hasFrom && k.ms < kf.from) || (kf.hasTo && k.ms >= kf.to) {
+	if (kf.hasFrom && k.us < kf.from) || (kf.hasTo && k.us >= kf.to) {
 		return false
 	}
 	if kf.rank != nil {
-		d.Score = kf.rank(d.Score, candidate{time: time.UnixMilli(k.ms), chatType: k.chatType(), chat: k.chat})
+		d.Score = kf.rank(d.Score, candidate{time: time.UnixMicro(k.us), chatType: k.chatType(), chat: k.chat})
 	} else {
-		d.Score = float64(k.ms) // exact: milliseconds stay below 2^53
+		d.Score = float64(k.us) // exact: microseconds stay below 2^53 until 2255
+		kf.newest.add(k)
 	}
 	kf.facets.count(k)
 	return true
+}
+
+// page is the hits to load: the key filter's newest page, or bleve's.
+func (kf *keyFilter) page(hits bsearch.DocumentMatchCollection, offset int) []candidate {
+	if kf.newest != nil {
+		keys := kf.newest.sorted()
+		page := make([]candidate, 0, max(len(keys)-offset, 0))
+		for _, k := range keys[min(offset, len(keys)):] {
+			page = append(page, candidate{id: id(k.id)})
+		}
+		return page
+	}
+	page := make([]candidate, 0, len(hits))
+	for _, h := range hits {
+		c := candidate{id: h.ID}
+		if kf.rank != nil {
+			c.score = h.Score
+		}
+		page = append(page, c)
+	}
+	return page
 }
 
 // loadHits loads the stored fields of the page and renders highlights.
@@ -172,7 +197,14 @@ func (e *Engine) loadHits(ctx context.Context, page []candidate, p search.Parsed
 	for i, c := range page {
 		keys[i] = c.id
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
+	// The sort keys come along: their time is exact to the microsecond,
+	// the stored time field to the millisecond.
+	keyOf := make(map[string]docKey, len(keys))
+	q := &keyedQuery{inner: bleve.NewDocIDQuery(keys), keys: e.keys, keep: func(d *bsearch.DocumentMatch, k docKey) bool {
+		keyOf[string(d.IndexInternalID)] = k
+		return true
+	}}
+	req := bleve.NewSearchRequestOptions(q, len(keys), 0, false)
 	req.Fields = []string{"*"}
 	req.Score = "none"
 	res, err := e.idx.SearchInContext(ctx, req)
@@ -186,14 +218,16 @@ func (e *Engine) loadHits(ctx context.Context, page []candidate, p search.Parsed
 	hits := make([]search.Hit, 0, len(page))
 	for _, c := range page {
 		if h, ok := byID[c.id]; ok {
-			d := e.docFromFields(h.ID, h.Fields)
+			d := e.docFromFields(h.ID, h.Fields, keyOf[string(h.IndexInternalID)])
 			hits = append(hits, search.Hit{Doc: d, Score: c.score, Highlight: search.Snippet(d.Content, p.Spans(d.Content), snippetRunes)})
 		}
 	}
 	return hits, nil
 }
 
-func (e *Engine) docFromFields(key string, f map[string]any) search.Doc {
+// docFromFields builds a hit's document from its stored fields and its
+// sort key (the exact time, when the key was found).
+func (e *Engine) docFromFields(key string, f map[string]any, k docKey) search.Doc {
 	str := func(k string) string { s, _ := f[k].(string); return s }
 	num := func(k string) int64 { v, _ := f[k].(float64); return int64(v) }
 	i64 := func(k string) int64 { v, _ := strconv.ParseInt(str(k), 10, 64); return v }
@@ -201,6 +235,9 @@ func (e *Engine) docFromFields(key string, f map[string]any) search.Doc {
 		WorkspaceID: i64(fWorkspace), ChatID: i64(fChat), ChatType: model.ChatType(str(fChatType)),
 		SenderID: i64(fSender), SenderUsername: str(fSenderUN), SenderName: str(fSenderDN),
 		Content: str(fContent), CreatedAt: time.UnixMilli(num(fTime)).UTC(), Seq: num(fSeq),
+	}
+	if k.layout != 0 {
+		d.CreatedAt = time.UnixMicro(k.us).UTC()
 	}
 	d.ID, _ = strconv.ParseInt(key, 10, 64)
 	d.ChatName = e.labels.chat(d.ChatID).Name
