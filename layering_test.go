@@ -37,12 +37,16 @@ var allowed = map[string][]string{
 	"internal/events":     {"internal/model"},
 	"internal/realtime":   {"internal/events", "internal/model"},
 	"internal/search":     {"internal/events", "internal/model"},
-	"internal/bot":        {"internal/chat", "internal/search", "internal/events", "internal/model"},
-	"internal/api":        {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
-	"internal/gateway":    {"internal/telemetry"},
-	"internal/telemetry":  {},
-	"webui":               {},
-	"client":              {"internal/model"},
+	// The engines implement the search core's Index; the core never names
+	// them (the appliance picks one), and neither names the other.
+	"internal/search/bleve": {"internal/search", "internal/model"},
+	"internal/search/meili": {"internal/search", "internal/model"},
+	"internal/bot":          {"internal/chat", "internal/search", "internal/events", "internal/model"},
+	"internal/api":          {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
+	"internal/gateway":      {"internal/telemetry"},
+	"internal/telemetry":    {},
+	"webui":                 {},
+	"client":                {"internal/model"},
 	// The load generator is a client of the API like any other.
 	"cmd/fechatter-bench": {"client", "internal/model"},
 }
@@ -80,14 +84,19 @@ func within(pkg, dir string) bool { return pkg == dir || strings.HasPrefix(pkg, 
 // mayImport reports whether pkg may import dep (both module-relative).
 func mayImport(pkg, dep string) bool {
 	row, _ := rulesFor(pkg)
-	if within(dep, row) { // a package and its sub-packages form one unit
+	depRow, _ := rulesFor(dep)
+	if depRow == row {
+		// A package and its sub-packages form one unit, except those with a
+		// row of their own (the search engines): only a row names them.
 		return true
 	}
 	if dep == "internal/telemetry" && !slices.Contains(telemetryDenied, row) {
 		return true
 	}
 	for _, a := range append(allowed[row], forcedByContracts[row]...) {
-		if a == anyOfOurs || within(dep, a) {
+		// Allowing a package allows its sub-packages, not those with a row
+		// of their own: the search core does not bring its engines along.
+		if a == anyOfOurs || within(dep, a) && (depRow == a || !within(depRow, a)) {
 			return true
 		}
 	}
@@ -168,19 +177,23 @@ func TestLayeringCatchesViolations(t *testing.T) {
 		want  []string
 	}{
 		{name: "allowed imports", graph: map[string][]string{
-			"cmd/fechatter":           {"appliance"},
-			"appliance":               {"internal/api", "storage/sqlite", "embedded/natsd"},
-			"internal/chat":           {"internal/auth", "storage", "internal/telemetry"},
-			"internal/search/bleve":   {"internal/search", "internal/events"},
-			"storage/storagetest":     {"storage", "internal/model"},
-			"storage/postgres/pgtest": {},
+			"cmd/fechatter":              {"appliance"},
+			"appliance":                  {"internal/api", "storage/sqlite", "embedded/natsd"},
+			"internal/chat":              {"internal/auth", "storage", "internal/telemetry"},
+			"internal/search/bleve":      {"internal/search", "internal/model"},
+			"internal/search/searchtest": {"internal/search", "internal/model"},
+			"storage/storagetest":        {"storage", "internal/model"},
+			"storage/postgres/pgtest":    {},
 		}},
 		{name: "model imports storage", graph: map[string][]string{"internal/model": {"storage"}}, want: []string{"internal/model imports storage"}},
 		{name: "apperr imports telemetry", graph: map[string][]string{"internal/apperr": {"internal/telemetry"}}, want: []string{"internal/apperr imports internal/telemetry"}},
 		{name: "cmd bypasses appliance", graph: map[string][]string{"cmd/fechatter": {"internal/chat", "internal/telemetry"}}, want: []string{"cmd/fechatter imports internal/chat", "cmd/fechatter imports internal/telemetry"}},
 		{name: "storage imports upward", graph: map[string][]string{"storage/sqlite": {"internal/chat"}}, want: []string{"storage/sqlite imports internal/chat"}},
 		{name: "embedded imports the domain", graph: map[string][]string{"embedded/natsd": {"internal/events"}}, want: []string{"embedded/natsd imports internal/events"}},
-		{name: "sub-package inherits its parent's row", graph: map[string][]string{"internal/search/bleve": {"internal/chat"}}, want: []string{"internal/search/bleve imports internal/chat"}},
+		{name: "sub-package inherits its parent's row", graph: map[string][]string{"internal/search/searchtest": {"internal/chat"}}, want: []string{"internal/search/searchtest imports internal/chat"}},
+		{name: "search core imports an engine", graph: map[string][]string{"internal/search": {"internal/search/bleve"}}, want: []string{"internal/search imports internal/search/bleve"}},
+		{name: "engine imports the other engine", graph: map[string][]string{"internal/search/meili": {"internal/search/bleve"}}, want: []string{"internal/search/meili imports internal/search/bleve"}},
+		{name: "engine's sub-package inherits the engine's row", graph: map[string][]string{"internal/search/meili/meilistub": {"internal/chat"}}, want: []string{"internal/search/meili/meilistub imports internal/chat"}},
 		{name: "unknown package", graph: map[string][]string{"internal/misc": {}}, want: []string{"internal/misc: not in the layering table (add it to ARCHITECTURE.md §2 and layering_test.go)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

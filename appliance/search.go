@@ -10,6 +10,8 @@ import (
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/bleve"
+	searchmeili "github.com/fechatter/fechatter/internal/search/meili"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -135,7 +137,7 @@ func (a *Appliance) stopSidecar(ctx context.Context) error {
 func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	c := a.cfg.Search
 	if c.Engine != SearchMeilisearch {
-		idx, err := search.OpenEmbedded(filepath.Join(a.cfg.DataDir, searchDir, "embedded"), search.EmbeddedOptions{})
+		idx, err := bleve.Open(filepath.Join(a.cfg.DataDir, searchDir, "embedded"), bleve.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +155,7 @@ func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 		a.sidecar = sc
 		url, key = sc.URL(), sc.MasterKey()
 	}
-	idx, err := search.NewMeili(ctx, search.MeiliConfig{URL: url, APIKey: key, Log: a.log.With("component", "search")})
+	idx, err := searchmeili.New(ctx, searchmeili.Config{URL: url, APIKey: key, Log: a.log.With("component", "search")})
 	if err != nil {
 		return nil, errors.Join(err, a.stopSidecar(ctx))
 	}

@@ -70,11 +70,58 @@ func (s *server) search(c *gin.Context) error {
 	if err != nil {
 		return searchError(err)
 	}
-	for i := range res.Hits {
-		res.Hits[i].Message = normMessage(res.Hits[i].Message)
-	}
-	writeJSON(c, http.StatusOK, res)
+	writeJSON(c, http.StatusOK, searchResultBody(res))
 	return nil
+}
+
+// searchResult is the JSON form of search.Response (schema SearchResult).
+type searchResult struct {
+	Hits   []searchHit                         `json:"hits"`
+	Total  int                                 `json:"total"`
+	Facets map[search.Facet][]searchFacetValue `json:"facets"`
+	TookMS int64                               `json:"took_ms"`
+}
+
+// searchHit is one hit: the message as the caller may read it now.
+type searchHit struct {
+	Message   model.Message `json:"message"`
+	Chat      searchHitChat `json:"chat"`
+	Highlight string        `json:"highlight"`
+}
+
+// searchHitChat names the chat of a hit.
+type searchHitChat struct {
+	ID   int64          `json:"id"`
+	Name string         `json:"name"`
+	Type model.ChatType `json:"type"`
+}
+
+// searchFacetValue is one value of a facet with its count.
+type searchFacetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+func searchResultBody(r search.Response) searchResult {
+	out := searchResult{
+		Hits: make([]searchHit, len(r.Hits)), Total: r.Total, TookMS: r.TookMS,
+		Facets: make(map[search.Facet][]searchFacetValue, len(r.Facets)),
+	}
+	for i, h := range r.Hits {
+		out.Hits[i] = searchHit{
+			Message: normMessage(h.Message), Highlight: h.Highlight,
+			Chat: searchHitChat{ID: h.Chat.ID, Name: h.Chat.Name, Type: h.Chat.Type},
+		}
+	}
+	for f, vals := range r.Facets {
+		js := make([]searchFacetValue, len(vals))
+		for i, v := range vals {
+			js[i] = searchFacetValue{Value: v.Value, Label: v.Label, Count: v.Count}
+		}
+		out.Facets[f] = js
+	}
+	return out
 }
 
 func searchRequest(c *gin.Context) (search.Request, error) {

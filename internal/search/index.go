@@ -1,7 +1,11 @@
-// Package search is Fechatter's message search: the Index interface that
-// every engine implements (the embedded default and Meilisearch), the
-// indexer that keeps an Index in step with the event stream, and the
-// rebuild that refills it from the database.
+// Package search is Fechatter's message search: the Service the API calls
+// (service.go), the Index interface that every engine implements (this
+// file; the engines are search/bleve, the embedded default, and
+// search/meili), the indexer that keeps an Index in step with the event
+// stream, and the rebuild that refills it from the database. What engines
+// share lives here too: query parsing (query.go), the scope and limits of a
+// query (scope.go), tokenizing, match spans and highlights. This package
+// never imports an engine; the appliance picks one.
 //
 // Permission safety is part of the contract, not of the callers: every
 // Query carries the workspace and the chats the caller may read today
@@ -116,7 +120,7 @@ type Sort string
 
 // The two orders. Relevance (the default) blends text score with recency
 // and the caller's boosts as the workspace Settings say; Newest is by
-// CreatedAt descending (ties by ID descending).
+// CreatedAt descending, to the microsecond (ties by ID descending).
 const (
 	SortRelevance Sort = "relevance"
 	SortNewest    Sort = "newest"
@@ -167,7 +171,8 @@ type Query struct {
 	ChatIDs   []int64
 	SenderIDs []int64
 	ChatTypes []model.ChatType
-	// From (inclusive) and To (exclusive) bound CreatedAt.
+	// From (inclusive) and To (exclusive) bound CreatedAt, compared to the
+	// microsecond (the precision of stored times; see Normalized).
 	From, To time.Time
 	Sort     Sort
 	// Limit defaults to 20 and is capped at 100. Offset pages.
@@ -211,6 +216,21 @@ type FacetValue struct {
 	// Label is what a user reads: a display name, a chat name, a bucket name.
 	Label string
 	Count int
+}
+
+// ChatTypeLabel is how a chat type reads in a facet.
+func ChatTypeLabel(t model.ChatType) string {
+	switch t {
+	case model.ChatDirect:
+		return "Direct messages"
+	case model.ChatGroup:
+		return "Group chats"
+	case model.ChatPrivateChannel:
+		return "Private channels"
+	case model.ChatPublicChannel:
+		return "Public channels"
+	}
+	return string(t)
 }
 
 // Settings tune relevance for one workspace.

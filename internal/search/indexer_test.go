@@ -17,6 +17,7 @@ import (
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/bleve"
 )
 
 // chatTable is an in-memory ChatLookup and MessageLookup: the chats and
@@ -59,6 +60,18 @@ func (c *chatTable) ChatByID(_ context.Context, id int64) (model.Chat, error) {
 	return ch, nil
 }
 
+// openIndex opens an embedded index in a temporary directory, closed
+// when the test ends: the indexer and the rebuild run against a real engine.
+func openIndex(t testing.TB) *bleve.Engine {
+	t.Helper()
+	idx, err := bleve.Open(filepath.Join(t.TempDir(), "search"), bleve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	return idx
+}
+
 // indexerWorld is an embedded NATS with the EVENTS stream, an index and
 // the chats table.
 type indexerWorld struct {
@@ -91,11 +104,7 @@ func newIndexerWorld(t testing.TB) *indexerWorld {
 	if _, err := events.EnsureStream(context.Background(), js, events.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	idx, err := search.OpenEmbedded(filepath.Join(t.TempDir(), "search"), search.EmbeddedOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := openIndex(t)
 	chats := &chatTable{chats: map[int64]model.Chat{
 		10: {ID: 10, WorkspaceID: 1, Type: model.ChatPublicChannel, Name: "general"},
 		11: {ID: 11, WorkspaceID: 1, Type: model.ChatDirect},

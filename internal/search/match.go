@@ -16,6 +16,10 @@ type matcher struct {
 
 func newMatcher(p ParsedQuery) matcher { return matcher{terms: p.Terms, phrases: p.Phrases} }
 
+// Spans returns the byte ranges of the words of text that p matched, in
+// order: what a highlight marks.
+func (p ParsedQuery) Spans(text string) []Span { return newMatcher(p).spans(text) }
+
 // spans returns the byte ranges of matched words in text, in order.
 func (m matcher) spans(text string) []Span {
 	if len(m.terms) == 0 && len(m.phrases) == 0 {

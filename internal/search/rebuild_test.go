@@ -53,8 +53,7 @@ func TestRebuild(t *testing.T) {
 		}
 		src.msgs = append(src.msgs, m)
 	}
-	idx := openEmbedded(t)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := openIndex(t)
 	ctx := context.Background()
 	stale := search.Doc{ID: 999999, WorkspaceID: 1, ChatID: 10, ChatType: model.ChatPublicChannel, Content: "stale"}
 	if err := idx.Upsert(ctx, []search.Doc{stale}); err != nil {

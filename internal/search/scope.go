@@ -14,8 +14,9 @@ const (
 	MaxOffset = 1000
 )
 
-// Normalized checks q and fills its defaults: Limit, Sort, Now. Engines call
-// it first so they all treat a query alike.
+// Normalized checks q and fills its defaults: Limit, Sort, Now; From and To
+// are rounded up to the microsecond. Engines call it first so they all
+// treat a query alike.
 func (q Query) Normalized() (Query, error) {
 	if q.WorkspaceID <= 0 {
 		return q, fmt.Errorf("%w: no workspace", ErrInvalidQuery)
@@ -40,7 +41,20 @@ func (q Query) Normalized() (Query, error) {
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
+	q.From, q.To = upToMicrosecond(q.From), upToMicrosecond(q.To)
 	return q, nil
+}
+
+// upToMicrosecond rounds t up to a whole microsecond, the precision the
+// database stores message times in (SQLite: integer microseconds; Postgres:
+// timestamptz). A bound between two stored times means the later one: a
+// message is at or after From (before To) exactly when its time is at or
+// after (before) From (To) rounded up, so engines compare whole microseconds.
+func upToMicrosecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Microsecond); r.Before(t) {
+		return r.Add(time.Microsecond)
+	}
+	return t
 }
 
 // Valid reports whether f is one of the four facets.

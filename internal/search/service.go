@@ -55,33 +55,24 @@ type Request struct {
 	Facets    []Facet
 }
 
-// Response is the answer of GET /api/workspaces/{ws}/search.
+// Response is the answer to a search: a page of hits the caller may read
+// now. The API gives it its JSON form.
 type Response struct {
-	Hits   []ResponseHit            `json:"hits"`
-	Total  int                      `json:"total"`
-	Facets map[Facet][]FacetValueJS `json:"facets"`
-	TookMS int64                    `json:"took_ms"`
+	Hits []ResponseHit
+	// Total counts every match, less the hits dropped on re-reading.
+	Total int
+	// Facets holds the requested facets (see Result.Facets).
+	Facets map[Facet][]FacetValue
+	// TookMS is how long the search took, in milliseconds.
+	TookMS int64
 }
 
 // ResponseHit is one hit with the message as the caller may read it now.
 type ResponseHit struct {
-	Message   model.Message `json:"message"`
-	Chat      HitChat       `json:"chat"`
-	Highlight string        `json:"highlight"`
-}
-
-// HitChat names the chat of a hit.
-type HitChat struct {
-	ID   int64          `json:"id"`
-	Name string         `json:"name"`
-	Type model.ChatType `json:"type"`
-}
-
-// FacetValueJS is a facet value in the API's JSON shape.
-type FacetValueJS struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-	Count int    `json:"count"`
+	Message model.Message
+	// Chat is the hit's chat as the index holds it (its name and type).
+	Chat      ChatInfo
+	Highlight string
 }
 
 // Service answers searches, restricted by construction to what the caller
@@ -114,7 +105,7 @@ func (s *Service) Search(ctx context.Context, userID, workspaceID int64, r Reque
 	if err != nil {
 		return Response{}, fmt.Errorf("search: %w", err)
 	}
-	out := Response{Hits: make([]ResponseHit, 0, len(res.Hits)), Total: res.Total, Facets: map[Facet][]FacetValueJS{}}
+	out := Response{Hits: make([]ResponseHit, 0, len(res.Hits)), Total: res.Total, Facets: res.Facets}
 	allowed := make(map[int64]bool, len(sc.ChatIDs))
 	for _, c := range sc.ChatIDs {
 		allowed[c] = true
@@ -134,15 +125,11 @@ func (s *Service) Search(ctx context.Context, userID, workspaceID int64, r Reque
 		}
 		out.Hits = append(out.Hits, ResponseHit{
 			Message: m, Highlight: h.Highlight,
-			Chat: HitChat{ID: h.Doc.ChatID, Name: h.Doc.ChatName, Type: h.Doc.ChatType},
+			Chat: ChatInfo{ID: h.Doc.ChatID, WorkspaceID: h.Doc.WorkspaceID, Name: h.Doc.ChatName, Type: h.Doc.ChatType},
 		})
 	}
-	for f, vals := range res.Facets {
-		js := make([]FacetValueJS, len(vals))
-		for i, v := range vals {
-			js[i] = FacetValueJS{Value: v.Value, Label: v.Label, Count: v.Count}
-		}
-		out.Facets[f] = js
+	if out.Facets == nil {
+		out.Facets = map[Facet][]FacetValue{}
 	}
 	out.TookMS = time.Since(start).Milliseconds()
 	return out, nil

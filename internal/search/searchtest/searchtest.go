@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 	t.Run("Permissions", func(t *testing.T) { testPermissions(t, o) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, o) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, o) })
+	t.Run("TimePrecision", func(t *testing.T) { testTimePrecision(t, o) })
 	t.Run("Relevance", func(t *testing.T) { testRelevance(t, o) })
 	t.Run("Facets", func(t *testing.T) { testFacets(t, o) })
 	t.Run("Highlight", func(t *testing.T) { testHighlight(t, o) })

@@ -1,4 +1,4 @@
-package search
+package meili
 
 import (
 	"math"
@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
-// meiliQueryText renders a parsed query in Meilisearch's syntax (field
+// queryText renders a parsed query in Meilisearch's syntax (field
 // notes C1): "phrases", -excluded words and -"phrases", then the words,
 // the prefix word last and a trailing space when there is none (the last
 // word is a prefix only when nothing follows it).
@@ -19,7 +20,7 @@ import (
 // setting: Meilisearch drops stop words from queries that are only stop
 // words, which then match every document, whereas ParseQuery keeps them
 // ("the" alone still finds "the"). Synonyms are left to the index.
-func meiliQueryText(p ParsedQuery) string {
+func queryText(p search.ParsedQuery) string {
 	var parts []string
 	for _, ph := range p.Phrases {
 		parts = append(parts, `"`+strings.Join(ph, " ")+`"`)
@@ -48,37 +49,37 @@ func meiliQueryText(p ParsedQuery) string {
 	return strings.Join(parts, " ") + " "
 }
 
-// meiliFilterAnd joins filter clauses, skipping empty ones.
-func meiliFilterAnd(clauses ...string) string {
+// filterAnd joins filter clauses, skipping empty ones.
+func filterAnd(clauses ...string) string {
 	return strings.Join(slices.DeleteFunc(clauses, func(c string) bool { return c == "" }), " AND ")
 }
 
-// meiliScopeFilter is the filter every request of a query carries: the
+// scopeFilter is the filter every request of a query carries: the
 // workspace and the chats in scope (both from the server, never widened),
 // then the caller's narrowing filters.
-func meiliScopeFilter(q Query, scope []int64) string {
+func scopeFilter(q search.Query, scope []int64) string {
 	clauses := []string{
 		"workspace_id = " + strconv.FormatInt(q.WorkspaceID, 10),
-		"chat_id IN " + meiliIntList(scope),
+		"chat_id IN " + intList(scope),
 	}
 	if len(q.SenderIDs) > 0 {
-		clauses = append(clauses, "sender_id IN "+meiliIntList(q.SenderIDs))
+		clauses = append(clauses, "sender_id IN "+intList(q.SenderIDs))
 	}
 	if len(q.ChatTypes) > 0 {
-		clauses = append(clauses, "chat_type IN "+meiliTypeList(q.ChatTypes))
+		clauses = append(clauses, "chat_type IN "+typeList(q.ChatTypes))
 	}
 	if !q.From.IsZero() {
-		clauses = append(clauses, "created_at >= "+meiliMicros(q.From))
+		clauses = append(clauses, "created_at >= "+micros(q.From))
 	}
 	if !q.To.IsZero() {
-		clauses = append(clauses, "created_at < "+meiliMicros(q.To))
+		clauses = append(clauses, "created_at < "+micros(q.To))
 	}
-	return meiliFilterAnd(clauses...)
+	return filterAnd(clauses...)
 }
 
-func meiliMicros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
 
-func meiliIntList(ids []int64) string {
+func intList(ids []int64) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		parts[i] = strconv.FormatInt(id, 10)
@@ -86,58 +87,58 @@ func meiliIntList(ids []int64) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-func meiliTypeList(types []model.ChatType) string {
+func typeList(types []model.ChatType) string {
 	parts := make([]string, len(types))
 	for i, t := range types {
-		parts[i] = meiliQuoteFilter(string(t))
+		parts[i] = quoteFilter(string(t))
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// meiliQuoteFilter quotes a string value for a Meilisearch filter expression:
+// quoteFilter quotes a string value for a Meilisearch filter expression:
 // inside double quotes, backslash escapes the quote and itself.
-func meiliQuoteFilter(s string) string {
+func quoteFilter(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 }
 
-// meiliDateBucketFilter selects the documents of one date bucket seen at now:
+// dateBucketFilter selects the documents of one date bucket seen at now:
 // age < Within, and not in a younger bucket (DateBucketOf).
-func meiliDateBucketFilter(i int, now time.Time) string {
+func dateBucketFilter(i int, now time.Time) string {
 	var clauses []string
-	if w := DateBuckets[i].Within; w > 0 {
-		clauses = append(clauses, "created_at > "+meiliMicros(now.Add(-w)))
+	if w := search.DateBuckets[i].Within; w > 0 {
+		clauses = append(clauses, "created_at > "+micros(now.Add(-w)))
 	}
 	if i > 0 {
-		clauses = append(clauses, "created_at <= "+meiliMicros(now.Add(-DateBuckets[i-1].Within)))
+		clauses = append(clauses, "created_at <= "+micros(now.Add(-search.DateBuckets[i-1].Within)))
 	}
-	return meiliFilterAnd(clauses...)
+	return filterAnd(clauses...)
 }
 
-// meiliPartition is one slice of a query's documents and the weight its text
+// partition is one slice of a query's documents and the weight its text
 // scores are multiplied by in a federated search.
-type meiliPartition struct {
+type partition struct {
 	filter string
 	weight float64
 }
 
-// meiliBoostPartitions splits a relevance query into disjoint partitions
+// boostPartitions splits a relevance query into disjoint partitions
 // weighted by the workspace Settings: direct chats, the caller's frequent
 // chats, and age bands for recency. Meilisearch multiplies each hit's
-// text score by its meiliPartition's weight and merges (federated search), so
+// text score by its partition's weight and merges (federated search), so
 // boosts work across pages; recency is approximated by three age bands
 // (under a half-life, under four, older), with created_at still breaking
-// ties. One meiliPartition means no federation is needed.
-func meiliBoostPartitions(q Query, s Settings, scope []int64) []meiliPartition {
-	parts := []meiliPartition{{weight: 1}}
-	for _, dim := range [][]meiliPartition{meiliDirectDim(q, s), meiliFrequentDim(q, s, scope), meiliRecencyDim(q, s)} {
+// ties. One partition means no federation is needed.
+func boostPartitions(q search.Query, s search.Settings, scope []int64) []partition {
+	parts := []partition{{weight: 1}}
+	for _, dim := range [][]partition{directDim(q, s), frequentDim(q, s, scope), recencyDim(q, s)} {
 		if len(dim) == 0 {
 			continue
 		}
-		var next []meiliPartition
+		var next []partition
 		for _, p := range parts {
 			for _, d := range dim {
-				next = append(next, meiliPartition{filter: meiliFilterAnd(p.filter, d.filter), weight: p.weight * d.weight})
+				next = append(next, partition{filter: filterAnd(p.filter, d.filter), weight: p.weight * d.weight})
 			}
 		}
 		parts = next
@@ -145,38 +146,38 @@ func meiliBoostPartitions(q Query, s Settings, scope []int64) []meiliPartition {
 	return parts
 }
 
-func meiliValidBoost(b float64) bool { return b > 0 && b != 1 && !math.IsInf(b, 0) && !math.IsNaN(b) }
+func validBoost(b float64) bool { return b > 0 && b != 1 && !math.IsInf(b, 0) && !math.IsNaN(b) }
 
-func meiliDirectDim(q Query, s Settings) []meiliPartition {
-	if !meiliValidBoost(s.DirectChatBoost) || (len(q.ChatTypes) > 0 && !slices.Contains(q.ChatTypes, model.ChatDirect)) {
+func directDim(q search.Query, s search.Settings) []partition {
+	if !validBoost(s.DirectChatBoost) || (len(q.ChatTypes) > 0 && !slices.Contains(q.ChatTypes, model.ChatDirect)) {
 		return nil
 	}
-	d := meiliQuoteFilter(string(model.ChatDirect))
-	return []meiliPartition{{"chat_type = " + d, s.DirectChatBoost}, {"chat_type != " + d, 1}}
+	d := quoteFilter(string(model.ChatDirect))
+	return []partition{{"chat_type = " + d, s.DirectChatBoost}, {"chat_type != " + d, 1}}
 }
 
-func meiliFrequentDim(q Query, s Settings, scope []int64) []meiliPartition {
-	if !meiliValidBoost(s.FrequentChatBoost) {
+func frequentDim(q search.Query, s search.Settings, scope []int64) []partition {
+	if !validBoost(s.FrequentChatBoost) {
 		return nil
 	}
 	freq := slices.DeleteFunc(slices.Clone(scope), func(id int64) bool { return !slices.Contains(q.FrequentChatIDs, id) })
 	if len(freq) == 0 || len(freq) == len(scope) {
 		return nil // every document would get the same weight
 	}
-	return []meiliPartition{{"chat_id IN " + meiliIntList(freq), s.FrequentChatBoost}, {"chat_id NOT IN " + meiliIntList(freq), 1}}
+	return []partition{{"chat_id IN " + intList(freq), s.FrequentChatBoost}, {"chat_id NOT IN " + intList(freq), 1}}
 }
 
-// meiliRecencyDim bands ages at one and four half-lives, each weighted by
+// recencyDim bands ages at one and four half-lives, each weighted by
 // 1 - w + w*2^(-age/halfLife) taken at the band's middle age.
-func meiliRecencyDim(q Query, s Settings) []meiliPartition {
+func recencyDim(q search.Query, s search.Settings) []partition {
 	w := min(max(s.RecencyWeight, 0), 1)
 	h := s.RecencyHalfLife
 	if w == 0 || h <= 0 || math.IsNaN(w) {
 		return nil
 	}
 	decay := func(halfLives float64) float64 { return 1 - w + w*math.Exp2(-halfLives) }
-	young, old := meiliMicros(q.Now.Add(-h)), meiliMicros(q.Now.Add(-4*h))
-	return []meiliPartition{
+	young, old := micros(q.Now.Add(-h)), micros(q.Now.Add(-4*h))
+	return []partition{
 		{"created_at > " + young, decay(0.5)},
 		{"created_at <= " + young + " AND created_at > " + old, decay(2)},
 		{"created_at <= " + old, decay(8)},

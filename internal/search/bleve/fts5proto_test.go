@@ -1,4 +1,4 @@
-package search_test
+package bleve_test
 
 // A measured prototype of the other candidate engine: SQLite FTS5
 // (modernc.org/sqlite, pure Go) with typo matching by edit distance over the

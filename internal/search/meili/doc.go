@@ -1,4 +1,4 @@
-package search
+package meili
 
 import (
 	"slices"
@@ -8,20 +8,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 	"github.com/meilisearch/meilisearch-go"
 )
 
-// meiliMaxTotalHits is the pagination.maxTotalHits of every workspace
+// maxTotalHits is the pagination.maxTotalHits of every workspace
 // index: Meilisearch caps the hit count it reports (and the hits it pages
 // through) at this value, so Result.Total is exact up to it.
-const meiliMaxTotalHits = 10_000
+const maxTotalHits = 10_000
 
-// meiliFacetLabelBytes bounds the label part of a facet value (Meilisearch
+// facetLabelBytes bounds the label part of a facet value (Meilisearch
 // indexes at most 468 bytes of a filterable value).
-const meiliFacetLabelBytes = 200
+const facetLabelBytes = 200
 
-// meiliDoc is a message document as stored in Meilisearch.
-type meiliDoc struct {
+// document is a message document as stored in Meilisearch.
+type document struct {
 	ID             int64  `json:"id"`
 	WorkspaceID    int64  `json:"workspace_id"`
 	ChatID         int64  `json:"chat_id"`
@@ -44,24 +45,24 @@ type meiliDoc struct {
 	ChatFacet   string `json:"chat_facet"`
 }
 
-func toMeiliDoc(d Doc) meiliDoc {
-	return meiliDoc{
+func toMeiliDoc(d search.Doc) document {
+	return document{
 		ID: d.ID, WorkspaceID: d.WorkspaceID, ChatID: d.ChatID,
 		ChatType: string(d.ChatType), ChatName: d.ChatName,
 		SenderID: d.SenderID, SenderUsername: d.SenderUsername, SenderName: d.SenderName,
 		Content: d.Content, CreatedAt: d.CreatedAt.UnixMicro(),
 		Created: d.CreatedAt.UTC().Format(time.RFC3339Nano), Seq: d.Seq,
-		SenderFacet: meiliFacetValue(d.SenderID, d.SenderName),
-		ChatFacet:   meiliFacetValue(d.ChatID, d.ChatName),
+		SenderFacet: facetValue(d.SenderID, d.SenderName),
+		ChatFacet:   facetValue(d.ChatID, d.ChatName),
 	}
 }
 
-func (md meiliDoc) doc() Doc {
+func (md document) doc() search.Doc {
 	created, err := time.Parse(time.RFC3339Nano, md.Created)
 	if err != nil {
 		created = time.UnixMicro(md.CreatedAt).UTC()
 	}
-	return Doc{
+	return search.Doc{
 		ID: md.ID, WorkspaceID: md.WorkspaceID, ChatID: md.ChatID,
 		ChatType: model.ChatType(md.ChatType), ChatName: md.ChatName,
 		SenderID: md.SenderID, SenderUsername: md.SenderUsername, SenderName: md.SenderName,
@@ -69,18 +70,18 @@ func (md meiliDoc) doc() Doc {
 	}
 }
 
-// meiliFacetValue joins an id and its label into one facet value.
-func meiliFacetValue(id int64, label string) string {
-	return strconv.FormatInt(id, 10) + ":" + meiliTruncateUTF8(label, meiliFacetLabelBytes)
+// facetValue joins an id and its label into one facet value.
+func facetValue(id int64, label string) string {
+	return strconv.FormatInt(id, 10) + ":" + truncateUTF8(label, facetLabelBytes)
 }
 
-// meiliSplitFacetValue undoes meiliFacetValue.
-func meiliSplitFacetValue(v string) (id, label string) {
+// splitFacetValue undoes facetValue.
+func splitFacetValue(v string) (id, label string) {
 	id, label, _ = strings.Cut(v, ":")
 	return id, label
 }
 
-func meiliTruncateUTF8(s string, n int) string {
+func truncateUTF8(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
@@ -90,17 +91,17 @@ func meiliTruncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// meiliRankingRules puts sort first so that Sort=newest is strictly by date
+// rankingRules puts sort first so that Sort=newest is strictly by date
 // (the rule does nothing when a search passes no sort), then the text
 // rules, then recency and id as the final tie-breaks of SortRelevance.
-var meiliRankingRules = []string{
+var rankingRules = []string{
 	"sort", "words", "typo", "proximity", "attribute", "exactness", "created_at:desc", "id:desc",
 }
 
-// meiliBaseIndexSettings are the settings of every workspace index. Only
+// baseIndexSettings are the settings of every workspace index. Only
 // content is searched (Doc's contract); stop words are not set here on
-// purpose (see meiliQueryText).
-func meiliBaseIndexSettings() *meilisearch.Settings {
+// purpose (see queryText).
+func baseIndexSettings() *meilisearch.Settings {
 	return &meilisearch.Settings{
 		SearchableAttributes: []string{"content"},
 		DisplayedAttributes:  []string{"*"},
@@ -108,7 +109,7 @@ func meiliBaseIndexSettings() *meilisearch.Settings {
 			"workspace_id", "chat_id", "sender_id", "chat_type", "created_at", "sender_facet", "chat_facet",
 		},
 		SortableAttributes: []string{"created_at", "id"},
-		RankingRules:       meiliRankingRules,
+		RankingRules:       rankingRules,
 		TypoTolerance: &meilisearch.TypoTolerance{
 			Enabled:             true,
 			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
@@ -118,13 +119,13 @@ func meiliBaseIndexSettings() *meilisearch.Settings {
 			MaxValuesPerFacet: 100,
 			SortFacetValuesBy: map[string]meilisearch.SortFacetType{"*": meilisearch.SortFacetTypeCount},
 		},
-		Pagination: &meilisearch.Pagination{MaxTotalHits: meiliMaxTotalHits},
+		Pagination: &meilisearch.Pagination{MaxTotalHits: maxTotalHits},
 	}
 }
 
-// meiliNativeSynonyms turns Settings.Synonyms into Meilisearch synonyms: both
+// nativeSynonyms turns Settings.Synonyms into Meilisearch synonyms: both
 // ways, normalised, single words only (as ParseQuery treats them).
-func meiliNativeSynonyms(s Settings) map[string][]string {
+func nativeSynonyms(s search.Settings) map[string][]string {
 	out := map[string][]string{}
 	add := func(a, b string) {
 		if a != b && !slices.Contains(out[a], b) {
@@ -132,12 +133,12 @@ func meiliNativeSynonyms(s Settings) map[string][]string {
 		}
 	}
 	for k, vs := range s.Synonyms {
-		kw, ok := meiliSingleWord(k)
+		kw, ok := singleWord(k)
 		if !ok {
 			continue
 		}
 		for _, v := range vs {
-			if vw, ok := meiliSingleWord(v); ok {
+			if vw, ok := singleWord(v); ok {
 				add(kw, vw)
 				add(vw, kw)
 			}
@@ -149,8 +150,8 @@ func meiliNativeSynonyms(s Settings) map[string][]string {
 	return out
 }
 
-func meiliSingleWord(s string) (string, bool) {
-	w := Tokenize(s)
+func singleWord(s string) (string, bool) {
+	w := search.Tokenize(s)
 	if len(w) != 1 {
 		return "", false
 	}

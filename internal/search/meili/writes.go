@@ -1,4 +1,4 @@
-package search
+package meili
 
 import (
 	"context"
@@ -7,14 +7,16 @@ import (
 	"slices"
 
 	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/fechatter/fechatter/internal/search"
 )
 
-// meiliRenameBatch is how many documents one rename request updates.
-const meiliRenameBatch = 1000
+// renameBatch is how many documents one rename request updates.
+const renameBatch = 1000
 
 // Upsert enqueues the documents, one task per workspace, and returns
-// without waiting for Meilisearch to index them (see Meili).
-func (m *Meili) Upsert(ctx context.Context, docs []Doc) error {
+// without waiting for Meilisearch to index them (see Engine).
+func (m *Engine) Upsert(ctx context.Context, docs []search.Doc) error {
 	if err := m.checkOpen(); err != nil {
 		return err
 	}
@@ -26,7 +28,7 @@ func (m *Meili) Upsert(ctx context.Context, docs []Doc) error {
 		if _, err := m.ensureIndex(ctx, ws); err != nil {
 			return err
 		}
-		if err := m.tasks.enqueue(ctx, &meiliWriteOp{kind: meiliOpUpsert, ws: ws, docs: groups[ws]}); err != nil {
+		if err := m.tasks.enqueue(ctx, &writeOp{kind: opUpsert, ws: ws, docs: groups[ws]}); err != nil {
 			return err
 		}
 	}
@@ -34,8 +36,8 @@ func (m *Meili) Upsert(ctx context.Context, docs []Doc) error {
 }
 
 // groupByWorkspace converts and groups documents, keeping first-seen order.
-func groupByWorkspace(docs []Doc) (map[int64][]meiliDoc, []int64, error) {
-	groups := map[int64][]meiliDoc{}
+func groupByWorkspace(docs []search.Doc) (map[int64][]document, []int64, error) {
+	groups := map[int64][]document{}
 	var order []int64
 	for _, d := range docs {
 		if d.ID <= 0 || d.WorkspaceID <= 0 {
@@ -50,27 +52,27 @@ func groupByWorkspace(docs []Doc) (map[int64][]meiliDoc, []int64, error) {
 }
 
 // Delete enqueues the removal of messages from one workspace.
-func (m *Meili) Delete(ctx context.Context, workspaceID int64, messageIDs []int64) error {
+func (m *Engine) Delete(ctx context.Context, workspaceID int64, messageIDs []int64) error {
 	if len(messageIDs) == 0 {
 		return m.checkOpen()
 	}
-	return m.enqueueIfIndexed(ctx, &meiliWriteOp{kind: meiliOpDelete, ws: workspaceID, ids: slices.Clone(messageIDs)})
+	return m.enqueueIfIndexed(ctx, &writeOp{kind: opDelete, ws: workspaceID, ids: slices.Clone(messageIDs)})
 }
 
 // DeleteChat enqueues the removal of every document of one chat.
-func (m *Meili) DeleteChat(ctx context.Context, workspaceID, chatID int64) error {
-	return m.enqueueIfIndexed(ctx, &meiliWriteOp{kind: meiliOpDeleteChat, ws: workspaceID, chat: ChatInfo{ID: chatID, WorkspaceID: workspaceID}})
+func (m *Engine) DeleteChat(ctx context.Context, workspaceID, chatID int64) error {
+	return m.enqueueIfIndexed(ctx, &writeOp{kind: opDeleteChat, ws: workspaceID, chat: search.ChatInfo{ID: chatID, WorkspaceID: workspaceID}})
 }
 
 // DeleteWorkspace enqueues the removal of every document of a workspace.
 // The index and its settings stay, so a rebuild keeps the synonyms.
-func (m *Meili) DeleteWorkspace(ctx context.Context, workspaceID int64) error {
-	return m.enqueueIfIndexed(ctx, &meiliWriteOp{kind: meiliOpDeleteWorkspace, ws: workspaceID})
+func (m *Engine) DeleteWorkspace(ctx context.Context, workspaceID int64) error {
+	return m.enqueueIfIndexed(ctx, &writeOp{kind: opDeleteWorkspace, ws: workspaceID})
 }
 
 // enqueueIfIndexed enqueues a write on a workspace that has an index; one
 // without an index has nothing to delete or rename.
-func (m *Meili) enqueueIfIndexed(ctx context.Context, op *meiliWriteOp) error {
+func (m *Engine) enqueueIfIndexed(ctx context.Context, op *writeOp) error {
 	if err := m.checkOpen(); err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func (m *Meili) enqueueIfIndexed(ctx context.Context, op *meiliWriteOp) error {
 // (after the workspace's writes in flight landed, so none is missed) and
 // enqueues partial updates that never create a document deleted meanwhile
 // (skipCreation).
-func (m *Meili) UpdateChat(ctx context.Context, c ChatInfo) error {
+func (m *Engine) UpdateChat(ctx context.Context, c search.ChatInfo) error {
 	if err := m.checkOpen(); err != nil {
 		return err
 	}
@@ -100,9 +102,9 @@ func (m *Meili) UpdateChat(ctx context.Context, c ChatInfo) error {
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(ids); start += meiliRenameBatch {
-		batch := ids[start:min(start+meiliRenameBatch, len(ids))]
-		if err := m.tasks.enqueue(ctx, &meiliWriteOp{kind: meiliOpRenameChat, ws: c.WorkspaceID, chat: c, ids: batch}); err != nil {
+	for start := 0; start < len(ids); start += renameBatch {
+		batch := ids[start:min(start+renameBatch, len(ids))]
+		if err := m.tasks.enqueue(ctx, &writeOp{kind: opRenameChat, ws: c.WorkspaceID, chat: c, ids: batch}); err != nil {
 			return err
 		}
 	}
@@ -110,15 +112,15 @@ func (m *Meili) UpdateChat(ctx context.Context, c ChatInfo) error {
 }
 
 // chatDocIDs lists the ids of a chat's documents, a page at a time.
-func (m *Meili) chatDocIDs(ctx context.Context, c ChatInfo) ([]int64, error) {
+func (m *Engine) chatDocIDs(ctx context.Context, c search.ChatInfo) ([]int64, error) {
 	idx := m.client.Index(m.indexUID(c.WorkspaceID))
 	filter := fmt.Sprintf("workspace_id = %d AND chat_id = %d", c.WorkspaceID, c.ID)
 	var ids []int64
 	for {
 		var res meilisearch.DocumentsResult
-		q := &meilisearch.DocumentsQuery{Filter: filter, Fields: []string{"id"}, Limit: meiliRenameBatch, Offset: int64(len(ids))}
+		q := &meilisearch.DocumentsQuery{Filter: filter, Fields: []string{"id"}, Limit: renameBatch, Offset: int64(len(ids))}
 		if err := idx.GetDocuments(ctx, q, &res); err != nil {
-			return nil, fmt.Errorf("meilisearch list chat %d: %w", c.ID, meiliCleanErr(err))
+			return nil, fmt.Errorf("meilisearch list chat %d: %w", c.ID, cleanErr(err))
 		}
 		for _, h := range res.Results {
 			var id int64
@@ -135,14 +137,14 @@ func (m *Meili) chatDocIDs(ctx context.Context, c ChatInfo) ([]int64, error) {
 
 // Count is how many documents a workspace (0: all) has, after its writes
 // in flight landed (bounded by ReadWait).
-func (m *Meili) Count(ctx context.Context, workspaceID int64) (int, error) {
+func (m *Engine) Count(ctx context.Context, workspaceID int64) (int, error) {
 	if err := m.checkOpen(); err != nil {
 		return 0, err
 	}
 	m.settleForRead(ctx, workspaceID)
 	stats, err := m.client.GetStats(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("meilisearch stats: %w", meiliCleanErr(err))
+		return 0, fmt.Errorf("meilisearch stats: %w", cleanErr(err))
 	}
 	n := 0
 	for uid, st := range stats.Indexes {
@@ -155,7 +157,7 @@ func (m *Meili) Count(ctx context.Context, workspaceID int64) (int, error) {
 
 // settleForRead waits for the workspace's writes in flight, at most
 // ReadWait; past it the read goes ahead on what Meilisearch has.
-func (m *Meili) settleForRead(ctx context.Context, ws int64) {
+func (m *Engine) settleForRead(ctx context.Context, ws int64) {
 	if err := m.tasks.settle(ctx, ws, m.cfg.ReadWait); err != nil {
 		m.log.Debug("meilisearch: reading with writes in flight", "workspace_id", ws, "err", err)
 	}

@@ -1,4 +1,4 @@
-package search_test
+package bleve_test
 
 import (
 	"context"
@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/bleve"
 	"github.com/fechatter/fechatter/internal/search/searchtest"
 )
 
 func openEmbedded(t *testing.T) search.Index {
 	t.Helper()
-	idx, err := search.OpenEmbedded(filepath.Join(t.TempDir(), "search"), search.EmbeddedOptions{})
+	idx, err := bleve.Open(filepath.Join(t.TempDir(), "search"), bleve.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestEmbeddedConformance(t *testing.T) { searchtest.Run(t, openEmbedded) }
 func TestEmbeddedReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "search")
-	idx, err := search.OpenEmbedded(dir, search.EmbeddedOptions{})
+	idx, err := bleve.Open(dir, bleve.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestEmbeddedReopen(t *testing.T) {
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
-	idx, err = search.OpenEmbedded(dir, search.EmbeddedOptions{})
+	idx, err = bleve.Open(dir, bleve.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

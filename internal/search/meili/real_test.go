@@ -1,4 +1,4 @@
-package search_test
+package meili_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/meili"
 	"github.com/fechatter/fechatter/internal/search/searchtest"
 	"github.com/meilisearch/meilisearch-go"
 )
@@ -28,9 +29,9 @@ func TestMeiliConformanceReal(t *testing.T) {
 	url, key := realMeili(t)
 	searchtest.Run(t, func(t *testing.T) search.Index {
 		uid := randomUID(t)
-		m, err := search.NewMeili(context.Background(), search.MeiliConfig{URL: url, APIKey: key, IndexUID: uid})
+		m, err := meili.New(context.Background(), meili.Config{URL: url, APIKey: key, IndexUID: uid})
 		if err != nil {
-			t.Fatalf("NewMeili: %v", err)
+			t.Fatalf("New: %v", err)
 		}
 		t.Cleanup(func() { dropIndexes(t, url, key, uid) })
 		return m

@@ -1,4 +1,4 @@
-package search
+package meili
 
 import (
 	"cmp"
@@ -10,81 +10,82 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 	"github.com/meilisearch/meilisearch-go"
 )
 
-// meiliCropWords is the highlight snippet's length, in words.
-const meiliCropWords = 40
+// cropWords is the highlight snippet's length, in words.
+const cropWords = 40
 
-// meiliFacetAttr maps a facet to the attribute Meilisearch facets on.
-var meiliFacetAttr = map[Facet]string{
-	FacetSender: "sender_facet", FacetChat: "chat_facet", FacetChatType: "chat_type",
+// facetAttr maps a facet to the attribute Meilisearch facets on.
+var facetAttr = map[search.Facet]string{
+	search.FacetSender: "sender_facet", search.FacetChat: "chat_facet", search.FacetChatType: "chat_type",
 }
 
-// meiliPlan is a normalised query turned into Meilisearch terms.
-type meiliPlan struct {
-	q      Query
+// searchPlan is a normalised query turned into Meilisearch terms.
+type searchPlan struct {
+	q      search.Query
 	uid    string
 	text   string
 	filter string
-	parts  []meiliPartition
+	parts  []partition
 	facets []string
 	date   bool
 }
 
-func (m *Meili) plan(q Query, s Settings, scope []int64) *meiliPlan {
-	p := &meiliPlan{
+func (m *Engine) plan(q search.Query, s search.Settings, scope []int64) *searchPlan {
+	p := &searchPlan{
 		q: q, uid: m.indexUID(q.WorkspaceID),
-		text: meiliQueryText(ParseQuery(q.Text, s)), filter: meiliScopeFilter(q, scope),
+		text: queryText(search.ParseQuery(q.Text, s)), filter: scopeFilter(q, scope),
 	}
-	if q.Sort == SortRelevance {
-		p.parts = meiliBoostPartitions(q, s, scope)
+	if q.Sort == search.SortRelevance {
+		p.parts = boostPartitions(q, s, scope)
 	}
 	for _, f := range q.Facets {
-		if attr, ok := meiliFacetAttr[f]; ok && !slices.Contains(p.facets, attr) {
+		if attr, ok := facetAttr[f]; ok && !slices.Contains(p.facets, attr) {
 			p.facets = append(p.facets, attr)
 		}
-		p.date = p.date || f == FacetDate
+		p.date = p.date || f == search.FacetDate
 	}
 	return p
 }
 
-func (p *meiliPlan) federated() bool { return len(p.parts) > 1 }
+func (p *searchPlan) federated() bool { return len(p.parts) > 1 }
 
 // Search answers a query: one multi-search request for the hits (or, when
 // boosts apply, the count), the facets and the date buckets, plus one
-// federated request for boosted hits. Every request carries meiliScopeFilter.
-func (m *Meili) Search(ctx context.Context, query Query) (Result, error) {
+// federated request for boosted hits. Every request carries scopeFilter.
+func (m *Engine) Search(ctx context.Context, query search.Query) (search.Result, error) {
 	start := time.Now()
 	if err := m.checkOpen(); err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	q, err := query.Normalized()
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	scope := q.ScopeChatIDs()
 	if len(scope) == 0 {
-		return Result{}, nil
+		return search.Result{}, nil
 	}
 	s, err := m.Settings(ctx, q.WorkspaceID)
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	m.settleForRead(ctx, q.WorkspaceID)
 	res, err := m.execute(ctx, m.plan(q, s, scope))
-	if meiliIsCode(err, meilisearch.APIErrCodeIndexNotFound) {
-		return Result{TookMS: time.Since(start).Milliseconds()}, nil // nothing indexed yet
+	if isCode(err, meilisearch.APIErrCodeIndexNotFound) {
+		return search.Result{TookMS: time.Since(start).Milliseconds()}, nil // nothing indexed yet
 	}
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	res.TookMS = time.Since(start).Milliseconds()
 	return res, nil
 }
 
 // execute runs the plan's requests, the federated one concurrently.
-func (m *Meili) execute(ctx context.Context, p *meiliPlan) (Result, error) {
+func (m *Engine) execute(ctx context.Context, p *searchPlan) (search.Result, error) {
 	type fedAnswer struct {
 		res *meilisearch.MultiSearchResponse
 		err error
@@ -108,10 +109,10 @@ func (m *Meili) execute(ctx context.Context, p *meiliPlan) (Result, error) {
 		}
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("meilisearch search: %w", meiliCleanErr(err))
+		return search.Result{}, fmt.Errorf("meilisearch search: %w", cleanErr(err))
 	}
 	if len(multi.Results) == 0 {
-		return Result{}, errors.New("meilisearch search: empty multi-search answer")
+		return search.Result{}, errors.New("meilisearch search: empty multi-search answer")
 	}
 	if !p.federated() {
 		hits = multi.Results[0].Hits
@@ -121,31 +122,31 @@ func (m *Meili) execute(ctx context.Context, p *meiliPlan) (Result, error) {
 
 // multiRequest holds the main query (hits, or only the count when the
 // hits come from the federated request) and the date bucket counts.
-func (m *Meili) multiRequest(p *meiliPlan) *meilisearch.MultiSearchRequest {
+func (m *Engine) multiRequest(p *searchPlan) *meilisearch.MultiSearchRequest {
 	main := m.countRequest(p, p.filter)
 	if !p.federated() {
 		main = m.hitsRequest(p, p.filter)
 		main.Offset, main.Limit = int64(p.q.Offset), int64(p.q.Limit)
-		if p.q.Sort == SortNewest {
+		if p.q.Sort == search.SortNewest {
 			main.Sort = []string{"created_at:desc", "id:desc"}
 		}
 	}
 	main.Facets = p.facets
 	queries := []*meilisearch.SearchRequest{main}
 	if p.date {
-		for i := range DateBuckets {
-			queries = append(queries, m.countRequest(p, meiliFilterAnd(p.filter, meiliDateBucketFilter(i, p.q.Now))))
+		for i := range search.DateBuckets {
+			queries = append(queries, m.countRequest(p, filterAnd(p.filter, dateBucketFilter(i, p.q.Now))))
 		}
 	}
 	return &meilisearch.MultiSearchRequest{Queries: queries}
 }
 
-// federatedRequest searches every boost meiliPartition and lets Meilisearch
+// federatedRequest searches every boost partition and lets Meilisearch
 // merge them by weighted score and page the merged list.
-func (m *Meili) federatedRequest(p *meiliPlan) *meilisearch.MultiSearchRequest {
+func (m *Engine) federatedRequest(p *searchPlan) *meilisearch.MultiSearchRequest {
 	queries := make([]*meilisearch.SearchRequest, len(p.parts))
 	for i, part := range p.parts {
-		r := m.hitsRequest(p, meiliFilterAnd(p.filter, part.filter))
+		r := m.hitsRequest(p, filterAnd(p.filter, part.filter))
 		r.FederationOptions = &meilisearch.SearchFederationOptions{Weight: part.weight}
 		queries[i] = r
 	}
@@ -155,18 +156,18 @@ func (m *Meili) federatedRequest(p *meiliPlan) *meilisearch.MultiSearchRequest {
 	}
 }
 
-func (m *Meili) hitsRequest(p *meiliPlan, filter string) *meilisearch.SearchRequest {
+func (m *Engine) hitsRequest(p *searchPlan, filter string) *meilisearch.SearchRequest {
 	return &meilisearch.SearchRequest{
 		IndexUID: p.uid, Query: p.text, Filter: filter, MatchingStrategy: meilisearch.All,
 		AttributesToHighlight: []string{"content"},
 		HighlightPreTag:       m.tags.Pre, HighlightPostTag: m.tags.Post,
-		AttributesToCrop: []string{"content"}, CropLength: meiliCropWords, CropMarker: "…",
+		AttributesToCrop: []string{"content"}, CropLength: cropWords, CropMarker: "…",
 		ShowRankingScore: true,
 	}
 }
 
 // countRequest asks only for the exhaustive hit count (hitsPerPage 0).
-func (m *Meili) countRequest(p *meiliPlan, filter string) *meilisearch.SearchRequest {
+func (m *Engine) countRequest(p *searchPlan, filter string) *meilisearch.SearchRequest {
 	zero := int64(0)
 	return &meilisearch.SearchRequest{
 		IndexUID: p.uid, Query: p.text, Filter: filter, MatchingStrategy: meilisearch.All,
@@ -175,27 +176,27 @@ func (m *Meili) countRequest(p *meiliPlan, filter string) *meilisearch.SearchReq
 }
 
 // result assembles the answer from the multi-search results and the hits.
-func (m *Meili) result(p *meiliPlan, results []meilisearch.SearchResponse, hits meilisearch.Hits) (Result, error) {
+func (m *Engine) result(p *searchPlan, results []meilisearch.SearchResponse, hits meilisearch.Hits) (search.Result, error) {
 	main := results[0]
-	res := Result{Total: int(max(main.TotalHits, main.EstimatedTotalHits))}
+	res := search.Result{Total: int(max(main.TotalHits, main.EstimatedTotalHits))}
 	for _, h := range hits {
 		hit, err := m.decodeHit(h)
 		if err != nil {
-			return Result{}, err
+			return search.Result{}, err
 		}
 		res.Hits = append(res.Hits, hit)
 	}
 	facets, err := m.facets(p, main.FacetDistribution, results[1:])
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	res.Facets = facets
 	return res, nil
 }
 
-// meiliHit is a hit as Meilisearch returns it.
-type meiliHit struct {
-	meiliDoc
+// rawHit is a hit as Meilisearch returns it.
+type rawHit struct {
+	document
 	Formatted *struct {
 		Content string `json:"content"`
 	} `json:"_formatted"`
@@ -205,16 +206,16 @@ type meiliHit struct {
 	} `json:"_federation"`
 }
 
-func (m *Meili) decodeHit(h meilisearch.Hit) (Hit, error) {
+func (m *Engine) decodeHit(h meilisearch.Hit) (search.Hit, error) {
 	raw, err := json.Marshal(h)
 	if err != nil {
-		return Hit{}, fmt.Errorf("meilisearch hit: %w", err)
+		return search.Hit{}, fmt.Errorf("meilisearch hit: %w", err)
 	}
-	var mh meiliHit
+	var mh rawHit
 	if err := json.Unmarshal(raw, &mh); err != nil {
-		return Hit{}, fmt.Errorf("meilisearch hit: %w", err)
+		return search.Hit{}, fmt.Errorf("meilisearch hit: %w", err)
 	}
-	hit := Hit{Doc: mh.doc()}
+	hit := search.Hit{Doc: mh.doc()}
 	switch {
 	case mh.Federation != nil:
 		hit.Score = mh.Federation.WeightedRankingScore
@@ -222,15 +223,15 @@ func (m *Meili) decodeHit(h meilisearch.Hit) (Hit, error) {
 		hit.Score = *mh.RankingScore
 	}
 	if mh.Formatted != nil {
-		hit.Highlight = SafeHighlight(mh.Formatted.Content, m.tags)
+		hit.Highlight = search.SafeHighlight(mh.Formatted.Content, m.tags)
 	} else {
-		hit.Highlight = Snippet(mh.Content, nil, 200)
+		hit.Highlight = search.Snippet(mh.Content, nil, 200)
 	}
 	return hit, nil
 }
 
 // facets converts the facet distribution and the date bucket counts.
-func (m *Meili) facets(p *meiliPlan, rawDist json.RawMessage, buckets []meilisearch.SearchResponse) (map[Facet][]FacetValue, error) {
+func (m *Engine) facets(p *searchPlan, rawDist json.RawMessage, buckets []meilisearch.SearchResponse) (map[search.Facet][]search.FacetValue, error) {
 	if len(p.q.Facets) == 0 {
 		return nil, nil
 	}
@@ -240,47 +241,47 @@ func (m *Meili) facets(p *meiliPlan, rawDist json.RawMessage, buckets []meilisea
 			return nil, fmt.Errorf("meilisearch facet distribution: %w", err)
 		}
 	}
-	out := map[Facet][]FacetValue{}
+	out := map[search.Facet][]search.FacetValue{}
 	for _, f := range p.q.Facets {
-		if f == FacetDate {
-			out[f] = meiliDateFacet(buckets)
+		if f == search.FacetDate {
+			out[f] = dateFacet(buckets)
 		} else {
-			out[f] = meiliFacetList(f, dist[meiliFacetAttr[f]])
+			out[f] = facetList(f, dist[facetAttr[f]])
 		}
 	}
 	return out, nil
 }
 
-func meiliDateFacet(buckets []meilisearch.SearchResponse) []FacetValue {
-	var out []FacetValue
-	for i, b := range DateBuckets {
+func dateFacet(buckets []meilisearch.SearchResponse) []search.FacetValue {
+	var out []search.FacetValue
+	for i, b := range search.DateBuckets {
 		if i >= len(buckets) {
 			break
 		}
 		if n := int(max(buckets[i].TotalHits, buckets[i].EstimatedTotalHits)); n > 0 {
-			out = append(out, FacetValue{Value: b.Value, Label: b.Label, Count: n})
+			out = append(out, search.FacetValue{Value: b.Value, Label: b.Label, Count: n})
 		}
 	}
 	return out
 }
 
-// meiliFacetList turns one attribute's distribution into facet values by
+// facetList turns one attribute's distribution into facet values by
 // descending count. Values that differ only in their label (a renamed
 // sender) are merged under their id.
-func meiliFacetList(f Facet, dist map[string]int) []FacetValue {
-	byValue := map[string]*FacetValue{}
+func facetList(f search.Facet, dist map[string]int) []search.FacetValue {
+	byValue := map[string]*search.FacetValue{}
 	best := map[string]int{} // count of the label in use
-	var out []*FacetValue
+	var out []*search.FacetValue
 	for raw, n := range dist {
 		value, label := raw, raw
-		if f == FacetChatType {
-			label = ChatTypeLabel(model.ChatType(raw)) // the embedded engine's labels
+		if f == search.FacetChatType {
+			label = search.ChatTypeLabel(model.ChatType(raw)) // the labels the embedded engine gives
 		} else {
-			value, label = meiliSplitFacetValue(raw)
+			value, label = splitFacetValue(raw)
 		}
 		fv := byValue[value]
 		if fv == nil {
-			fv = &FacetValue{Value: value}
+			fv = &search.FacetValue{Value: value}
 			byValue[value] = fv
 			out = append(out, fv)
 		}
@@ -289,10 +290,10 @@ func meiliFacetList(f Facet, dist map[string]int) []FacetValue {
 		}
 		fv.Count += n
 	}
-	slices.SortFunc(out, func(a, b *FacetValue) int {
+	slices.SortFunc(out, func(a, b *search.FacetValue) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
 	})
-	vals := make([]FacetValue, len(out))
+	vals := make([]search.FacetValue, len(out))
 	for i, fv := range out {
 		vals[i] = *fv
 	}

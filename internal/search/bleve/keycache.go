@@ -1,7 +1,6 @@
-package search
+package bleve
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -17,69 +16,6 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
-// docKey is a document's sort key, parsed: what the permission check, the
-// client's filters, the ranking and the facets need of a match.
-type docKey struct {
-	ms     int64
-	chat   int64
-	sender int64 // 0 in keys of the layouts before the sender was added
-	letter byte  // the chat type's (chatTypeLetters)
-}
-
-func (k docKey) chatType() string { return chatTypeOfLetter(k.letter) }
-
-// parseDocKey reads a sort key of any layout (see sortKey); what is not a
-// key gives chat 0, which no scope holds. The layouts with a letter are
-// parsed in place, without allocating: 1M keys are read in under a second.
-func parseDocKey(sk []byte) docKey {
-	if len(sk) < 15 {
-		return docKey{}
-	}
-	if sk[13] == ':' {
-		return parseFirstLayout(string(sk))
-	}
-	var k docKey
-	for _, c := range sk[:13] {
-		switch {
-		case c >= '0' && c <= '9':
-			k.ms = k.ms<<4 | int64(c-'0')
-		case c >= 'a' && c <= 'f':
-			k.ms = k.ms<<4 | int64(c-'a'+10)
-		default:
-			return docKey{}
-		}
-	}
-	k.letter = sk[13]
-	rest := sk[14:]
-	if slash := bytes.IndexByte(rest, '/'); slash >= 0 {
-		var ok bool
-		if k.sender, ok = decimal(rest[slash+1:]); !ok {
-			return docKey{}
-		}
-		rest = rest[:slash]
-	}
-	var ok bool
-	if k.chat, ok = decimal(rest); !ok {
-		return docKey{}
-	}
-	return k
-}
-
-// decimal reads a non-empty run of digits.
-func decimal(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	return v, true
-}
-
 // keyCache holds the parsed sort key of every document, per index segment.
 //
 // Reading a match's sort key as a doc value means decoding the snappy chunk
@@ -93,15 +29,16 @@ type keyCache struct {
 	mu     sync.Mutex
 	tables map[segment.Segment]*keyTable
 	pruned time.Time
-	// senders is set once a snapshot was seen whose every message key
-	// holds its sender; it stays set, since keys are only ever written with
-	// the sender from then on (new documents, merges of such segments).
-	// Until then the sender filter and facet read postings and doc values.
-	senders atomic.Bool
+	// layout is the highest "oldest key layout" of the snapshots seen. It
+	// is only ever raised, since keys are only ever written in the current
+	// layout from then on (new documents, merges of such segments). Until
+	// every key holds the sender (the third layout), the sender filter and
+	// facet read postings and doc values.
+	layout atomic.Uint32
 }
 
 // sendersInKeys reports whether the sender can be read from the keys.
-func (c *keyCache) sendersInKeys() bool { return c.senders.Load() }
+func (c *keyCache) sendersInKeys() bool { return c.layout.Load() >= senderLayout }
 
 // keyTTL is how long a table outlives the last query that used it.
 const keyTTL = 2 * time.Minute
@@ -109,10 +46,10 @@ const keyTTL = 2 * time.Minute
 type keyTable struct {
 	once sync.Once
 	keys []docKey
-	// senders: every message key of the segment holds its sender.
-	senders bool
-	err     error
-	used    atomic.Int64 // unix nanoseconds
+	// oldest is the oldest layout among the segment's keys.
+	oldest uint8
+	err    error
+	used   atomic.Int64 // unix nanoseconds
 }
 
 func newKeyCache() *keyCache { return &keyCache{tables: map[segment.Segment]*keyTable{}} }
@@ -120,12 +57,13 @@ func newKeyCache() *keyCache { return &keyCache{tables: map[segment.Segment]*key
 // keyLookup finds the key of a match by its internal id.
 type keyLookup func(index.IndexInternalID) (docKey, error)
 
-// lookup returns the keys of the documents r holds: the snapshot a search
-// runs on (every index this package creates is scorch's).
-func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
+// lookup returns the keys of the documents r holds, the snapshot a search
+// runs on (every index this package creates is scorch's), and the oldest
+// layout among them.
+func (c *keyCache) lookup(r index.IndexReader) (keyLookup, uint8, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return nil, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
+		return nil, 0, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
 	}
 	segs := snap.Segments()
 	offsets := make([]uint64, len(segs)) // as scorch numbers documents
@@ -137,17 +75,18 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 		running += ss.Segment().Count()
 		t, err := c.table(ss.Segment(), now)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		tables[i] = t
 	}
-	if len(tables) > 0 && !c.senders.Load() {
-		all := true
-		for _, t := range tables {
-			all = all && t.senders
-		}
-		if all { // only ever set: an older snapshot seen later must not clear it
-			c.senders.Store(true)
+	oldest := uint8(keyLayout)
+	for _, t := range tables {
+		oldest = min(oldest, t.oldest)
+	}
+	if len(tables) > 0 {
+		// Only ever raised: an older snapshot seen later must not lower it.
+		for seen := c.layout.Load(); uint32(oldest) > seen && !c.layout.CompareAndSwap(seen, uint32(oldest)); {
+			seen = c.layout.Load()
 		}
 	}
 	c.prune(now)
@@ -169,7 +108,7 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, error) {
 			return tables[lo].keys[local], nil
 		}
 		return docKey{}, nil
-	}, nil
+	}, oldest, nil
 }
 
 // table returns the keys of s, reading them the first time.
@@ -182,7 +121,7 @@ func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	}
 	c.mu.Unlock()
 	t.used.Store(now.UnixNano())
-	t.once.Do(func() { t.keys, t.senders, t.err = readKeys(s) })
+	t.once.Do(func() { t.keys, t.oldest, t.err = readKeys(s) })
 	if t.err != nil {
 		c.mu.Lock()
 		delete(c.tables, s) // read it again next time
@@ -208,29 +147,29 @@ func (c *keyCache) prune(now time.Time) {
 }
 
 // readKeys reads the sort key of every document of s in document order,
-// and reports whether every message's key holds its sender.
-func readKeys(s segment.Segment) ([]docKey, bool, error) {
+// and the oldest layout among them.
+func readKeys(s segment.Segment) ([]docKey, uint8, error) {
 	dv, ok := s.(segment.DocValueVisitable)
 	if !ok {
-		return nil, false, nil // no doc values: every lookup finds no chat
+		return nil, 0, nil // no doc values: every lookup finds no chat
 	}
 	keys := make([]docKey, s.Count())
 	fields := []string{fSortKey}
 	var state segment.DocVisitState
 	var err error
-	senders := true
+	oldest := uint8(keyLayout)
 	for n := range keys {
 		state, err = dv.VisitDocValues(uint64(n), fields, func(_ string, term []byte) {
 			keys[n] = parseDocKey(term)
 		}, state)
 		if err != nil {
-			return nil, false, err
+			return nil, 0, err
 		}
-		if keys[n].chat != 0 && keys[n].sender == 0 {
-			senders = false
+		if keys[n].layout != 0 {
+			oldest = min(oldest, keys[n].layout)
 		}
 	}
-	return keys, senders, nil
+	return keys, oldest, nil
 }
 
 // keyedQuery matches what inner matches and keeps the documents whose key
@@ -239,14 +178,18 @@ type keyedQuery struct {
 	inner query.Query
 	keys  *keyCache
 	keep  func(d *bsearch.DocumentMatch, k docKey) bool
+	// layout is set by Searcher: the oldest key layout of the snapshot
+	// searched.
+	layout uint8
 }
 
 // Searcher implements query.Query.
 func (q *keyedQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	lookup, err := q.keys.lookup(r)
+	lookup, layout, err := q.keys.lookup(r)
 	if err != nil {
 		return nil, err
 	}
+	q.layout = layout
 	child, err := q.inner.Searcher(ctx, r, m, o)
 	if err != nil {
 		return nil, err

@@ -1,15 +1,14 @@
-package search
+package bleve
 
 import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // bleveDoc is a message as bleve indexes it (see indexMapping).
@@ -32,7 +31,7 @@ func (bleveDoc) Type() string { return bleveDocType }
 
 func id(v int64) string { return strconv.FormatInt(v, 10) }
 
-func toBleve(d Doc) bleveDoc {
+func toBleve(d search.Doc) bleveDoc {
 	return bleveDoc{
 		Workspace: id(d.WorkspaceID), Chat: id(d.ChatID), ChatType: string(d.ChatType), Sender: id(d.SenderID),
 		Time: float64(d.CreatedAt.UnixMilli()), Content: d.Content,
@@ -41,57 +40,8 @@ func toBleve(d Doc) bleveDoc {
 	}
 }
 
-// sortKey orders by time (13 hex digits of milliseconds), then carries the
-// chat type (one letter), the chat and, after a slash, the sender: what the
-// key cache gives every match (the permission check, the filters, the
-// ranking and the facets). Layouts written before, still read: the first
-// "<ms>:<type>:<chat>", the second "<ms><letter><chat>" (no sender).
-func sortKey(d Doc) string {
-	return fmt.Sprintf("%013x%c%d/%d", max(d.CreatedAt.UnixMilli(), 0), chatTypeLetter(d.ChatType), d.ChatID, d.SenderID)
-}
-
-// chatTypeLetters maps chat types to their letter in a sort key.
-var chatTypeLetters = map[model.ChatType]byte{
-	model.ChatDirect: 'd', model.ChatGroup: 'g', model.ChatPrivateChannel: 'p', model.ChatPublicChannel: 'c',
-}
-
-func chatTypeLetter(t model.ChatType) byte {
-	if l, ok := chatTypeLetters[t]; ok {
-		return l
-	}
-	return 'x'
-}
-
-func chatTypeOfLetter(l byte) string {
-	switch l { // a switch, not a walk of chatTypeLetters: it runs per match
-	case 'd':
-		return string(model.ChatDirect)
-	case 'g':
-		return string(model.ChatGroup)
-	case 'p':
-		return string(model.ChatPrivateChannel)
-	case 'c':
-		return string(model.ChatPublicChannel)
-	}
-	return ""
-}
-
-// parseFirstLayout reads a key of the first layout, "<ms>:<type>:<chat>".
-func parseFirstLayout(k string) docKey {
-	parts := strings.SplitN(k, ":", 3)
-	if len(parts) != 3 {
-		return docKey{}
-	}
-	ms, err1 := strconv.ParseInt(parts[0], 16, 64)
-	chat, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil {
-		return docKey{}
-	}
-	return docKey{ms: ms, chat: chat, letter: chatTypeLetter(model.ChatType(parts[1]))}
-}
-
 // Upsert implements Index.
-func (e *Embedded) Upsert(ctx context.Context, docs []Doc) error {
+func (e *Engine) Upsert(ctx context.Context, docs []search.Doc) error {
 	if len(docs) == 0 {
 		return nil
 	}
@@ -126,7 +76,7 @@ func (e *Embedded) Upsert(ctx context.Context, docs []Doc) error {
 
 // Delete implements Index. The workspace is checked so that a wrong id can
 // never remove another tenant's message.
-func (e *Embedded) Delete(ctx context.Context, workspaceID int64, messageIDs []int64) error {
+func (e *Engine) Delete(ctx context.Context, workspaceID int64, messageIDs []int64) error {
 	if len(messageIDs) == 0 {
 		return nil
 	}
@@ -139,18 +89,18 @@ func (e *Embedded) Delete(ctx context.Context, workspaceID int64, messageIDs []i
 }
 
 // DeleteChat implements Index.
-func (e *Embedded) DeleteChat(ctx context.Context, workspaceID, chatID int64) error {
+func (e *Engine) DeleteChat(ctx context.Context, workspaceID, chatID int64) error {
 	q := bleve.NewConjunctionQuery(termQ(fWorkspace, id(workspaceID), 0), termQ(fChat, id(chatID), 0))
 	return e.deleteMatching(ctx, q, "delete chat")
 }
 
 // DeleteWorkspace implements Index.
-func (e *Embedded) DeleteWorkspace(ctx context.Context, workspaceID int64) error {
+func (e *Engine) DeleteWorkspace(ctx context.Context, workspaceID int64) error {
 	return e.deleteMatching(ctx, termQ(fWorkspace, id(workspaceID), 0), "delete workspace")
 }
 
 // deleteMatching deletes the documents matching q, a page at a time.
-func (e *Embedded) deleteMatching(ctx context.Context, q query.Query, what string) error {
+func (e *Engine) deleteMatching(ctx context.Context, q query.Query, what string) error {
 	const page = 1000
 	for {
 		var n int
@@ -182,18 +132,18 @@ func (e *Embedded) deleteMatching(ctx context.Context, q query.Query, what strin
 
 // UpdateChat implements Index: chat names are resolved when a search
 // answers, so a rename is one label write.
-func (e *Embedded) UpdateChat(_ context.Context, c ChatInfo) error {
+func (e *Engine) UpdateChat(_ context.Context, c search.ChatInfo) error {
 	return e.use(func() error { return e.labels.setChat(c) })
 }
 
 // SetSettings implements Index.
-func (e *Embedded) SetSettings(_ context.Context, workspaceID int64, s Settings) error {
+func (e *Engine) SetSettings(_ context.Context, workspaceID int64, s search.Settings) error {
 	return e.use(func() error { return e.labels.storeSettings(workspaceID, s) })
 }
 
 // Settings implements Index.
-func (e *Embedded) Settings(_ context.Context, workspaceID int64) (Settings, error) {
-	var s Settings
+func (e *Engine) Settings(_ context.Context, workspaceID int64) (search.Settings, error) {
+	var s search.Settings
 	err := e.use(func() (err error) {
 		s, err = e.labels.loadSettings(workspaceID)
 		return err

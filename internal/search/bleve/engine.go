@@ -1,4 +1,12 @@
-package search
+// Package bleve is Fechatter's embedded search engine: a search.Index kept
+// in a bleve (scorch) index under the data dir, in process, single-node.
+//
+// A query goes Engine.Search (search.go) -> the text query (query.go) and
+// the key filter, which reads each match's sort key (sortkey.go) from the
+// key cache (keycache.go) for the permission check, filters, ranking and
+// facets (facets.go) -> the page's stored fields and labels (labels.go).
+// Writes are in write.go. Inside this package, "bleve." is the library.
+package bleve
 
 import (
 	"context"
@@ -19,6 +27,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // Names registered with bleve's registry; they are stored in the index
@@ -50,8 +60,8 @@ const (
 // back to a prefix scan of the text field (few words are that long).
 const maxPrefixGram = 4
 
-// EmbeddedOptions tune the embedded index.
-type EmbeddedOptions struct {
+// Options tune the embedded index.
+type Options struct {
 	// Unsafe makes writes return before they are fsynced (bleve's
 	// unsafe_batch): much faster bulk loads; a crash may lose the latest
 	// writes, so only Rebuild, which can simply run again, should set it.
@@ -59,12 +69,12 @@ type EmbeddedOptions struct {
 	Unsafe bool
 }
 
-// Embedded is the default Index: a bleve (scorch) index in a directory of
+// Engine is the default search.Index: a bleve (scorch) index in a directory of
 // the data dir, in process. It is single-node only: a cluster uses
 // Meilisearch.
-type Embedded struct {
+type Engine struct {
 	idx  bleve.Index
-	tags HighlightTags
+	tags search.HighlightTags
 
 	mu     sync.RWMutex // guards closed; writers and searchers hold it shared
 	closed bool
@@ -97,8 +107,8 @@ func register() {
 // (see docs/benchmarks.md).
 var mergePlan = map[string]any{"FloorSegmentSize": 100}
 
-// OpenEmbedded opens the index in dir, creating it when absent.
-func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
+// Open opens the index in dir, creating it when absent.
+func Open(dir string, opt Options) (*Engine, error) {
 	register()
 	cfg := map[string]any{"unsafe_batch": opt.Unsafe, "scorchMergePlanOptions": mergePlan}
 	idx, err := bleve.OpenUsing(dir, cfg)
@@ -108,7 +118,7 @@ func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)
 	}
-	e := &Embedded{idx: idx, tags: NewHighlightTags(), keys: newKeyCache()}
+	e := &Engine{idx: idx, tags: search.NewHighlightTags(), keys: newKeyCache()}
 	e.labels = newLabelCache(idx)
 	go e.warmKeys()
 	return e, nil
@@ -116,20 +126,20 @@ func OpenEmbedded(dir string, opt EmbeddedOptions) (*Embedded, error) {
 
 // warmKeys reads the key tables of the index as opened, so the first
 // search after a start does not pay for them (about a second at 1M).
-func (e *Embedded) warmKeys() {
+func (e *Engine) warmKeys() {
 	_ = e.use(func() error {
 		r, err := e.snapshot()
 		if err != nil {
 			return err
 		}
 		defer r.Close()
-		_, err = e.keys.lookup(r)
+		_, _, err = e.keys.lookup(r)
 		return err
 	})
 }
 
 // snapshot opens a reader on the index as it is now; close it after use.
-func (e *Embedded) snapshot() (index.IndexReader, error) {
+func (e *Engine) snapshot() (index.IndexReader, error) {
 	ix, err := e.idx.Advanced()
 	if err != nil {
 		return nil, err
@@ -220,7 +230,7 @@ type wordTokenizer struct{}
 
 // Tokenize implements analysis.Tokenizer.
 func (wordTokenizer) Tokenize(input []byte) analysis.TokenStream {
-	toks := TokenizeSpans(string(input))
+	toks := search.TokenizeSpans(string(input))
 	out := make(analysis.TokenStream, len(toks))
 	for i, t := range toks {
 		out[i] = &analysis.Token{
@@ -231,17 +241,17 @@ func (wordTokenizer) Tokenize(input []byte) analysis.TokenStream {
 }
 
 // use runs f unless the index is closed.
-func (e *Embedded) use(f func() error) error {
+func (e *Engine) use(f func() error) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if e.closed {
-		return ErrClosed
+		return search.ErrClosed
 	}
 	return f()
 }
 
 // Close flushes and closes the index; it is idempotent.
-func (e *Embedded) Close() error {
+func (e *Engine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -255,7 +265,7 @@ func (e *Embedded) Close() error {
 }
 
 // Count implements Index.
-func (e *Embedded) Count(ctx context.Context, workspaceID int64) (int, error) {
+func (e *Engine) Count(ctx context.Context, workspaceID int64) (int, error) {
 	var n int
 	err := e.use(func() error {
 		if workspaceID == 0 {
@@ -277,12 +287,12 @@ func (e *Embedded) Count(ctx context.Context, workspaceID int64) (int, error) {
 	return n, nil
 }
 
-var _ Index = (*Embedded)(nil)
+var _ search.Index = (*Engine)(nil)
 
 // Compact merges the index into as few segments as it can. Searches get
 // faster (each query term is looked up once per segment); Rebuild calls it
 // after a bulk load. It can take a while on a large index.
-func (e *Embedded) Compact(ctx context.Context) error {
+func (e *Engine) Compact(ctx context.Context) error {
 	return e.use(func() error {
 		adv, err := e.idx.Advanced()
 		if err != nil {

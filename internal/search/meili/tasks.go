@@ -1,4 +1,4 @@
-package search
+package meili
 
 import (
 	"context"
@@ -11,42 +11,42 @@ import (
 	"github.com/meilisearch/meilisearch-go"
 )
 
-// meiliPendingTask is a write whose task has not succeeded yet.
-type meiliPendingTask struct {
+// pendingTask is a write whose task has not succeeded yet.
+type pendingTask struct {
 	uid     int64
-	op      *meiliWriteOp
+	op      *writeOp
 	attempt int       // submissions so far
 	retryAt time.Time // zero: the task is in Meilisearch; else: resubmit then
 	done    chan struct{}
 	err     error // set before done closes
 }
 
-// meiliTaskTracker follows write tasks until they succeed, retries failed ones
+// taskTracker follows write tasks until they succeed, retries failed ones
 // (at most MaxRetries times, with backoff) and lets readers wait until a
 // workspace has no write in flight.
-type meiliTaskTracker struct {
-	m       *Meili
+type taskTracker struct {
+	m       *Engine
 	mu      sync.Mutex
-	pending map[*meiliPendingTask]struct{}
+	pending map[*pendingTask]struct{}
 	seq     int64
 	// history holds the writes enqueued since the oldest pending one: what
 	// a retry must not undo.
-	history []*meiliWriteOp
+	history []*writeOp
 	changed chan struct{} // closed and replaced on every change
 	kick    chan struct{}
 	failed  int // writes given up, for tests and status
 }
 
-func meiliNewTaskTracker(m *Meili) *meiliTaskTracker {
-	return &meiliTaskTracker{
-		m: m, pending: map[*meiliPendingTask]struct{}{},
+func newTaskTracker(m *Engine) *taskTracker {
+	return &taskTracker{
+		m: m, pending: map[*pendingTask]struct{}{},
 		changed: make(chan struct{}), kick: make(chan struct{}, 1),
 	}
 }
 
 // enqueue submits op and tracks its task. It waits only for room when
 // MaxPending writes are in flight, and, with SyncWrites, for the outcome.
-func (t *meiliTaskTracker) enqueue(ctx context.Context, op *meiliWriteOp) error {
+func (t *taskTracker) enqueue(ctx context.Context, op *writeOp) error {
 	if err := t.waitForRoom(ctx); err != nil {
 		return err
 	}
@@ -56,9 +56,9 @@ func (t *meiliTaskTracker) enqueue(ctx context.Context, op *meiliWriteOp) error 
 	t.mu.Unlock()
 	info, err := t.m.submit(ctx, op)
 	if err != nil {
-		return fmt.Errorf("meilisearch %s: %w", op.kind, meiliCleanErr(err))
+		return fmt.Errorf("meilisearch %s: %w", op.kind, cleanErr(err))
 	}
-	p := &meiliPendingTask{uid: info.TaskUID, op: op, attempt: 1, done: make(chan struct{})}
+	p := &pendingTask{uid: info.TaskUID, op: op, attempt: 1, done: make(chan struct{})}
 	t.mu.Lock()
 	t.pending[p] = struct{}{}
 	t.history = append(t.history, op)
@@ -76,7 +76,7 @@ func (t *meiliTaskTracker) enqueue(ctx context.Context, op *meiliWriteOp) error 
 	}
 }
 
-func (t *meiliTaskTracker) waitForRoom(ctx context.Context) error {
+func (t *taskTracker) waitForRoom(ctx context.Context) error {
 	for {
 		t.mu.Lock()
 		n, ch := len(t.pending), t.changed
@@ -94,13 +94,13 @@ func (t *meiliTaskTracker) waitForRoom(ctx context.Context) error {
 }
 
 // broadcastLocked wakes everyone waiting for a change; t.mu is held.
-func (t *meiliTaskTracker) broadcastLocked() {
+func (t *taskTracker) broadcastLocked() {
 	close(t.changed)
 	t.changed = make(chan struct{})
 }
 
 // poke asks the watcher to poll now instead of at its next tick.
-func (t *meiliTaskTracker) poke() {
+func (t *taskTracker) poke() {
 	select {
 	case t.kick <- struct{}{}:
 	default:
@@ -108,7 +108,7 @@ func (t *meiliTaskTracker) poke() {
 }
 
 // pendingCount counts the writes in flight for a workspace (0: all).
-func (t *meiliTaskTracker) pendingCount(ws int64) int {
+func (t *taskTracker) pendingCount(ws int64) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
@@ -121,18 +121,18 @@ func (t *meiliTaskTracker) pendingCount(ws int64) int {
 }
 
 // failedCount is how many writes were given up after their retries.
-func (t *meiliTaskTracker) failedCount() int {
+func (t *taskTracker) failedCount() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.failed
 }
 
-// meiliErrReadWait reports that writes were still in flight when the wait ended.
-var meiliErrReadWait = errors.New("writes still in flight")
+// errReadWait reports that writes were still in flight when the wait ended.
+var errReadWait = errors.New("writes still in flight")
 
 // settle waits until the workspace (0: every workspace) has no write in
-// flight, or bound passes (meiliErrReadWait), or ctx ends.
-func (t *meiliTaskTracker) settle(ctx context.Context, ws int64, bound time.Duration) error {
+// flight, or bound passes (errReadWait), or ctx ends.
+func (t *taskTracker) settle(ctx context.Context, ws int64, bound time.Duration) error {
 	timer := time.NewTimer(bound)
 	defer timer.Stop()
 	for {
@@ -146,7 +146,7 @@ func (t *meiliTaskTracker) settle(ctx context.Context, ws int64, bound time.Dura
 		select {
 		case <-ch:
 		case <-timer.C:
-			return meiliErrReadWait
+			return errReadWait
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -154,7 +154,7 @@ func (t *meiliTaskTracker) settle(ctx context.Context, ws int64, bound time.Dura
 }
 
 // run is the watcher goroutine; it returns when ctx ends and closes done.
-func (t *meiliTaskTracker) run(ctx context.Context, done chan<- struct{}) {
+func (t *taskTracker) run(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	tick := time.NewTicker(t.m.cfg.PollInterval)
 	defer tick.Stop()
@@ -170,9 +170,9 @@ func (t *meiliTaskTracker) run(ctx context.Context, done chan<- struct{}) {
 }
 
 // pollOnce checks the tasks in flight and resubmits those due for a retry.
-func (t *meiliTaskTracker) pollOnce(ctx context.Context) {
+func (t *taskTracker) pollOnce(ctx context.Context) {
 	inFlight, due := t.snapshot()
-	slices.SortFunc(due, func(a, b *meiliPendingTask) int { return int(a.op.seq - b.op.seq) })
+	slices.SortFunc(due, func(a, b *pendingTask) int { return int(a.op.seq - b.op.seq) })
 	for _, p := range due {
 		t.resubmit(ctx, p)
 	}
@@ -186,7 +186,7 @@ func (t *meiliTaskTracker) pollOnce(ctx context.Context) {
 }
 
 // snapshot splits the pending writes into tasks to check and retries due.
-func (t *meiliTaskTracker) snapshot() (inFlight, due []*meiliPendingTask) {
+func (t *taskTracker) snapshot() (inFlight, due []*pendingTask) {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -202,14 +202,14 @@ func (t *meiliTaskTracker) snapshot() (inFlight, due []*meiliPendingTask) {
 }
 
 // check fetches the status of a batch of tasks (one request) and acts on it.
-func (t *meiliTaskTracker) check(ctx context.Context, batch []*meiliPendingTask) error {
+func (t *taskTracker) check(ctx context.Context, batch []*pendingTask) error {
 	uids := make([]int64, len(batch))
 	for i, p := range batch {
 		uids[i] = p.uid
 	}
 	res, err := t.m.client.GetTasks(ctx, &meilisearch.TasksQuery{UIDS: uids, Limit: int64(len(uids))})
 	if err != nil {
-		return meiliCleanErr(err)
+		return cleanErr(err)
 	}
 	byUID := make(map[int64]meilisearch.Task, len(res.Results))
 	for _, task := range res.Results {
@@ -229,7 +229,7 @@ func (t *meiliTaskTracker) check(ctx context.Context, batch []*meiliPendingTask)
 }
 
 // observe applies one task status to its pending write.
-func (t *meiliTaskTracker) observe(p *meiliPendingTask, task meilisearch.Task) {
+func (t *taskTracker) observe(p *pendingTask, task meilisearch.Task) {
 	switch task.Status {
 	case meilisearch.TaskStatusSucceeded:
 		t.finish(p, nil)
@@ -238,14 +238,14 @@ func (t *meiliTaskTracker) observe(p *meiliPendingTask, task meilisearch.Task) {
 			t.finish(p, nil)
 			return
 		}
-		t.failed1(p, &meiliError{
+		t.failed1(p, &apiError{
 			Op: fmt.Sprintf("task %d %s", p.uid, task.Status), Code: string(task.Error.Code), Message: task.Error.Message,
 		})
 	}
 }
 
 // failed1 schedules a retry of a failed write, or gives it up.
-func (t *meiliTaskTracker) failed1(p *meiliPendingTask, err error) {
+func (t *taskTracker) failed1(p *pendingTask, err error) {
 	attrs := []any{"op", p.op.kind, "workspace_id", p.op.ws, "items", p.op.size(), "attempt", p.attempt, "err", err}
 	if p.attempt > t.m.cfg.MaxRetries {
 		t.m.log.Error("meilisearch: write failed, giving up (run `fechatter reindex` to repair)", attrs...)
@@ -264,7 +264,7 @@ func (t *meiliTaskTracker) failed1(p *meiliPendingTask, err error) {
 
 // resubmit enqueues a failed write again, less what later writes
 // superseded (so a retry never brings back an older state).
-func (t *meiliTaskTracker) resubmit(ctx context.Context, p *meiliPendingTask) {
+func (t *taskTracker) resubmit(ctx context.Context, p *pendingTask) {
 	t.mu.Lock()
 	op := p.op.without(t.laterThan(p.op))
 	t.mu.Unlock()
@@ -277,7 +277,7 @@ func (t *meiliTaskTracker) resubmit(ctx context.Context, p *meiliPendingTask) {
 	p.attempt++
 	if err != nil {
 		if ctx.Err() == nil {
-			t.failed1(p, meiliCleanErr(err))
+			t.failed1(p, cleanErr(err))
 		}
 		return
 	}
@@ -288,7 +288,7 @@ func (t *meiliTaskTracker) resubmit(ctx context.Context, p *meiliPendingTask) {
 }
 
 // finish removes a write from the pending set.
-func (t *meiliTaskTracker) finish(p *meiliPendingTask, err error) {
+func (t *taskTracker) finish(p *pendingTask, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.pending[p]; !ok {
@@ -302,8 +302,8 @@ func (t *meiliTaskTracker) finish(p *meiliPendingTask, err error) {
 }
 
 // laterThan lists the writes to the same workspace enqueued after op.
-func (t *meiliTaskTracker) laterThan(op *meiliWriteOp) []*meiliWriteOp {
-	var out []*meiliWriteOp
+func (t *taskTracker) laterThan(op *writeOp) []*writeOp {
+	var out []*writeOp
 	for _, h := range t.history {
 		if h.seq > op.seq && h.ws == op.ws {
 			out = append(out, h)
@@ -313,10 +313,10 @@ func (t *meiliTaskTracker) laterThan(op *meiliWriteOp) []*meiliWriteOp {
 }
 
 // pruneLocked drops history older than every pending write.
-func (t *meiliTaskTracker) pruneLocked() {
+func (t *taskTracker) pruneLocked() {
 	oldest := t.seq + 1
 	for p := range t.pending {
 		oldest = min(oldest, p.op.seq)
 	}
-	t.history = slices.DeleteFunc(t.history, func(h *meiliWriteOp) bool { return h.seq < oldest })
+	t.history = slices.DeleteFunc(t.history, func(h *writeOp) bool { return h.seq < oldest })
 }

@@ -1,4 +1,4 @@
-package search
+package bleve
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // snippetRunes is the length of a highlight snippet.
@@ -25,17 +26,17 @@ type candidate struct {
 }
 
 // Search implements Index.
-func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
+func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, error) {
 	start := time.Now()
 	q, err := q.Normalized()
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	scope := q.ScopeChatIDs()
 	if len(scope) == 0 {
-		return Result{Hits: []Hit{}, Facets: map[Facet][]FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
+		return search.Result{Hits: []search.Hit{}, Facets: map[search.Facet][]search.FacetValue{}, TookMS: time.Since(start).Milliseconds()}, nil
 	}
-	var res Result
+	var res search.Result
 	err = e.use(func() error {
 		s, err := e.labels.loadSettings(q.WorkspaceID)
 		if err != nil {
@@ -44,23 +45,23 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		known, complete := e.labels.workspaceChats(q.WorkspaceID)
 		cs := resolveScope(scope, known, complete)
 		if cs.empty() {
-			res.Facets = map[Facet][]FacetValue{}
+			res.Facets = map[search.Facet][]search.FacetValue{}
 			for _, f := range q.Facets {
-				res.Facets[f] = []FacetValue{}
+				res.Facets[f] = []search.FacetValue{}
 			}
 			return nil
 		}
-		res, err = e.search(ctx, q, cs, ParseQuery(q.Text, s), s)
+		res, err = e.search(ctx, q, cs, search.ParseQuery(q.Text, s), s)
 		return err
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("search: %w", err)
+		return search.Result{}, fmt.Errorf("search: %w", err)
 	}
 	res.TookMS = time.Since(start).Milliseconds()
 	return res, nil
 }
 
-func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p ParsedQuery, s Settings) (Result, error) {
+func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p search.ParsedQuery, s search.Settings) (search.Result, error) {
 	text := textQuery(p)
 	hasText := text != nil
 	if !hasText {
@@ -73,10 +74,13 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 		b.AddFilter(f)
 	}
 	kf := newKeyFilter(q, scope, senders)
-	if q.Sort == SortRelevance && hasText {
+	if q.Sort == search.SortRelevance && hasText {
 		kf.rank = func(text float64, c candidate) float64 { return rankScore(text, c, s, q) }
+	} else {
+		kf.newest = newNewestPage(q.Offset + q.Limit)
 	}
-	req := bleve.NewSearchRequestOptions(&keyedQuery{inner: b, keys: e.keys, keep: kf.keep}, q.Limit, q.Offset, false)
+	kq := &keyedQuery{inner: b, keys: e.keys, keep: kf.keep}
+	req := bleve.NewSearchRequestOptions(kq, q.Limit, q.Offset, false)
 	// The key filter gave every match its final score (for newest first:
 	// its time), so the engine sorts by score alone and reads no doc values.
 	// (Not Score "none": with a sort on score alone bleve would stop at the
@@ -85,23 +89,18 @@ func (e *Embedded) search(ctx context.Context, q Query, scope chatScope, p Parse
 	addFacets(req, q, senders)
 	res, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
-	page := make([]candidate, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		c := candidate{id: h.ID}
-		if kf.rank != nil {
-			c.score = h.Score
-		}
-		page = append(page, c)
+	if kq.layout < idLayout {
+		kf.newest = nil // keys without ids: bleve's page, ties in document order
 	}
-	hits, err := e.loadHits(ctx, page, p)
+	hits, err := e.loadHits(ctx, kf.page(res.Hits, q.Offset), p)
 	if err != nil {
-		return Result{}, err
+		return search.Result{}, err
 	}
 	facets := e.facets(res.Facets, q)
 	kf.facets.fill(e, facets)
-	return Result{Hits: hits, Total: int(res.Total), Facets: facets}, nil
+	return search.Result{Hits: hits, Total: int(res.Total), Facets: facets}, nil
 }
 
 // keyFilter is what each match's key decides: the chats in scope (the
@@ -111,15 +110,19 @@ type keyFilter struct {
 	allowed  map[int64]struct{}
 	senders  map[int64]struct{} // nil: any (or checked by the postings)
 	letters  []byte             // chat types; empty: any
-	from, to int64              // milliseconds, From inclusive, To exclusive
+	from, to int64              // microseconds, From inclusive, To exclusive
 	hasFrom  bool
 	hasTo    bool
 	// rank scores a text match; nil orders newest first.
-	rank   func(text float64, c candidate) float64
+	rank func(text float64, c candidate) float64
+	// newest keeps the page of a newest-first query, ties by id, which
+	// bleve cannot (its ties go by document number); it serves when the
+	// keys hold message ids (the fourth layout).
+	newest *newestPage
 	facets *keyFacets
 }
 
-func newKeyFilter(q Query, scope chatScope, sendersInKeys bool) *keyFilter {
+func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilter {
 	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q, sendersInKeys)}
 	for _, c := range scope.include {
 		kf.allowed[c] = struct{}{}
@@ -133,8 +136,9 @@ func newKeyFilter(q Query, scope chatScope, sendersInKeys bool) *keyFilter {
 	for _, t := range q.ChatTypes {
 		kf.letters = append(kf.letters, chatTypeLetter(t))
 	}
-	kf.from, kf.hasFrom = q.From.UnixMilli(), !q.From.IsZero()
-	kf.to, kf.hasTo = q.To.UnixMilli(), !q.To.IsZero()
+	// Normalized rounded the bounds to the microsecond, as times are stored.
+	kf.from, kf.hasFrom = q.From.UnixMicro(), !q.From.IsZero()
+	kf.to, kf.hasTo = q.To.UnixMicro(), !q.To.IsZero()
 	return kf
 }
 
@@ -150,28 +154,57 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 			return false
 		}
 	}
-	if (kf.hasFrom && k.ms < kf.from) || (kf.hasTo && k.ms >= kf.to) {
+	if (kf.hasFrom && k.us < kf.from) || (kf.hasTo && k.us >= kf.to) {
 		return false
 	}
 	if kf.rank != nil {
-		d.Score = kf.rank(d.Score, candidate{time: time.UnixMilli(k.ms), chatType: k.chatType(), chat: k.chat})
+		d.Score = kf.rank(d.Score, candidate{time: time.UnixMicro(k.us), chatType: k.chatType(), chat: k.chat})
 	} else {
-		d.Score = float64(k.ms) // exact: milliseconds stay below 2^53
+		d.Score = float64(k.us) // exact: microseconds stay below 2^53 until 2255
+		kf.newest.add(k)
 	}
 	kf.facets.count(k)
 	return true
 }
 
+// page is the hits to load: the key filter's newest page, or bleve's.
+func (kf *keyFilter) page(hits bsearch.DocumentMatchCollection, offset int) []candidate {
+	if kf.newest != nil {
+		keys := kf.newest.sorted()
+		page := make([]candidate, 0, max(len(keys)-offset, 0))
+		for _, k := range keys[min(offset, len(keys)):] {
+			page = append(page, candidate{id: id(k.id)})
+		}
+		return page
+	}
+	page := make([]candidate, 0, len(hits))
+	for _, h := range hits {
+		c := candidate{id: h.ID}
+		if kf.rank != nil {
+			c.score = h.Score
+		}
+		page = append(page, c)
+	}
+	return page
+}
+
 // loadHits loads the stored fields of the page and renders highlights.
-func (e *Embedded) loadHits(ctx context.Context, page []candidate, p ParsedQuery) ([]Hit, error) {
+func (e *Engine) loadHits(ctx context.Context, page []candidate, p search.ParsedQuery) ([]search.Hit, error) {
 	if len(page) == 0 {
-		return []Hit{}, nil
+		return []search.Hit{}, nil
 	}
 	keys := make([]string, len(page))
 	for i, c := range page {
 		keys[i] = c.id
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
+	// The sort keys come along: their time is exact to the microsecond,
+	// the stored time field to the millisecond.
+	keyOf := make(map[string]docKey, len(keys))
+	q := &keyedQuery{inner: bleve.NewDocIDQuery(keys), keys: e.keys, keep: func(d *bsearch.DocumentMatch, k docKey) bool {
+		keyOf[string(d.IndexInternalID)] = k
+		return true
+	}}
+	req := bleve.NewSearchRequestOptions(q, len(keys), 0, false)
 	req.Fields = []string{"*"}
 	req.Score = "none"
 	res, err := e.idx.SearchInContext(ctx, req)
@@ -182,25 +215,29 @@ func (e *Embedded) loadHits(ctx context.Context, page []candidate, p ParsedQuery
 	for _, h := range res.Hits {
 		byID[h.ID] = h
 	}
-	m := newMatcher(p)
-	hits := make([]Hit, 0, len(page))
+	hits := make([]search.Hit, 0, len(page))
 	for _, c := range page {
 		if h, ok := byID[c.id]; ok {
-			d := e.docFromFields(h.ID, h.Fields)
-			hits = append(hits, Hit{Doc: d, Score: c.score, Highlight: Snippet(d.Content, m.spans(d.Content), snippetRunes)})
+			d := e.docFromFields(h.ID, h.Fields, keyOf[string(h.IndexInternalID)])
+			hits = append(hits, search.Hit{Doc: d, Score: c.score, Highlight: search.Snippet(d.Content, p.Spans(d.Content), snippetRunes)})
 		}
 	}
 	return hits, nil
 }
 
-func (e *Embedded) docFromFields(key string, f map[string]any) Doc {
+// docFromFields builds a hit's document from its stored fields and its
+// sort key (the exact time, when the key was found).
+func (e *Engine) docFromFields(key string, f map[string]any, k docKey) search.Doc {
 	str := func(k string) string { s, _ := f[k].(string); return s }
 	num := func(k string) int64 { v, _ := f[k].(float64); return int64(v) }
 	i64 := func(k string) int64 { v, _ := strconv.ParseInt(str(k), 10, 64); return v }
-	d := Doc{
+	d := search.Doc{
 		WorkspaceID: i64(fWorkspace), ChatID: i64(fChat), ChatType: model.ChatType(str(fChatType)),
 		SenderID: i64(fSender), SenderUsername: str(fSenderUN), SenderName: str(fSenderDN),
 		Content: str(fContent), CreatedAt: time.UnixMilli(num(fTime)).UTC(), Seq: num(fSeq),
+	}
+	if k.layout != 0 {
+		d.CreatedAt = time.UnixMicro(k.us).UTC()
 	}
 	d.ID, _ = strconv.ParseInt(key, 10, 64)
 	d.ChatName = e.labels.chat(d.ChatID).Name

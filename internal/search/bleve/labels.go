@@ -1,4 +1,4 @@
-package search
+package bleve
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // labelCache keeps the names that facets and hits show (chat names, sender
@@ -21,7 +22,7 @@ type labelCache struct {
 	mu       sync.RWMutex
 	chats    map[int64]chatLabel
 	senders  map[int64]string
-	settings map[int64]Settings
+	settings map[int64]search.Settings
 	// wsChats are the chats of each workspace that have documents (a
 	// superset: deleting a chat's documents does not remove it).
 	wsChats map[int64]map[int64]bool
@@ -33,7 +34,7 @@ type chatLabel struct {
 }
 
 func newLabelCache(idx bleve.Index) *labelCache {
-	return &labelCache{idx: idx, chats: map[int64]chatLabel{}, senders: map[int64]string{}, settings: map[int64]Settings{}, wsChats: map[int64]map[int64]bool{}}
+	return &labelCache{idx: idx, chats: map[int64]chatLabel{}, senders: map[int64]string{}, settings: map[int64]search.Settings{}, wsChats: map[int64]map[int64]bool{}}
 }
 
 func chatKey(id int64) []byte     { return []byte("chat:" + strconv.FormatInt(id, 10)) }
@@ -43,7 +44,7 @@ func wsChatsKey(id int64) []byte  { return []byte("wschats:" + strconv.FormatInt
 
 // stage adds to b the label writes that docs need (only changed labels) and
 // returns a function to call once b is applied (or failed).
-func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func(applied bool) {
+func (l *labelCache) stage(b *bleve.Batch, docs []search.Doc) func(applied bool) {
 	chats, senders := map[int64]chatLabel{}, map[int64]string{}
 	for _, d := range docs {
 		if c := (chatLabel{Type: d.ChatType, Name: d.ChatName}); l.chat(d.ChatID) != c {
@@ -91,7 +92,7 @@ func (l *labelCache) stage(b *bleve.Batch, docs []Doc) func(applied bool) {
 
 // stageWorkspaceChats records chats seen for the first time in their
 // workspace's chat set; it returns the new sets for the cache.
-func (l *labelCache) stageWorkspaceChats(b *bleve.Batch, docs []Doc) map[int64]map[int64]bool {
+func (l *labelCache) stageWorkspaceChats(b *bleve.Batch, docs []search.Doc) map[int64]map[int64]bool {
 	out := map[int64]map[int64]bool{}
 	for _, d := range docs {
 		set, ok := out[d.WorkspaceID]
@@ -147,7 +148,7 @@ func (l *labelCache) workspaceChats(ws int64) (set map[int64]bool, complete bool
 	return set, true
 }
 
-func senderLabel(d Doc) string {
+func senderLabel(d search.Doc) string {
 	if d.SenderName != "" {
 		return d.SenderName
 	}
@@ -189,7 +190,7 @@ func (l *labelCache) sender(id int64) string {
 }
 
 // setChat stores a chat's label now.
-func (l *labelCache) setChat(c ChatInfo) error {
+func (l *labelCache) setChat(c search.ChatInfo) error {
 	v, _ := json.Marshal(chatLabel{Type: c.Type, Name: c.Name})
 	if err := l.idx.SetInternal(chatKey(c.ID), v); err != nil {
 		return fmt.Errorf("store chat label: %w", err)
@@ -201,21 +202,21 @@ func (l *labelCache) setChat(c ChatInfo) error {
 }
 
 // loadSettings returns a workspace's settings (defaults when none stored).
-func (l *labelCache) loadSettings(ws int64) (Settings, error) {
+func (l *labelCache) loadSettings(ws int64) (search.Settings, error) {
 	l.mu.RLock()
 	s, ok := l.settings[ws]
 	l.mu.RUnlock()
 	if ok {
 		return s, nil
 	}
-	s = DefaultSettings()
+	s = search.DefaultSettings()
 	v, err := l.idx.GetInternal(settingsKey(ws))
 	if err != nil {
 		return s, fmt.Errorf("load settings: %w", err)
 	}
 	if v != nil {
 		if err := json.Unmarshal(v, &s); err != nil {
-			return DefaultSettings(), fmt.Errorf("decode settings: %w", err)
+			return search.DefaultSettings(), fmt.Errorf("decode settings: %w", err)
 		}
 	}
 	l.mu.Lock()
@@ -224,7 +225,7 @@ func (l *labelCache) loadSettings(ws int64) (Settings, error) {
 	return s, nil
 }
 
-func (l *labelCache) storeSettings(ws int64, s Settings) error {
+func (l *labelCache) storeSettings(ws int64, s search.Settings) error {
 	v, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)

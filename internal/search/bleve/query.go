@@ -1,4 +1,4 @@
-package search
+package bleve
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/fechatter/fechatter/internal/search"
 )
 
 // Boosts of the ways a query word can match, so exact words outrank
@@ -51,7 +53,7 @@ func (cs chatScope) empty() bool { return len(cs.include) == 0 }
 // workspace unless the scope alone keeps matches inside it, and the senders
 // unless the keys hold them (sendersInKeys). Everything else is checked on
 // each match's key (keyFilter). Nil when there is nothing to intersect with.
-func postingFilter(q Query, scope chatScope, sendersInKeys bool) query.Query {
+func postingFilter(q search.Query, scope chatScope, sendersInKeys bool) query.Query {
 	var parts []query.Query
 	if !scope.inWorkspace {
 		parts = append(parts, termQ(fWorkspace, id(q.WorkspaceID), 0))
@@ -96,7 +98,7 @@ func anyTerm(field string, terms []string) query.Query {
 
 // textQuery is the scoring part: every term and phrase must match, no
 // excluded word or phrase may. Nil for an empty query.
-func textQuery(p ParsedQuery) query.Query {
+func textQuery(p search.ParsedQuery) query.Query {
 	if p.Empty() && len(p.Excluded) == 0 {
 		return nil
 	}
@@ -121,7 +123,7 @@ func textQuery(p ParsedQuery) query.Query {
 // word being typed) or within its typo budget. A typo in the first letter is
 // not tolerated: that keeps the fuzzy expansion small, and Meilisearch
 // counts such a typo double anyway.
-func termQuery(t Term) query.Query {
+func termQuery(t search.Term) query.Query {
 	if t.Prefix && len(t.Synonyms) == 0 && t.Typos == 0 && utf8.RuneCountInString(t.Word) <= 2 {
 		// One or two letters being typed: the prefix term holds the exact
 		// word too, and one term searcher instead of a disjunction of two
@@ -182,7 +184,7 @@ func phraseQuery(words []string, boost float64) query.Query {
 }
 
 // rankScore blends the text score with recency and the caller's boosts.
-func rankScore(text float64, c candidate, s Settings, q Query) float64 {
+func rankScore(text float64, c candidate, s search.Settings, q search.Query) float64 {
 	score := text
 	if s.RecencyWeight > 0 && s.RecencyHalfLife > 0 {
 		age := q.Now.Sub(c.time).Hours() / s.RecencyHalfLife.Hours()

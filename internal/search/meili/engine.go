@@ -1,4 +1,12 @@
-package search
+// Package meili is Fechatter's Meilisearch engine: a search.Index backed
+// by a Meilisearch server (the appliance's sidecar or an external one),
+// for clusters. meilistub is a stand-in server its tests run against.
+//
+// A query goes Engine.Search (search.go) -> the plan, filters and boost
+// partitions (query.go) -> one multi-search request -> hits decoded from
+// documents (doc.go). Writes (writes.go) are enqueued operations (ops.go)
+// whose tasks tasks.go follows; settings.go keeps per-workspace Settings.
+package meili
 
 import (
 	"context"
@@ -14,29 +22,31 @@ import (
 	"time"
 
 	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/fechatter/fechatter/internal/search"
 )
 
-// Meili is the Meilisearch implementation of Index (ARCHITECTURE.md §6).
+// Engine is the Meilisearch implementation of search.Index (ARCHITECTURE.md §6).
 //
 // Layout: one Meilisearch index per workspace, "<IndexUID>_<workspace id>",
 // plus "<IndexUID>_settings" holding each workspace's Settings. Per-workspace
 // indexes let synonyms differ by workspace (Meilisearch settings are per
 // index), make deleting a workspace cheap, and give tenant isolation a
 // second wall behind the mandatory workspace_id filter. Stop words and the
-// relevance knobs are applied client-side (see meiliQueryText and
-// meiliBoostPartitions); docs/search-meilisearch.md explains why.
+// relevance knobs are applied client-side (see queryText and
+// boostPartitions); docs/search-meilisearch.md explains why.
 //
 // Writes are enqueued and return without waiting for Meilisearch to index
 // them; a watcher goroutine follows their tasks and retries failed ones.
 // Read-your-writes is kept by Search and Count, which first wait (bounded
-// by MeiliConfig.ReadWait) until the workspace has no write in flight.
-type Meili struct {
-	cfg    MeiliConfig
+// by Config.ReadWait) until the workspace has no write in flight.
+type Engine struct {
+	cfg    Config
 	client meilisearch.ServiceManager
 	log    *slog.Logger
-	tags   HighlightTags
-	tasks  *meiliTaskTracker
-	prefs  *meiliSettingsCache
+	tags   search.HighlightTags
+	tasks  *taskTracker
+	prefs  *settingsCache
 
 	ensureMu sync.Mutex
 	readyMu  sync.Mutex
@@ -48,8 +58,8 @@ type Meili struct {
 	done   chan struct{}
 }
 
-// MeiliConfig configures NewMeili.
-type MeiliConfig struct {
+// Config configures New.
+type Config struct {
 	// URL of the Meilisearch server (the sidecar's or an external one). Required.
 	URL string
 	// APIKey is sent as a bearer token (the master key or an admin key). Default "".
@@ -80,7 +90,7 @@ type MeiliConfig struct {
 	SetupTimeout time.Duration
 }
 
-func (c MeiliConfig) withDefaults() MeiliConfig {
+func (c Config) withDefaults() Config {
 	if c.IndexUID == "" {
 		c.IndexUID = "messages"
 	}
@@ -90,10 +100,10 @@ func (c MeiliConfig) withDefaults() MeiliConfig {
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	c.PollInterval = meiliDurationOr(c.PollInterval, 50*time.Millisecond)
-	c.ReadWait = meiliDurationOr(c.ReadWait, 2*time.Second)
-	c.SettingsTTL = meiliDurationOr(c.SettingsTTL, 30*time.Second)
-	c.SetupTimeout = meiliDurationOr(c.SetupTimeout, time.Minute)
+	c.PollInterval = durationOr(c.PollInterval, 50*time.Millisecond)
+	c.ReadWait = durationOr(c.ReadWait, 2*time.Second)
+	c.SettingsTTL = durationOr(c.SettingsTTL, 30*time.Second)
+	c.SetupTimeout = durationOr(c.SetupTimeout, time.Minute)
 	if c.MaxRetries <= 0 {
 		c.MaxRetries = 3
 	}
@@ -103,14 +113,14 @@ func (c MeiliConfig) withDefaults() MeiliConfig {
 	return c
 }
 
-func meiliDurationOr(d, def time.Duration) time.Duration {
+func durationOr(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
 	}
 	return d
 }
 
-func (c MeiliConfig) validate() error {
+func (c Config) validate() error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("meilisearch url %q: want http(s)://host[:port]", c.URL)
@@ -123,9 +133,9 @@ func (c MeiliConfig) validate() error {
 	return nil
 }
 
-// NewMeili connects to Meilisearch, applies the index settings (waiting for
+// New connects to Meilisearch, applies the index settings (waiting for
 // their tasks) and starts the task watcher. Close stops it.
-func NewMeili(ctx context.Context, cfg MeiliConfig) (*Meili, error) {
+func New(ctx context.Context, cfg Config) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -134,12 +144,12 @@ func NewMeili(ctx context.Context, cfg MeiliConfig) (*Meili, error) {
 	if cfg.APIKey != "" {
 		opts = append(opts, meilisearch.WithAPIKey(cfg.APIKey))
 	}
-	m := &Meili{
+	m := &Engine{
 		cfg: cfg, client: meilisearch.New(cfg.URL, opts...), log: cfg.Log,
-		tags: NewHighlightTags(), ready: map[int64]bool{},
+		tags: search.NewHighlightTags(), ready: map[int64]bool{},
 	}
-	m.tasks = meiliNewTaskTracker(m)
-	m.prefs = meiliNewSettingsCache(cfg.SettingsTTL)
+	m.tasks = newTaskTracker(m)
+	m.prefs = newSettingsCache(cfg.SettingsTTL)
 	if err := m.setup(ctx); err != nil {
 		m.client.Close()
 		return nil, err
@@ -153,10 +163,10 @@ func NewMeili(ctx context.Context, cfg MeiliConfig) (*Meili, error) {
 // setup checks health, creates the settings index and re-applies the base
 // settings to every workspace index (so an upgrade that changes them takes
 // effect at start).
-func (m *Meili) setup(ctx context.Context) error {
+func (m *Engine) setup(ctx context.Context) error {
 	h, err := m.client.Health(ctx)
 	if err != nil {
-		return fmt.Errorf("meilisearch health: %w", meiliCleanErr(err))
+		return fmt.Errorf("meilisearch health: %w", cleanErr(err))
 	}
 	if h.Status != "available" {
 		return fmt.Errorf("meilisearch health: status %q", h.Status)
@@ -169,7 +179,7 @@ func (m *Meili) setup(ctx context.Context) error {
 		return err
 	}
 	for _, ws := range wss {
-		if err := m.applySettings(ctx, ws, meiliBaseIndexSettings()); err != nil {
+		if err := m.applySettings(ctx, ws, baseIndexSettings()); err != nil {
 			return err
 		}
 		m.markReady(ws)
@@ -179,7 +189,7 @@ func (m *Meili) setup(ctx context.Context) error {
 
 // Close stops the task watcher. Writes still queued in Meilisearch stay
 // there and are applied; only their retry on failure is given up.
-func (m *Meili) Close() error {
+func (m *Engine) Close() error {
 	m.once.Do(func() {
 		m.closed.Store(true)
 		if m.stop != nil {
@@ -194,22 +204,22 @@ func (m *Meili) Close() error {
 	return nil
 }
 
-func (m *Meili) checkOpen() error {
+func (m *Engine) checkOpen() error {
 	if m.closed.Load() {
-		return ErrClosed
+		return search.ErrClosed
 	}
 	return nil
 }
 
 // indexUID names the index of one workspace.
-func (m *Meili) indexUID(ws int64) string {
+func (m *Engine) indexUID(ws int64) string {
 	return m.cfg.IndexUID + "_" + strconv.FormatInt(ws, 10)
 }
 
-func (m *Meili) settingsUID() string { return m.cfg.IndexUID + "_settings" }
+func (m *Engine) settingsUID() string { return m.cfg.IndexUID + "_settings" }
 
 // workspaceOf parses an index uid made by indexUID.
-func (m *Meili) workspaceOf(uid string) (int64, bool) {
+func (m *Engine) workspaceOf(uid string) (int64, bool) {
 	rest, ok := strings.CutPrefix(uid, m.cfg.IndexUID+"_")
 	if !ok {
 		return 0, false
@@ -219,12 +229,12 @@ func (m *Meili) workspaceOf(uid string) (int64, bool) {
 }
 
 // workspaceIndexes lists the workspaces that have an index.
-func (m *Meili) workspaceIndexes(ctx context.Context) ([]int64, error) {
+func (m *Engine) workspaceIndexes(ctx context.Context) ([]int64, error) {
 	var out []int64
 	for offset := int64(0); ; {
 		res, err := m.client.ListIndexes(ctx, &meilisearch.IndexesQuery{Limit: 200, Offset: offset})
 		if err != nil {
-			return nil, fmt.Errorf("meilisearch list indexes: %w", meiliCleanErr(err))
+			return nil, fmt.Errorf("meilisearch list indexes: %w", cleanErr(err))
 		}
 		for _, ix := range res.Results {
 			if ws, ok := m.workspaceOf(ix.UID); ok {
@@ -238,29 +248,29 @@ func (m *Meili) workspaceIndexes(ctx context.Context) ([]int64, error) {
 	}
 }
 
-func (m *Meili) isReady(ws int64) bool {
+func (m *Engine) isReady(ws int64) bool {
 	m.readyMu.Lock()
 	defer m.readyMu.Unlock()
 	return m.ready[ws]
 }
 
-func (m *Meili) markReady(ws int64) {
+func (m *Engine) markReady(ws int64) {
 	m.readyMu.Lock()
 	m.ready[ws] = true
 	m.readyMu.Unlock()
 }
 
 // indexExists reports whether the workspace has an index, without creating it.
-func (m *Meili) indexExists(ctx context.Context, ws int64) (bool, error) {
+func (m *Engine) indexExists(ctx context.Context, ws int64) (bool, error) {
 	if m.isReady(ws) {
 		return true, nil
 	}
 	_, err := m.client.GetIndex(ctx, m.indexUID(ws))
-	if meiliIsCode(err, meilisearch.APIErrCodeIndexNotFound) {
+	if isCode(err, meilisearch.APIErrCodeIndexNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("meilisearch get index: %w", meiliCleanErr(err))
+		return false, fmt.Errorf("meilisearch get index: %w", cleanErr(err))
 	}
 	// Whoever created it applied the settings (this version's, at its start).
 	m.markReady(ws)
@@ -271,7 +281,7 @@ func (m *Meili) indexExists(ctx context.Context, ws int64) (bool, error) {
 // this process writes to it, waiting for those tasks: it happens once per
 // workspace, and a search must never meet an index whose filterable
 // attributes are not set yet. It reports whether it created the index.
-func (m *Meili) ensureIndex(ctx context.Context, ws int64) (created bool, err error) {
+func (m *Engine) ensureIndex(ctx context.Context, ws int64) (created bool, err error) {
 	if m.isReady(ws) {
 		return false, nil
 	}
@@ -295,7 +305,7 @@ func (m *Meili) ensureIndex(ctx context.Context, ws int64) (created bool, err er
 
 // createWorkspaceIndex creates the index with the base settings and the
 // workspace's synonyms.
-func (m *Meili) createWorkspaceIndex(ctx context.Context, ws int64) error {
+func (m *Engine) createWorkspaceIndex(ctx context.Context, ws int64) error {
 	if err := m.createIndex(ctx, m.indexUID(ws), "id"); err != nil {
 		return err
 	}
@@ -303,26 +313,26 @@ func (m *Meili) createWorkspaceIndex(ctx context.Context, ws int64) error {
 	if err != nil {
 		return err
 	}
-	set := meiliBaseIndexSettings()
-	set.Synonyms = meiliNativeSynonyms(s)
+	set := baseIndexSettings()
+	set.Synonyms = nativeSynonyms(s)
 	return m.applySettings(ctx, ws, set)
 }
 
 // createIndex creates an index and waits; one that exists already is fine.
-func (m *Meili) createIndex(ctx context.Context, uid, primaryKey string) error {
+func (m *Engine) createIndex(ctx context.Context, uid, primaryKey string) error {
 	_, err := m.client.GetIndex(ctx, uid)
 	if err == nil {
 		return nil
 	}
-	if !meiliIsCode(err, meilisearch.APIErrCodeIndexNotFound) {
-		return fmt.Errorf("meilisearch get index %s: %w", uid, meiliCleanErr(err))
+	if !isCode(err, meilisearch.APIErrCodeIndexNotFound) {
+		return fmt.Errorf("meilisearch get index %s: %w", uid, cleanErr(err))
 	}
 	info, err := m.client.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: primaryKey})
 	if err != nil {
-		return fmt.Errorf("meilisearch create index %s: %w", uid, meiliCleanErr(err))
+		return fmt.Errorf("meilisearch create index %s: %w", uid, cleanErr(err))
 	}
 	err = m.awaitTask(ctx, info.TaskUID)
-	if meiliIsCode(err, meilisearch.APIErrCodeIndexAlreadyExists) {
+	if isCode(err, meilisearch.APIErrCodeIndexAlreadyExists) {
 		return nil // another node created it first
 	}
 	if err != nil {
@@ -332,10 +342,10 @@ func (m *Meili) createIndex(ctx context.Context, uid, primaryKey string) error {
 }
 
 // applySettings updates a workspace index's settings and waits for the task.
-func (m *Meili) applySettings(ctx context.Context, ws int64, s *meilisearch.Settings) error {
+func (m *Engine) applySettings(ctx context.Context, ws int64, s *meilisearch.Settings) error {
 	info, err := m.client.Index(m.indexUID(ws)).UpdateSettings(ctx, s)
 	if err != nil {
-		return fmt.Errorf("meilisearch settings of workspace %d: %w", ws, meiliCleanErr(err))
+		return fmt.Errorf("meilisearch settings of workspace %d: %w", ws, cleanErr(err))
 	}
 	if err := m.awaitTask(ctx, info.TaskUID); err != nil {
 		return fmt.Errorf("meilisearch settings of workspace %d: %w", ws, err)
@@ -345,23 +355,23 @@ func (m *Meili) applySettings(ctx context.Context, ws int64, s *meilisearch.Sett
 
 // awaitTask waits (bounded by SetupTimeout) for a task to finish and turns
 // a failed task into an error. Only setup paths use it, never a message write.
-func (m *Meili) awaitTask(ctx context.Context, uid int64) error {
+func (m *Engine) awaitTask(ctx context.Context, uid int64) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.SetupTimeout)
 	defer cancel()
 	t, err := m.client.WaitForTask(ctx, uid, m.cfg.PollInterval)
 	if err != nil {
-		return fmt.Errorf("wait for task %d: %w", uid, meiliCleanErr(err))
+		return fmt.Errorf("wait for task %d: %w", uid, cleanErr(err))
 	}
 	if t.Status != meilisearch.TaskStatusSucceeded {
-		return &meiliError{Op: fmt.Sprintf("task %d %s", uid, t.Status), Code: string(t.Error.Code), Message: t.Error.Message}
+		return &apiError{Op: fmt.Sprintf("task %d %s", uid, t.Status), Code: string(t.Error.Code), Message: t.Error.Message}
 	}
 	return nil
 }
 
-// meiliError is a Meilisearch failure without the request body, which the
+// apiError is a Meilisearch failure without the request body, which the
 // client's own error carries and which holds message text that must not
 // reach logs.
-type meiliError struct {
+type apiError struct {
 	Op      string
 	Status  int
 	Code    string
@@ -369,7 +379,7 @@ type meiliError struct {
 	Err     error
 }
 
-func (e *meiliError) Error() string {
+func (e *apiError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
 	if e.Status != 0 {
@@ -387,34 +397,34 @@ func (e *meiliError) Error() string {
 	return b.String()
 }
 
-func (e *meiliError) Unwrap() error { return e.Err }
+func (e *apiError) Unwrap() error { return e.Err }
 
-// meiliCleanErr strips the request and response bodies from a client error.
-func meiliCleanErr(err error) error {
+// cleanErr strips the request and response bodies from a client error.
+func cleanErr(err error) error {
 	var me *meilisearch.Error
 	if !errors.As(err, &me) {
 		return err
 	}
-	return &meiliError{
+	return &apiError{
 		Op: me.Method + " " + me.Endpoint, Status: me.StatusCode,
 		Code: string(me.APIError.Code), Message: me.APIError.Message, Err: me.OriginError,
 	}
 }
 
-// meiliIsCode reports whether err is a Meilisearch error with the given code.
-func meiliIsCode(err error, code meilisearch.APIErrCode) bool {
+// isCode reports whether err is a Meilisearch error with the given code.
+func isCode(err error, code meilisearch.APIErrCode) bool {
 	var me *meilisearch.Error
 	if errors.As(err, &me) {
 		return me.APIError.Code == code
 	}
-	var ce *meiliError
+	var ce *apiError
 	return errors.As(err, &ce) && ce.Code == string(code)
 }
 
 // FailedWrites is how many writes were given up after MaxRetries failed
 // attempts since start (each was logged at error level; a reindex
 // repairs them).
-func (m *Meili) FailedWrites() int { return m.tasks.failedCount() }
+func (m *Engine) FailedWrites() int { return m.tasks.failedCount() }
 
 // PendingWrites is how many writes are enqueued but not confirmed yet.
-func (m *Meili) PendingWrites() int { return m.tasks.pendingCount(0) }
+func (m *Engine) PendingWrites() int { return m.tasks.pendingCount(0) }

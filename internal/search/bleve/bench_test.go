@@ -1,4 +1,4 @@
-package search_test
+package bleve_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/bleve"
 	"github.com/fechatter/fechatter/internal/search/corpus"
 )
 
@@ -23,7 +24,7 @@ import (
 // a 1M index is built only once:
 //
 //	FECHATTER_BENCH_DOCS=1000000 FECHATTER_BENCH_DIR=/tmp/fc-bench-1m \
-//	  go test -run '^$' -bench 'Query' -benchtime 400x ./internal/search/
+//	  go test -run '^$' -bench 'Query' -benchtime 400x ./internal/search/bleve/
 
 func benchDocs() int {
 	if n, err := strconv.Atoi(os.Getenv("FECHATTER_BENCH_DOCS")); err == nil && n > 0 {
@@ -34,13 +35,13 @@ func benchDocs() int {
 
 var bench struct {
 	once sync.Once
-	idx  *search.Embedded
+	idx  *bleve.Engine
 	c    *corpus.Corpus
 	err  error
 }
 
 // benchIndex opens (building if needed) the shared benchmark index.
-func benchIndex(b *testing.B) (*search.Embedded, *corpus.Corpus) {
+func benchIndex(b *testing.B) (*bleve.Engine, *corpus.Corpus) {
 	bench.once.Do(func() {
 		n := benchDocs()
 		bench.c = corpus.New(corpus.Config{Messages: n})
@@ -52,7 +53,7 @@ func benchIndex(b *testing.B) (*search.Embedded, *corpus.Corpus) {
 			}
 		}
 		// Unsafe, as Rebuild loads: the build is not what this measures.
-		bench.idx, bench.err = search.OpenEmbedded(filepath.Join(dir, "search"), search.EmbeddedOptions{Unsafe: true})
+		bench.idx, bench.err = bleve.Open(filepath.Join(dir, "search"), bleve.Options{Unsafe: true})
 		if bench.err != nil {
 			return
 		}
@@ -84,7 +85,7 @@ func BenchmarkEmbeddedIndexing(b *testing.B) {
 		b.Run("unsafe="+strconv.FormatBool(unsafe), func(b *testing.B) {
 			c := corpus.New(corpus.Config{Messages: n})
 			for b.Loop() {
-				idx, err := search.OpenEmbedded(filepath.Join(b.TempDir(), "s"), search.EmbeddedOptions{Unsafe: unsafe})
+				idx, err := bleve.Open(filepath.Join(b.TempDir(), "s"), bleve.Options{Unsafe: unsafe})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -104,7 +105,7 @@ func BenchmarkEmbeddedIndexing(b *testing.B) {
 // into an index preloaded with 10000 messages.
 func BenchmarkEmbeddedUpsertOne(b *testing.B) {
 	c := corpus.New(corpus.Config{Messages: 10000})
-	idx, err := search.OpenEmbedded(filepath.Join(b.TempDir(), "s"), search.EmbeddedOptions{})
+	idx, err := bleve.Open(filepath.Join(b.TempDir(), "s"), bleve.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package search_test
+package meili_test
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/search"
-	"github.com/fechatter/fechatter/internal/search/meilistub"
+	"github.com/fechatter/fechatter/internal/search/meili"
+	"github.com/fechatter/fechatter/internal/search/meili/meilistub"
 	"github.com/fechatter/fechatter/internal/search/searchtest"
 )
 
-// openStub returns a Meili backend on a fresh stub.
-func openStub(t *testing.T, cfg search.MeiliConfig) (*search.Meili, *meilistub.Server) {
+// openStub returns a Engine backend on a fresh stub.
+func openStub(t *testing.T, cfg meili.Config) (*meili.Engine, *meilistub.Server) {
 	t.Helper()
 	stub := meilistub.New(meilistub.Options{})
 	t.Cleanup(stub.Close)
@@ -25,9 +26,9 @@ func openStub(t *testing.T, cfg search.MeiliConfig) (*search.Meili, *meilistub.S
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
-	m, err := search.NewMeili(context.Background(), cfg)
+	m, err := meili.New(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("NewMeili: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
 	return m, stub
@@ -37,7 +38,7 @@ func openStub(t *testing.T, cfg search.MeiliConfig) (*search.Meili, *meilistub.S
 // Meilisearch backend talking to meilistub.
 func TestMeiliConformanceStub(t *testing.T) {
 	searchtest.Run(t, func(t *testing.T) search.Index {
-		m, _ := openStub(t, search.MeiliConfig{})
+		m, _ := openStub(t, meili.Config{})
 		return m
 	})
 }
@@ -94,7 +95,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // what Meilisearch has; once tasks run, the write is visible.
 func TestMeiliWritesDoNotWaitForTasks(t *testing.T) {
 	ctx := context.Background()
-	m, stub := openStub(t, search.MeiliConfig{ReadWait: time.Millisecond})
+	m, stub := openStub(t, meili.Config{ReadWait: time.Millisecond})
 	if err := m.Upsert(ctx, []search.Doc{msg(1, "first words")}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestMeiliWritesDoNotWaitForTasks(t *testing.T) {
 // and the document ends up searchable.
 func TestMeiliRetriesFailedTasks(t *testing.T) {
 	ctx := context.Background()
-	m, stub := openStub(t, search.MeiliConfig{})
+	m, stub := openStub(t, meili.Config{})
 	stub.FailNextTasks(2)
 	if err := m.Upsert(ctx, []search.Doc{msg(1, "resilient message")}); err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestMeiliRetriesFailedTasks(t *testing.T) {
 // after MaxRetries, reported to a SyncWrites caller and counted.
 func TestMeiliGivesUpAfterRetries(t *testing.T) {
 	ctx := context.Background()
-	m, stub := openStub(t, search.MeiliConfig{MaxRetries: 2, SyncWrites: true})
+	m, stub := openStub(t, meili.Config{MaxRetries: 2, SyncWrites: true})
 	stub.FailNextTasks(100)
 	err := m.Upsert(ctx, []search.Doc{msg(1, "doomed message")})
 	if err == nil || !strings.Contains(err.Error(), "internal") {
@@ -162,7 +163,7 @@ func TestMeiliGivesUpAfterRetries(t *testing.T) {
 // text back.
 func TestMeiliRetryKeepsNewerWrites(t *testing.T) {
 	ctx := context.Background()
-	m, stub := openStub(t, search.MeiliConfig{})
+	m, stub := openStub(t, meili.Config{})
 	if err := m.Upsert(ctx, []search.Doc{msg(3, "creates the index")}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestMeiliRetryKeepsNewerWrites(t *testing.T) {
 // federated multi-search; newest does not.
 func TestMeiliBoostsUseFederation(t *testing.T) {
 	ctx := context.Background()
-	m, stub := openStub(t, search.MeiliConfig{})
+	m, stub := openStub(t, meili.Config{})
 	if err := m.Upsert(ctx, searchtest.Docs()); err != nil {
 		t.Fatal(err)
 	}
@@ -215,12 +216,12 @@ func TestMeiliBoostsUseFederation(t *testing.T) {
 func TestMeiliRefusesBadConfig(t *testing.T) {
 	stub := meilistub.New(meilistub.Options{})
 	t.Cleanup(stub.Close)
-	_, err := search.NewMeili(context.Background(), search.MeiliConfig{URL: stub.URL, APIKey: "wrong"})
+	_, err := meili.New(context.Background(), meili.Config{URL: stub.URL, APIKey: "wrong"})
 	if err == nil || !strings.Contains(err.Error(), "invalid_api_key") {
 		t.Fatalf("err = %v, want invalid_api_key", err)
 	}
-	for _, bad := range []search.MeiliConfig{{URL: "ftp://x"}, {URL: stub.URL, IndexUID: "no spaces"}} {
-		if _, err := search.NewMeili(context.Background(), bad); err == nil {
+	for _, bad := range []meili.Config{{URL: "ftp://x"}, {URL: stub.URL, IndexUID: "no spaces"}} {
+		if _, err := meili.New(context.Background(), bad); err == nil {
 			t.Fatalf("config %+v accepted", bad)
 		}
 	}
@@ -230,7 +231,7 @@ func TestMeiliRefusesBadConfig(t *testing.T) {
 // after Close every call is ErrClosed.
 func TestMeiliEmptyIndexAndClose(t *testing.T) {
 	ctx := context.Background()
-	m, _ := openStub(t, search.MeiliConfig{})
+	m, _ := openStub(t, meili.Config{})
 	if got := hitIDs(t, m, ""); len(got) != 0 {
 		t.Fatalf("hits on an empty workspace = %v", got)
 	}
@@ -250,7 +251,7 @@ func TestMeiliEmptyIndexAndClose(t *testing.T) {
 // their tasks, the mode tools may choose.
 func TestMeiliConformanceSyncWrites(t *testing.T) {
 	searchtest.Run(t, func(t *testing.T) search.Index {
-		m, _ := openStub(t, search.MeiliConfig{SyncWrites: true})
+		m, _ := openStub(t, meili.Config{SyncWrites: true})
 		return m
 	})
 }
