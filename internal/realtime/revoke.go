@@ -85,14 +85,20 @@ func (h *Hub) onRevokeNotice(m *nats.Msg) {
 		h.opt.Log.Warn("realtime: malformed revocation notice", "data", string(m.Data))
 		return
 	}
-	for _, f := range h.applyRevocation(r) {
+	// Listeners first: once a client sees its stream end, this node's
+	// auth cache has already forgotten the session.
+	h.mu.Lock()
+	listeners := slices.Clone(h.revokeListeners)
+	h.mu.Unlock()
+	for _, f := range listeners {
 		f(r.UserID, r.SessionID)
 	}
+	h.applyRevocation(r)
 }
 
-// applyRevocation ends the streams r matches, remembers r for streams
-// still being opened, and returns the listeners to tell.
-func (h *Hub) applyRevocation(r revocation) []func(userID, sessionID int64) {
+// applyRevocation ends the streams r matches and remembers r for streams
+// still being opened.
+func (h *Hub) applyRevocation(r revocation) {
 	now := time.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -100,7 +106,7 @@ func (h *Hub) applyRevocation(r revocation) []func(userID, sessionID int64) {
 	if r.ID != "" && slices.ContainsFunc(h.heard, func(x heardRevocation) bool { return x.ID == r.ID }) {
 		// The echo of this node's own notice: already acted on. Acting
 		// again would refuse a stream opened since with a new credential.
-		return slices.Clone(h.revokeListeners)
+		return
 	}
 	h.heard = append(h.heard, heardRevocation{revocation: r, at: now})
 	for c := range h.conns[r.UserID] {
@@ -108,7 +114,6 @@ func (h *Hub) applyRevocation(r revocation) []func(userID, sessionID int64) {
 			c.shutdown()
 		}
 	}
-	return slices.Clone(h.revokeListeners)
 }
 
 // forgetOldRevocations drops notices older than revokeMemory; h.mu held.
