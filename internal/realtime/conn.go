@@ -101,6 +101,16 @@ func (c *conn) shutdown() {
 	c.once.Do(func() { close(c.cut) })
 }
 
+// isCut reports whether the connection must end.
+func (c *conn) isCut() bool {
+	select {
+	case <-c.cut:
+		return true
+	default:
+		return false
+	}
+}
+
 func (c *conn) isStopping() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -309,6 +319,18 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 				return nil
 			}
 		case f := <-c.ch:
+			// select picks at random among ready cases: nothing is
+			// written once the stream was revoked, cut or expired.
+			if c.isCut() {
+				if c.isStopping() {
+					writeRetry(w, rc)
+				}
+				return nil
+			}
+			if c.expired(time.Now()) {
+				writeRetry(w, rc)
+				return nil
+			}
 			if f.id != 0 && f.id <= sent {
 				continue // already replayed
 			}
@@ -335,9 +357,13 @@ func writeRetry(w io.Writer, rc *http.ResponseController) {
 	_ = rc.Flush()
 }
 
-// drain writes whatever else is queued, so that a burst is one flush.
+// drain writes whatever else is queued, so that a burst is one flush. It
+// stops when the connection is cut; pump then ends it.
 func (h *Hub) drain(w io.Writer, c *conn, sent *uint64) error {
 	for {
+		if c.isCut() {
+			return nil
+		}
 		select {
 		case f := <-c.ch:
 			if f.id != 0 && f.id <= *sent {
