@@ -82,7 +82,7 @@ func (h *Hub) subscribeRevocations() error {
 func (h *Hub) onRevokeNotice(m *nats.Msg) {
 	var r revocation
 	if json.Unmarshal(m.Data, &r) != nil || r.UserID <= 0 || r.SessionID < 0 {
-		h.opt.Log.Warn("realtime: malformed revocation notice", "data", string(m.Data))
+		h.opt.Log.Warn("realtime: malformed revocation notice", "data", string(m.Data[:min(len(m.Data), 200)]))
 		return
 	}
 	// Listeners first: once a client sees its stream end, this node's
