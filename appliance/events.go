@@ -157,7 +157,7 @@ func (a *Appliance) realtimeComponent() Component {
 		Start: func(ctx context.Context) error {
 			var tickets *realtime.Tickets
 			err := a.whileForming(ctx, "the ticket bucket", func(ctx context.Context) (err error) {
-				tickets, err = realtime.NewTickets(ctx, a.js, a.cfg.replicas())
+				tickets, err = realtime.NewTickets(ctx, a.js, a.cfg.replicas(), a.signingKey)
 				return err
 			})
 			if err != nil {

@@ -23,6 +23,10 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	authSvc := auth.New(a.store, authCfg)
+	// Revocations end streams on every node and reach every node's
+	// session cache through the hub's notice (realtime.RevokeSubject).
+	authSvc.SetRevocations(a.hub)
+	a.hub.OnRevoke(authSvc.ForgetSession)
 	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc,
 		a.cfg.chatConfig(filepath.Join(a.cfg.DataDir, filesDir)), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)

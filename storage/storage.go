@@ -129,6 +129,9 @@ type Sessions interface {
 	// adds newHash to the same session and sets the session's LastUsedAt and
 	// ExpiresAt.
 	RotateRefreshToken(ctx context.Context, oldHash, newHash string, now, expiresAt time.Time) error
+	// SessionByID returns one of userID's sessions, revoked or not;
+	// ErrNotFound if it is not theirs.
+	SessionByID(ctx context.Context, userID, sessionID int64) (model.Session, error)
 	// ListSessions returns userID's sessions that are not revoked and not expired at now.
 	ListSessions(ctx context.Context, userID int64, now time.Time) ([]model.Session, error)
 	// RevokeSession revokes one of userID's sessions; ErrNotFound if it is not theirs.

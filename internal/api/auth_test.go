@@ -85,7 +85,14 @@ func TestRefreshWithCookie(t *testing.T) {
 		t.Errorf("refused cookie not cleared: %v", reused.header["Set-Cookie"])
 	}
 
-	out := h.do(req{method: "POST", path: "/api/auth/logout", token: sess.token})
+	// The reuse ended the session, its access token included.
+	if r := h.do(req{method: "GET", path: "/api/me", token: sess.token}); r.status != http.StatusUnauthorized {
+		t.Errorf("access token of a session ended by reuse: %d, want 401", r.status)
+	}
+	fresh := sessionOf(t, h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery",
+	}}))
+	out := h.do(req{method: "POST", path: "/api/auth/logout", token: fresh.token})
 	if out.status != http.StatusNoContent {
 		t.Fatalf("logout: %d %s", out.status, out.body)
 	}
@@ -182,7 +189,13 @@ func TestSessionsAndLogoutAll(t *testing.T) {
 	if r := h.do(req{method: "DELETE", path: "/api/auth/sessions/999999", token: admin.token}); r.status != 404 {
 		t.Errorf("revoke a session that is not theirs: %d, want 404", r.status)
 	}
-	if r := h.do(req{method: "POST", path: "/api/auth/logout-all", token: other.token}); r.status != 204 {
+	if r := h.do(req{method: "GET", path: "/api/me", token: other.token}); r.status != 401 {
+		t.Errorf("access token of a revoked session: %d, want 401", r.status)
+	}
+	third := sessionOf(t, h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery", "refresh_in_body": true,
+	}}))
+	if r := h.do(req{method: "POST", path: "/api/auth/logout-all", token: third.token}); r.status != 204 {
 		t.Fatalf("logout-all: %d %s", r.status, r.body)
 	}
 	if r := h.do(req{method: "GET", path: "/api/me", token: admin.token}); r.status != 401 {

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -9,12 +11,13 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/realtime"
 )
 
 const eventsPath = "/api/events"
 
-// ticketTTL mirrors realtime.TicketTTL for the answer's expires_in.
-const ticketTTL = 30 * time.Second
+// ticketTTL is the answer's expires_in.
+const ticketTTL = realtime.TicketTTL
 
 func (s *server) eventRoutes() []route {
 	return []route{
@@ -33,20 +36,32 @@ func (s *server) eventRoutes() []route {
 	}
 }
 
-// streamEvents answers GET /api/events.
+// streamEvents answers GET /api/events. The stream ends, with a retry
+// hint, when its credential is revoked or expires; the client then
+// authenticates again and resumes with Last-Event-ID.
 func (s *server) streamEvents(c *gin.Context) error {
 	if s.events == nil {
 		return apperr.Unavailable("real-time delivery is not running")
 	}
+	checked := time.Now()
 	p, err := s.streamPrincipal(c)
 	if err != nil {
 		return err
+	}
+	if !p.ExpiresAt.IsZero() && !checked.Before(p.ExpiresAt) {
+		// Within the token parser's clock leeway: a stream would end at once.
+		return apperr.Unauthorized("credential expired")
 	}
 	last := c.GetHeader("Last-Event-ID")
 	if last == "" {
 		last = c.Query("last_event_id")
 	}
-	return s.events.Serve(c.Writer, c.Request, p.UserID, last)
+	cred := realtime.Credential{UserID: p.UserID, SessionID: p.SessionID, ExpiresAt: p.ExpiresAt, CheckedAt: checked}
+	err = s.events.Serve(c.Writer, c.Request, cred, last)
+	if errors.Is(err, realtime.ErrRevoked) {
+		return apperr.Unauthorized("credential revoked or expired")
+	}
+	return err
 }
 
 // streamPrincipal authenticates a stream by, in order: a ticket, a bearer
@@ -54,14 +69,7 @@ func (s *server) streamEvents(c *gin.Context) error {
 func (s *server) streamPrincipal(c *gin.Context) (auth.Principal, error) {
 	ctx := c.Request.Context()
 	if ticket := c.Query("ticket"); ticket != "" {
-		if s.tickets == nil {
-			return auth.Principal{}, apperr.Unavailable("real-time delivery is not running")
-		}
-		uid, err := s.tickets.Redeem(ctx, ticket)
-		if err != nil {
-			return auth.Principal{}, apperr.Unauthorized("invalid, used or expired ticket")
-		}
-		return auth.Principal{UserID: uid}, nil
+		return s.redeemTicket(ctx, ticket)
 	}
 	if token, ok := bearerToken(c.GetHeader("Authorization")); ok {
 		return s.auth.Authenticate(ctx, token)
@@ -78,12 +86,39 @@ func (s *server) streamPrincipal(c *gin.Context) (auth.Principal, error) {
 	return auth.Principal{}, apperr.Unauthorized("missing credentials: use a bearer token, the session cookie or a ticket")
 }
 
-// issueTicket answers POST /api/events/ticket.
+// redeemTicket consumes a ticket and checks that the credential that made
+// it still stands: a ticket of a session that has ended since is refused.
+func (s *server) redeemTicket(ctx context.Context, ticket string) (auth.Principal, error) {
+	if s.tickets == nil {
+		return auth.Principal{}, apperr.Unavailable("real-time delivery is not running")
+	}
+	tc, err := s.tickets.Redeem(ctx, ticket)
+	if errors.Is(err, realtime.ErrBadTicket) {
+		return auth.Principal{}, apperr.Unauthorized("invalid, used or expired ticket")
+	}
+	if err != nil {
+		return auth.Principal{}, &apperr.Error{Kind: apperr.KindUnavailable, Message: "tickets cannot be checked now", Err: err}
+	}
+	p := auth.Principal{UserID: tc.UserID, SessionID: tc.SessionID, IssuedAt: tc.IssuedAt, ExpiresAt: tc.ExpiresAt}
+	if err := s.auth.CheckPrincipal(ctx, p); err != nil {
+		if apperr.Is(err, apperr.KindUnauthorized) {
+			return auth.Principal{}, apperr.Unauthorized("the session that made this ticket has ended")
+		}
+		return auth.Principal{}, err
+	}
+	return p, nil
+}
+
+// issueTicket answers POST /api/events/ticket. The ticket carries the
+// caller's session and the expiry of the access token that asked for it.
 func (s *server) issueTicket(c *gin.Context) error {
 	if s.tickets == nil {
 		return apperr.Unavailable("real-time delivery is not running")
 	}
-	t, err := s.tickets.Issue(c.Request.Context(), userID(c))
+	p := principal(c)
+	t, err := s.tickets.Issue(c.Request.Context(), realtime.TicketClaims{
+		UserID: p.UserID, SessionID: p.SessionID, IssuedAt: p.IssuedAt, ExpiresAt: p.ExpiresAt,
+	})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -78,15 +79,19 @@ type AuthService interface {
 	RevokeSession(ctx context.Context, userID, sessionID int64) error
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
 	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
+	CheckPrincipal(ctx context.Context, p auth.Principal) error
 }
 
-// EventService streams a user's events (the realtime hub).
+// EventService streams a user's events (the realtime hub). Serve answers
+// realtime.ErrRevoked, before writing anything, when the credential was
+// revoked while the stream was being opened.
 type EventService interface {
-	Serve(w http.ResponseWriter, r *http.Request, userID int64, lastEventID string) error
+	Serve(w http.ResponseWriter, r *http.Request, cred realtime.Credential, lastEventID string) error
 }
 
-// TicketService issues and redeems single-use SSE tickets.
+// TicketService issues and redeems single-use SSE tickets. Redeem answers
+// realtime.ErrBadTicket for a ticket that is forged, used or expired.
 type TicketService interface {
-	Issue(ctx context.Context, userID int64) (string, error)
-	Redeem(ctx context.Context, ticket string) (int64, error)
+	Issue(ctx context.Context, c realtime.TicketClaims) (string, error)
+	Redeem(ctx context.Context, ticket string) (realtime.TicketClaims, error)
 }

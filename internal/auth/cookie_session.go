@@ -29,5 +29,5 @@ func (s *Service) SessionFromRefresh(ctx context.Context, refreshToken string) (
 	if u.IsBot {
 		return Principal{}, errInvalidRefresh(errors.New("bot account"))
 	}
-	return Principal{UserID: u.ID, SessionID: sess.ID, IssuedAt: now}, nil
+	return Principal{UserID: u.ID, SessionID: sess.ID, IssuedAt: now, ExpiresAt: sess.ExpiresAt}, nil
 }

@@ -5,11 +5,12 @@
 //
 // Revocation model. Authenticate reads the user's row on every request and
 // rejects access tokens issued before the user's TokensValidAfter, so
-// logout-all and a password change take effect at once. It does not read
-// the session: ending one session (Logout, RevokeSession) revokes its
-// refresh family, and the session's access token, if any, runs out within
-// AccessTTL (15 minutes by default). That saves a second read per request;
-// the store has no cheap session-by-id lookup either.
+// logout-all and a password change take effect at once. It also checks the
+// token's session (its sid claim) through a small cache (sessionCacheTTL):
+// Logout and RevokeSession forget the session on this node at once, and
+// the revocation notice (Revocations, sent after the commit) makes every
+// other node forget it as well, so the session's access token stops
+// working at once instead of after its remaining AccessTTL.
 package auth
 
 import (
@@ -31,6 +32,7 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (model.User, error)
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	CreateSession(ctx context.Context, s *model.Session, tokenHash string) error
+	SessionByID(ctx context.Context, userID, sessionID int64) (model.Session, error)
 	ListSessions(ctx context.Context, userID int64, now time.Time) ([]model.Session, error)
 	RevokeSession(ctx context.Context, userID, sessionID int64, at time.Time) error
 	RefreshToken(ctx context.Context, tokenHash string) (model.RefreshToken, model.Session, error)
@@ -47,6 +49,10 @@ type Service struct {
 	tokens     *tokenIssuer
 	perAccount *limiterSet
 	perIP      *limiterSet
+	// sessions caches whether a session is live (CheckPrincipal).
+	sessions *sessionCache
+	// revocations hears of ended credentials; nil tells no one.
+	revocations Revocations
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -67,6 +73,7 @@ func New(store Store, cfg Config) *Service {
 		tokens:     newTokenIssuer(cfg),
 		perAccount: newLimiterSet(cfg.SignInPerAccount, maxLimiterKeys),
 		perIP:      newLimiterSet(cfg.SignInPerIP, maxLimiterKeys),
+		sessions:   newSessionCache(),
 	}
 }
 
@@ -86,22 +93,15 @@ func (s *Service) HashPassword(ctx context.Context, pw string) (string, error) {
 
 // Authenticate checks an access token and returns its caller. Every
 // failure is the same 401: bad signature, algorithm or type, expired,
-// wrong issuer or audience, unknown user, or issued before the user's
-// TokensValidAfter.
+// wrong issuer or audience, unknown user, issued before the user's
+// TokensValidAfter, or a session that was ended (CheckPrincipal).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
 	p, err := s.tokens.verify(accessToken)
 	if err != nil {
 		return Principal{}, err
 	}
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return Principal{}, errInvalidAccess(err)
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: load user: %w", err)
-	}
-	if p.IssuedAt.UnixMilli() < cutMillis(u.TokensValidAfter) {
-		return Principal{}, errInvalidAccess(errors.New("issued before tokens_valid_after"))
+	if err := s.CheckPrincipal(ctx, p); err != nil {
+		return Principal{}, err
 	}
 	return p, nil
 }

@@ -39,23 +39,30 @@ func (s *Service) StartSession(ctx context.Context, u model.User, meta ClientMet
 	return s.grant(u, sess.ID, raw, sess.ExpiresAt, now)
 }
 
-// Logout ends the caller's session: its refresh tokens stop working at
-// once; its access token runs out within AccessTTL (see the package doc).
-// Ending a session that is already gone is not an error.
+// Logout ends the caller's session: its refresh tokens and its access
+// token stop working at once, and so do its event streams (see the
+// package doc). Ending a session that is already gone is not an error.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
 	err := s.store.RevokeSession(ctx, p.UserID, p.SessionID, s.now())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.revoked(ctx, p.UserID, p.SessionID)
 	return nil
 }
 
 // LogoutAll ends every session of the user and invalidates every access
-// token issued so far, at once.
+// token issued so far, at once, and ends the user's event streams.
+// Removing or disabling a user should call it too.
 func (s *Service) LogoutAll(ctx context.Context, userID int64) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.store.InTx(ctx, func(tx storage.Tx) error {
 		return s.cutTokens(ctx, tx, userID, 0)
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, userID, 0)
+	return nil
 }
 
 // cutTokens moves the user's TokensValidAfter past every token issued so
@@ -84,13 +91,18 @@ func (s *Service) Sessions(ctx context.Context, userID int64) ([]model.Session, 
 	return list, nil
 }
 
-// RevokeSession ends one of the user's sessions; 404 when it is not theirs.
+// RevokeSession ends one of the user's sessions, its access token and its
+// event streams at once; 404 when it is not theirs.
 func (s *Service) RevokeSession(ctx context.Context, userID, sessionID int64) error {
 	if sessionID <= 0 {
 		return apperr.NotFound("session")
 	}
 	err := s.store.RevokeSession(ctx, userID, sessionID, s.now())
-	return notFoundAs(err, apperr.NotFound("session"), "revoke session")
+	if err != nil {
+		return notFoundAs(err, apperr.NotFound("session"), "revoke session")
+	}
+	s.revoked(ctx, userID, sessionID)
+	return nil
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -134,10 +134,14 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.store.InTx(ctx, func(tx storage.Tx) error {
 		if err := tx.SetPasswordHash(ctx, p.UserID, hash); err != nil {
 			return fmt.Errorf("change password: store hash: %w", err)
 		}
 		return s.cutTokens(ctx, tx, p.UserID, p.SessionID)
 	})
+	if err == nil {
+		s.revoked(ctx, p.UserID, 0) // every token so far is cut: end every stream
+	}
+	return err
 }

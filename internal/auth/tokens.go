@@ -103,7 +103,10 @@ func (ti *tokenIssuer) verify(raw string) (Principal, error) {
 	if err != nil || userID <= 0 || c.SessionID <= 0 || c.IssuedAtMs <= 0 {
 		return Principal{}, errInvalidAccess(errors.New("bad sub, sid or iat_ms"))
 	}
-	return Principal{UserID: userID, SessionID: c.SessionID, IssuedAt: time.UnixMilli(c.IssuedAtMs).UTC()}, nil
+	return Principal{
+		UserID: userID, SessionID: c.SessionID,
+		IssuedAt: time.UnixMilli(c.IssuedAtMs).UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+	}, nil
 }
 
 // keyFunc checks the explicit type before handing out the key; the

@@ -29,4 +29,8 @@ type Principal struct {
 	UserID    int64
 	SessionID int64
 	IssuedAt  time.Time
+	// ExpiresAt is when the credential stops working: the access token's
+	// exp, or the session's expiry for the session cookie. An event stream
+	// opened with it ends then.
+	ExpiresAt time.Time
 }

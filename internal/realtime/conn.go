@@ -37,19 +37,50 @@ func (f frame) writeTo(w io.Writer) error {
 	return err
 }
 
+// Credential is what a stream was opened with.
+type Credential struct {
+	// UserID is whose events the stream carries.
+	UserID int64
+	// SessionID is the auth session the credential belongs to: a
+	// revocation of that session ends the stream. 0 when unknown; then
+	// only revocations of the whole user end it.
+	SessionID int64
+	// ExpiresAt ends the stream when the credential stops working (the
+	// access token's exp, the session cookie's expiry); zero for never.
+	ExpiresAt time.Time
+	// CheckedAt is when the credential was last checked; a revocation
+	// notice heard since refuses the stream. Zero means when Serve starts.
+	CheckedAt time.Time
+}
+
 // conn is one open SSE stream.
 type conn struct {
-	userID int64
-	ch     chan frame
-	once   sync.Once
-	// cut is closed when the connection must end: slow consumer or shutdown.
+	userID    int64
+	sessionID int64
+	expiresAt time.Time
+	checkedAt time.Time
+	ch        chan frame
+	once      sync.Once
+	// cut is closed when the connection must end: slow consumer,
+	// revocation or shutdown.
 	cut      chan struct{}
 	stopping bool
 	mu       sync.Mutex
 }
 
-func newConn(userID int64, buffer int) *conn {
-	return &conn{userID: userID, ch: make(chan frame, buffer), cut: make(chan struct{})}
+func newConn(cred Credential, buffer int) *conn {
+	if cred.CheckedAt.IsZero() {
+		cred.CheckedAt = time.Now()
+	}
+	return &conn{
+		userID: cred.UserID, sessionID: cred.SessionID, expiresAt: cred.ExpiresAt, checkedAt: cred.CheckedAt,
+		ch: make(chan frame, buffer), cut: make(chan struct{}),
+	}
+}
+
+// expired reports whether the stream's credential no longer works at now.
+func (c *conn) expired(now time.Time) bool {
+	return !c.expiresAt.IsZero() && !now.Before(c.expiresAt)
 }
 
 // offer queues f without blocking; a full buffer cuts the connection off so
@@ -62,11 +93,22 @@ func (c *conn) offer(f frame) {
 	}
 }
 
+// shutdown ends the stream with a retry hint (hub stop, revocation).
 func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.stopping = true
 	c.mu.Unlock()
 	c.once.Do(func() { close(c.cut) })
+}
+
+// isCut reports whether the connection must end.
+func (c *conn) isCut() bool {
+	select {
+	case <-c.cut:
+		return true
+	default:
+		return false
+	}
 }
 
 func (c *conn) isStopping() bool {
@@ -75,12 +117,14 @@ func (c *conn) isStopping() bool {
 	return c.stopping
 }
 
-// Serve streams userID's events on w until the client goes away, the
-// connection falls too far behind, or the hub stops. lastEventID is the
-// Last-Event-ID header (or query parameter); empty for a fresh start.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID int64, lastEventID string) error {
+// Serve streams cred.UserID's events on w until the client goes away, the
+// connection falls too far behind, the credential is revoked or expires,
+// or the hub stops. lastEventID is the Last-Event-ID header (or query
+// parameter); empty for a fresh start. Before anything is written it may
+// fail with ErrRevoked (the caller answers 401) or because the hub stops.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, cred Credential, lastEventID string) error {
 	rc := http.NewResponseController(w)
-	c := newConn(userID, h.opt.Buffer)
+	c := newConn(cred, h.opt.Buffer)
 	regSeq, err := h.register(c)
 	if err != nil {
 		return err
@@ -245,26 +289,48 @@ func (h *Hub) writeIfAudience(ctx context.Context, w io.Writer, m jetstream.Msg,
 	return frame{id: seq, event: e.Type, data: dataOf(e)}.writeTo(w)
 }
 
-// pump copies live frames to the client until it goes away.
+// pump copies live frames to the client until it goes away, the
+// connection is cut, or its credential expires. A revoked, expired or
+// shut-down stream gets a retry hint: the client comes back with its
+// Last-Event-ID and authenticates again, and nothing is lost.
 func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController, c *conn, sent uint64) error {
 	beat := time.NewTicker(h.opt.Heartbeat)
 	defer beat.Stop()
+	var expire <-chan time.Time
+	if !c.expiresAt.IsZero() {
+		t := time.NewTimer(time.Until(c.expiresAt))
+		defer t.Stop()
+		expire = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-c.cut:
 			if c.isStopping() {
-				// 1-4 s of jitter so that clients do not all come back at once.
-				_, _ = fmt.Fprintf(w, "retry: %d\n\n", 1000+rand.IntN(3000))
-				_ = rc.Flush()
+				writeRetry(w, rc)
 			}
+			return nil
+		case <-expire:
+			writeRetry(w, rc)
 			return nil
 		case <-beat.C:
 			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
 				return nil
 			}
 		case f := <-c.ch:
+			// select picks at random among ready cases: nothing is
+			// written once the stream was revoked, cut or expired.
+			if c.isCut() {
+				if c.isStopping() {
+					writeRetry(w, rc)
+				}
+				return nil
+			}
+			if c.expired(time.Now()) {
+				writeRetry(w, rc)
+				return nil
+			}
 			if f.id != 0 && f.id <= sent {
 				continue // already replayed
 			}
@@ -284,9 +350,20 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 	}
 }
 
-// drain writes whatever else is queued, so that a burst is one flush.
+// writeRetry sends a reconnection hint of 1-4 s, jittered so that clients
+// do not all come back at once.
+func writeRetry(w io.Writer, rc *http.ResponseController) {
+	_, _ = fmt.Fprintf(w, "retry: %d\n\n", 1000+rand.IntN(3000))
+	_ = rc.Flush()
+}
+
+// drain writes whatever else is queued, so that a burst is one flush. It
+// stops when the connection is cut; pump then ends it.
 func (h *Hub) drain(w io.Writer, c *conn, sent *uint64) error {
 	for {
+		if c.isCut() {
+			return nil
+		}
 		select {
 		case f := <-c.ch:
 			if f.id != 0 && f.id <= *sent {

@@ -61,6 +61,10 @@ type Hub struct {
 	conns   map[int64]map[*conn]struct{} // by user id
 	lastSeq uint64                       // newest stream sequence fanned out
 	closed  bool
+	// heard are the revocation notices of the last revokeMemory.
+	heard []heardRevocation
+	// revokeListeners are told of every revocation notice.
+	revokeListeners []func(userID, sessionID int64)
 
 	cancel context.CancelFunc
 	cons   jetstream.ConsumeContext
@@ -127,6 +131,10 @@ func (h *Hub) Start(ctx context.Context) error {
 	}
 	h.cons = cc
 	if err := h.subscribeEphemeral(runCtx); err != nil {
+		h.stopFeeds()
+		return err
+	}
+	if err := h.subscribeRevocations(); err != nil {
 		h.stopFeeds()
 		return err
 	}
@@ -233,12 +241,16 @@ func (h *Hub) recipients(ctx context.Context, e events.Envelope) map[int64]struc
 var errHubClosed = errors.New("realtime: hub is shutting down")
 
 // register adds c and returns the stream position it starts from: c gets
-// every live event after it.
+// every live event after it. A credential that expired, or that a notice
+// heard since it was checked revoked, is refused with ErrRevoked.
 func (h *Hub) register(c *conn) (uint64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return 0, errHubClosed
+	}
+	if c.expired(time.Now()) || h.revokedSince(c) {
+		return 0, ErrRevoked
 	}
 	set := h.conns[c.userID]
 	if set == nil {

@@ -105,8 +105,7 @@ func newEnv(t *testing.T, opt Options) *env {
 	}
 	t.Cleanup(func() { _ = h.Stop(context.Background()) })
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		uid, _ := strconv.ParseInt(req.Header.Get("X-User"), 10, 64)
-		_ = h.Serve(w, req, uid, req.Header.Get("Last-Event-ID"))
+		serveTest(w, req, h)
 	}))
 	t.Cleanup(srv.Close)
 	return &env{js: js, hub: h, srv: srv, roster: r}
@@ -445,7 +444,7 @@ func TestShutdownEndsStreamsWithRetryHint(t *testing.T) {
 }
 
 func TestSlowConnectionIsCutOff(t *testing.T) {
-	c := newConn(1, 2)
+	c := newConn(Credential{UserID: 1}, 2)
 	for i := 1; i <= 3; i++ {
 		c.offer(frame{id: uint64(i), event: "x", data: []byte("{}")})
 	}

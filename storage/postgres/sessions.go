@@ -83,6 +83,17 @@ func (q *queries) RotateRefreshToken(ctx context.Context, oldHash, newHash strin
 	})
 }
 
+// SessionByID returns one of userID's sessions, revoked or not.
+func (q *queries) SessionByID(ctx context.Context, userID, sessionID int64) (model.Session, error) {
+	var s model.Session
+	err := q.db.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.id = $1 AND s.user_id = $2`, sessionID, userID).Scan(sessionDest(&s)...)
+	if err != nil {
+		return model.Session{}, wrap("session by id", err)
+	}
+	return s, nil
+}
+
 // ListSessions returns userID's sessions that are not revoked and not
 // expired at now, most recently used first.
 func (q *queries) ListSessions(ctx context.Context, userID int64, at time.Time) ([]model.Session, error) {

@@ -81,6 +81,19 @@ func (q *queries) RotateRefreshToken(ctx context.Context, oldHash, newHash strin
 	})
 }
 
+// SessionByID returns one of userID's sessions, revoked or not.
+func (q *queries) SessionByID(ctx context.Context, userID, sessionID int64) (model.Session, error) {
+	var s model.Session
+	dest, finish := sessionDest(&s)
+	err := q.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.id = ? AND s.user_id = ?`, sessionID, userID).Scan(dest...)
+	if err != nil {
+		return model.Session{}, wrap("session by id", err)
+	}
+	finish()
+	return s, nil
+}
+
 // ListSessions returns userID's live sessions, most recently used first.
 func (q *queries) ListSessions(ctx context.Context, userID int64, at time.Time) ([]model.Session, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions s

@@ -13,6 +13,7 @@ func sessionTests() []leaf {
 		{"CreateAndRefreshToken", testSessionCreate},
 		{"Rotate", testSessionRotate},
 		{"ListAndRevoke", testSessionListAndRevoke},
+		{"ByID", testSessionByID},
 	}
 }
 
@@ -126,4 +127,27 @@ func testSessionListAndRevoke(t *testing.T, s storage.Store) {
 	if got := list(bob); len(got) != 1 || !got[b1.ID] {
 		t.Fatalf("bob's sessions must be untouched: %v", got)
 	}
+}
+
+func testSessionByID(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	ada, bob := newUser(t, s, "ada"), newUser(t, s, "bob")
+	sess := newSession(t, s, ada, "a1", 0, 60)
+	got, err := s.SessionByID(ctx, ada.ID, sess.ID)
+	noErr(t, err, "session by id")
+	if got.ID != sess.ID || got.UserID != ada.ID || got.RevokedAt != nil {
+		t.Fatalf("session = %+v", got)
+	}
+	sameTime(t, got.ExpiresAt, ts(60), "expires_at")
+	_, err = s.SessionByID(ctx, bob.ID, sess.ID)
+	wantErr(t, err, storage.ErrNotFound, "another user's session")
+	_, err = s.SessionByID(ctx, ada.ID, sess.ID+1000)
+	wantErr(t, err, storage.ErrNotFound, "unknown session")
+	noErr(t, s.RevokeSession(ctx, ada.ID, sess.ID, ts(31)), "revoke session")
+	got, err = s.SessionByID(ctx, ada.ID, sess.ID)
+	noErr(t, err, "revoked session by id")
+	if got.RevokedAt == nil {
+		t.Fatal("a revoked session has no RevokedAt")
+	}
+	sameTime(t, *got.RevokedAt, ts(31), "revoked_at")
 }
