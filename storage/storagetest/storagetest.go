@@ -49,6 +49,7 @@ func groups() []group {
 		{"Invites", inviteTests()},
 		{"Sessions", sessionTests()},
 		{"Outbox", outboxTests()},
+		{"Replay", replayTests()},
 		{"Tx", txTests()},
 		{"Chats", chatTests()},
 		{"Access", accessTests()},
