@@ -134,7 +134,8 @@ type NATSConfig struct {
 	// MaxMemory bounds JetStream's memory use in bytes. Default 64 MiB.
 	MaxMemory int64 `yaml:"max_memory"`
 	// ReplayHorizon is how long the event stream keeps events for resume
-	// (older resume points get a resync). Default 168h.
+	// (older resume points get a resync), and how long the outbox keeps a
+	// published event (pruned hourly past it). Default 168h.
 	ReplayHorizon time.Duration `yaml:"replay_horizon"`
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -90,7 +91,8 @@ func (a *Appliance) natsConfig() natsd.Config {
 	return cfg
 }
 
-// eventsComponent ensures the EVENTS stream and runs the outbox relay.
+// eventsComponent ensures the EVENTS stream and runs the outbox relay
+// (which also prunes published rows past the replay horizon).
 func (a *Appliance) eventsComponent() Component {
 	return Component{
 		Name: "events",
@@ -98,7 +100,10 @@ func (a *Appliance) eventsComponent() Component {
 			if err := a.ensureStream(ctx); err != nil {
 				return err
 			}
-			opt := events.RelayOptions{Log: a.log.With("component", "outbox")}
+			// Published outbox rows are kept as long as the stream keeps
+			// their events, no longer: past it they serve no replay and
+			// would only keep text that may have been edited or deleted.
+			opt := events.RelayOptions{Log: a.log.With("component", "outbox"), Retention: a.cfg.NATS.ReplayHorizon}
 			if a.cfg.replicas() > 1 {
 				opt.Window = 1 // keeps commit order across leader changes
 			}
@@ -216,4 +221,13 @@ func (m membership) UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64
 		ids = append(ids, w.Workspace.ID)
 	}
 	return ids, err
+}
+
+func (m membership) JoinTimes(ctx context.Context, userID int64) (realtime.JoinTimes, error) {
+	jt, err := m.st.JoinTimes(ctx, userID)
+	return realtime.JoinTimes{Workspaces: jt.Workspaces, Chats: jt.Chats}, err
+}
+
+func (m membership) MessagesNow(ctx context.Context, userID int64, ids []int64) ([]model.Message, error) {
+	return m.st.MessagesForViewer(ctx, userID, ids)
 }

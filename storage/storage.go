@@ -193,6 +193,17 @@ type Chats interface {
 	// MarkRead moves userID's read marker to seq (capped at the chat's
 	// LastSeq) if that is forward; it reports the new marker and whether it moved.
 	MarkRead(ctx context.Context, chatID, userID, seq int64) (int64, bool, error)
+	// JoinTimes reports when userID's current memberships began: of each
+	// workspace it belongs to, and of each chat it belongs to in those
+	// workspaces (a replay of events cuts at these times).
+	JoinTimes(ctx context.Context, userID int64) (JoinTimes, error)
+}
+
+// JoinTimes holds when one user's current memberships began, by workspace
+// id and by chat id.
+type JoinTimes struct {
+	Workspaces map[int64]time.Time
+	Chats      map[int64]time.Time
 }
 
 // MessageQuery pages through one chat by seq. At most one of BeforeSeq and
@@ -226,6 +237,11 @@ type Messages interface {
 	// and mentions go; ID and Seq stay. Read back, a tombstone has Deleted
 	// true and DeletedAt set; the parent's reply count is not changed.
 	DeleteMessage(ctx context.Context, messageID int64, at time.Time) error
+	// MessagesForViewer returns those of the messages with these ids that
+	// viewerID may read now, hydrated for viewerID as Message does,
+	// tombstones included, in no particular order; ids the viewer may not
+	// read, or that do not exist, are left out (no error).
+	MessagesForViewer(ctx context.Context, viewerID int64, ids []int64) ([]model.Message, error)
 	// ListMentions returns messages mentioning userID in chats the user is
 	// still a member of, newest first; unreadOnly keeps those above the read marker.
 	ListMentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
@@ -279,6 +295,10 @@ type Outbox interface {
 	// EventsAfter returns up to limit events with Seq > after, in order
 	// (used to rebuild the stream from the database).
 	EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error)
+	// PruneEvents deletes up to limit (1000 when limit <= 0) of the oldest
+	// events published before publishedBefore and reports how many went;
+	// an unpublished event is never deleted.
+	PruneEvents(ctx context.Context, publishedBefore time.Time, limit int) (int, error)
 }
 
 // Export reads without a viewer, to rebuild derived data (the search

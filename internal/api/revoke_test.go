@@ -21,6 +21,7 @@ import (
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
@@ -506,4 +507,13 @@ func BenchmarkInvalidTicketRefused(b *testing.B) {
 			b.Logf("an invalid ticket is refused in %v", time.Since(start)/time.Duration(b.N))
 		})
 	}
+}
+
+func (m storeMembership) JoinTimes(ctx context.Context, userID int64) (realtime.JoinTimes, error) {
+	jt, err := m.st.JoinTimes(ctx, userID)
+	return realtime.JoinTimes{Workspaces: jt.Workspaces, Chats: jt.Chats}, err
+}
+
+func (m storeMembership) MessagesNow(ctx context.Context, userID int64, ids []int64) ([]model.Message, error) {
+	return m.st.MessagesForViewer(ctx, userID, ids)
 }

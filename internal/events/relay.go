@@ -20,6 +20,7 @@ import (
 type OutboxStore interface {
 	UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error)
 	MarkPublished(ctx context.Context, seqs []int64, at time.Time) error
+	PruneEvents(ctx context.Context, publishedBefore time.Time, limit int) (int, error)
 }
 
 // RelayOptions tune the relay.
@@ -36,7 +37,15 @@ type RelayOptions struct {
 	// round yet keep the end, and the retry would then store the start
 	// after the end, out of commit order.
 	Window int
-	Log    *slog.Logger
+	// Retention is how long a published event stays in the outbox: the
+	// stream's replay horizon (MaxAge), after which the stream no longer
+	// holds the event and its payload (message text that may since have
+	// been edited or deleted) serves nothing. 0 keeps them forever.
+	Retention time.Duration
+	// PruneInterval is how often published events past Retention are
+	// deleted (also once at start). Default: 1h.
+	PruneInterval time.Duration
+	Log           *slog.Logger
 }
 
 // Relay publishes committed outbox rows to the EVENTS stream, each with
@@ -53,8 +62,10 @@ type Relay struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	published atomic.Int64
-	lastErr   atomic.Value // string
+	published   atomic.Int64
+	pruned      atomic.Int64
+	pruneRounds atomic.Int64
+	lastErr     atomic.Value // string
 }
 
 // NewRelay returns a relay that is not started.
@@ -71,6 +82,9 @@ func NewRelay(store OutboxStore, js jetstream.JetStream, opt RelayOptions) *Rela
 	if opt.Window <= 0 {
 		opt.Window = opt.Batch
 	}
+	if opt.PruneInterval <= 0 {
+		opt.PruneInterval = time.Hour
+	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
@@ -85,7 +99,8 @@ func (r *Relay) Notify() {
 	}
 }
 
-// Start runs the relay loop until Stop.
+// Start runs the relay loop, and the prune of published events when
+// Retention is set, until Stop.
 func (r *Relay) Start(context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -93,8 +108,16 @@ func (r *Relay) Start(context.Context) error {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
-	go r.loop(ctx, r.done)
+	done := make(chan struct{})
+	r.cancel, r.done = cancel, done
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); r.loop(ctx) }()
+	if r.opt.Retention > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.pruneLoop(ctx) }()
+	}
+	go func() { wg.Wait(); close(done) }()
 	return nil
 }
 
@@ -116,6 +139,9 @@ func (r *Relay) Stop(ctx context.Context) error {
 	}
 }
 
+// Pruned counts published events deleted from the outbox since start.
+func (r *Relay) Pruned() int64 { return r.pruned.Load() }
+
 // Published counts events published since start.
 func (r *Relay) Published() int64 { return r.published.Load() }
 
@@ -125,8 +151,7 @@ func (r *Relay) LastError() string {
 	return s
 }
 
-func (r *Relay) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
+func (r *Relay) loop(ctx context.Context) {
 	backoff := time.Duration(0)
 	for {
 		n, err := r.round(ctx)

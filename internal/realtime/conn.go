@@ -3,17 +3,13 @@ package realtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/events"
 )
@@ -146,153 +142,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, cred Credential, las
 	return h.pump(r.Context(), w, rc, c, sent)
 }
 
-// start writes ready, then a replay or a resync, and returns the sequence
-// the client has seen up to.
-func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, lastEventID string) (uint64, error) {
-	online := h.onlinePeers(ctx, c.userID)
-	if lastEventID == "" {
-		return regSeq, h.writeReady(w, c.userID, regSeq, regSeq, online)
-	}
-	after, err := strconv.ParseUint(strings.TrimSpace(lastEventID), 10, 64)
-	first, last, infoErr := h.streamBounds(ctx)
-	if infoErr != nil {
-		return 0, infoErr
-	}
-	if err != nil || after > last || (after+1 < first && first <= last) {
-		if err := h.writeReady(w, c.userID, regSeq, regSeq, online); err != nil {
-			return 0, err
-		}
-		data, _ := json.Marshal(map[string]any{"type": "resync", "user_id": c.userID, "last_event_id": regSeq})
-		return regSeq, frame{id: regSeq, event: "resync", data: data}.writeTo(w)
-	}
-	if err := h.writeReady(w, c.userID, after, regSeq, online); err != nil {
-		return 0, err
-	}
-	if after >= regSeq {
-		return after, nil
-	}
-	return h.replay(ctx, w, c.userID, after, regSeq)
-}
-
-func (h *Hub) writeReady(w io.Writer, userID int64, id, newest uint64, online []int64) error {
-	data, _ := json.Marshal(map[string]any{"type": "ready", "user_id": userID, "last_event_id": newest, "online_user_ids": online})
-	if id == 0 {
-		// Sequence 0 is "nothing yet"; an id line of 0 would be ambiguous.
-		return frame{event: "ready", data: data}.writeTo(w)
-	}
-	return frame{id: id, event: "ready", data: data}.writeTo(w)
-}
-
-func (h *Hub) streamBounds(ctx context.Context) (first, last uint64, err error) {
-	st, err := h.js.Stream(ctx, events.StreamName)
-	if err != nil {
-		return 0, 0, err
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	return info.State.FirstSeq, info.State.LastSeq, nil
-}
-
-// replayResetAttempts bounds how often a replay tries to (re)create its
-// consumer per fetch.
-const replayResetAttempts = 3
-
-// replay writes the user's events in (after, upto] from the stream. It
-// reads every workspace's events and keeps those the user may see now:
-// filtering by the user's current workspaces would hide the removal from a
-// workspace the user no longer belongs to.
-func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto uint64) (uint64, error) {
-	st, err := h.js.Stream(ctx, events.StreamName)
-	if err != nil {
-		return 0, err
-	}
-	// An ordered consumer recreates its server-side consumer on every
-	// fetch and, by default, retries that forever, ignoring ctx: while a
-	// cluster has no meta or stream leader the request would then hang
-	// without an answer. A bounded number of tries ends the replay with an
-	// error instead, and the client comes back with its Last-Event-ID.
-	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1,
-		MaxResetAttempts: replayResetAttempts,
-	})
-	if err != nil {
-		return 0, err
-	}
-	return h.copyReplay(ctx, w, oc, userID, upto)
-}
-
-func (h *Hub) copyReplay(ctx context.Context, w io.Writer, oc jetstream.Consumer, userID int64, upto uint64) (uint64, error) {
-	empty := 0
-	for {
-		batch, err := oc.FetchNoWait(256)
-		if err != nil {
-			return 0, err
-		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			meta, err := m.Metadata()
-			if err != nil {
-				return 0, err
-			}
-			if meta.Sequence.Stream > upto {
-				return upto, nil
-			}
-			if err := h.writeIfAudience(ctx, w, m, meta.Sequence.Stream, userID); err != nil {
-				return 0, err
-			}
-			if meta.NumPending == 0 || meta.Sequence.Stream == upto {
-				return upto, nil
-			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return 0, err
-		}
-		if n == 0 {
-			// Nothing came although (after, upto] is not done: the server
-			// did not hand the messages over yet (a consumer on a stream
-			// whose leader just changed, say). Never claim events unseen:
-			// try again, then end the stream; the client resumes.
-			if empty++; empty >= replayEmptyFetches {
-				return 0, errReplayStalled
-			}
-			select {
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			case <-time.After(replayEmptyWait):
-			}
-			continue
-		}
-		empty = 0
-	}
-}
-
-// A replay that gets nothing replayEmptyFetches times in a row, waiting
-// replayEmptyWait in between, gives up with errReplayStalled.
-const (
-	replayEmptyFetches = 10
-	replayEmptyWait    = 200 * time.Millisecond
-)
-
-var errReplayStalled = errors.New("realtime: replay got no events from the stream")
-
-func (h *Hub) writeIfAudience(ctx context.Context, w io.Writer, m jetstream.Msg, seq uint64, userID int64) error {
-	e, err := events.Decode(m.Data())
-	if err != nil {
-		return nil
-	}
-	if _, ok := h.cache.audienceNow(ctx, e)[userID]; !ok {
-		return nil
-	}
-	return frame{id: seq, event: e.Type, data: dataOf(e)}.writeTo(w)
-}
-
-// pump copies live frames to the client until it goes away, the
-// connection is cut, or its credential expires. A revoked, expired or
-// shut-down stream gets a retry hint: the client comes back with its
-// Last-Event-ID and authenticates again, and nothing is lost.
+// pump copies live frames to the client until it goes away.
 func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController, c *conn, sent uint64) error {
 	beat := time.NewTicker(h.opt.Heartbeat)
 	defer beat.Stop()

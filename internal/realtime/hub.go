@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/model"
 )
 
 // Membership answers who may receive what, from the database (the source of truth).
@@ -26,6 +27,13 @@ type Membership interface {
 	WorkspaceMemberIDs(ctx context.Context, workspaceID int64) ([]int64, error)
 	// UserWorkspaceIDs lists the workspaces a user belongs to.
 	UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error)
+	// JoinTimes reports when a user's current memberships began (a replay
+	// sends no event from before them).
+	JoinTimes(ctx context.Context, userID int64) (JoinTimes, error)
+	// MessagesNow returns the current state of those of the messages that
+	// the user may read, as the REST API shows them to the user (a replay
+	// sends that instead of the text an event was written with).
+	MessagesNow(ctx context.Context, userID int64, ids []int64) ([]model.Message, error)
 }
 
 // Options tune the hub.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,40 @@ type roster struct {
 	mu    sync.Mutex
 	chats map[int64][]int64 // chat -> users
 	ws    map[int64][]int64 // workspace -> users
+	// joined holds when a user's memberships began, where a test sets
+	// it; other memberships began at the zero time (before any event).
+	joined map[int64]JoinTimes
+	// messages are the messages as they are now, by id.
+	messages map[int64]model.Message
+}
+
+func (r *roster) JoinTimes(_ context.Context, uid int64) (JoinTimes, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	jt := JoinTimes{Workspaces: map[int64]time.Time{}, Chats: map[int64]time.Time{}}
+	for ws, users := range r.ws {
+		if slices.Contains(users, uid) {
+			jt.Workspaces[ws] = r.joined[uid].Workspaces[ws]
+		}
+	}
+	for chat, users := range r.chats {
+		if slices.Contains(users, uid) {
+			jt.Chats[chat] = r.joined[uid].Chats[chat]
+		}
+	}
+	return jt, nil
+}
+
+func (r *roster) MessagesNow(_ context.Context, uid int64, ids []int64) ([]model.Message, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []model.Message
+	for _, id := range ids {
+		if m, ok := r.messages[id]; ok && slices.Contains(r.chats[m.ChatID], uid) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 func (r *roster) ChatMemberIDs(_ context.Context, chat int64) ([]int64, error) {
@@ -76,7 +111,7 @@ type env struct {
 
 // newEnv: workspace 1 has users 1,2,3; chats 10 (1,2), 11 (1,3), 12 (2,3).
 // Workspace 2 has user 4 with chat 20.
-func newEnv(t *testing.T, opt Options) *env {
+func newEnv(t testing.TB, opt Options) *env {
 	t.Helper()
 	ns, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
 	if err != nil {
@@ -112,7 +147,7 @@ func newEnv(t *testing.T, opt Options) *env {
 }
 
 // publish puts one event on the stream, as the outbox relay would.
-func (e *env) publish(t *testing.T, ws, chat int64, typ string, extra map[string]any) {
+func (e *env) publish(t testing.TB, ws, chat int64, typ string, extra map[string]any) {
 	t.Helper()
 	e.n++
 	payload := map[string]any{"type": typ, "workspace_id": ws, "chat_id": chat, "n": e.n}
@@ -245,7 +280,7 @@ func TestReadyCarriesNewestSequence(t *testing.T) {
 	}
 }
 
-func waitSeq(t *testing.T, h *Hub, seq uint64) {
+func waitSeq(t testing.TB, h *Hub, seq uint64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for h.LastSeq() < seq {

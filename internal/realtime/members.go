@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/fechatter/fechatter/internal/events"
@@ -59,21 +60,31 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 	return set, err
 }
 
-// audienceNow is audience without touching the cache (used for replays,
-// which are checked against current membership). A deleted chat has no
-// members left in the database, so chat.deleted goes to the members it
-// carries, as it does live.
-func (c *memberCache) audienceNow(ctx context.Context, e events.Envelope) map[int64]struct{} {
-	set, _ := c.current(ctx, e)
-	if e.Type == model.EventChatDeleted {
-		for _, uid := range memberIDs(e.Payload) {
-			set[uid] = struct{}{}
-		}
+// standing tells whether userID receives e in a replay, checked against
+// current membership without touching the cache, and whether as a current
+// member of e's chat (or workspace). Besides the members, a leave goes to
+// the user it is about, and chat.deleted to the members it carries (a
+// deleted chat has none left in the database), as they do live.
+func (c *memberCache) standing(ctx context.Context, e events.Envelope, userID int64) (receives, asMember bool, err error) {
+	var set map[int64]struct{}
+	if e.ChatID != 0 {
+		set, err = c.chat(ctx, e.ChatID)
+	} else {
+		set, err = c.workspace(ctx, e.WorkspaceID)
 	}
-	if subject := subjectUser(e.Payload); subject != 0 && (e.Type == model.EventMemberLeft || e.Type == model.EventWorkspaceMemberLeft) {
-		set[subject] = struct{}{}
+	if err != nil {
+		return false, false, err
 	}
-	return set
+	if _, ok := set[userID]; ok {
+		return true, true, nil
+	}
+	switch e.Type {
+	case model.EventChatDeleted:
+		return slices.Contains(memberIDs(e.Payload), userID), false, nil
+	case model.EventMemberLeft, model.EventWorkspaceMemberLeft:
+		return subjectUser(e.Payload) == userID, false, nil
+	}
+	return false, false, nil
 }
 
 func (c *memberCache) current(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {

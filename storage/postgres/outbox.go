@@ -80,3 +80,17 @@ func (q *queries) events(ctx context.Context, op, query string, args ...any) ([]
 	})
 	return nonNil(out), wrap(op, err)
 }
+
+// PruneEvents deletes up to limit of the oldest events published before
+// publishedBefore; unpublished events stay whatever their age.
+func (q *queries) PruneEvents(ctx context.Context, publishedBefore time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	tag, err := q.db.Exec(ctx, `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+		WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY seq LIMIT $2)`, stored(publishedBefore), limit)
+	if err != nil {
+		return 0, wrap("prune events", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -72,3 +72,22 @@ func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time)
 func (q *queries) EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error) {
 	return q.events(ctx, "events after", `seq > ? ORDER BY seq LIMIT ?`, after, limit)
 }
+
+// PruneEvents deletes up to limit of the oldest events published before
+// publishedBefore; unpublished events stay whatever their age.
+func (q *queries) PruneEvents(ctx context.Context, publishedBefore time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var n int64
+	err := q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox
+			WHERE published_at IS NOT NULL AND published_at < ? ORDER BY seq LIMIT ?)`, micros(publishedBefore), limit)
+		if err != nil {
+			return wrap("prune events", err)
+		}
+		n, err = res.RowsAffected()
+		return wrap("prune events", err)
+	})
+	return int(n), err
+}

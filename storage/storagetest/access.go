@@ -43,6 +43,11 @@ func testChatContentAccess(t *testing.T, s storage.Store) {
 		_, err := s.Message(ctx, tc.viewer.ID, tc.chat.ID, m.ID)
 		page, _, err2 := s.ListMessages(ctx, tc.viewer.ID, tc.chat.ID, storage.MessageQuery{})
 		thread, _, err3 := s.ListMessages(ctx, tc.viewer.ID, tc.chat.ID, storage.MessageQuery{Thread: m.ID})
+		batch, err4 := s.MessagesForViewer(ctx, tc.viewer.ID, []int64{m.ID})
+		noErr(t, err4, tc.name+": messages for viewer")
+		if got := len(batch) == 1; got != tc.can {
+			t.Fatalf("%s: messages for viewer returned %d messages", tc.name, len(batch))
+		}
 		if tc.can {
 			noErr(t, err, tc.name+": message")
 			noErr(t, err2, tc.name+": list")
@@ -67,4 +72,9 @@ func testChatContentAccess(t *testing.T, s storage.Store) {
 	wantErr(t, err, storage.ErrNotFound, "removed member")
 	_, err = s.Message(ctx, w.member.ID, w.public.ID, msgs[w.public.ID].ID)
 	wantErr(t, err, storage.ErrNotFound, "removed member on public")
+	batch, err := s.MessagesForViewer(ctx, w.member.ID, []int64{msgs[w.group.ID].ID, msgs[w.public.ID].ID})
+	noErr(t, err, "messages for a removed member")
+	if len(batch) != 0 {
+		t.Fatalf("a removed member read %+v", batch)
+	}
 }

@@ -50,6 +50,7 @@ func groups() []group {
 		{"Bans", banTests()},
 		{"Sessions", sessionTests()},
 		{"Outbox", outboxTests()},
+		{"Replay", replayTests()},
 		{"Tx", txTests()},
 		{"Chats", chatTests()},
 		{"Access", accessTests()},
