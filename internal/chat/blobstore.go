@@ -40,7 +40,7 @@ type blobInfo struct {
 // than max bytes is errBlobTooLarge, nothing errBlobEmpty; either leaves
 // nothing behind.
 func (b blobStore) put(r io.Reader, max int64) (blobInfo, error) {
-	if err := os.MkdirAll(b.dir, 0o750); err != nil {
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return blobInfo{}, fmt.Errorf("create files dir: %w", err)
 	}
 	tmp, err := os.CreateTemp(b.dir, ".upload-*")
@@ -94,7 +94,7 @@ func (b blobStore) place(tmp, sum string) error {
 		return nil
 	}
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create blob dir: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
