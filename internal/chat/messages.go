@@ -231,13 +231,13 @@ func (s *Service) Messages(ctx context.Context, userID, chatID int64, q storage.
 // maximum page size.
 func normalizeMessageQuery(q storage.MessageQuery) (storage.MessageQuery, error) {
 	errs := inputErrors{}
-	if q.BeforeSeq < 0 {
+	if q.BeforeSeq != nil && *q.BeforeSeq < 0 {
 		errs.add("before_seq", apperr.Field("before_seq", "must not be negative"))
 	}
-	if q.AfterSeq < 0 {
+	if q.AfterSeq != nil && *q.AfterSeq < 0 {
 		errs.add("after_seq", apperr.Field("after_seq", "must not be negative"))
 	}
-	if q.BeforeSeq > 0 && q.AfterSeq > 0 {
+	if q.BeforeSeq != nil && q.AfterSeq != nil {
 		errs.add("after_seq", apperr.Field("after_seq", "use before_seq or after_seq, not both"))
 	}
 	if q.Thread < 0 {

@@ -57,7 +57,7 @@
 //   - chat members must be members of the chat's workspace (ErrNotFound);
 //   - UnreadCount is LastSeq - LastReadSeq (never negative);
 //   - ListMessages without Thread pages through every message of the chat,
-//     thread replies included; a zero AfterSeq/BeforeSeq means "not set";
+//     thread replies included;
 //   - case-insensitive email, username and channel-name matching uses
 //     SQLite's lower(), which folds ASCII letters only.
 package sqlite
