@@ -14,11 +14,12 @@ ARG DATE=unknown
 RUN CGO_ENABLED=0 go build -trimpath \
       -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT} -X main.date=${DATE}" \
       -o /out/fechatter ./cmd/fechatter \
- && mkdir -p /out/data
+ && mkdir -p -m 0700 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/fechatter /fechatter
-# The data dir belongs to nonroot so that a new volume mounted there is writable.
+# The data dir belongs to nonroot, mode 0700 (COPY keeps the mode), so that a new
+# volume mounted there is writable by fechatter and readable by no one else.
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV FECHATTER_DATA_DIR=/data \
     FECHATTER_SERVER__LISTEN=:8080 \

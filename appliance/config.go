@@ -238,18 +238,16 @@ func (c *Config) secrets() []secret {
 }
 
 // Redacted returns a copy of c fit to print: every secret that is set is
-// replaced by "[redacted]", and a database URL keeps everything but its
-// password.
+// replaced by "[redacted]", and every URL-valued key (database.url,
+// search.meilisearch.url, bot.base_url, cluster.routes, and any added
+// later) keeps everything but its credentials (see redactURL).
 func (c Config) Redacted() Config {
 	c.Server.TrustedProxies = cloneStrings(c.Server.TrustedProxies)
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
+	redactURLs(&c)
 	for _, s := range c.secrets() {
-		if *s.value == "" {
-			continue
-		}
-		if s.value == &c.Database.URL {
-			*s.value = redactURL(*s.value)
+		if *s.value == "" || s.value == &c.Database.URL {
 			continue
 		}
 		*s.value = redactedValue

@@ -392,6 +392,79 @@ func fieldKeys(err error) []string {
 	return keys
 }
 
+// TestRedactURLKeys: every URL-valued key, whichever it is, loses the
+// password of its user info and its credential-like query values, and
+// keeps the rest.
+func TestRedactURLKeys(t *testing.T) {
+	cfg := Default()
+	cfg.Database.URL = "postgres://fc:pg-pass@db:5432/fc?sslmode=verify-full&sslpassword=pg-sslpass&application_name=fc"
+	cfg.Search.Meilisearch.URL = "https://search:meili-pass@meili.example.com:7700/?api_key=meili-qkey"
+	cfg.Bot.BaseURL = "http://llm:bot-pass@localhost:11434/v1?token=bot-qtoken&key=bot-qkey"
+	cfg.Cluster.Routes = []string{"nats://route:route-pass@10.0.0.2:6222", "nats-route://10.0.0.3:6222?auth_token=route-qtoken"}
+	cfg.TLS.Email = "ops@example.com"
+
+	r := cfg.Redacted()
+	out, err := r.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"pg-pass", "pg-sslpass", "meili-pass", "meili-qkey", "bot-pass", "bot-qtoken", "bot-qkey", "route-pass", "route-qtoken"} {
+		if strings.Contains(string(out), leak) {
+			t.Errorf("redacted output leaks %q:\n%s", leak, out)
+		}
+	}
+	for _, keep := range []string{"fc:[redacted]@db:5432/fc", "sslmode=verify-full", "application_name=fc",
+		"search:[redacted]@meili.example.com:7700", "llm:[redacted]@localhost:11434/v1", "route:[redacted]@10.0.0.2:6222",
+		"nats-route://10.0.0.3:6222?auth_token=[redacted]", "ops@example.com"} {
+		if !strings.Contains(string(out), keep) {
+			t.Errorf("redacted output lost %q:\n%s", keep, out)
+		}
+	}
+	if cfg.Cluster.Routes[0] != "nats://route:route-pass@10.0.0.2:6222" {
+		t.Fatal("Redacted changed the original's routes")
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://fc@db/fc", "postgres://fc@db/fc"},
+		{"postgres://fc:p%40ss@db/fc", "postgres://fc:[redacted]@db/fc"},
+		{"postgres://db/fc?user=fc&password=x&sslmode=disable", "postgres://db/fc?user=fc&password=[redacted]&sslmode=disable"},
+		{"http://h/v1?API_KEY=x&Token=y", "http://h/v1?API_KEY=[redacted]&Token=[redacted]"},
+		{"postgres://fc:12#secret@db/fc", "postgres://fc:12#[redacted]"},
+		{"postgres://fc:a/b@db/fc", redactedValue},
+		{"postgres://fc:p%zz@db/fc", redactedValue},
+	} {
+		if got := redactURL(tc.in); got != tc.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestValidateHidesURLCredentials: a URL refused by Validate is quoted in
+// the error without its password.
+func TestValidateHidesURLCredentials(t *testing.T) {
+	cfg := Default()
+	cfg.Bot.BaseURL = "ftp://u:bot-secret@llm.local/v1"
+	cfg.Search.Meilisearch.URL = "tcp://m:meili-secret@meili.local"
+	cfg.Database.URL = "postgres://fc:pg-secret@db/fc"
+	cfg.Cluster.Listen = ":6222"
+	cfg.Cluster.Password = "cluster-secret"
+	cfg.Cluster.Routes = []string{"tcp://r:route-secret@10.0.0.2:6222"}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted bad URLs")
+	}
+	for _, leak := range []string{"bot-secret", "meili-secret", "route-secret"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("validation error leaks %q: %v", leak, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "u:[redacted]@llm.local") {
+		t.Errorf("validation error does not name the URL: %v", err)
+	}
+}
+
 func TestRedacted(t *testing.T) {
 	cfg := Default()
 	cfg.Auth.JWTSecret = "jwt-secret-value-that-is-long-enough"

@@ -248,7 +248,7 @@ func checkHostPort(s string) error {
 func checkHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http:// or https:// URL", s)
+		return fmt.Errorf("%q is not an http:// or https:// URL", redactURL(s))
 	}
 	return nil
 }
@@ -256,7 +256,7 @@ func checkHTTPURL(s string) error {
 func checkRoute(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "nats-route" && u.Scheme != "nats") || u.Host == "" {
-		return fmt.Errorf("%q is not a nats-route://host:port URL", s)
+		return fmt.Errorf("%q is not a nats-route://host:port URL", redactURL(s))
 	}
 	return checkHostPort(u.Host)
 }
@@ -297,22 +297,4 @@ func validLabel(l string) bool {
 		}
 	}
 	return true
-}
-
-// redactURL hides the password of a URL (user info and a password query
-// parameter); an unparsable URL is hidden whole.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return redactedValue
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "REDACTED")
-		u.RawQuery = q.Encode()
-	}
-	return strings.ReplaceAll(u.String(), "REDACTED", redactedValue)
 }

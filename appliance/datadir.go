@@ -33,6 +33,9 @@ func (a *Appliance) dataDirComponent() Component {
 			if err := ensureDataDir(a.cfg.DataDir); err != nil {
 				return err
 			}
+			if st, err := os.Stat(a.cfg.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+				a.log.Warn("the data dir is open to other users; chmod 700 it", "path", a.cfg.DataDir, "mode", st.Mode().Perm().String())
+			}
 			key, err := a.loadSigningKey()
 			if err != nil {
 				return err

@@ -89,6 +89,9 @@ func (q MessageQuery) values() url.Values {
 	}
 	set("before_seq", q.BeforeSeq)
 	set("after_seq", q.AfterSeq)
+	if q.FromStart && q.AfterSeq == 0 {
+		v.Set("after_seq", "0")
+	}
 	set("limit", int64(q.Limit))
 	set("thread", q.Thread)
 	return v

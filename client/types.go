@@ -97,11 +97,16 @@ type SendMessageInput struct {
 	AttachmentIDs []int64 `json:"attachment_ids,omitempty"`
 }
 
-// MessageQuery pages through a chat by seq: at most one of BeforeSeq and
-// AfterSeq; Thread (a message id) lists that message's replies.
+// MessageQuery pages through a chat by seq: at most one of BeforeSeq,
+// AfterSeq and FromStart; Thread (a message id) lists that message's
+// replies. A zero field is not sent, so AfterSeq 0 is no cursor (the
+// newest page); FromStart asks for after_seq=0, the first page.
 type MessageQuery struct {
 	BeforeSeq int64
 	AfterSeq  int64
+	// FromStart pages forward from the start of the chat (after_seq=0):
+	// the first Limit messages, has_more when newer ones exist.
+	FromStart bool
 	Limit     int
 	Thread    int64
 }

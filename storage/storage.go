@@ -207,13 +207,20 @@ type JoinTimes struct {
 }
 
 // MessageQuery pages through one chat by seq. At most one of BeforeSeq and
-// AfterSeq is set; with neither, the newest Limit messages. Thread, when set,
-// restricts to the replies of that root message (the root not included).
+// AfterSeq is set (non-nil); with neither, the newest Limit messages. A
+// cursor of 0 is a cursor like any other, not "unset": AfterSeq 0 starts
+// at the first message, BeforeSeq 0 is an empty page (seqs start at 1).
+// Thread, when set, restricts to the replies of that root message (the
+// root not included).
 type MessageQuery struct {
-	BeforeSeq int64
-	AfterSeq  int64
-	Limit     int
-	Thread    int64
+	// BeforeSeq asks for the Limit messages just before this seq.
+	BeforeSeq *int64
+	// AfterSeq asks for the Limit messages just after this seq.
+	AfterSeq *int64
+	// Limit is the page size; 0 means the engine's default.
+	Limit int
+	// Thread is a root message id; 0 means the whole chat.
+	Thread int64
 }
 
 // Messages stores messages, their mentions and attachments.

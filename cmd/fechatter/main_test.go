@@ -303,18 +303,26 @@ func TestConfigCommand(t *testing.T) {
 	out, errOut, code := runCommand(t, []string{
 		"FECHATTER_BOT__API_KEY=sk-very-secret",
 		"FECHATTER_AUTH__JWT_SECRET_FILE=" + secretFile,
-		"FECHATTER_DATABASE__URL=postgres://fc:pw-secret@db/fc",
+		"FECHATTER_DATABASE__URL=postgres://fc:pw-secret@db/fc?sslpassword=sslpw-secret",
 		"FECHATTER_SERVER__LISTEN=:1111",
+		"FECHATTER_BOT__BASE_URL=http://llm:bot-secret@llm.local/v1?api_key=botq-secret",
+		"FECHATTER_SEARCH__ENGINE=meilisearch",
+		"FECHATTER_SEARCH__MEILISEARCH__URL=https://m:meili-secret@meili.local:7700",
+		"FECHATTER_CLUSTER__LISTEN=:6222",
+		"FECHATTER_CLUSTER__PASSWORD=cluster-secret",
+		"FECHATTER_CLUSTER__ROUTES=nats://r:route-secret@10.0.0.2:6222",
 	}, "config", "--listen", "127.0.0.1:2222")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, leak := range []string{"sk-very-secret", "jjjjjjjj", "pw-secret"} {
+	for _, leak := range []string{"sk-very-secret", "jjjjjjjj", "pw-secret", "sslpw-secret", "bot-secret", "botq-secret",
+		"meili-secret", "cluster-secret", "route-secret"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("config output leaks %q:\n%s", leak, out)
 		}
 	}
-	for _, want := range []string{"listen: 127.0.0.1:2222", "api_key: '[redacted]'", "jwt_secret_file: " + secretFile, "fc:[redacted]@db"} {
+	for _, want := range []string{"listen: 127.0.0.1:2222", "api_key: '[redacted]'", "jwt_secret_file: " + secretFile, "fc:[redacted]@db",
+		"llm:[redacted]@llm.local/v1?api_key=[redacted]", "m:[redacted]@meili.local:7700", "r:[redacted]@10.0.0.2:6222"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -127,6 +128,26 @@ func TestMessageFlow(t *testing.T) {
 	page := want(t, h.do(req{method: "GET", path: chatPath + "/messages?limit=2", token: admin.token}), 200).json(t)
 	if n := len(page["messages"].([]any)); n != 2 || page["has_more"] != true {
 		t.Errorf("latest page: %d messages, has_more %v", n, page["has_more"])
+	}
+	for _, tc := range []struct {
+		query string
+		seqs  []float64
+		more  bool
+	}{
+		{"after_seq=0&limit=2", []float64{1, 2}, true},
+		{"after_seq=0&limit=5", []float64{1, 2, 3, 4, 5}, false},
+		{"after_seq=3", []float64{4, 5}, false},
+		{"before_seq=0", nil, false},
+		{"before_seq=1", nil, false},
+	} {
+		p := want(t, h.do(req{method: "GET", path: chatPath + "/messages?" + tc.query, token: admin.token}), 200).json(t)
+		var seqs []float64
+		for _, m := range p["messages"].([]any) {
+			seqs = append(seqs, m.(map[string]any)["seq"].(float64))
+		}
+		if !slices.Equal(seqs, tc.seqs) || p["has_more"] != tc.more {
+			t.Errorf("%s: seqs %v has_more %v, want %v %v", tc.query, seqs, p["has_more"], tc.seqs, tc.more)
+		}
 	}
 	older := want(t, h.do(req{method: "GET", path: chatPath + "/messages?before_seq=2", token: admin.token}), 200).json(t)
 	if n := len(older["messages"].([]any)); n != 1 {

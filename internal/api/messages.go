@@ -33,8 +33,8 @@ type messagePage struct {
 
 // Query parameters of the message list.
 var messageQueryDoc = []param{
-	{name: "before_seq", schema: intSchema(1), desc: "The messages just before this seq; has_more says older ones exist."},
-	{name: "after_seq", schema: intSchema(0), desc: "The messages just after this seq; has_more says newer ones exist."},
+	{name: "before_seq", schema: intSchema(0), desc: "The messages just before this seq; has_more says older ones exist. 0 is a cursor too: an empty page."},
+	{name: "after_seq", schema: intSchema(0), desc: "The messages just after this seq; has_more says newer ones exist. 0 is a cursor too: the first messages of the chat (seqs start at 1)."},
 	{name: "limit", schema: limitSchema(), desc: "Page size, 1 to 200 (default 50)."},
 	{name: "thread", schema: intSchema(1), desc: "List the replies to this message id."},
 }
@@ -111,14 +111,16 @@ func (s *server) listMessages(c *gin.Context) error {
 	return nil
 }
 
-// messageQuery parses the paging parameters of the message list.
+// messageQuery parses the paging parameters of the message list. A cursor
+// is any seq from 0: after_seq=0 is the first page of the chat, and
+// before_seq=0 an empty one. Absent is not 0.
 func messageQuery(c *gin.Context) (storage.MessageQuery, error) {
 	var q storage.MessageQuery
 	var err error
-	if q.BeforeSeq, err = queryInt(c, "before_seq", 0, 1, math.MaxInt64); err != nil {
+	if q.BeforeSeq, err = queryCursor(c, "before_seq"); err != nil {
 		return q, err
 	}
-	if q.AfterSeq, err = queryInt(c, "after_seq", 0, 0, math.MaxInt64); err != nil {
+	if q.AfterSeq, err = queryCursor(c, "after_seq"); err != nil {
 		return q, err
 	}
 	if q.Thread, err = queryInt(c, "thread", 0, 1, math.MaxInt64); err != nil {
@@ -127,12 +129,23 @@ func messageQuery(c *gin.Context) (storage.MessageQuery, error) {
 	if q.Limit, err = queryLimit(c); err != nil {
 		return q, err
 	}
-	_, hasAfter := c.GetQuery("after_seq")
-	if q.BeforeSeq > 0 && hasAfter {
+	if q.BeforeSeq != nil && q.AfterSeq != nil {
 		return q, apperr.Invalid("use before_seq or after_seq, not both",
 			map[string]string{"before_seq": "cannot be combined with after_seq"})
 	}
 	return q, nil
+}
+
+// queryCursor parses a seq cursor: nil when absent, else 0 or more.
+func queryCursor(c *gin.Context, name string) (*int64, error) {
+	if _, ok := c.GetQuery(name); !ok {
+		return nil, nil
+	}
+	v, err := queryInt(c, name, 0, 0, math.MaxInt64)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // getMessage answers GET /api/chats/{chat}/messages/{id}.

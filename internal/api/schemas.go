@@ -185,6 +185,16 @@ func chatSchemas() obj {
 	}
 }
 
+// contentDesc describes message text as chat.normalizeMessageContent
+// checks it (internal/chat/RULES.md "Messages").
+const contentDesc = "Message text, 1 to 10,000 characters (may be empty when attachments are sent). " +
+	"Valid UTF-8; line breaks are stored as \\n (\\r\\n and a lone \\r become \\n). Refused with 400 (field content): " +
+	"control characters other than newline and tab (C0, DEL, C1); bidirectional embeddings, overrides and isolates " +
+	"(U+202A–U+202E, U+2066–U+2069); U+FEFF; the deprecated format characters U+206A–U+206F; interlinear annotations " +
+	"(U+FFF9–U+FFFB); text that shows nothing (only white space and invisible characters). Kept: the zero-width space, " +
+	"non-joiner and joiner (U+200B–U+200D, emoji sequences), the marks U+200E, U+200F and U+061C, variation selectors " +
+	"and tag characters. Markup is stored as text."
+
 func messageSchemas() obj {
 	return obj{
 		"Message": objectOpt(obj{
@@ -197,12 +207,12 @@ func messageSchemas() obj {
 		"MessagePage": object(obj{"messages": arrayOf(ref("Message")), "has_more": boolean()}),
 		"MessageList": object(obj{"messages": arrayOf(ref("Message"))}),
 		"MessageCreate": input(obj{
-			"content":        obj{"type": "string", "maxLength": 10000},
+			"content":        obj{"type": "string", "maxLength": 10000, "description": contentDesc},
 			"client_id":      obj{"type": "string", "description": "Idempotency key: the same one from the same sender in the same chat returns the first message."},
 			"reply_to":       idSchema(),
 			"attachment_ids": arrayOf(idSchema()),
 		}),
-		"MessagePatch": input(obj{"content": obj{"type": "string", "minLength": 1, "maxLength": 10000}}, "content"),
+		"MessagePatch": input(obj{"content": obj{"type": "string", "minLength": 1, "maxLength": 10000, "description": contentDesc}}, "content"),
 		"File": object(obj{
 			"id": idSchema(), "workspace_id": idSchema(), "uploader_id": idSchema(), "name": str(),
 			"size": intSchema(0), "content_type": str(), "created_at": dateTime(), "url": str(),

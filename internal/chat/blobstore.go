@@ -60,7 +60,7 @@ func (b blobStore) put(r io.Reader, max int64) (blobInfo, error) {
 // fsyncs it. More than max bytes is errBlobTooLarge, nothing errBlobEmpty;
 // on any error nothing is left behind. The caller commits or discards it.
 func (b blobStore) stage(r io.Reader, max int64) (stagedBlob, error) {
-	if err := os.MkdirAll(b.dir, 0o750); err != nil {
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return stagedBlob{}, fmt.Errorf("create files dir: %w", err)
 	}
 	tmp, err := os.CreateTemp(b.dir, ".upload-*")
@@ -129,7 +129,7 @@ func (b blobStore) place(tmp, sum string) error {
 		return nil
 	}
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create blob dir: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {

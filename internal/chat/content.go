@@ -20,28 +20,67 @@ const (
 	mentionAllHere    = "here"
 )
 
-// validateMessageContent checks message text: valid UTF-8, no control
-// characters other than newline and tab, at most 10,000 characters, and at
-// least one visible character unless the message carries attachments. Text is
-// stored exactly as written; escaping is the renderer's job.
-func validateMessageContent(content string, hasAttachments bool) error {
+// normalizeMessageContent checks message text and returns it as stored
+// (RULES.md "Messages"): valid UTF-8; line breaks stored as "\n" (a
+// "\r\n" or lone "\r" becomes "\n", so no client sees a bare carriage
+// return that could overprint a line); no other control character than
+// newline and tab; no bidirectional embedding, override or isolate, BOM,
+// deprecated format character or interlinear annotation (they reorder or
+// hide text: CVE-2021-42574, "Trojan Source"); at most 10,000 characters;
+// and at least one visible character unless the message carries
+// attachments. Invisible characters with a use in writing stay: the
+// zero-width space, non-joiner and joiner (U+200B–U+200D: Thai line breaks,
+// Persian spelling, emoji sequences), the directional marks U+200E, U+200F
+// and U+061C, variation selectors and tag characters (flag sequences).
+// Refusing rather than stripping keeps what is stored what was sent.
+// Markup is kept as text; escaping is the renderer's job.
+func normalizeMessageContent(content string, hasAttachments bool) (string, error) {
 	if !utf8.ValidString(content) {
-		return apperr.Field("content", "must be valid UTF-8")
+		return "", apperr.Field("content", "must be valid UTF-8")
 	}
+	content = normalizeNewlines(content)
 	n := 0
 	for _, r := range content {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return apperr.Field("content", "must not contain control characters")
+		if refusedInContent(r) {
+			return "", apperr.Field("content", fmt.Sprintf("must not contain control or bidirectional formatting characters (found %U)", r))
 		}
 		n++
 	}
 	switch {
 	case n > maxContentRunes:
-		return apperr.Field("content", fmt.Sprintf("must be at most %d characters", maxContentRunes))
-	case !hasAttachments && strings.TrimSpace(content) == "":
-		return apperr.Field("content", "must not be empty")
+		return "", apperr.Field("content", fmt.Sprintf("must be at most %d characters", maxContentRunes))
+	case !hasAttachments && isBlank(content):
+		return "", apperr.Field("content", "must not be empty")
 	}
-	return nil
+	return content, nil
+}
+
+// normalizeNewlines turns "\r\n" and a lone "\r" into "\n".
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// refusedInContent reports whether message text may not hold r: a control
+// character other than newline and tab (C0, DEL, C1), or an invisible
+// format character that reorders or hides text (see hasUnsafeRunes).
+func refusedInContent(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	return unicode.IsControl(r) || isBidiControl(r) || isHidingFormat(r)
+}
+
+// isBlank reports whether s shows nothing: only white space, format
+// characters (zero-width ones, marks, joiners), variation selectors and
+// other default-ignorable code points such as the Hangul fillers.
+func isBlank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.In(r, unicode.Cf, unicode.Variation_Selector,
+			unicode.Other_Default_Ignorable_Code_Point)
+	}) == ""
 }
 
 // validateClientID checks an idempotency key: empty (none), or at most 64

@@ -5,46 +5,68 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/apperr"
 )
 
-func TestValidateMessageContent(t *testing.T) {
+func TestNormalizeMessageContent(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		content     string
 		attachments bool
+		want        string // stored content; "" with ok false means refused
 		ok          bool
 	}{
-		{"plain", "hello", false, true},
-		{"newline and tab", "a\n\tb", false, true},
-		{"markup kept as text", "<script>alert(1)</script>", false, true},
-		{"emoji", "👍🏽 ok", false, true},
-		{"max length", strings.Repeat("é", maxContentRunes), false, true},
-		{"too long", strings.Repeat("a", maxContentRunes+1), false, false},
-		{"empty", "", false, false},
-		{"blank", " \n\t ", false, false},
-		{"empty with attachment", "", true, true},
-		{"too long with attachment", strings.Repeat("a", maxContentRunes+1), true, false},
-		{"carriage return", "a\r\nb", false, false},
-		{"nul", "a\x00b", false, false},
-		{"escape", "\x1b[31mred", false, false},
-		{"del", "a\x7f", false, false},
-		{"c1 control", "a\u0085b", false, false},
-		{"invalid utf-8", "a\xffb", false, false},
-		{"invalid utf-8 with attachment", "\xc3", true, false},
+		{"plain", "hello", false, "hello", true},
+		{"newline and tab", "a\n\tb", false, "a\n\tb", true},
+		{"markup kept as text", "<script>alert(1)</script>", false, "<script>alert(1)</script>", true},
+		{"emoji", "👍🏽 ok", false, "👍🏽 ok", true},
+		{"zwj family", "👩\u200d👩\u200d👧", false, "👩\u200d👩\u200d👧", true},
+		{"zwj profession with skin tone", "🧑🏽\u200d💻", false, "🧑🏽\u200d💻", true},
+		{"flag tag sequence", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", false, "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", true},
+		{"keycap", "1\ufe0f\u20e3", false, "1\ufe0f\u20e3", true},
+		{"persian zwnj", "می\u200cخواهم", false, "می\u200cخواهم", true},
+		{"thai zwsp", "สวัสดี\u200bครับ", false, "สวัสดี\u200bครับ", true},
+		{"directional marks", "שלום\u200f (abc)\u200e \u061c", false, "שלום\u200f (abc)\u200e \u061c", true},
+		{"crlf becomes lf", "a\r\nb\r\n", false, "a\nb\n", true},
+		{"lone cr becomes lf", "a\rb", false, "a\nb", true},
+		{"max length", strings.Repeat("é", maxContentRunes), false, strings.Repeat("é", maxContentRunes), true},
+		{"max length after crlf", strings.Repeat("a\r\n", maxContentRunes/2), false, strings.Repeat("a\n", maxContentRunes/2), true},
+		{"empty with attachment", "", true, "", true},
+		{"too long", strings.Repeat("a", maxContentRunes+1), false, "", false},
+		{"empty", "", false, "", false},
+		{"blank", " \n\t\r ", false, "", false},
+		{"only zero-width space", "\u200b", false, "", false},
+		{"only joiners and marks", "\u200d\u200c\u200e", false, "", false},
+		{"only variation selector", "\ufe0f", false, "", false},
+		{"only hangul filler", "\u3164", false, "", false},
+		{"too long with attachment", strings.Repeat("a", maxContentRunes+1), true, "", false},
+		{"nul", "a\x00b", false, "", false},
+		{"escape", "\x1b[31mred", false, "", false},
+		{"del", "a\x7f", false, "", false},
+		{"c1 next line", "a\u0085b", false, "", false},
+		{"c1 csi", "a\u009b31mb", false, "", false},
+		{"right-to-left override", "abc\u202edcba", false, "", false},
+		{"left-to-right embedding", "\u202aabc\u202c", false, "", false},
+		{"right-to-left isolate", "a\u2067b\u2069", false, "", false},
+		{"first strong isolate", "a\u2068b", false, "", false},
+		{"bom", "\ufeffhello", false, "", false},
+		{"deprecated format", "a\u206bb", false, "", false},
+		{"interlinear annotation", "a\ufff9hidden\ufffbb", false, "", false},
+		{"override with attachment", "\u202e", true, "", false},
+		{"invalid utf-8", "a\xffb", false, "", false},
+		{"invalid utf-8 with attachment", "\xc3", true, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validateMessageContent(tc.content, tc.attachments)
-			if tc.ok {
-				if err != nil {
-					t.Fatalf("got %v, want ok", err)
-				}
+			got, err := normalizeMessageContent(tc.content, tc.attachments)
+			if !tc.ok {
+				requireFieldErr(t, err, "content")
 				return
 			}
-			requireFieldErr(t, err, "content")
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
 		})
 	}
 }
@@ -120,29 +142,40 @@ func TestParseMentionsBounded(t *testing.T) {
 	}
 }
 
-func FuzzValidateContent(f *testing.F) {
-	for _, s := range []string{"", "hello", "a\r\n", "\x00", "\xff\xfe", "👍🏽", strings.Repeat("a", maxContentRunes+1)} {
+// FuzzNormalizeContent: whatever is accepted is stored as sent up to line
+// endings, and holds nothing the rules refuse, checked against the ranges
+// written out here rather than the code's own predicates.
+func FuzzNormalizeContent(f *testing.F) {
+	for _, s := range []string{"", "hello", "a\r\n", "\r", "\x00", "\xff\xfe", "👍🏽", "👩\u200d👩\u200d👧",
+		"abc\u202edcba", "\u2066x\u2069", "\ufeff", "\u200b", "\u0085", "\ufff9", strings.Repeat("a", maxContentRunes+1)} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, attachments bool) {
-		err := validateMessageContent(s, attachments)
+		out, err := normalizeMessageContent(s, attachments)
 		if err != nil {
 			requireFieldErr(t, err, "content")
 			return
 		}
-		if !utf8.ValidString(s) {
+		if want := strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"); out != want {
+			t.Fatalf("stored %q for %q, want %q", out, s, want)
+		}
+		if again, err := normalizeMessageContent(out, attachments); err != nil || again != out {
+			t.Fatalf("not idempotent: %q -> %q, %v", out, again, err)
+		}
+		if !utf8.ValidString(out) {
 			t.Fatalf("accepted invalid UTF-8 %q", s)
 		}
-		if n := utf8.RuneCountInString(s); n > maxContentRunes {
+		if n := utf8.RuneCountInString(out); n > maxContentRunes {
 			t.Fatalf("accepted %d characters", n)
 		}
-		if !attachments && strings.TrimSpace(s) == "" {
+		if !attachments && strings.TrimSpace(out) == "" {
 			t.Fatalf("accepted empty content %q", s)
 		}
-		for _, r := range s {
-			if unicode.IsControl(r) && r != '\n' && r != '\t' {
-				t.Fatalf("accepted control character %U", r)
+		for _, r := range out {
+			if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) ||
+				(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x206f) || r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb) {
+				t.Fatalf("accepted %U in %q", r, s)
 			}
 		}
 	})

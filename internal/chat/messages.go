@@ -31,7 +31,8 @@ type SendMessageInput struct {
 // ClientID returns the first message with created=false and records no
 // event. Readers of a public channel must join it first (403).
 func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in SendMessageInput) (model.Message, bool, error) {
-	if err := checkSendInput(in); err != nil {
+	in, err := checkSendInput(in)
+	if err != nil {
 		return model.Message{}, false, err
 	}
 	pm := parseMentions(in.Content)
@@ -44,7 +45,7 @@ func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in Send
 		out, created, err = s.sendInTx(ctx, tx, userID, chatID, in, pm)
 		return err
 	}
-	err := s.store.InTx(ctx, send)
+	err = s.store.InTx(ctx, send)
 	if errors.Is(err, storage.ErrConflict) {
 		// A concurrent send with the same client id won the insert; this
 		// attempt now finds its message.
@@ -56,10 +57,13 @@ func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in Send
 	return out, created, nil
 }
 
-// checkSendInput validates what can be checked without storage.
-func checkSendInput(in SendMessageInput) error {
+// checkSendInput validates what can be checked without storage and
+// returns in with its content as stored.
+func checkSendInput(in SendMessageInput) (SendMessageInput, error) {
 	errs := inputErrors{}
-	errs.add("content", validateMessageContent(in.Content, len(in.AttachmentIDs) > 0))
+	content, err := normalizeMessageContent(in.Content, len(in.AttachmentIDs) > 0)
+	errs.add("content", err)
+	in.Content = content
 	errs.add("client_id", validateClientID(in.ClientID))
 	if in.ReplyTo < 0 {
 		errs.add("reply_to", apperr.Field("reply_to", "must be a message id"))
@@ -67,7 +71,7 @@ func checkSendInput(in SendMessageInput) error {
 	if len(in.AttachmentIDs) > maxAttachments {
 		errs.add("attachment_ids", apperr.Field("attachment_ids", fmt.Sprintf("at most %d files", maxAttachments)))
 	}
-	return errs.err()
+	return in, errs.err()
 }
 
 // sendInTx is SendMessage's unit of work: check, store, record. The new
@@ -231,13 +235,13 @@ func (s *Service) Messages(ctx context.Context, userID, chatID int64, q storage.
 // maximum page size.
 func normalizeMessageQuery(q storage.MessageQuery) (storage.MessageQuery, error) {
 	errs := inputErrors{}
-	if q.BeforeSeq < 0 {
+	if q.BeforeSeq != nil && *q.BeforeSeq < 0 {
 		errs.add("before_seq", apperr.Field("before_seq", "must not be negative"))
 	}
-	if q.AfterSeq < 0 {
+	if q.AfterSeq != nil && *q.AfterSeq < 0 {
 		errs.add("after_seq", apperr.Field("after_seq", "must not be negative"))
 	}
-	if q.BeforeSeq > 0 && q.AfterSeq > 0 {
+	if q.BeforeSeq != nil && q.AfterSeq != nil {
 		errs.add("after_seq", apperr.Field("after_seq", "use before_seq or after_seq, not both"))
 	}
 	if q.Thread < 0 {
@@ -308,7 +312,8 @@ func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, 
 		if err != nil {
 			return err
 		}
-		if err := checkEditable(a, m, userID, content); err != nil {
+		content, err := checkEditable(a, m, userID, content)
+		if err != nil {
 			return err
 		}
 		mentions, err := resolveMentions(ctx, tx, chatID, userID, parseMentions(content))
@@ -327,17 +332,18 @@ func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, 
 	return out, err
 }
 
-// checkEditable applies the edit rules to message m.
-func checkEditable(a storage.ChatAccess, m model.Message, userID int64, content string) error {
+// checkEditable applies the edit rules to message m and returns the new
+// content as stored (the send rules: normalizeMessageContent).
+func checkEditable(a storage.ChatAccess, m model.Message, userID int64, content string) (string, error) {
 	switch {
 	case senderOf(m) != userID:
-		return apperr.Forbidden("only the sender can edit a message")
+		return "", apperr.Forbidden("only the sender can edit a message")
 	case !a.IsMember():
-		return errJoinFirst()
+		return "", errJoinFirst()
 	case m.Deleted:
-		return apperr.Conflict("the message was deleted")
+		return "", apperr.Conflict("the message was deleted")
 	}
-	return validateMessageContent(content, len(m.Attachments) > 0)
+	return normalizeMessageContent(content, len(m.Attachments) > 0)
 }
 
 // DeleteMessage turns a message into a tombstone (it keeps its id and seq).

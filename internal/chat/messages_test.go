@@ -143,7 +143,7 @@ func requireGapFreeSeqs(t *testing.T, s *Service, userID, chatID int64, n int) {
 		if !more || len(page) == 0 {
 			break
 		}
-		q.BeforeSeq = page[0].Seq
+		q.BeforeSeq = new(page[0].Seq)
 	}
 	slices.Reverse(seqs)
 	if len(seqs) != n {
@@ -259,11 +259,14 @@ func TestMessagesPaging(t *testing.T) {
 		}{
 			{"latest", storage.MessageQuery{Limit: 3}, []int64{8, 9, 10}, true},
 			{"all latest", storage.MessageQuery{}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
-			{"before middle", storage.MessageQuery{BeforeSeq: 8, Limit: 3}, []int64{5, 6, 7}, true},
-			{"before start", storage.MessageQuery{BeforeSeq: 3, Limit: 3}, []int64{1, 2}, false},
-			{"after middle", storage.MessageQuery{AfterSeq: 2, Limit: 3}, []int64{3, 4, 5}, true},
-			{"after to end", storage.MessageQuery{AfterSeq: 7, Limit: 3}, []int64{8, 9, 10}, false},
-			{"after end", storage.MessageQuery{AfterSeq: 10}, nil, false},
+			{"before middle", storage.MessageQuery{BeforeSeq: new(int64(8)), Limit: 3}, []int64{5, 6, 7}, true},
+			{"before start", storage.MessageQuery{BeforeSeq: new(int64(3)), Limit: 3}, []int64{1, 2}, false},
+			{"after middle", storage.MessageQuery{AfterSeq: new(int64(2)), Limit: 3}, []int64{3, 4, 5}, true},
+			{"after to end", storage.MessageQuery{AfterSeq: new(int64(7)), Limit: 3}, []int64{8, 9, 10}, false},
+			{"after end", storage.MessageQuery{AfterSeq: new(int64(10))}, nil, false},
+			{"after zero", storage.MessageQuery{AfterSeq: new(int64(0)), Limit: 3}, []int64{1, 2, 3}, true},
+			{"after zero, all", storage.MessageQuery{AfterSeq: new(int64(0))}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
+			{"before zero", storage.MessageQuery{BeforeSeq: new(int64(0)), Limit: 3}, nil, false},
 			{"limit capped", storage.MessageQuery{Limit: 5000}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -283,9 +286,10 @@ func TestMessagesPaging(t *testing.T) {
 			field string
 		}{
 			{storage.MessageQuery{Limit: -1}, "limit"},
-			{storage.MessageQuery{BeforeSeq: -1}, "before_seq"},
-			{storage.MessageQuery{AfterSeq: -5}, "after_seq"},
-			{storage.MessageQuery{BeforeSeq: 5, AfterSeq: 2}, "after_seq"},
+			{storage.MessageQuery{BeforeSeq: new(int64(-1))}, "before_seq"},
+			{storage.MessageQuery{AfterSeq: new(int64(-5))}, "after_seq"},
+			{storage.MessageQuery{BeforeSeq: new(int64(5)), AfterSeq: new(int64(2))}, "after_seq"},
+			{storage.MessageQuery{BeforeSeq: new(int64(0)), AfterSeq: new(int64(0))}, "after_seq"},
 			{storage.MessageQuery{Thread: -2}, "thread"},
 		} {
 			_, _, err := w.s.Messages(ctx, w.id("peer"), c.ID, tc.q)

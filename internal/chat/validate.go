@@ -73,15 +73,15 @@ func (e inputErrors) err() error {
 }
 
 // hasUnsafeRunes reports whether s is not valid UTF-8 or holds a control
-// character or a bidirectional override/isolate (used to spoof names).
-// Other format characters such as the zero-width joiner stay allowed:
-// emoji sequences need them.
+// character, a bidirectional override/isolate (used to spoof names) or
+// another format character that hides text. Other format characters such
+// as the zero-width joiner stay allowed: emoji sequences need them.
 func hasUnsafeRunes(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || isBidiControl(r) {
+		if unicode.IsControl(r) || isBidiControl(r) || isHidingFormat(r) {
 			return true
 		}
 	}
@@ -92,6 +92,15 @@ func hasUnsafeRunes(s string) bool {
 // isolate character (Unicode TR9 §2), or the BOM.
 func isBidiControl(r rune) bool {
 	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF
+}
+
+// isHidingFormat reports whether r is a format character with no use in
+// chat text that can change or hide what is shown: the deprecated format
+// characters U+206A–U+206F (symmetric swapping, shaping, digit shapes) and
+// the interlinear annotation characters U+FFF9–U+FFFB (text between them
+// may not be displayed).
+func isHidingFormat(r rune) bool {
+	return (r >= 0x206A && r <= 0x206F) || (r >= 0xFFF9 && r <= 0xFFFB)
 }
 
 // validateNameField trims s and checks that it is 1..maxRunes characters of

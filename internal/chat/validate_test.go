@@ -65,6 +65,7 @@ func TestValidateDisplayName(t *testing.T) {
 		strings.Repeat("é", 64): strings.Repeat("é", 64),
 	}, []string{
 		strings.Repeat("é", 65), "a\nb", "a\x7fb", "right\u202eleft", "iso\u2066late", "\ufeffbom", "\xff",
+		"a\u206eb", "a\ufff9hidden\ufffbb", // deprecated format, interlinear annotation
 	})
 }
 

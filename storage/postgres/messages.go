@@ -60,7 +60,7 @@ func (q *queries) Message(ctx context.Context, viewerID, chatID, messageID int64
 // holds every message, replies included, so seqs stay gap-free. One round
 // trip checks access and reads the page, one more hydrates it.
 func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
-	if mq.BeforeSeq != 0 && mq.AfterSeq != 0 {
+	if mq.BeforeSeq != nil && mq.AfterSeq != nil {
 		return nil, false, apperr.Invalid("before_seq and after_seq cannot be used together", nil)
 	}
 	limit := pageLimit(mq.Limit)
@@ -90,7 +90,7 @@ func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq s
 	if !readable {
 		return nil, false, notFound("list messages: chat or thread root")
 	}
-	msgs, more := trimPage(msgs, limit, mq.AfterSeq == 0)
+	msgs, more := trimPage(msgs, limit, mq.AfterSeq == nil)
 	if err := q.hydrate(ctx, viewerID, msgs); err != nil {
 		return nil, false, err
 	}
@@ -108,12 +108,12 @@ func pageQuery(viewerID, chatID int64, mq storage.MessageQuery, limit int) (stri
 	}
 	order := `DESC`
 	switch {
-	case mq.AfterSeq != 0:
-		args = append(args, mq.AfterSeq)
+	case mq.AfterSeq != nil:
+		args = append(args, *mq.AfterSeq)
 		where += fmt.Sprintf(` AND m.seq > $%d`, len(args))
 		order = `ASC`
-	case mq.BeforeSeq != 0:
-		args = append(args, mq.BeforeSeq)
+	case mq.BeforeSeq != nil:
+		args = append(args, *mq.BeforeSeq)
 		where += fmt.Sprintf(` AND m.seq < $%d`, len(args))
 	}
 	return `SELECT ` + messageCols + ` FROM messages m JOIN users u ON u.id = m.sender_id

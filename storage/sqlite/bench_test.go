@@ -133,7 +133,7 @@ func BenchmarkListMessages(b *testing.B) {
 		b.Fatalf("setup: %v", err)
 	}
 	for b.Loop() {
-		page, _, err := s.ListMessages(ctx, u.ID, c.ID, storage.MessageQuery{BeforeSeq: 500, Limit: 50})
+		page, _, err := s.ListMessages(ctx, u.ID, c.ID, storage.MessageQuery{BeforeSeq: new(int64(500)), Limit: 50})
 		if err != nil || len(page) != 50 {
 			b.Fatalf("list: %d, %v", len(page), err)
 		}

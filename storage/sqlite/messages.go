@@ -131,7 +131,7 @@ func pageLimit(n int) int {
 // every message of the chat, replies included (they carry ReplyTo), so seqs
 // stay gap-free for the client.
 func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
-	if mq.BeforeSeq != 0 && mq.AfterSeq != 0 {
+	if mq.BeforeSeq != nil && mq.AfterSeq != nil {
 		return nil, false, apperr.Invalid("before_seq and after_seq cannot be used together", nil)
 	}
 	if err := q.canRead(ctx, "list messages", viewerID, chatID); err != nil {
@@ -164,10 +164,10 @@ func (q *queries) page(ctx context.Context, chatID int64, mq storage.MessageQuer
 	}
 	order := `DESC`
 	switch {
-	case mq.AfterSeq != 0:
-		where, args, order = where+` AND m.seq > ?`, append(args, mq.AfterSeq), `ASC`
-	case mq.BeforeSeq != 0:
-		where, args = where+` AND m.seq < ?`, append(args, mq.BeforeSeq)
+	case mq.AfterSeq != nil:
+		where, args, order = where+` AND m.seq > ?`, append(args, *mq.AfterSeq), `ASC`
+	case mq.BeforeSeq != nil:
+		where, args = where+` AND m.seq < ?`, append(args, *mq.BeforeSeq)
 	}
 	msgs, err := q.queryMessages(ctx, "list messages", `SELECT `+msgCols+`, `+userCols+`
 		FROM messages m JOIN users u ON u.id = m.sender_id

@@ -57,7 +57,7 @@
 //   - chat members must be members of the chat's workspace (ErrNotFound);
 //   - UnreadCount is LastSeq - LastReadSeq (never negative);
 //   - ListMessages without Thread pages through every message of the chat,
-//     thread replies included; a zero AfterSeq/BeforeSeq means "not set";
+//     thread replies included;
 //   - case-insensitive email, username and channel-name matching uses
 //     SQLite's lower(), which folds ASCII letters only.
 package sqlite
@@ -116,7 +116,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	wdb, err := openDB(ctx, writerDSN(abs), 1)
@@ -133,6 +133,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
 	s.queries = queries{r: cachedDB{s.rstmts}, w: rdb, store: s}
 	return s, nil
+}
+
+// createPrivate makes the directory of path (0700) and an empty database
+// file at path (0600) unless it exists. SQLite gives the -wal and -shm
+// files the mode of the database file (os_unix.c findCreateFileMode and
+// unixOpenSharedMemory), so they are private too; an existing file keeps
+// the mode its owner chose. SQLite itself would create the file 0644.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // openDB opens a pool of at most n connections and checks that one opens.

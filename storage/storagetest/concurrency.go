@@ -72,13 +72,13 @@ func testSeqGapFree(t *testing.T, s storage.Store) {
 	checkStoredSeqs(t, s, w, total)
 }
 
-// checkStoredSeqs pages through the whole chat and expects seqs 1..total.
-// A zero AfterSeq means "not set", so the first page is the one before 201.
+// checkStoredSeqs pages forward through the whole chat from after_seq 0
+// and expects seqs 1..total.
 func checkStoredSeqs(t *testing.T, s storage.Store, w world, total int) {
 	t.Helper()
 	var after int64
-	q := storage.MessageQuery{BeforeSeq: 201, Limit: 200}
 	for {
+		q := storage.MessageQuery{AfterSeq: new(after), Limit: 200}
 		page, more, err := s.ListMessages(context.Background(), w.owner.ID, w.public.ID, q)
 		noErr(t, err, "list messages")
 		for _, m := range page {
@@ -87,10 +87,9 @@ func checkStoredSeqs(t *testing.T, s storage.Store, w world, total int) {
 			}
 			after = m.Seq
 		}
-		if len(page) == 0 || (q.AfterSeq != 0 && !more) {
+		if len(page) == 0 || !more {
 			break
 		}
-		q = storage.MessageQuery{AfterSeq: after, Limit: 200}
 	}
 	if after != int64(total) {
 		t.Fatalf("stored seqs end at %d, want %d", after, total)

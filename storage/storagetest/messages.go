@@ -127,12 +127,15 @@ func testMessagePaging(t *testing.T, s storage.Store) {
 		{"newest", storage.MessageQuery{Limit: 3}, []int64{5, 6, 7}, true},
 		{"all newest", storage.MessageQuery{Limit: 7}, []int64{1, 2, 3, 4, 5, 6, 7}, false},
 		{"default limit", storage.MessageQuery{}, []int64{1, 2, 3, 4, 5, 6, 7}, false},
-		{"before", storage.MessageQuery{BeforeSeq: 5, Limit: 3}, []int64{2, 3, 4}, true},
-		{"before, reaching the start", storage.MessageQuery{BeforeSeq: 4, Limit: 3}, []int64{1, 2, 3}, false},
-		{"before the first", storage.MessageQuery{BeforeSeq: 1, Limit: 3}, nil, false},
-		{"after", storage.MessageQuery{AfterSeq: 2, Limit: 3}, []int64{3, 4, 5}, true},
-		{"after, reaching the end", storage.MessageQuery{AfterSeq: 4, Limit: 3}, []int64{5, 6, 7}, false},
-		{"after the last", storage.MessageQuery{AfterSeq: 7, Limit: 3}, nil, false},
+		{"before", storage.MessageQuery{BeforeSeq: new(int64(5)), Limit: 3}, []int64{2, 3, 4}, true},
+		{"before, reaching the start", storage.MessageQuery{BeforeSeq: new(int64(4)), Limit: 3}, []int64{1, 2, 3}, false},
+		{"before the first", storage.MessageQuery{BeforeSeq: new(int64(1)), Limit: 3}, nil, false},
+		{"after", storage.MessageQuery{AfterSeq: new(int64(2)), Limit: 3}, []int64{3, 4, 5}, true},
+		{"after, reaching the end", storage.MessageQuery{AfterSeq: new(int64(4)), Limit: 3}, []int64{5, 6, 7}, false},
+		{"after the last", storage.MessageQuery{AfterSeq: new(int64(7)), Limit: 3}, nil, false},
+		{"after zero: the first", storage.MessageQuery{AfterSeq: new(int64(0)), Limit: 3}, []int64{1, 2, 3}, true},
+		{"after zero: all", storage.MessageQuery{AfterSeq: new(int64(0)), Limit: 7}, []int64{1, 2, 3, 4, 5, 6, 7}, false},
+		{"before zero: nothing", storage.MessageQuery{BeforeSeq: new(int64(0)), Limit: 3}, nil, false},
 	} {
 		page, more, err := s.ListMessages(ctx, w.member.ID, w.public.ID, tc.q)
 		noErr(t, err, tc.name)
@@ -150,9 +153,13 @@ func testMessagePaging(t *testing.T, s storage.Store) {
 			t.Fatalf("%s: nil page, want an empty slice", tc.name)
 		}
 	}
-	_, _, err := s.ListMessages(ctx, w.member.ID, w.public.ID, storage.MessageQuery{BeforeSeq: 5, AfterSeq: 2})
+	_, _, err := s.ListMessages(ctx, w.member.ID, w.public.ID, storage.MessageQuery{BeforeSeq: new(int64(5)), AfterSeq: new(int64(2))})
 	if err == nil {
 		t.Fatal("before and after together must be refused")
+	}
+	_, _, err = s.ListMessages(ctx, w.member.ID, w.public.ID, storage.MessageQuery{BeforeSeq: new(int64(0)), AfterSeq: new(int64(0))})
+	if err == nil {
+		t.Fatal("before and after together must be refused, zeros too")
 	}
 }
 
@@ -185,7 +192,7 @@ func testMessageThreads(t *testing.T, s storage.Store) {
 	if page[0].ReplyTo == nil || *page[0].ReplyTo != root.ID {
 		t.Fatalf("reply_to = %v", page[0].ReplyTo)
 	}
-	page, more, err = s.ListMessages(ctx, w.member.ID, w.group.ID, storage.MessageQuery{Thread: root.ID, BeforeSeq: page[0].Seq})
+	page, more, err = s.ListMessages(ctx, w.member.ID, w.group.ID, storage.MessageQuery{Thread: root.ID, BeforeSeq: new(page[0].Seq)})
 	noErr(t, err, "thread before")
 	if len(page) != 1 || more || page[0].ID != replies[0].ID {
 		t.Fatalf("thread older page = %+v", page)

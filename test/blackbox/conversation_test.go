@@ -182,6 +182,11 @@ func (w *walk) editAndDelete(t *testing.T, m1, m2, reply model.Message) {
 	if !slices.IsSortedFunc(all.Messages, func(a, b model.Message) int { return int(a.Seq - b.Seq) }) || len(all.Messages) < 3 {
 		t.Errorf("latest messages not in ascending seq: %+v", all.Messages)
 	}
+	first, err := w.alice.c.Messages(w.ctx, chat, client.MessageQuery{FromStart: true, Limit: 1})
+	mustDo(t, err)
+	if len(first.Messages) != 1 || first.Messages[0].Seq != 1 || !first.HasMore {
+		t.Errorf("first page from after_seq 0 = %+v (has_more %v), want seq 1 and more", first.Messages, first.HasMore)
+	}
 }
 
 func (w *walk) unread(t *testing.T) {

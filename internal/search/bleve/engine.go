@@ -147,15 +147,25 @@ func (e *Engine) snapshot() (index.IndexReader, error) {
 	return ix.Reader()
 }
 
+// createEmbedded makes a new index in dir; its parent is made 0700 (the
+// index holds message text). Bleve writes index_meta.json 0666 less the
+// umask, so it is narrowed to 0600 like the rest of the index.
 func createEmbedded(dir string, cfg map[string]any) (bleve.Index, error) {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return nil, err
 	}
 	m, err := indexMapping()
 	if err != nil {
 		return nil, err
 	}
-	return bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+	idx, err := bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(filepath.Join(dir, "index_meta.json"), 0o600); err != nil {
+		return nil, errors.Join(err, idx.Close())
+	}
+	return idx, nil
 }
 
 // indexMapping describes message documents: ids as keywords, content
