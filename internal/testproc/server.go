@@ -259,6 +259,13 @@ func (s *Server) PID() int {
 	return s.cmd.Process.Pid
 }
 
+// Runs is how many times the process has been launched.
+func (s *Server) Runs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runs
+}
+
 // Signal sends sig to the running process.
 func (s *Server) Signal(sig os.Signal) error {
 	s.mu.Lock()
@@ -370,7 +377,7 @@ func lastLines(text string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// keptLogPath is where a test's server log goes when logDirEnv is set.
+// keptLogPath is where a test's server log goes when LogDirEnv is set.
 func keptLogPath(dir, test, name string) string {
 	safe := strings.NewReplacer("/", "_", " ", "_").Replace(test + "-" + name)
 	return filepath.Join(dir, fmt.Sprintf("%s-%d.log", safe, time.Now().UnixNano()))

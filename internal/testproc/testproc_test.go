@@ -1,16 +1,13 @@
 package testproc
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -27,8 +24,8 @@ func TestServerStartsStopsAndRestarts(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
-	if s.Addr != addr || !s.Ready() {
-		t.Fatalf("restarted on %s (ready %v), want %s again", s.Addr, s.Ready(), addr)
+	if s.Addr != addr || !s.Ready() || s.Runs() != 2 {
+		t.Fatalf("run %d on %s (ready %v), want run 2 on %s", s.Runs(), s.Addr, s.Ready(), addr)
 	}
 	if err := s.Launch(); err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Fatalf("second launch while running: %v", err)
@@ -166,55 +163,6 @@ func TestUntil(t *testing.T) {
 	if !r.failed || !strings.Contains(r.fatal, "waiting for the impossible") {
 		t.Fatalf("Until of a condition that never holds: failed=%v %q", r.failed, r.fatal)
 	}
-}
-
-// TestChildDiesWithParent kills a process that runs a server: the kernel
-// must end the server too.
-func TestChildDiesWithParent(t *testing.T) {
-	if _, err := os.Stat("/proc/self"); err != nil {
-		t.Skip("needs Linux /proc")
-	}
-	parent := exec.Command(os.Args[0])
-	parent.Env = append(os.Environ(), fakeParentEnv+"="+t.TempDir())
-	out, err := parent.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	pid, perr := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || perr != nil {
-		_ = parent.Process.Kill()
-		t.Fatalf("parent said %q (%v)", line, err)
-	}
-	t.Cleanup(func() { // a failure must not leave the server behind
-		if alive(pid) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
-	_ = parent.Process.Kill()
-	_ = parent.Wait()
-	Eventually(t, time.Minute, func() error {
-		if alive(pid) {
-			return fmt.Errorf("server %d still runs", pid)
-		}
-		return nil
-	})
-}
-
-// alive reports whether pid runs (a zombie does not).
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(stat), ')')
-	return i < 0 || !strings.HasPrefix(string(stat[i+1:]), " Z")
 }
 
 // TestSourceKeyFollowsTheBinarysSources: a change of a file the binary is

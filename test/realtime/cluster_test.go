@@ -14,6 +14,7 @@ import (
 
 	"github.com/fechatter/fechatter/client"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
@@ -168,7 +169,9 @@ func startCluster(t *testing.T, dbURL string) []*node {
 	t.Helper()
 	routes := make([]string, 3)
 	for i := range routes {
-		routes[i] = "nats-route://" + freeAddr(t)
+		addr, err := testproc.FreeAddr()
+		must(t, err)
+		routes[i] = "nats-route://" + addr
 	}
 	var nodes []*node
 	for i, name := range []string{"A", "B", "C"} {
@@ -188,33 +191,31 @@ func startCluster(t *testing.T, dbURL string) []*node {
 	// leaders) is started again at once, as a supervisor would: that is a
 	// startup bug of that component, reported with these tests, not what
 	// this test is about.
-	deadline := time.Now().Add(readyDeadline)
 	relaunched := 0
-	for waiting := nodes; len(waiting) > 0; {
+	waiting := nodes
+	testproc.Eventually(t, testproc.ReadyDeadline, func() error {
 		var still []*node
 		for _, n := range waiting {
 			select {
-			case <-n.exited():
+			case <-n.Exited():
 				if relaunched++; relaunched > 6 {
-					t.Fatalf("%s keeps exiting while the cluster forms; log:\n%s", n.name, n.logTail())
+					t.Fatalf("%s keeps exiting while the cluster forms", n.name)
 				}
-				t.Logf("%s exited while the cluster formed (%v), starting it again; its last words: %s", n.name, n.exitErr(), n.lastLogLine())
+				t.Logf("%s exited while the cluster formed (%v), starting it again; its last words: %s", n.name, n.ExitErr(), n.LogTail(1))
 				n.launch(t)
 				still = append(still, n)
 				continue
 			default:
 			}
-			if !n.isReady() {
+			if !n.Ready() {
 				still = append(still, n)
 			}
 		}
 		if waiting = still; len(waiting) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not ready after %v; log:\n%s", waiting[0].name, readyDeadline, waiting[0].logTail())
-			}
-			time.Sleep(200 * time.Millisecond)
+			return fmt.Errorf("%s not ready", waiting[0].name)
 		}
-	}
+		return nil
+	})
 	return nodes
 }
 
@@ -240,7 +241,7 @@ type clusterRun struct {
 func (cl *clusterRun) logs() string {
 	var b strings.Builder
 	for _, n := range cl.nodes {
-		fmt.Fprintf(&b, "--- %s:\n%s\n", n.name, n.logTail())
+		fmt.Fprintf(&b, "--- %s:\n%s\n", n.name, n.LogTail(testproc.TailLines))
 	}
 	return b.String()
 }
@@ -409,34 +410,28 @@ func (cl *clusterRun) retry(t *testing.T, c *client.Client, lost []client.SendMe
 // waitUntilNotReady polls n's /readyz until it answers 503 naming component.
 func waitUntilNotReady(t *testing.T, n *node, component string) {
 	t.Helper()
-	deadline := time.Now().Add(eventDeadline)
-	last := ""
-	for time.Now().Before(deadline) {
+	testproc.Eventually(t, eventDeadline, func() error {
 		resp, err := httpClient.Get(n.url() + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			last = resp.Status + " " + string(body)
-			if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"`+component+`"`) {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: /readyz never named %q as not ready (last: %s)", n.name, component, last)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"`+component+`"`) {
+			return nil
+		}
+		return fmt.Errorf("%s: /readyz does not name %q as not ready: %s %s", n.name, component, resp.Status, body)
+	})
 }
 
 // waitSearchTotal polls a search until it counts want matches in chat.
 func waitSearchTotal(t *testing.T, c *client.Client, where string, wsID, chatID int64, q string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(eventDeadline)
-	got, last := -1, error(nil)
-	for time.Now().Before(deadline) {
+	testproc.Eventually(t, eventDeadline, func() error {
 		res, err := c.Search(context.Background(), wsID, client.SearchParams{Query: q, ChatIDs: []int64{chatID}})
-		if got, last = res.Total, err; err == nil && got == want {
-			return
+		if err == nil && res.Total == want {
+			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("search %q through %s: %d matches (err %v), want %d", q, where, got, last, want)
+		return fmt.Errorf("search %q through %s: %d matches (err %v), want %d", q, where, res.Total, err, want)
+	})
 }
