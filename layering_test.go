@@ -47,8 +47,11 @@ var allowed = map[string][]string{
 	"internal/telemetry":    {},
 	"webui":                 {},
 	"client":                {"internal/model"},
-	// The load generator is a client of the API like any other.
-	"cmd/fechatter-bench": {"client", "internal/model"},
+	// Test and benchmark support: builds and runs the binary as a child.
+	"internal/testproc": {},
+	// The load generator is a client of the API like any other; it spawns
+	// the server with the tests' harness.
+	"cmd/fechatter-bench": {"client", "internal/model", "internal/testproc"},
 }
 
 // forcedByContracts are imports the table omits but docs/dev/contracts.md

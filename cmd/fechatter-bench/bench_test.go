@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // TestRunAgainstSpawnedServer builds the real fechatter binary, lets the
@@ -17,12 +17,7 @@ func TestRunAgainstSpawnedServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
 	}
-	bin := filepath.Join(t.TempDir(), "fechatter")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/fechatter")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build fechatter: %v\n%s", err, out)
-	}
+	bin := testproc.Binary(t)
 	o, err := parseFlags([]string{
 		"--spawn", "--server-bin", bin, "--users", "20", "--chats", "5", "--senders", "2",
 		"--rate", "40", "--duration", "3s", "--grace", "20s",

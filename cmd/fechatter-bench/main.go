@@ -111,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.AdminPassword, "admin-password", "bench-password-1", "the admin's password")
 	fs.Int64Var(&o.WorkspaceID, "workspace", 0, "workspace to use (0: the admin's first workspace they administer)")
 	fs.BoolVar(&o.Spawn, "spawn", false, "build and start `fechatter serve` on a random loopback port with a temp data dir (implies --setup), and stop it at the end")
-	fs.StringVar(&o.ServerBin, "server-bin", "", "with --spawn: the fechatter binary to run (default: go build ./cmd/fechatter of the module in the working directory)")
+	fs.StringVar(&o.ServerBin, "server-bin", "", "with --spawn: the fechatter binary to run (default: go build ./cmd/fechatter of the module in the working directory, kept in the user cache dir for the next run of the same sources)")
 	fs.StringVar(&o.SpawnDBURL, "spawn-database-url", "", "with --spawn: a postgres:// URL for the server (default: SQLite in the temp data dir)")
 	fs.BoolVar(&o.KeepData, "keep-data", false, "with --spawn: keep the temp data dir and the server log")
 	fs.StringVar(&o.SpawnDataDir, "spawn-data-dir", "", "with --spawn: use (and keep) this data dir instead of a temp one, e.g. to reuse a --state population")

@@ -5,17 +5,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
-
-// setParentDeath makes the kernel kill the spawned server if the generator dies.
-func setParentDeath(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-}
 
 // procStatus is what the report takes from /proc/<pid>/status.
 type procStatus struct {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"os/exec"
 	"time"
 )
 
@@ -12,8 +11,6 @@ import (
 // the server's memory and CPU figures.
 
 var errNoProc = errors.New("process figures need Linux /proc")
-
-func setParentDeath(*exec.Cmd) {}
 
 type procStatus struct{ rssKiB, hwmKiB int64 }
 

@@ -157,7 +157,7 @@ func startMeasure(srv *server) *measure {
 	m := &measure{start: time.Now(), load: loadAverage()}
 	m.selfCPU, _ = processCPU(os.Getpid())
 	if srv != nil {
-		m.srvCPU, _ = processCPU(srv.cmd.Process.Pid)
+		m.srvCPU, _ = processCPU(srv.pid())
 	}
 	return m
 }
@@ -172,7 +172,7 @@ func (m *measure) finish(rep *report, srv *server) {
 	if srv == nil {
 		return
 	}
-	if cpu, err := processCPU(srv.cmd.Process.Pid); err == nil {
+	if cpu, err := processCPU(srv.pid()); err == nil {
 		rep.ServerCPUPercent = 100 * (cpu - m.srvCPU).Seconds() / wall.Seconds()
 	}
 	sampled, hwm := srv.peak()

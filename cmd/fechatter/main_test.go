@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // binary is the fechatter binary built once for these tests, with
@@ -151,20 +153,17 @@ func (s *server) waitLog(t *testing.T, msg string) string {
 // waitReady polls /readyz until it answers 200.
 func (s *server) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(waitDeadline)
-	for {
+	testproc.Eventually(t, waitDeadline, func() error {
 		resp, err := http.Get("http://" + s.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz never answered 200 (last: %v)", err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/readyz: %s", resp.Status)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // signalAndWait sends sig and returns the exit code.

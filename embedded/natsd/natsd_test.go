@@ -3,23 +3,23 @@ package natsd
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testproc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 func start(t *testing.T, cfg Config) *Server {
@@ -149,20 +149,16 @@ func TestClusterOfThreeReplicates(t *testing.T) {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	var info *jetstream.StreamInfo
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testproc.Eventually(t, 30*time.Second, func() error { // the cluster elects its meta leader first
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
 		st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}, Replicas: 3})
-		cancel()
-		if err == nil {
-			info = st.CachedInfo()
-			break
+		if err != nil {
+			return fmt.Errorf("create R3 stream: %w", err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("create R3 stream: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		info = st.CachedInfo()
+		return nil
+	})
 	if info.Config.Replicas != 3 {
 		t.Fatalf("replicas = %d, want 3", info.Config.Replicas)
 	}
@@ -176,15 +172,14 @@ func TestClusterOfThreeReplicates(t *testing.T) {
 	}
 	defer nc2.Close()
 	js2, _ := jetstream.New(nc2)
-	deadline = time.Now().Add(10 * time.Second)
-	for {
+	testproc.Eventually(t, 10*time.Second, func() error {
 		st, err := js2.Stream(context.Background(), "R")
-		if err == nil && st.CachedInfo().State.Msgs == 1 {
-			break
+		if err != nil {
+			return fmt.Errorf("message not visible on node 2: %w", err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("message not visible on node 2: %v", err)
+		if n := st.CachedInfo().State.Msgs; n != 1 {
+			return fmt.Errorf("node 2 has %d messages, want 1", n)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 }

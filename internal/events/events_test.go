@@ -11,43 +11,24 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/embedded/natsd/natstest"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
-// startJS runs an embedded JetStream server for one test.
+// startJS runs an embedded JetStream server with the EVENTS stream for one test.
 func startJS(t *testing.T) (*natsd.Server, jetstream.JetStream) {
 	t.Helper()
-	s, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
-	if err != nil {
+	s := natstest.Start(t, natsd.Config{})
+	if _, err := EnsureStream(context.Background(), s.JS, StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop(context.Background()) })
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := EnsureStream(context.Background(), js, StreamOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s, js
+	return s.Server, s.JS
 }
 
+// waitFor polls cond until it holds (a deadline only turns a hang into a failure).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testproc.Until(t, 15*time.Second, what, cond)
 }
 
 func TestSubjects(t *testing.T) {

@@ -17,8 +17,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/embedded/natsd/natstest"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // roster is the membership source for these tests: the hub's logic, not the
@@ -113,20 +115,8 @@ type env struct {
 // Workspace 2 has user 4 with chat 20.
 func newEnv(t testing.TB, opt Options) *env {
 	t.Helper()
-	ns, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ns.Stop(context.Background()) })
-	nc, err := ns.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	ns := natstest.Start(t, natsd.Config{})
+	nc, js := ns.Conn, ns.JS
 	if _, err := events.EnsureStream(context.Background(), js, events.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -249,23 +239,15 @@ func (s *stream) nextOf(t *testing.T, types ...string) sseEvent {
 	}
 }
 
-func (s *stream) quiet(t *testing.T, d time.Duration, types ...string) {
+// nextIsSentinel reads up to the next event of the given types, which must
+// be the sentinel (the event the test caused after the unwanted ones would
+// have come): an unwanted event of those types shows up before it. Not
+// receiving something is checked this way, by order, never by waiting a
+// while for nothing.
+func (s *stream) nextIsSentinel(t *testing.T, what string, sentinel func(sseEvent) bool, types ...string) {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				return
-			}
-			for _, typ := range types {
-				if ev.Event == typ {
-					t.Fatalf("unexpected %s event: %+v", ev.Event, ev)
-				}
-			}
-		case <-deadline:
-			return
-		}
+	if ev := s.nextOf(t, types...); !sentinel(ev) {
+		t.Fatalf("unexpected %s event before %s: %+v", ev.Event, what, ev)
 	}
 }
 
@@ -282,13 +264,12 @@ func TestReadyCarriesNewestSequence(t *testing.T) {
 
 func waitSeq(t testing.TB, h *Hub, seq uint64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for h.LastSeq() < seq {
-		if time.Now().After(deadline) {
-			t.Fatalf("hub at %d, want %d", h.LastSeq(), seq)
+	testproc.Eventually(t, 10*time.Second, func() error {
+		if got := h.LastSeq(); got < seq {
+			return fmt.Errorf("hub at %d, want %d", got, seq)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestResumeReplaysExactlyTheUsersEventsThenLive(t *testing.T) {
@@ -354,7 +335,9 @@ func TestOtherWorkspaceNeverReceives(t *testing.T) {
 		e.publish(t, 1, chat, model.EventMessageCreated, nil)
 	}
 	e.publish(t, 1, 0, model.EventWorkspaceUpdated, nil)
-	s.quiet(t, 300*time.Millisecond, model.EventMessageCreated, model.EventWorkspaceUpdated)
+	e.publish(t, 2, 20, model.EventMessageCreated, nil) // the sentinel: user 4's own workspace
+	s.nextIsSentinel(t, "the sentinel of chat 20", func(ev sseEvent) bool { return ev.Data["chat_id"] == float64(20) },
+		model.EventMessageCreated, model.EventWorkspaceUpdated)
 }
 
 func TestBadOrTooOldLastEventIDGetsResync(t *testing.T) {
@@ -395,7 +378,12 @@ func TestTypingReachesOtherMembersOnly(t *testing.T) {
 	if ev.ID != "" || ev.Data["user_id"] != float64(2) || ev.Data["chat_id"] != float64(10) {
 		t.Fatalf("typing event = %+v", ev)
 	}
-	s3.quiet(t, 300*time.Millisecond, "typing") // user 3 is not in chat 10
+	// User 3 is not in chat 10: the next typing they see is the sentinel's,
+	// in chat 11 (the signals travel one subscription, in order).
+	if err := e.hub.NotifyTyping(context.Background(), 1, 11, 1); err != nil {
+		t.Fatal(err)
+	}
+	s3.nextIsSentinel(t, "typing in chat 11", func(ev sseEvent) bool { return ev.Data["chat_id"] == float64(11) }, "typing")
 }
 
 func TestPresenceFollowsConnections(t *testing.T) {
@@ -419,6 +407,9 @@ func TestPresenceFollowsConnections(t *testing.T) {
 // them all, never its own status, and not the users of another workspace.
 func TestPresenceChangesAreSentTogether(t *testing.T) {
 	e := newEnv(t, Options{PresenceWindow: 2 * time.Second})
+	e.roster.mu.Lock()
+	e.roster.ws[2] = append(e.roster.ws[2], 5) // user 5 comes online as workspace 2's sentinel
+	e.roster.mu.Unlock()
 	s1 := e.connect(t, 1, "")
 	s1.next(t)
 	s4 := e.connect(t, 4, "") // workspace 2: never told about workspace 1
@@ -446,8 +437,17 @@ func TestPresenceChangesAreSentTogether(t *testing.T) {
 	if ev.Data["user_id"] != float64(2) || ev.Data["status"] != StatusOffline {
 		t.Fatalf("batched presence top level = %+v, want its first change", ev.Data)
 	}
-	s1.quiet(t, 300*time.Millisecond, "presence")
-	s4.quiet(t, 300*time.Millisecond, "presence")
+	// Sentinels: user 3 leaves (seen by user 1), user 5 of workspace 2
+	// arrives (seen by user 4). Presence is flushed by one loop, in order,
+	// so a stray event would reach either before its sentinel.
+	s3.close()
+	e.connect(t, 5, "").next(t)
+	s1.nextIsSentinel(t, "user 3 going offline alone", func(ev sseEvent) bool {
+		return ev.Data["user_id"] == float64(3) && ev.Data["status"] == StatusOffline && ev.Data["changes"] == nil
+	}, "presence")
+	s4.nextIsSentinel(t, "user 5 coming online alone", func(ev sseEvent) bool {
+		return ev.Data["user_id"] == float64(5) && ev.Data["status"] == StatusOnline && ev.Data["changes"] == nil
+	}, "presence")
 }
 
 func contains(v any, id float64) bool {

@@ -13,6 +13,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/embedded/natsd/natstest"
 	"github.com/fechatter/fechatter/internal/events"
 )
 
@@ -71,23 +72,7 @@ func benchSQLiteCommit(b *testing.B, synchronous string, writers int) {
 func benchPublish(b *testing.B, syncAlways bool, publishers int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ns, err := natsd.New(natsd.Config{StoreDir: filepath.Join(b.TempDir(), "nats"), SyncAlways: syncAlways})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ns.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer ns.Stop(context.Background())
-	nc, err := ns.Connect()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	js := natstest.Start(b, natsd.Config{SyncAlways: syncAlways}).JS
 	if _, err := events.EnsureStream(ctx, js, events.StreamOptions{}); err != nil {
 		b.Fatal(err)
 	}

@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/fechatter/fechatter/client"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
@@ -37,7 +40,7 @@ func TestCluster(t *testing.T) {
 	ops := newChat(t, alice, ws.ID, model.ChatGroup, "ops", bob, carol)
 	// Node A stays up throughout: the chat as stored is read through it.
 	cl := &clusterRun{
-		top: t, chat: ops.ID, reader: alice.on(a), nodes: c,
+		top: t, chat: ops.ID, reader: alice.on(a), nodes: c, dbURL: dbURL,
 		got: map[*user][]int64{}, streams: map[*user]*stream{}, clients: map[*user]*client.Client{},
 	}
 	failureContext = func() string { return "; logs:\n" + cl.logs() }
@@ -45,7 +48,7 @@ func TestCluster(t *testing.T) {
 	cl.connect(t, alice, alice.c, "alice@A", 0)
 	cl.connect(t, bob, bob.c, "bob@B", 0)
 	cl.connect(t, carol, carol.c, "carol@C", 0)
-	cl.check(t, "connected", sentinel(t, alice, ops.ID))
+	cl.check(t, "connected", alice)
 
 	t.Run("a message through any node reaches every node", func(t *testing.T) {
 		done := make(chan error, 3)
@@ -63,7 +66,7 @@ func TestCluster(t *testing.T) {
 		for range 3 {
 			must(t, <-done)
 		}
-		cl.check(t, "every node sends", sentinel(t, alice, ops.ID))
+		cl.check(t, "every node sends", alice)
 		// Every node's search (the embedded engine: an index per node)
 		// finds every message, whichever node it was sent through.
 		for _, n := range c {
@@ -94,15 +97,16 @@ func TestCluster(t *testing.T) {
 		}
 		cl.connect(t, carol, carol.on(b), "carol@B", cl.streams[carol].last)
 		cl.retry(t, carol.on(a), retry)
-		cl.check(t, "C stopped", sentinel(t, bob, ops.ID))
+		cl.check(t, "C stopped", bob)
 	})
 
 	t.Run("the stopped node comes back", func(t *testing.T) {
 		cn.start(t)
 		cl.streams[carol].close()
 		cl.connect(t, carol, carol.on(cn), "carol@C again", cl.streams[carol].last)
-		m := send(t, &user{c: carol.on(cn), u: carol.u}, ops.ID, "carol via C, back")
-		cl.check(t, "C back", m)
+		carolC := &user{c: carol.on(cn), u: carol.u}
+		send(t, carolC, ops.ID, "carol via C, back")
+		cl.check(t, "C back", carolC)
 	})
 
 	t.Run("SIGKILL of another node while it takes messages", func(t *testing.T) {
@@ -117,14 +121,16 @@ func TestCluster(t *testing.T) {
 		}
 		cl.connect(t, bob, bob.on(a), "bob@A", cl.streams[bob].last)
 		cl.retry(t, bob.on(cn), retry)
-		cl.check(t, "B killed", sentinel(t, carolC, ops.ID))
+		cl.check(t, "B killed", carolC)
 	})
 
 	t.Run("the killed node comes back", func(t *testing.T) {
 		b.start(t)
 		cl.streams[bob].close()
 		cl.connect(t, bob, bob.on(b), "bob@B again", cl.streams[bob].last)
-		cl.check(t, "B back", send(t, &user{c: bob.on(b), u: bob.u}, ops.ID, "bob via B, back"))
+		bobB := &user{c: bob.on(b), u: bob.u}
+		send(t, bobB, ops.ID, "bob via B, back")
+		cl.check(t, "B back", bobB)
 	})
 	// The outbox at work: with two of three nodes gone JetStream has no
 	// quorum, so nothing can be published, yet sends through the last node
@@ -149,11 +155,11 @@ func TestCluster(t *testing.T) {
 		cn.start(t)
 		cl.connect(t, bob, bob.on(b), "bob@B after the quorum loss", cl.streams[bob].last)
 		cl.connect(t, carol, carol.on(cn), "carol@C after the quorum loss", cl.streams[carol].last)
-		// A sentinel sent after the recovery, not the last send of the
-		// outage: after a node loss the relay may store the end of a
-		// round cut by the leader change before its start (order is
-		// only logged then, see keep); exactly once still holds.
-		cl.check(t, "quorum back", sentinel(t, &user{c: bob.on(b), u: bob.u}, ops.ID))
+		// The sentinel goes out once the outbox is drained (see check),
+		// not as the last send of the outage: after a node loss the relay
+		// may store the end of a round cut by the leader change before
+		// its start (order is only logged then, see keep).
+		cl.check(t, "quorum back", &user{c: bob.on(b), u: bob.u})
 		if n := len(sent); n != 10 {
 			t.Fatalf("sent %d messages without a quorum, want 10", n)
 		}
@@ -168,7 +174,9 @@ func startCluster(t *testing.T, dbURL string) []*node {
 	t.Helper()
 	routes := make([]string, 3)
 	for i := range routes {
-		routes[i] = "nats-route://" + freeAddr(t)
+		addr, err := testproc.FreeAddr()
+		must(t, err)
+		routes[i] = "nats-route://" + addr
 	}
 	var nodes []*node
 	for i, name := range []string{"A", "B", "C"} {
@@ -188,33 +196,31 @@ func startCluster(t *testing.T, dbURL string) []*node {
 	// leaders) is started again at once, as a supervisor would: that is a
 	// startup bug of that component, reported with these tests, not what
 	// this test is about.
-	deadline := time.Now().Add(readyDeadline)
 	relaunched := 0
-	for waiting := nodes; len(waiting) > 0; {
+	waiting := nodes
+	testproc.Eventually(t, testproc.ReadyDeadline, func() error {
 		var still []*node
 		for _, n := range waiting {
 			select {
-			case <-n.exited():
+			case <-n.Exited():
 				if relaunched++; relaunched > 6 {
-					t.Fatalf("%s keeps exiting while the cluster forms; log:\n%s", n.name, n.logTail())
+					t.Fatalf("%s keeps exiting while the cluster forms", n.name)
 				}
-				t.Logf("%s exited while the cluster formed (%v), starting it again; its last words: %s", n.name, n.exitErr(), n.lastLogLine())
+				t.Logf("%s exited while the cluster formed (%v), starting it again; its last words: %s", n.name, n.ExitErr(), n.LogTail(1))
 				n.launch(t)
 				still = append(still, n)
 				continue
 			default:
 			}
-			if !n.isReady() {
+			if !n.Ready() {
 				still = append(still, n)
 			}
 		}
 		if waiting = still; len(waiting) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s not ready after %v; log:\n%s", waiting[0].name, readyDeadline, waiting[0].logTail())
-			}
-			time.Sleep(200 * time.Millisecond)
+			return fmt.Errorf("%s not ready", waiting[0].name)
 		}
-	}
+		return nil
+	})
 	return nodes
 }
 
@@ -234,13 +240,14 @@ type clusterRun struct {
 	// nodeLost is set once a node has been stopped or killed.
 	nodeLost bool
 	nodes    []*node // for their logs when something fails
+	dbURL    string  // the nodes' database, whose outbox check reads
 }
 
 // logs is the tail of every node's log.
 func (cl *clusterRun) logs() string {
 	var b strings.Builder
 	for _, n := range cl.nodes {
-		fmt.Fprintf(&b, "--- %s:\n%s\n", n.name, n.logTail())
+		fmt.Fprintf(&b, "--- %s:\n%s\n", n.name, n.LogTail(testproc.TailLines))
 	}
 	return b.String()
 }
@@ -306,11 +313,18 @@ func (cl *clusterRun) keep(t *testing.T, u *user, evs []client.Event) {
 	}
 }
 
-// check reads every stream up to sentinel and then compares, for each
-// user, everything received so far with the chat as stored: each message
-// exactly once.
-func (cl *clusterRun) check(t *testing.T, phase string, sentinel model.Message) {
+// check sends a sentinel as by once every event committed so far is in
+// the stream (the outbox holds no unpublished row), reads every stream up
+// to it and then compares, for each user, everything received so far with
+// the chat as stored: each message exactly once. Waiting for the outbox
+// first makes the sentinel's stream sequence the highest, so that
+// whatever a stream lacks when the sentinel arrives is lost, even after a
+// node loss, when the relay may publish a message after one committed
+// later (see keep).
+func (cl *clusterRun) check(t *testing.T, phase string, by *user) {
 	t.Helper()
+	cl.awaitOutbox(t, phase)
+	sentinel := sentinel(t, by, cl.chat)
 	for u := range cl.streams {
 		for {
 			evs, ended := cl.streams[u].untilOrEnd(t, sentinel.ID)
@@ -329,9 +343,6 @@ func (cl *clusterRun) check(t *testing.T, phase string, sentinel model.Message) 
 	}
 	stored := allMessages(t, cl.reader, cl.chat)
 	want := idSet(stored)
-	if cl.nodeLost {
-		cl.awaitStragglers(t, phase, want)
-	}
 	for u, got := range cl.got {
 		if err := exactlyOnce(got, want); err != nil {
 			t.Errorf("%s: %s: %v", phase, u.u.Username, err)
@@ -340,29 +351,25 @@ func (cl *clusterRun) check(t *testing.T, phase string, sentinel model.Message) 
 	t.Logf("%s: %d messages in the chat, each delivered once to each member", phase, len(stored))
 }
 
-// awaitStragglers reads on, for a while, the streams that lack a stored
-// message once their sentinel came: after a node loss a message may reach
-// a member after one sent later (order is only logged then, see keep), and
-// that is not a loss. Each late one is logged; one that never comes is
-// still a failure of check.
-func (cl *clusterRun) awaitStragglers(t *testing.T, phase string, want map[int64]bool) {
+// awaitOutbox waits until every relay has published what was committed:
+// no outbox row of the shared database is unpublished. The relay marks a
+// row only once the stream acknowledged it.
+func (cl *clusterRun) awaitOutbox(t *testing.T, phase string) {
 	t.Helper()
-	for u, s := range cl.streams {
-		// The relay that holds a late message retries it within its ack
-		// timeout (5 s) and a backoff of at most 5 s.
-		deadline := time.Now().Add(20 * time.Second)
-		for exactlyOnce(cl.got[u], want) != nil && time.Now().Before(deadline) {
-			ev, ok := s.tryNext(time.Until(deadline))
-			if !ok {
-				break
-			}
-			before := len(cl.got[u])
-			cl.keep(t, u, []client.Event{ev})
-			if len(cl.got[u]) > before {
-				t.Logf("%s: %s: message %d arrived after the sentinel", phase, s.name, cl.got[u][before])
-			}
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, cl.dbURL)
+	must(t, err)
+	defer db.Close(ctx)
+	testproc.Eventually(t, eventDeadline, func() error {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n); err != nil {
+			return err
 		}
-	}
+		if n > 0 {
+			return fmt.Errorf("%s: %d outbox rows unpublished", phase, n)
+		}
+		return nil
+	})
 }
 
 // burst sends messages as u through c, one after another, until a send
@@ -409,34 +416,28 @@ func (cl *clusterRun) retry(t *testing.T, c *client.Client, lost []client.SendMe
 // waitUntilNotReady polls n's /readyz until it answers 503 naming component.
 func waitUntilNotReady(t *testing.T, n *node, component string) {
 	t.Helper()
-	deadline := time.Now().Add(eventDeadline)
-	last := ""
-	for time.Now().Before(deadline) {
+	testproc.Eventually(t, eventDeadline, func() error {
 		resp, err := httpClient.Get(n.url() + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			last = resp.Status + " " + string(body)
-			if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"`+component+`"`) {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: /readyz never named %q as not ready (last: %s)", n.name, component, last)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"`+component+`"`) {
+			return nil
+		}
+		return fmt.Errorf("%s: /readyz does not name %q as not ready: %s %s", n.name, component, resp.Status, body)
+	})
 }
 
 // waitSearchTotal polls a search until it counts want matches in chat.
 func waitSearchTotal(t *testing.T, c *client.Client, where string, wsID, chatID int64, q string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(eventDeadline)
-	got, last := -1, error(nil)
-	for time.Now().Before(deadline) {
+	testproc.Eventually(t, eventDeadline, func() error {
 		res, err := c.Search(context.Background(), wsID, client.SearchParams{Query: q, ChatIDs: []int64{chatID}})
-		if got, last = res.Total, err; err == nil && got == want {
-			return
+		if err == nil && res.Total == want {
+			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("search %q through %s: %d matches (err %v), want %d", q, where, got, last, want)
+		return fmt.Errorf("search %q through %s: %d matches (err %v), want %d", q, where, res.Total, err, want)
+	})
 }

@@ -10,52 +10,13 @@
 package realtime
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
-// binary is the fechatter executable built once by TestMain.
-var binary string
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "fechatter-realtime-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "realtime:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "fechatter")
-	if err := build(binary); err != nil {
-		fmt.Fprintln(os.Stderr, "realtime:", err)
-		return 1
-	}
-	return pgtest.Main(m)
-}
-
-// build compiles ./cmd/fechatter of this module into out.
-func build(out string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.Command(goBin, "build", "-o", out, "./cmd/fechatter")
-	cmd.Dir = filepath.Join("..", "..")
-	var outBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build fechatter: %w\n%s", err, outBuf.String())
-	}
-	return nil
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // engine is a storage engine a test runs on.
 type engine struct {

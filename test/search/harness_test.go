@@ -12,6 +12,7 @@ import (
 
 	"github.com/fechatter/fechatter/client"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // password is every user's password (long, not a common one).
@@ -200,17 +201,12 @@ func unsafeHighlight(h string) string {
 // it saw last, for the failure message.
 func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(indexDeadline)
-	for {
-		ok, last := cond()
-		if ok {
-			return
+	testproc.Eventually(t, indexDeadline, func() error {
+		if ok, last := cond(); !ok {
+			return fmt.Errorf("%s: last: %s", what, last)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so after %v; last: %s", what, indexDeadline, last)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // waitExactly polls until u's search answers exactly want (hits, total and,

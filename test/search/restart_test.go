@@ -41,7 +41,7 @@ func (s *suite) restartAndReindex(t *testing.T) {
 // rebuilds the index by itself once started.
 func (s *suite) rebuildFromEmpty(t *testing.T) {
 	s.srv.stop(t)
-	dir := filepath.Join(s.in.dataDir, "search")
+	dir := filepath.Join(s.in.proc.DataDir, "search")
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("index dir: %v", err)
 	}
@@ -82,8 +82,8 @@ func (s *suite) afterRestart(t *testing.T, settingsKept bool) {
 		t.Errorf("platypus after restart: %v (total %d), want [%d]", ids, res.Total, s.editedID)
 	}
 	// New messages are indexed by the restarted indexer.
-	fresh := s.send(t, s.bob, s.beh.eng, "narwhal arrived after restart "+strconv.Itoa(s.in.runs))
-	s.waitExactly(t, s.alice, s.lab.ID, q("narwhal arrived after restart "+strconv.Itoa(s.in.runs)), []sent{fresh})
+	fresh := s.send(t, s.bob, s.beh.eng, "narwhal arrived after restart "+strconv.Itoa(s.in.proc.Runs()))
+	s.waitExactly(t, s.alice, s.lab.ID, q("narwhal arrived after restart "+strconv.Itoa(s.in.proc.Runs())), []sent{fresh})
 	s.beh.msgs = append(s.beh.msgs, fresh)
 
 	st, err := s.alice.c.SearchSettings(s.ctx, s.lab.ID)

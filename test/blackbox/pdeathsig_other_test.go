@@ -1,8 +1,0 @@
-//go:build !linux
-
-package blackbox
-
-import "os/exec"
-
-// setParentDeath does nothing where the kernel has no parent-death signal.
-func setParentDeath(*exec.Cmd) {}
