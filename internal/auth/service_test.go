@@ -315,14 +315,33 @@ func testRefreshGrace(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatalf("predecessor within grace: %v", err)
 	}
-	if g3.SessionID != g1.SessionID || g3.RefreshToken == g2.RefreshToken {
-		t.Fatalf("grace refresh = %+v", g3)
+	// The second presenter gets the successor the first one got: the
+	// family has one live branch, not two.
+	if g3.SessionID != g1.SessionID || g3.RefreshToken != g2.RefreshToken || g3.AccessToken == "" {
+		t.Fatalf("grace refresh = %+v, want the successor %q", g3, g2.RefreshToken)
 	}
-	for _, g := range []Grant{g2, g3} {
-		if _, err := e.svc.Refresh(ctx, g.RefreshToken, ClientMeta{}); err != nil {
-			t.Fatalf("successor after a grace refresh: %v", err)
-		}
+	if !g3.RefreshExpiresAt.Equal(g2.RefreshExpiresAt) {
+		t.Fatalf("grace refresh expiry %v, want the session's %v", g3.RefreshExpiresAt, g2.RefreshExpiresAt)
 	}
+	if _, err := e.svc.Authenticate(ctx, g3.AccessToken); err != nil {
+		t.Fatalf("access token of a grace refresh: %v", err)
+	}
+	g4, err := e.svc.Refresh(ctx, g2.RefreshToken, ClientMeta{})
+	if err != nil {
+		t.Fatalf("successor after a grace refresh: %v", err)
+	}
+	// Within the grace of g1's use still, g1 now leads to the newest token.
+	g5, err := e.svc.Refresh(ctx, g1.RefreshToken, ClientMeta{})
+	if err != nil || g5.RefreshToken != g4.RefreshToken {
+		t.Fatalf("grace refresh after a further rotation = %q, %v; want the newest %q", g5.RefreshToken, err, g4.RefreshToken)
+	}
+	// The copy the second presenter holds (g3 = g2) is a used token like
+	// any other: past the grace it is reuse and ends the family.
+	e.clk.Advance(11 * time.Second)
+	_, err = e.svc.Refresh(ctx, g3.RefreshToken, ClientMeta{})
+	wantKind(t, err, apperr.KindUnauthorized, "refresh token reuse detected")
+	_, err = e.svc.Refresh(ctx, g4.RefreshToken, ClientMeta{})
+	wantKind(t, err, apperr.KindUnauthorized, "")
 }
 
 func testRefreshConcurrent(t *testing.T, open opener) {
@@ -332,18 +351,28 @@ func testRefreshConcurrent(t *testing.T, open opener) {
 	const tabs = 4
 	var wg sync.WaitGroup
 	errs := make(chan error, tabs)
+	tokens := make(chan string, tabs)
 	for range tabs {
 		wg.Go(func() {
-			_, err := e.svc.Refresh(context.Background(), g.RefreshToken, ClientMeta{})
+			g, err := e.svc.Refresh(context.Background(), g.RefreshToken, ClientMeta{})
 			errs <- err
+			tokens <- g.RefreshToken
 		})
 	}
 	wg.Wait()
 	close(errs)
+	close(tokens)
 	for err := range errs {
 		if err != nil {
 			t.Fatalf("concurrent refresh within grace: %v", err)
 		}
+	}
+	seen := map[string]bool{}
+	for tok := range tokens {
+		seen[tok] = true
+	}
+	if len(seen) != 1 {
+		t.Fatalf("%d tabs got %d different refresh tokens, want one", tabs, len(seen))
 	}
 	list, err := e.svc.Sessions(context.Background(), g.User.ID)
 	if err != nil || len(list) != 1 {
