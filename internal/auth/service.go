@@ -45,8 +45,8 @@ type Service struct {
 	log        *slog.Logger
 	hasher     *hasher
 	tokens     *tokenIssuer
-	perAccount *limiterSet
-	perIP      *limiterSet
+	signIns    *signInGuard
+	signUps    *limiterSet
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -65,8 +65,8 @@ func New(store Store, cfg Config) *Service {
 		log:        cfg.Log,
 		hasher:     newHasher(cfg.Argon, cfg.MaxConcurrentHashes),
 		tokens:     newTokenIssuer(cfg),
-		perAccount: newLimiterSet(cfg.SignInPerAccount, maxLimiterKeys),
-		perIP:      newLimiterSet(cfg.SignInPerIP, maxLimiterKeys),
+		signIns:    newSignInGuard(cfg),
+		signUps:    newLimiterSet(cfg.SignUpPerIP, maxLimiterKeys),
 	}
 }
 
