@@ -35,7 +35,7 @@ func benchServer(b *testing.B) *httptest.Server {
 	log := telemetry.NewLogger(io.Discard, "json", "error")
 	authSvc := auth.New(st, auth.Config{
 		SigningKey: []byte("bench-signing-key-0123456789abcdef0123"), Log: log,
-		SignInPerAccount: auth.RateSpec{Burst: -1}, SignInPerIP: auth.RateSpec{Burst: -1},
+		SignInPerAccountIP: auth.RateSpec{Burst: -1}, SignInPerIP: auth.RateSpec{Burst: -1}, SignInGlobal: auth.RateSpec{Burst: -1},
 	})
 	chatSvc := chat.New(st, authSvc, chat.Config{FilesDir: b.TempDir()}, log)
 	srv := httptest.NewServer(New(Deps{Chat: chatSvc, Auth: authSvc, Log: log}))
