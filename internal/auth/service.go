@@ -40,13 +40,13 @@ type Store interface {
 
 // Service issues and checks credentials. It is safe for concurrent use.
 type Service struct {
-	store   Store
-	cfg     Config
-	log     *slog.Logger
-	hasher  *hasher
-	tokens  *tokenIssuer
-	signIns *signInGuard
-	signUps *limiterSet
+	store      Store
+	cfg        Config
+	log        *slog.Logger
+	hasher     *hasher
+	tokens     *tokenIssuer
+	signInGate *signInGuard
+	signUpRate *limiterSet
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -60,13 +60,13 @@ func New(store Store, cfg Config) *Service {
 		cfg.Argon = DefaultArgon()
 	}
 	return &Service{
-		store:   store,
-		cfg:     cfg,
-		log:     cfg.Log,
-		hasher:  newHasher(cfg.Argon, cfg.MaxConcurrentHashes),
-		tokens:  newTokenIssuer(cfg),
-		signIns: newSignInGuard(cfg),
-		signUps: newLimiterSet(cfg.SignUpPerIP, maxLimiterKeys),
+		store:      store,
+		cfg:        cfg,
+		log:        cfg.Log,
+		hasher:     newHasher(cfg.Argon, cfg.MaxConcurrentHashes),
+		tokens:     newTokenIssuer(cfg),
+		signInGate: newSignInGuard(cfg),
+		signUpRate: newLimiterSet(cfg.SignUpPerIP, maxLimiterKeys),
 	}
 }
 

@@ -31,7 +31,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 	if meta.IP != "" {
 		client = ClientKey(meta.IP)
 	}
-	try, err := s.signIns.begin(email, client, s.now())
+	try, err := s.signInGate.begin(email, client, s.now())
 	if err != nil {
 		return Grant{}, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) AllowSignUp(ip string) error {
 	if ip == "" {
 		return nil
 	}
-	if _, wait, ok := s.signUps.reserve(ClientKey(ip), s.now()); !ok {
+	if _, wait, ok := s.signUpRate.reserve(ClientKey(ip), s.now()); !ok {
 		return apperr.RateLimited(wait)
 	}
 	return nil
@@ -121,7 +121,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return notFoundAs(err, apperr.Unauthorized("unknown user"), "change password: load user")
 	}
-	try, err := s.signIns.begin(normalizeEmail(u.Email), sessionClient(p.SessionID), s.now())
+	try, err := s.signInGate.begin(normalizeEmail(u.Email), sessionClient(p.SessionID), s.now())
 	if err != nil {
 		return err
 	}
