@@ -72,6 +72,7 @@ type AuthService interface {
 	RevokeSession(ctx context.Context, userID, sessionID int64) error
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
 	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
+	AllowSignUp(ip string) error
 }
 
 // EventService streams a user's events (the realtime hub).
