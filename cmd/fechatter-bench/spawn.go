@@ -65,7 +65,7 @@ func spawnServer(ctx context.Context, o options, log io.Writer) (*server, error)
 			return nil, err
 		}
 	}
-	if err := s.start(ctx, bin, dataDir, o.SpawnDBURL); err != nil {
+	if err := s.start(ctx, bin, dataDir, o.SpawnDBURL, o.SetupToken); err != nil {
 		s.stop()
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func spawnServer(ctx context.Context, o options, log io.Writer) (*server, error)
 	return s, nil
 }
 
-func (s *server) start(ctx context.Context, bin, dataDir, dbURL string) error {
+func (s *server) start(ctx context.Context, bin, dataDir, dbURL, setupToken string) error {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return err
@@ -88,7 +88,8 @@ func (s *server) start(ctx context.Context, bin, dataDir, dbURL string) error {
 		return err
 	}
 	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = cleanEnv()
+	// The generator signs every user up from one address: no sign-up limit.
+	s.cmd.Env = append(cleanEnv(), "FECHATTER_SETUP_TOKEN="+setupToken, "FECHATTER_AUTH__SIGNUPS_PER_HOUR=0")
 	s.cmd.Dir = s.dir // no config.yaml of the working directory
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	setParentDeath(s.cmd)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -111,6 +112,24 @@ func start(t *testing.T, dbURL string) *server {
 	t.Cleanup(func() { s.kill(t) })
 	s.waitReady(t)
 	return s
+}
+
+// setupLinkRE finds the setup link the server logs while setup is pending.
+var setupLinkRE = regexp.MustCompile(`http://[^"\s]+/setup\?token=([0-9a-f]+)`)
+
+// setupToken reads the setup token from the link in the server's log, as
+// a person starting the binary would.
+func (s *server) setupToken(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(s.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := setupLinkRE.FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("no setup link in the server log:\n%s", s.logTail())
+	}
+	return string(m[1])
 }
 
 // cleanEnv is this process's environment without FECHATTER_* settings, so

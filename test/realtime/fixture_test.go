@@ -87,6 +87,7 @@ func setup(t *testing.T, n *node, name, wsName string) (*user, client.Workspace)
 	email := name + "@example.com"
 	s, err := c.Setup(context.Background(), client.SetupInput{
 		Email: email, Password: password, Username: name, DisplayName: name, WorkspaceName: wsName,
+		SetupToken: testSetupToken,
 	})
 	must(t, err)
 	wss, err := c.Workspaces(context.Background())

@@ -120,7 +120,7 @@ func (n *node) launch(t *testing.T) {
 		args = append(args, "--database-url", n.dbURL)
 	}
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(cleanEnv(), "FECHATTER_LOG__FORMAT=json")
+	cmd.Env = append(cleanEnv(), "FECHATTER_LOG__FORMAT=json", "FECHATTER_SETUP_TOKEN="+testSetupToken, "FECHATTER_AUTH__SIGNUPS_PER_HOUR=0")
 	cmd.Env = append(cmd.Env, n.env...)
 	cmd.Dir = n.dataDir // no config.yaml of the developer's working dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -319,6 +319,9 @@ var httpClient = &http.Client{Transport: &http.Transport{
 	// of blocking it.
 	ResponseHeaderTimeout: eventDeadline,
 }}
+
+// testSetupToken is the setup token of every node under test.
+const testSetupToken = "realtime-test-setup-token"
 
 // cleanEnv is this process's environment without FECHATTER_* settings, so
 // that a developer's configuration cannot leak into the test.

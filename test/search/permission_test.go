@@ -25,6 +25,7 @@ func (s *suite) setup(t *testing.T) {
 	c := s.srv.client("", "")
 	sess, err := c.Setup(s.ctx, client.SetupInput{
 		Email: "alice@example.com", Password: password, Username: "alice", DisplayName: "Alice", WorkspaceName: "Acme",
+		SetupToken: testSetupToken,
 	})
 	mustDo(t, err)
 	s.alice = &user{c: c, u: sess.User, email: "alice@example.com"}

@@ -117,7 +117,7 @@ func (in *instance) start(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(binary, args...)
-	s.cmd.Env = cleanEnv()
+	s.cmd.Env = append(cleanEnv(), serverEnv...)
 	s.cmd.Dir = in.dataDir // no config.yaml of the developer's working dir
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	setParentDeath(s.cmd)
@@ -151,6 +151,13 @@ func (in *instance) reindex(t *testing.T) string {
 	}
 	return string(out)
 }
+
+// testSetupToken is the setup token of the servers under test.
+const testSetupToken = "search-test-setup-token"
+
+// serverEnv configures every server under test: a known setup token, and
+// no sign-up limit (the suite signs many people up from one address).
+var serverEnv = []string{"FECHATTER_SETUP_TOKEN=" + testSetupToken, "FECHATTER_AUTH__SIGNUPS_PER_HOUR=0"}
 
 // cleanEnv is this process's environment without FECHATTER_* settings, so
 // that a developer's configuration cannot leak into the test.
