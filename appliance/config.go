@@ -87,7 +87,7 @@ type AuthConfig struct {
 	OpenSignup bool `yaml:"open_signup"`
 	// SignupsPerHour is how many sign-up attempts one client IP (one /64
 	// for IPv6) may make per hour; 0 turns the limit off. Default 20.
-	SignupsPerHour int `yaml:"signups_per_hour"`
+	SignupsPerHour int64 `yaml:"signups_per_hour"`
 }
 
 // FilesConfig holds upload limits.

@@ -20,7 +20,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		RefreshTTL: a.cfg.Auth.RefreshTTL,
 		Log:        a.log.With("component", "auth"),
 	}
-	authCfg.SignUpPerIP = auth.RateSpec{Burst: a.cfg.Auth.SignupsPerHour, Per: time.Hour}
+	authCfg.SignUpPerIP = auth.RateSpec{Burst: int(a.cfg.Auth.SignupsPerHour), Per: time.Hour}
 	if a.cfg.Auth.SignupsPerHour == 0 {
 		authCfg.SignUpPerIP.Burst = -1 // off
 	}

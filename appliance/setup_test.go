@@ -128,13 +128,13 @@ func TestSetupTokenGenerated(t *testing.T) {
 func TestSetupTokenConfigured(t *testing.T) {
 	cfg := testConfig(t)
 	const token = "operator-chosen-setup-token"
-	env := []string{"FECHATTER_SETUP_TOKEN=" + token, "FECHATTER_DATA_DIR=" + cfg.DataDir, "FECHATTER_SERVER__LISTEN=127.0.0.1:0"}
+	env := []string{"FECHATTER_SETUP_TOKEN=" + token, "FECHATTER_DATA_DIR=" + cfg.DataDir, "FECHATTER_SERVER__LISTEN=127.0.0.1:0", "FECHATTER_AUTH__SIGNUPS_PER_HOUR=0"}
 	loaded, err := Load(LoadOptions{Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded.SetupToken != token {
-		t.Fatalf("FECHATTER_SETUP_TOKEN gave setup_token %q", loaded.SetupToken)
+	if loaded.SetupToken != token || loaded.Auth.SignupsPerHour != 0 {
+		t.Fatalf("FECHATTER_SETUP_TOKEN gave setup_token %q; FECHATTER_AUTH__SIGNUPS_PER_HOUR=0 gave %d", loaded.SetupToken, loaded.Auth.SignupsPerHour)
 	}
 	var logs syncBuffer
 	a := startAppliance(t, loaded, &logs)
