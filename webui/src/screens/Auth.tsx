@@ -115,7 +115,7 @@ export function SetupScreen() {
           onChange={(x) => set('setup_token', x)}
           error={f.fields.setup_token}
           autoComplete="off"
-          hint={linkToken ? 'Taken from your setup link.' : 'Open the setup link the server printed when it started, or copy the token from data/setup.token.'}
+          hint={linkToken ? 'Taken from your setup link.' : 'Open the setup link the server printed when it started, or copy the token from setup.token in its data directory.'}
         />
         <button className="btn primary" type="submit" disabled={f.busy}>{f.busy ? 'Creating…' : 'Create account and workspace'}</button>
       </form>
