@@ -16,6 +16,7 @@ import (
 
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
@@ -65,6 +66,12 @@ type Appliance struct {
 	search     *search.Service
 	chat       *chat.Service
 	sweeper    *chat.FileSweeper
+	// setup guards first-run setup (see loadSetupToken); setupPending says
+	// no user existed at start, setupLinkToken is a generated token to
+	// print ("" when the operator configured one).
+	setup          *auth.SetupToken
+	setupPending   bool
+	setupLinkToken string
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}

@@ -11,6 +11,13 @@ import (
 type Config struct {
 	// DataDir holds the database, keys, files, streams and indexes. Default "./data".
 	DataDir string `yaml:"data_dir"`
+	// SetupToken is the token first-run setup needs (at least 16
+	// characters); empty means one generated on first start, kept in
+	// <data_dir>/setup.token until setup is done and printed as a link.
+	// Secret. Default "".
+	SetupToken string `yaml:"setup_token"`
+	// SetupTokenFile is a file holding SetupToken. Default "".
+	SetupTokenFile string `yaml:"setup_token_file"`
 	// Server is the HTTP listener.
 	Server ServerConfig `yaml:"server"`
 	// Log is the process log.
@@ -78,6 +85,9 @@ type AuthConfig struct {
 	RefreshTTL time.Duration `yaml:"refresh_ttl"`
 	// OpenSignup lets anyone sign up without an invite code. Default false.
 	OpenSignup bool `yaml:"open_signup"`
+	// SignupsPerHour is how many sign-up attempts one client IP (one /64
+	// for IPv6) may make per hour; 0 turns the limit off. Default 20.
+	SignupsPerHour int64 `yaml:"signups_per_hour"`
 }
 
 // FilesConfig holds upload limits.
@@ -188,7 +198,7 @@ func Default() Config {
 			SecureCookies:   SecureCookiesAuto,
 		},
 		Log:    LogConfig{Format: "auto", Level: "info"},
-		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour},
+		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
 		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
 		Search: SearchConfig{Engine: SearchEmbedded},
 		NATS: NATSConfig{
@@ -228,6 +238,7 @@ type secret struct {
 // secrets lists c's secret values with their *_file siblings.
 func (c *Config) secrets() []secret {
 	return []secret{
+		{"setup_token", &c.SetupToken, "setup_token_file", &c.SetupTokenFile},
 		{"database.url", &c.Database.URL, "database.url_file", &c.Database.URLFile},
 		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fechatter/fechatter/internal/auth"
 )
 
 // minJWTSecret is the shortest HS256 key accepted (RFC 7518 §3.2).
@@ -44,6 +46,9 @@ func (c Config) Validate() error {
 	var ck checker
 	if strings.TrimSpace(c.DataDir) == "" {
 		ck.fail("data_dir", "must not be empty")
+	}
+	if c.SetupToken != "" && len(c.SetupToken) < auth.MinSetupTokenLen {
+		ck.fail("setup_token", "must be at least %d characters (got %d)", auth.MinSetupTokenLen, len(c.SetupToken))
 	}
 	c.Server.validate(&ck)
 	c.Log.validate(&ck)
@@ -132,6 +137,9 @@ func (a AuthConfig) validate(ck *checker) {
 	}
 	if a.AccessTTL <= 0 {
 		ck.fail("auth.access_ttl", "must be positive")
+	}
+	if a.SignupsPerHour < 0 {
+		ck.fail("auth.signups_per_hour", "must not be negative (0 turns the limit off)")
 	}
 	if a.RefreshTTL <= 0 {
 		ck.fail("auth.refresh_ttl", "must be positive")

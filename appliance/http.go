@@ -45,6 +45,11 @@ func (a *Appliance) httpComponent() Component {
 // startHTTP binds the listener (so a taken port fails the start) and
 // serves on it in a goroutine that stopHTTP waits for.
 func (a *Appliance) startHTTP(ctx context.Context) error {
+	setup, err := a.loadSetupToken(ctx)
+	if err != nil {
+		return err
+	}
+	a.setup = setup
 	handler, err := a.handler()
 	if err != nil {
 		return err
@@ -75,6 +80,7 @@ func (a *Appliance) startHTTP(ctx context.Context) error {
 	})
 	a.http = h
 	go a.serve(h)
+	a.announceSetup(ln.Addr())
 	return nil
 }
 

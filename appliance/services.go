@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
@@ -18,6 +19,10 @@ func (a *Appliance) handler() (http.Handler, error) {
 		AccessTTL:  a.cfg.Auth.AccessTTL,
 		RefreshTTL: a.cfg.Auth.RefreshTTL,
 		Log:        a.log.With("component", "auth"),
+	}
+	authCfg.SignUpPerIP = auth.RateSpec{Burst: int(a.cfg.Auth.SignupsPerHour), Per: time.Hour}
+	if a.cfg.Auth.SignupsPerHour == 0 {
+		authCfg.SignUpPerIP.Burst = -1 // off
 	}
 	if err := authCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
@@ -47,6 +52,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Events:  a.hub,
 		Search:  a.search,
 		Tickets: a.tickets,
+		Setup:   a.setup,
 		Log:     a.log,
 		Ready:   a.NotReady,
 		Config:  apiCfg,

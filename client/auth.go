@@ -21,7 +21,8 @@ func (c *Client) SetupNeeded(ctx context.Context) (bool, error) {
 }
 
 // Setup creates the instance admin and their first workspace, and signs in
-// as them. The server answers 409 once any user exists.
+// as them. The server answers 403 without the right in.SetupToken and 409
+// once any user exists.
 func (c *Client) Setup(ctx context.Context, in SetupInput) (Session, error) {
 	return c.startSession(ctx, "/api/setup", struct {
 		SetupInput

@@ -81,10 +81,10 @@ func TestRequestShapes(t *testing.T) {
 			check: func(t *testing.T, got any) { expect(t, got, true) }},
 		{name: "setup", status: 201, reply: `{"user":{"id":1},"access_token":"a2","refresh_token":"r2","expires_in":900}`, public: true,
 			call: func(c *Client) (any, error) {
-				return c.Setup(ctx, SetupInput{Email: "e@x", Password: "pw", Username: "u", DisplayName: "U", WorkspaceName: "W"})
+				return c.Setup(ctx, SetupInput{Email: "e@x", Password: "pw", Username: "u", DisplayName: "U", WorkspaceName: "W", SetupToken: "st"})
 			},
 			method: "POST", path: "/api/setup",
-			body: `{"email":"e@x","password":"pw","username":"u","display_name":"U","workspace_name":"W","refresh_in_body":true}`},
+			body: `{"email":"e@x","password":"pw","username":"u","display_name":"U","workspace_name":"W","setup_token":"st","refresh_in_body":true}`},
 		{name: "signup", status: 201, reply: `{"access_token":"a2","refresh_token":"r2"}`, public: true,
 			call: func(c *Client) (any, error) {
 				return c.SignUp(ctx, SignUpInput{Email: "e@x", Password: "pw", Username: "u", DisplayName: "U", InviteCode: "c"})

@@ -46,6 +46,9 @@ type SetupInput struct {
 	Username      string `json:"username"`
 	DisplayName   string `json:"display_name"`
 	WorkspaceName string `json:"workspace_name"`
+	// SetupToken is the token of the setup link the server printed at
+	// first start (or its FECHATTER_SETUP_TOKEN).
+	SetupToken string `json:"setup_token"`
 }
 
 // SignUpInput is the body of sign-up; InviteCode may be empty when the

@@ -44,6 +44,7 @@ type options struct {
 	Grace          time.Duration
 	SettleMax      time.Duration
 	Setup          bool
+	SetupToken     string
 	AdminEmail     string
 	AdminPassword  string
 	WorkspaceID    int64
@@ -107,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait after the last send for deliveries still due")
 	fs.DurationVar(&o.SettleMax, "settle-max", 5*time.Minute, "after connecting, wait until no presence event arrived for 2s, at most this long")
 	fs.BoolVar(&o.Setup, "setup", false, "run first-run setup when the server is fresh (else sign in); without it, sign in with --admin-email/--admin-password")
+	fs.StringVar(&o.SetupToken, "setup-token", "", "with --setup on a fresh server: the token of the setup link it printed (also in <data_dir>/setup.token); --spawn makes its own")
 	fs.StringVar(&o.AdminEmail, "admin-email", "bench-admin@example.test", "the workspace admin who invites the users")
 	fs.StringVar(&o.AdminPassword, "admin-password", "bench-password-1", "the admin's password")
 	fs.Int64Var(&o.WorkspaceID, "workspace", 0, "workspace to use (0: the admin's first workspace they administer)")
@@ -127,6 +129,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Spawn {
 		o.Setup = true
+		if o.SetupToken == "" {
+			o.SetupToken = newSetupToken()
+		}
 	}
 	return o, o.validate()
 }

@@ -80,6 +80,9 @@ func populate(ctx context.Context, o options, base string, hc *http.Client, log 
 			DisplayName: fmt.Sprintf("Bench %d", i),
 			InviteCode:  codes[i/maxInviteUses],
 		})
+		if client.StatusOf(err) == http.StatusTooManyRequests {
+			return fmt.Errorf("sign up user %d: %w (the server limits sign-ups per client IP: run it with FECHATTER_AUTH__SIGNUPS_PER_HOUR=0)", i, err)
+		}
 		if err != nil {
 			return fmt.Errorf("sign up user %d: %w", i, err)
 		}
@@ -123,7 +126,7 @@ func adminSession(ctx context.Context, o options, admin *client.Client) (int64, 
 		if needed {
 			if _, err := admin.Setup(ctx, client.SetupInput{
 				Email: o.AdminEmail, Password: o.AdminPassword, Username: "benchadmin",
-				DisplayName: "Bench admin", WorkspaceName: "bench",
+				DisplayName: "Bench admin", WorkspaceName: "bench", SetupToken: o.SetupToken,
 			}); err != nil {
 				return 0, fmt.Errorf("setup: %w", err)
 			}
@@ -232,5 +235,12 @@ func progress(w io.Writer, what string, total int) func() {
 func randomTag() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newSetupToken is a random setup token for a spawned server.
+func newSetupToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
 	return hex.EncodeToString(b)
 }

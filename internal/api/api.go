@@ -110,6 +110,9 @@ type Deps struct {
 	Search SearchService
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
+	// Setup guards first-run setup with the setup token; nil refuses every
+	// setup (403).
+	Setup SetupGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -123,6 +126,7 @@ type server struct {
 	events    EventService
 	tickets   TicketService
 	searchSvc SearchService
+	setupGate SetupGate
 	log       *slog.Logger
 	ready     func(ctx context.Context) []string
 	cfg       Config
@@ -149,6 +153,7 @@ func newServer(d Deps) *server {
 		events:    d.Events,
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
+		setupGate: d.Setup,
 		log:       d.Log,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),

@@ -99,6 +99,9 @@ func (s *server) authRoutes() []route {
 
 // signUp answers POST /api/auth/signup with a session (201).
 func (s *server) signUp(c *gin.Context) error {
+	if err := s.auth.AllowSignUp(c.ClientIP()); err != nil {
+		return err
+	}
 	var in signUpRequest
 	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
 		return err
@@ -129,7 +132,8 @@ func (s *server) signIn(c *gin.Context) error {
 }
 
 // refresh answers POST /api/auth/refresh: the token comes from the body or,
-// failing that, the refresh cookie.
+// failing that, the refresh cookie. refresh_in_body applies only to a
+// token that came in the body.
 func (s *server) refresh(c *gin.Context) error {
 	var in refreshRequest
 	if err := decodeJSON(c.Request, &in, bodyOptional); err != nil {
@@ -149,7 +153,9 @@ func (s *server) refresh(c *gin.Context) error {
 		}
 		return err
 	}
-	s.writeSession(c, http.StatusOK, g, in.RefreshInBody)
+	// A token that came in the HttpOnly cookie goes back only in the
+	// cookie: refresh_in_body must not hand it to scripts.
+	s.writeSession(c, http.StatusOK, g, in.RefreshInBody && !fromCookie)
 	return nil
 }
 

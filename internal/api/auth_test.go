@@ -1,8 +1,13 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/auth"
 )
 
 // cookieNamed returns the Set-Cookie of name in r, or nil.
@@ -200,5 +205,89 @@ func TestSessionsAndLogoutAll(t *testing.T) {
 	}
 	if r := h.do(req{method: "GET", path: "/api/me", token: admin.token}); r.status != 401 {
 		t.Errorf("access token after logout-all: %d, want 401", r.status)
+	}
+}
+
+// TestCookieRefreshNeverInBody: a refresh token that came in the HttpOnly
+// cookie goes back only in the cookie, even with refresh_in_body.
+func TestCookieRefreshNeverInBody(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.setup()
+	signin := h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+		"email": "admin@example.com", "password": "correct horse battery",
+	}})
+	first := cookieNamed(signin, secureRefreshCookie)
+	if first == nil {
+		t.Fatalf("no refresh cookie: %v", signin.header)
+	}
+	r := h.do(req{method: "POST", path: "/api/auth/refresh", cookies: []*http.Cookie{first},
+		body: map[string]any{"refresh_in_body": true}})
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh with cookie: %d %s", r.status, r.body)
+	}
+	if tok, ok := r.json(t)["refresh_token"]; ok {
+		t.Fatalf("a cookie refresh put the refresh token in the body: %v", tok)
+	}
+	if c := cookieNamed(r, secureRefreshCookie); c == nil || c.Value == "" || c.Value == first.Value || !c.HttpOnly {
+		t.Fatalf("the new token is not in the cookie: %v", r.header["Set-Cookie"])
+	}
+}
+
+// signUpBudget is an AuthService whose sign-up budget is small.
+type signUpBudget struct {
+	AuthService
+	limits *auth.Service
+}
+
+func (s signUpBudget) AllowSignUp(ip string) error { return s.limits.AllowSignUp(ip) }
+
+// TestSignUpRateLimited: sign-up attempts of one client are limited, good
+// or bad, with a 429 that says when to come back.
+func TestSignUpRateLimited(t *testing.T) {
+	limits := auth.New(nil, auth.Config{SigningKey: []byte("unused-signing-key-0123456789abcdef"),
+		SignUpPerIP: auth.RateSpec{Burst: 2, Per: time.Hour}})
+	h := newHarness(t, func(d *Deps) { d.Auth = signUpBudget{d.Auth, limits} }, nil)
+	admin, ws := h.setup()
+	bob := h.join(admin, ws, "bob") // one attempt
+	if bob.token == "" {
+		t.Fatal("no session for bob")
+	}
+	body := map[string]any{"email": "eve@example.com", "password": "correct horse battery", "username": "eve"}
+	if r := h.do(req{method: "POST", path: "/api/auth/signup", body: body}); r.status != http.StatusForbidden {
+		t.Fatalf("sign-up without an invite: %d %s, want 403", r.status, r.body)
+	}
+	r := h.do(req{method: "POST", path: "/api/auth/signup", body: body})
+	if r.status != http.StatusTooManyRequests || r.errCode(t) != "rate_limited" || r.header.Get("Retry-After") != "1800" {
+		t.Fatalf("third sign-up: %d %s Retry-After %q, want 429 after 1800 s", r.status, r.body, r.header.Get("Retry-After"))
+	}
+}
+
+// TestSignUpTakenEmailUniform: a taken email gets one answer that does not
+// say it has an account; a taken username is named.
+func TestSignUpTakenEmailUniform(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	admin, ws := h.setup()
+	try := func(email, username string) map[string]any {
+		inv := h.do(req{method: "POST", path: "/api/workspaces/" + itoa(ws) + "/invites", token: admin.token}).json(t)
+		r := h.do(req{method: "POST", path: "/api/auth/signup", body: map[string]any{
+			"email": email, "password": "correct horse battery", "username": username, "invite_code": inv["code"],
+		}})
+		if r.status != http.StatusConflict {
+			t.Fatalf("sign-up %s/%s: %d %s, want 409", email, username, r.status, r.body)
+		}
+		e := r.json(t)["error"].(map[string]any)
+		delete(e, "request_id")
+		return e
+	}
+	first := try("admin@example.com", "fresh1")
+	if again := try("ADMIN@example.com", "fresh2"); fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Fatalf("two answers for one taken email:\n%v\n%v", first, again)
+	}
+	if f := first["fields"].(map[string]any); len(f) != 1 || f["email"] != "cannot be used to sign up" ||
+		strings.Contains(fmt.Sprint(first["message"]), "taken") {
+		t.Fatalf("taken email answer %v", first)
+	}
+	if f := try("new@example.com", "admin")["fields"].(map[string]any); f["username"] != "is already taken" {
+		t.Fatalf("taken username answer %v", f)
 	}
 }

@@ -35,12 +35,12 @@ func benchServer(b *testing.B) *httptest.Server {
 	log := telemetry.NewLogger(io.Discard, "json", "error")
 	authSvc := auth.New(st, auth.Config{
 		SigningKey: []byte("bench-signing-key-0123456789abcdef0123"), Log: log,
-		SignInPerAccount: auth.RateSpec{Burst: -1}, SignInPerIP: auth.RateSpec{Burst: -1},
+		SignInPerAccountIP: auth.RateSpec{Burst: -1}, SignInPerIP: auth.RateSpec{Burst: -1}, SignInGlobal: auth.RateSpec{Burst: -1},
 	})
 	chatSvc := chat.New(st, authSvc, chat.Config{FilesDir: b.TempDir()}, log)
-	srv := httptest.NewServer(New(Deps{Chat: chatSvc, Auth: authSvc, Log: log}))
+	srv := httptest.NewServer(New(Deps{Chat: chatSvc, Auth: authSvc, Log: log, Setup: auth.NewSetupToken("bench-setup-token", nil)}))
 	b.Cleanup(srv.Close)
-	body := `{"email":"bench@example.com","password":"correct horse battery","username":"bench","display_name":"Bench","workspace_name":"Bench"}`
+	body := `{"email":"bench@example.com","password":"correct horse battery","username":"bench","display_name":"Bench","workspace_name":"Bench","setup_token":"bench-setup-token"}`
 	if _, err := post(srv.URL+"/api/setup", body, ""); err != nil {
 		b.Fatal(err)
 	}

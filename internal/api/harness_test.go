@@ -43,6 +43,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// testSetupToken is the setup token of the harness's server.
+const testSetupToken = "api-test-setup-token"
+
 // harness is the API wired to real services over a temp-file SQLite store,
 // served by httptest.
 type harness struct {
@@ -87,7 +90,7 @@ func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Dep
 	}
 	chatSvc := chat.New(st, authSvc, cc, log)
 	d := Deps{
-		Chat: chatSvc, Auth: authSvc, Log: log,
+		Chat: chatSvc, Auth: authSvc, Log: log, Setup: auth.NewSetupToken(testSetupToken, nil),
 		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: true, Version: "test"},
 	}
 	h := &harness{t: t, logs: logs}
@@ -310,6 +313,7 @@ func (h *harness) setup() (session, int64) {
 	r := h.do(req{method: "POST", path: "/api/setup", body: map[string]any{
 		"email": "admin@example.com", "password": "correct horse battery", "username": "admin",
 		"display_name": "Admin", "workspace_name": "Acme", "refresh_in_body": true,
+		"setup_token": testSetupToken,
 	}})
 	if r.status != http.StatusCreated {
 		h.t.Fatalf("setup: %d %s", r.status, r.body)

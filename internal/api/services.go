@@ -80,6 +80,7 @@ type AuthService interface {
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
 	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
 	CheckPrincipal(ctx context.Context, p auth.Principal) error
+	AllowSignUp(ip string) error
 }
 
 // EventService streams a user's events (the realtime hub). Serve answers

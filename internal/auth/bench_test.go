@@ -13,7 +13,7 @@ func benchEnv(b *testing.B) *env {
 	e := &env{st: openSQLite(b)}
 	e.svc = New(e.st, Config{
 		SigningKey: testKey, Argon: DefaultArgon(),
-		SignInPerAccount: RateSpec{Burst: -1}, SignInPerIP: RateSpec{Burst: -1},
+		SignInPerAccountIP: RateSpec{Burst: -1}, SignInPerIP: RateSpec{Burst: -1}, SignInGlobal: RateSpec{Burst: -1},
 	})
 	e.user(b, "alice@example.com", pwAlice)
 	return e

@@ -70,10 +70,20 @@ type Config struct {
 	// MaxConcurrentHashes caps concurrent argon2id runs (each takes
 	// Argon.Memory KiB). Default runtime.GOMAXPROCS(0).
 	MaxConcurrentHashes int
-	// SignInPerAccount limits sign-in attempts per email. Default 10 per minute.
-	SignInPerAccount RateSpec
-	// SignInPerIP limits sign-in attempts per client IP. Default 30 per minute.
+	// SignInPerAccountIP limits failed sign-ins per account and client IP
+	// (per /64 for IPv6), so a guesser runs out while the owner signing in
+	// from elsewhere does not. Default 10 per 10 minutes.
+	SignInPerAccountIP RateSpec
+	// SignInPerIP limits failed sign-ins per client IP (per /64 for IPv6),
+	// whatever the account. Default 30 per minute.
 	SignInPerIP RateSpec
+	// SignInGlobal limits failed sign-ins of the whole instance; once it is
+	// spent, only account and IP pairs without recent failures may try.
+	// Default 300 per minute.
+	SignInGlobal RateSpec
+	// SignUpPerIP limits sign-up attempts per client IP (per /64 for IPv6).
+	// Default 20 per hour.
+	SignUpPerIP RateSpec
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Log receives warnings that do not fail a request (a failed rehash).
@@ -91,8 +101,10 @@ func DefaultConfig() Config {
 		ReuseGrace:          10 * time.Second,
 		Argon:               DefaultArgon(),
 		MaxConcurrentHashes: runtime.GOMAXPROCS(0),
-		SignInPerAccount:    RateSpec{Burst: 10, Per: time.Minute},
+		SignInPerAccountIP:  RateSpec{Burst: 10, Per: 10 * time.Minute},
 		SignInPerIP:         RateSpec{Burst: 30, Per: time.Minute},
+		SignInGlobal:        RateSpec{Burst: 300, Per: time.Minute},
+		SignUpPerIP:         RateSpec{Burst: 20, Per: time.Hour},
 		Now:                 time.Now,
 		Log:                 slog.Default(),
 	}
@@ -138,11 +150,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxConcurrentHashes <= 0 {
 		c.MaxConcurrentHashes = d.MaxConcurrentHashes
 	}
-	if c.SignInPerAccount == (RateSpec{}) {
-		c.SignInPerAccount = d.SignInPerAccount
-	}
-	if c.SignInPerIP == (RateSpec{}) {
-		c.SignInPerIP = d.SignInPerIP
+	for _, r := range []struct {
+		dst *RateSpec
+		def RateSpec
+	}{
+		{&c.SignInPerAccountIP, d.SignInPerAccountIP},
+		{&c.SignInPerIP, d.SignInPerIP},
+		{&c.SignInGlobal, d.SignInGlobal},
+		{&c.SignUpPerIP, d.SignUpPerIP},
+	} {
+		if *r.dst == (RateSpec{}) {
+			*r.dst = r.def
+		}
 	}
 	if c.Now == nil {
 		c.Now = d.Now

@@ -18,7 +18,7 @@ type limiterEntry struct {
 	lastUsed time.Time
 }
 
-// limiterSet is a token bucket per key (an email, an IP) with bounded
+// limiterSet is a token bucket per key (an account and client, a client) with bounded
 // memory: a limiter unused for longer than it takes to refill is full again,
 // so forgetting it changes nothing, and it is swept out. The sweep runs
 // inline, at most once per refill period, so no goroutine is needed.
@@ -58,6 +58,28 @@ func (ls *limiterSet) reserve(key string, now time.Time) (cancel func(), wait ti
 		defer ls.mu.Unlock()
 		r.CancelAt(now)
 	}, 0, true
+}
+
+// hasSpent reports whether key's bucket is not full at now: some of its
+// events were taken recently (for sign-in: failures).
+func (ls *limiterSet) hasSpent(key string, now time.Time) bool {
+	if ls == nil {
+		return false
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	e, ok := ls.entries[key]
+	return ok && e.lim.TokensAt(now) < float64(ls.spec.Burst)
+}
+
+// forget drops key's limiter: its bucket is full again.
+func (ls *limiterSet) forget(key string) {
+	if ls == nil {
+		return
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	delete(ls.entries, key)
 }
 
 // entry returns key's limiter, creating it (and sweeping) as needed.

@@ -47,8 +47,8 @@ type Service struct {
 	log        *slog.Logger
 	hasher     *hasher
 	tokens     *tokenIssuer
-	perAccount *limiterSet
-	perIP      *limiterSet
+	signInGate *signInGuard
+	signUpRate *limiterSet
 	// sessions caches whether a session is live (CheckPrincipal).
 	sessions *sessionCache
 	// revocations hears of ended credentials; nil tells no one.
@@ -71,8 +71,8 @@ func New(store Store, cfg Config) *Service {
 		log:        cfg.Log,
 		hasher:     newHasher(cfg.Argon, cfg.MaxConcurrentHashes),
 		tokens:     newTokenIssuer(cfg),
-		perAccount: newLimiterSet(cfg.SignInPerAccount, maxLimiterKeys),
-		perIP:      newLimiterSet(cfg.SignInPerIP, maxLimiterKeys),
+		signInGate: newSignInGuard(cfg),
+		signUpRate: newLimiterSet(cfg.SignUpPerIP, maxLimiterKeys),
 		sessions:   newSessionCache(),
 	}
 }

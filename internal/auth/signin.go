@@ -21,17 +21,25 @@ func errBadCredentials() error { return apperr.Unauthorized("invalid email or pa
 
 // SignIn checks email and password and starts a session. A wrong email and
 // a wrong password get the same 401 after the same work (an unknown email
-// is verified against a dummy hash). Too many attempts for the account or
-// from meta.IP get a 429 apperr.RateLimited before any hashing.
+// is verified against a dummy hash). Too many recent failures for the
+// account from meta.IP's client (its /64 for IPv6), from that client
+// overall, or, during a flood, anywhere get a 429 apperr.RateLimited
+// before any hashing; see signInGuard.
 func (s *Service) SignIn(ctx context.Context, email, password string, meta ClientMeta) (Grant, error) {
 	email = normalizeEmail(email)
-	if err := s.allowAttempt(email, meta.IP); err != nil {
+	var client string
+	if meta.IP != "" {
+		client = ClientKey(meta.IP)
+	}
+	try, err := s.signInGate.begin(email, client, s.now())
+	if err != nil {
 		return Grant{}, err
 	}
 	u, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
 		return Grant{}, err
 	}
+	try.succeeded()
 	return s.StartSession(ctx, u, meta)
 }
 
@@ -39,24 +47,16 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 // (the store looks emails up case-insensitively).
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// allowAttempt takes one attempt from the IP's and the account's budgets;
-// an empty key is not limited. A refusal by the account budget gives the
-// IP's attempt back.
-func (s *Service) allowAttempt(email, ip string) error {
-	now := s.now()
-	cancelIP := func() {}
-	if ip != "" {
-		cancel, wait, ok := s.perIP.reserve(ip, now)
-		if !ok {
-			return apperr.RateLimited(wait)
-		}
-		cancelIP = cancel
+// AllowSignUp takes one sign-up attempt of the client at ip (its /64 for
+// IPv6), or answers 429 apperr.RateLimited when the client has used its
+// budget (Config.SignUpPerIP). Every attempt counts, good or bad: sign-up
+// is where accounts are mass-created and emails probed.
+func (s *Service) AllowSignUp(ip string) error {
+	if ip == "" {
+		return nil
 	}
-	if email != "" {
-		if _, wait, ok := s.perAccount.reserve(email, now); !ok {
-			cancelIP()
-			return apperr.RateLimited(wait)
-		}
+	if _, wait, ok := s.signUpRate.reserve(ClientKey(ip), s.now()); !ok {
+		return apperr.RateLimited(wait)
 	}
 	return nil
 }
@@ -105,7 +105,8 @@ func (s *Service) rehash(ctx context.Context, userID int64, password string) {
 // ChangePassword replaces the caller's password after checking the current
 // one: a wrong current password is a 400 with the field error
 // "current_password", an invalid new one a 400 on "new_password" (the API's
-// request fields). Attempts count against the account's sign-in budget.
+// request fields). Wrong current passwords count against the sign-in
+// budgets of the account under this session.
 //
 // On success every other session of the user is revoked and the user's
 // TokensValidAfter moves to now, so every access token issued so far,
@@ -120,7 +121,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return notFoundAs(err, apperr.Unauthorized("unknown user"), "change password: load user")
 	}
-	if err := s.allowAttempt(normalizeEmail(u.Email), ""); err != nil {
+	try, err := s.signInGate.begin(normalizeEmail(u.Email), sessionClient(p.SessionID), s.now())
+	if err != nil {
 		return err
 	}
 	res, err := s.hasher.verify(ctx, current, u.PasswordHash)
@@ -130,6 +132,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if !res.Match {
 		return apperr.Invalid("current password is wrong", map[string]string{"current_password": "is wrong"})
 	}
+	try.succeeded()
 	hash, err := s.hasher.hash(ctx, next)
 	if err != nil {
 		return err

@@ -173,14 +173,22 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta auth.ClientMe
 		}
 		inv = &found
 	}
-	// Checked before hashing so that a taken name costs no hash; checked
-	// again by the unique constraints inside the transaction.
-	if err := checkAccountFree(ctx, s.store, u.Email, u.Username, 0); err != nil {
+	// A taken username is named (usernames are public in a workspace)
+	// before hashing; a taken email is answered only after the hash, like
+	// a success, and without saying why (errEmailUnavailable). Both are
+	// checked again by the unique constraints inside the transaction.
+	if err := checkAccountFree(ctx, s.store, "", u.Username, 0); err != nil {
 		return auth.Grant{}, err
 	}
-	var err error
+	emailTaken, err := takenBy(s.store.UserByEmail(ctx, u.Email))
+	if err != nil {
+		return auth.Grant{}, fmt.Errorf("look up email: %w", err)
+	}
 	if u.PasswordHash, err = s.auth.HashPassword(ctx, in.Password); err != nil {
 		return auth.Grant{}, fmt.Errorf("hash password: %w", err)
+	}
+	if emailTaken != 0 {
+		return auth.Grant{}, errEmailUnavailable(nil)
 	}
 	err = s.store.InTx(ctx, func(tx storage.Tx) error { return s.signUpTx(ctx, tx, &u, inv) })
 	if errors.Is(err, storage.ErrConflict) {
@@ -222,12 +230,28 @@ func (s *Service) signUpTx(ctx context.Context, tx storage.Tx, u *model.User, in
 }
 
 // accountConflict turns a unique-constraint failure of a sign-up (a race
-// with another sign-up) into a 409 naming the field when it can.
+// with another sign-up) into the answer SignUp gives without a race: the
+// 409 naming a taken username, or errEmailUnavailable.
 func (s *Service) accountConflict(ctx context.Context, u model.User, cause error) error {
-	if err := checkAccountFree(ctx, s.store, u.Email, u.Username, 0); err != nil {
+	if err := checkAccountFree(ctx, s.store, "", u.Username, 0); err != nil {
 		return err
 	}
-	return &apperr.Error{Kind: apperr.KindConflict, Message: "email or username already taken", Err: cause}
+	return errEmailUnavailable(cause)
+}
+
+// errEmailUnavailable is sign-up's one answer for an email it cannot use
+// (ASVS 6.3.8): a 409 that does not say the address has an account. A
+// sign-up that signs in at once cannot hide this completely (a free email
+// gets a session), so the answer is also rate limited per client (see
+// auth.Service.AllowSignUp) and comes after the same password hash as a
+// success. docs/install.md explains the choice.
+func errEmailUnavailable(cause error) error {
+	return &apperr.Error{
+		Kind:    apperr.KindConflict,
+		Message: "this email address cannot be used to sign up; if you already have an account, sign in",
+		Fields:  map[string]string{"email": "cannot be used to sign up"},
+		Err:     cause,
+	}
 }
 
 // checkAccountFree answers 409 naming every field (email, username) already

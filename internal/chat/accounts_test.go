@@ -174,8 +174,9 @@ func TestSignUp(t *testing.T) {
 			kind: apperr.KindConflict, fields: []string{"email"}},
 		{name: "taken username", open: true, edit: func(in *SignUpInput) { in.Username = "Taken" },
 			kind: apperr.KindConflict, fields: []string{"username"}},
+		// The username is public and named; the email is not looked at then.
 		{name: "both taken", open: true, edit: func(in *SignUpInput) { in.Email, in.Username = "taken@example.test", "taken" },
-			kind: apperr.KindConflict, fields: []string{"email", "username"}},
+			kind: apperr.KindConflict, fields: []string{"username"}},
 		{name: "invalid input", open: true, edit: func(in *SignUpInput) { in.Email, in.Password = "x", "1234567" },
 			kind: apperr.KindInvalid, fields: []string{"email", "password"}},
 	} {
@@ -213,6 +214,38 @@ func TestSignUp(t *testing.T) {
 				t.Fatalf("workspaces = %+v, want member=%v", list, tc.member)
 			}
 		})
+	}
+}
+
+// TestSignUpTakenEmailIsUniform checks that a taken email gets one answer
+// that does not say the address has an account, whatever its case and
+// with or without an invite.
+func TestSignUpTakenEmailIsUniform(t *testing.T) {
+	ctx := context.Background()
+	st := openSQLiteStore(t)
+	s := newTestService(t, st, Config{OpenSignup: true})
+	owner := fixtureUser(t, st, "taken")
+	ws := fixtureWorkspace(t, s, owner.ID, "Team")
+	for i, in := range []SignUpInput{
+		{Email: "taken@example.test", Password: "long enough pw", Username: "newbie1"},
+		{Email: " TAKEN@Example.test ", Password: "another long pw", Username: "newbie2"},
+		{Email: "taken@example.test", Password: "long enough pw", Username: "newbie3", InviteCode: inviteFor(t, s, st, "valid", ws.ID, owner.ID)},
+	} {
+		_, err := s.SignUp(ctx, in, auth.ClientMeta{})
+		wantSameError(t, err, errEmailUnavailable(nil))
+		var ae *apperr.Error
+		if errors.As(err, &ae); strings.Contains(ae.Message, "taken") || strings.Contains(ae.Message, "in use") || strings.Contains(ae.Fields["email"], "in use") {
+			t.Fatalf("sign-up %d: the answer says the email is in use: %+v", i, ae)
+		}
+	}
+}
+
+// wantSameError fails unless err renders like want: kind, message, fields.
+func wantSameError(t *testing.T, err, want error) {
+	t.Helper()
+	var got, exp *apperr.Error
+	if !errors.As(err, &got) || !errors.As(want, &exp) || got.Kind != exp.Kind || got.Message != exp.Message || fmt.Sprint(got.Fields) != fmt.Sprint(exp.Fields) {
+		t.Fatalf("error = %#v, want %#v", err, want)
 	}
 }
 
@@ -266,6 +299,7 @@ func TestSignUpRaceOnEmail(t *testing.T) {
 				continue
 			}
 			wantFields(t, err, apperr.KindConflict, "email")
+			wantSameError(t, err, errEmailUnavailable(nil))
 		}
 		if wins != 1 {
 			t.Fatalf("%d sign-ups with one email succeeded: %v", wins, errs)

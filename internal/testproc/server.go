@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,8 +48,13 @@ type Config struct {
 	// DBURL is a postgres:// URL; empty means SQLite in the data dir.
 	DBURL string
 	// Env is added to this process's environment without its FECHATTER_*
-	// settings (see CleanEnv). Default: none.
+	// settings (see CleanEnv), after DefaultEnv, so it may override those.
+	// Default: none.
 	Env []string
+	// GeneratedSetupToken leaves first-run setup to a token the server
+	// generates and prints (read it with SetupTokenFromLog) instead of
+	// SetupToken. Default false.
+	GeneratedSetupToken bool
 	// Dir is the working directory, so that no config.yaml of the
 	// developer's is read. Default: DataDir.
 	Dir string
@@ -166,13 +172,44 @@ func (s *Server) Command(ctx context.Context, sub string, args ...string) *exec.
 
 func (s *Server) command(ctx context.Context, args []string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, s.Bin, args...)
-	cmd.Env = append(CleanEnv(), s.Env...)
+	cmd.Env = append(append(CleanEnv(), s.defaultEnv()...), s.Env...)
 	cmd.Dir = s.Dir
 	if cmd.Dir == "" {
 		cmd.Dir = s.DataDir
 	}
 	setParentDeath(cmd)
 	return cmd
+}
+
+// SetupToken is the setup token every server under test starts with
+// (FECHATTER_SETUP_TOKEN), unless its Config asks for a generated one.
+const SetupToken = "testproc-setup-token"
+
+// defaultEnv is what every server under test runs with: a known setup
+// token and no sign-up limit (tests sign many people up from one address).
+func (s *Server) defaultEnv() []string {
+	env := []string{"FECHATTER_AUTH__SIGNUPS_PER_HOUR=0"}
+	if !s.GeneratedSetupToken {
+		env = append(env, "FECHATTER_SETUP_TOKEN="+SetupToken)
+	}
+	return env
+}
+
+// setupLinkRE finds the setup link a server logs while setup is pending.
+var setupLinkRE = regexp.MustCompile(`http://[^"\s]+/setup\?token=([0-9a-f]+)`)
+
+// SetupTokenFromLog reads the setup token from the link in the server's
+// log, as a person starting the binary would; "" when none was logged.
+func (s *Server) SetupTokenFromLog() string {
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil {
+		return ""
+	}
+	m := setupLinkRE.FindSubmatch(data)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
 }
 
 // WaitReady polls /readyz until it answers 200, and fails when the process

@@ -82,6 +82,9 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// testSetupToken is the setup token of the appliance under test.
+const testSetupToken = "authz-test-setup-token"
+
 // newWorld starts a fully wired appliance on a loopback port (dbURL empty:
 // SQLite in a temp dir) and signs up every actor.
 func newWorld(t *testing.T, dbURL string) *world {
@@ -90,6 +93,8 @@ func newWorld(t *testing.T, dbURL string) *world {
 	cfg.DataDir = t.TempDir()
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Database.URL = dbURL
+	cfg.SetupToken = testSetupToken
+	cfg.Auth.SignupsPerHour = 0 // every actor signs up from one address
 	logs := &logBuffer{}
 	app, err := appliance.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), appliance.BuildInfo{Version: "authz-test"})
 	if err != nil {
@@ -127,6 +132,7 @@ func (w *world) signUpEveryone(t *testing.T) {
 	c := client.New(w.base)
 	s, err := c.Setup(w.ctx, client.SetupInput{
 		Email: "owner@example.com", Password: password, Username: "owner", DisplayName: "Owner", WorkspaceName: "Home",
+		SetupToken: testSetupToken,
 	})
 	if err != nil {
 		t.Fatalf("setup: %v", err)

@@ -27,11 +27,23 @@ type server struct {
 // is killed when the test ends if it is still running.
 func start(t *testing.T, dbURL string) *server {
 	t.Helper()
-	s := testproc.New(t, testproc.Config{DBURL: dbURL})
+	// The walk takes the setup token from the link the server logs, as a
+	// person starting the binary would.
+	s := testproc.New(t, testproc.Config{DBURL: dbURL, GeneratedSetupToken: true})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return &server{Server: s, url: s.URL()}
+}
+
+// setupToken is the setup token of the link in the server's log.
+func (s *server) setupToken(t *testing.T) string {
+	t.Helper()
+	tok := s.SetupTokenFromLog()
+	if tok == "" {
+		t.Fatalf("no setup link in the server log:\n%s", s.LogTail(testproc.TailLines))
+	}
+	return tok
 }
 
 // stop sends SIGTERM and returns the exit code.

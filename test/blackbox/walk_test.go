@@ -77,9 +77,13 @@ func (w *walk) setup(t *testing.T) {
 	if !w.setupNeeded(t) {
 		t.Fatal("fresh server says setup is not needed")
 	}
-	s, err := c.Setup(w.ctx, client.SetupInput{
+	form := client.SetupInput{
 		Email: "alice@example.com", Password: password, Username: "alice", DisplayName: "Alice", WorkspaceName: "Acme",
-	})
+	}
+	_, err := c.Setup(w.ctx, form)
+	wantStatus(t, "setup without the setup token", err, 403)
+	form.SetupToken = w.srv.setupToken(t)
+	s, err := c.Setup(w.ctx, form)
 	mustDo(t, err)
 	if s.TokenType != "Bearer" || s.AccessToken == "" || s.RefreshToken == "" || s.ExpiresIn <= 0 || s.User.Username != "alice" {
 		t.Fatalf("setup session = %+v", s)
@@ -90,6 +94,7 @@ func (w *walk) setup(t *testing.T) {
 	}
 	_, err = w.srv.client().Setup(w.ctx, client.SetupInput{
 		Email: "mallory@example.com", Password: password, Username: "mallory", DisplayName: "M", WorkspaceName: "Mine",
+		SetupToken: form.SetupToken,
 	})
 	wantStatus(t, "second setup", err, 409)
 	me, err := c.Me(w.ctx)

@@ -23,7 +23,7 @@ async function call(base, token, method, path, body) {
 const srv = await startServer();
 try {
   const api = srv.api;
-  const alice = await call(api, null, 'POST', '/api/setup', { email: 'maya@example.com', password: 'correct-horse-1', username: 'maya', display_name: 'Maya Chen', workspace_name: 'Northwind' });
+  const alice = await call(api, null, 'POST', '/api/setup', { email: 'maya@example.com', password: 'correct-horse-1', username: 'maya', display_name: 'Maya Chen', workspace_name: 'Northwind', setup_token: srv.setupToken() });
   const A = alice.access_token;
   const ws = (await call(api, A, 'GET', '/api/workspaces')).workspaces[0].id;
   const people = [];

@@ -69,6 +69,12 @@ function stopProc(p) {
   });
 }
 
+function setupLinkIn(logs) {
+  const m = /http:\/\/[^"\s]+\/setup\?token=[0-9a-f]+/.exec(logs);
+  if (!m) throw new Error(`no setup link in the server log:\n${logs.slice(-4000)}`);
+  return m[0];
+}
+
 /** startServer runs the binary, which serves the API and the embedded web
  * app on one port. */
 export async function startServer() {
@@ -85,6 +91,10 @@ export async function startServer() {
     api: url,
     dataDir,
     logs: () => server.log.join(''),
+    /** setupLink is the first-run setup link the server printed in its log. */
+    setupLink: () => setupLinkIn(server.log.join('')),
+    /** setupToken is the token of that link. */
+    setupToken: () => new URL(setupLinkIn(server.log.join(''))).searchParams.get('token'),
     async stop() {
       await stopProc(server.proc);
       rmSync(dataDir, { recursive: true, force: true });

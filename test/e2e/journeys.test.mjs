@@ -66,8 +66,17 @@ after(async () => {
 describe('fechatter in the browser', () => {
   journey('first-run setup creates the admin and the first workspace', async () => {
     const { page } = alice;
+    // Without the setup token (whoever reaches the port first) setup is refused.
     await page.goto(srv.url);
     await page.getByRole('heading', { name: 'Set up Fechatter' }).waitFor({ timeout: T });
+    await signUpFields(page, ALICE);
+    await page.getByLabel('Workspace name').fill('Acme');
+    await page.getByRole('button', { name: 'Create account and workspace' }).click();
+    await page.getByRole('alert').filter({ hasText: 'setup_token' }).waitFor({ timeout: T });
+    // The link the server printed carries the token into the form.
+    await page.goto(srv.setupLink());
+    await page.getByRole('heading', { name: 'Set up Fechatter' }).waitFor({ timeout: T });
+    assert.equal(await page.getByLabel('Setup token').inputValue(), srv.setupToken());
     // A short password is refused with the server's words, next to the field.
     await signUpFields(page, { ...ALICE, password: 'short' });
     await page.getByLabel('Workspace name').fill('Acme');

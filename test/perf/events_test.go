@@ -44,7 +44,7 @@ func BenchmarkEventsLoad(b *testing.B) {
 	if v := os.Getenv(loadArgsEnv); v != "" {
 		args = strings.Fields(v)
 	}
-	args = append(args, "--url", url, "--setup", "--json")
+	args = append(args, "--url", url, "--setup", "--setup-token", perfSetupToken, "--json")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gen, args...)

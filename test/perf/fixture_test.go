@@ -102,6 +102,9 @@ type fixture struct {
 	history  int64 // a chat with historyLen messages
 }
 
+// perfSetupToken is the setup token of the appliance under test.
+const perfSetupToken = "perf-test-setup-token"
+
 // startAppliance runs a whole node in this process on a free loopback port.
 func startAppliance(b *testing.B, dbURL string) string {
 	b.Helper()
@@ -110,6 +113,8 @@ func startAppliance(b *testing.B, dbURL string) string {
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Database.URL = dbURL
+	cfg.SetupToken = perfSetupToken
+	cfg.Auth.SignupsPerHour = 0 // the fixture signs many people up from one address
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -147,7 +152,7 @@ func newFixture(b *testing.B, dbURL string) *fixture {
 	ctx := context.Background()
 	fx.reader = fx.client()
 	if _, err := fx.reader.Setup(ctx, client.SetupInput{Email: "reader@perf.test", Password: "perf-password-1",
-		Username: "reader", DisplayName: "Reader", WorkspaceName: "perf"}); err != nil {
+		Username: "reader", DisplayName: "Reader", WorkspaceName: "perf", SetupToken: perfSetupToken}); err != nil {
 		b.Fatalf("setup: %v", err)
 	}
 	wss, err := fx.reader.Workspaces(ctx)

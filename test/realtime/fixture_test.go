@@ -9,6 +9,7 @@ import (
 
 	"github.com/fechatter/fechatter/client"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // password is every test user's password.
@@ -87,6 +88,7 @@ func setup(t *testing.T, n *node, name, wsName string) (*user, client.Workspace)
 	email := name + "@example.com"
 	s, err := c.Setup(context.Background(), client.SetupInput{
 		Email: email, Password: password, Username: name, DisplayName: name, WorkspaceName: wsName,
+		SetupToken: testproc.SetupToken,
 	})
 	must(t, err)
 	wss, err := c.Workspaces(context.Background())

@@ -5,6 +5,7 @@ import (
 
 	"github.com/fechatter/fechatter/client"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // permToken is in every message of the permission world.
@@ -25,6 +26,7 @@ func (s *suite) setup(t *testing.T) {
 	c := s.srv.client("", "")
 	sess, err := c.Setup(s.ctx, client.SetupInput{
 		Email: "alice@example.com", Password: password, Username: "alice", DisplayName: "Alice", WorkspaceName: "Acme",
+		SetupToken: testproc.SetupToken,
 	})
 	mustDo(t, err)
 	s.alice = &user{c: c, u: sess.User, email: "alice@example.com"}

@@ -3,7 +3,7 @@ import { createStore, useStore } from './stores/store';
 /** Route is the screen the URL names. */
 export type Route =
   | { name: 'home' }
-  | { name: 'setup' }
+  | { name: 'setup'; token?: string }
   | { name: 'signin' }
   | { name: 'invite'; code: string }
   | { name: 'workspace'; ws: number }
@@ -18,7 +18,10 @@ export function parse(path: string, search = ''): Route {
   const n = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : NaN);
   const [a, b, c, d] = parts;
   if (parts.length === 0) return { name: 'home' };
-  if (a === 'setup' && parts.length === 1) return { name: 'setup' };
+  if (a === 'setup' && parts.length === 1) {
+    const token = new URLSearchParams(search).get('token');
+    return token ? { name: 'setup', token } : { name: 'setup' };
+  }
   if (a === 'signin' && parts.length === 1) return { name: 'signin' };
   if (a === 'settings' && parts.length === 1) return { name: 'settings' };
   if (a === 'invite' && b && parts.length === 2) return { name: 'invite', code: decodeURIComponent(b) };
@@ -40,7 +43,7 @@ export function href(r: Route): string {
     case 'home':
       return '/';
     case 'setup':
-      return '/setup';
+      return r.token ? `/setup?token=${encodeURIComponent(r.token)}` : '/setup';
     case 'signin':
       return '/signin';
     case 'settings':

@@ -131,7 +131,7 @@ export class ApiClient {
 
   // ---- setup and auth ----
   setupStatus = () => this.call<{ needed: boolean }>(endpoints.setupStatus);
-  setup = async (b: { email: string; password: string; username: string; display_name: string; workspace_name: string }) =>
+  setup = async (b: { email: string; password: string; username: string; display_name: string; workspace_name: string; setup_token: string }) =>
     this.adopt(await this.call<Session>(endpoints.setup, { body: b }));
   signup = async (b: { email: string; password: string; username: string; display_name: string; invite_code?: string }) =>
     this.adopt(await this.call<Session>(endpoints.signup, { body: b }));

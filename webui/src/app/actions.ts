@@ -135,7 +135,7 @@ export async function signIn(email: string, password: string): Promise<void> {
   await signedIn(s.user);
 }
 
-export async function setup(b: { email: string; password: string; username: string; display_name: string; workspace_name: string }): Promise<void> {
+export async function setup(b: { email: string; password: string; username: string; display_name: string; workspace_name: string; setup_token: string }): Promise<void> {
   const s = await api.setup(b);
   await signedIn(s.user);
 }

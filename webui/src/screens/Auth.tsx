@@ -3,7 +3,7 @@ import { api } from '../api/client';
 import { ApiError, describe } from '../api/errors';
 import * as actions from '../app/actions';
 import { FieldError } from '../components/common';
-import { navigate } from '../router';
+import { navigate, useRoute } from '../router';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
 
@@ -83,8 +83,12 @@ function AccountFields({ v, set, fields }: { v: Record<string, string>; set: (k:
   );
 }
 
+/** SetupScreen creates the first account. It needs the setup token the
+ * server printed at start: taken from the link's ?token=, or typed in. */
 export function SetupScreen() {
-  const [v, setV] = useState<Record<string, string>>({ workspace_name: '' });
+  const r = useRoute();
+  const linkToken = r.name === 'setup' ? (r.token ?? '') : '';
+  const [v, setV] = useState<Record<string, string>>({ workspace_name: '', setup_token: linkToken });
   const f = useForm();
   const set = (k: string, x: string) => setV((o) => ({ ...o, [k]: x }));
   const submit = (e: FormEvent) => {
@@ -93,6 +97,7 @@ export function SetupScreen() {
       await actions.setup({
         email: v.email ?? '', password: v.password ?? '', username: v.username ?? '',
         display_name: v.display_name ?? '', workspace_name: v.workspace_name ?? '',
+        setup_token: (v.setup_token ?? '').trim(),
       });
     });
   };
@@ -103,6 +108,15 @@ export function SetupScreen() {
         {f.error && <div className="form-error" role="alert">{f.error}</div>}
         <AccountFields v={v} set={set} fields={f.fields} />
         <Field label="Workspace name" name="workspace_name" value={v.workspace_name ?? ''} onChange={(x) => set('workspace_name', x)} error={f.fields.workspace_name} />
+        <Field
+          label="Setup token"
+          name="setup_token"
+          value={v.setup_token ?? ''}
+          onChange={(x) => set('setup_token', x)}
+          error={f.fields.setup_token}
+          autoComplete="off"
+          hint={linkToken ? 'Taken from your setup link.' : 'Open the setup link the server printed when it started, or copy the token from setup.token in its data directory.'}
+        />
         <button className="btn primary" type="submit" disabled={f.busy}>{f.busy ? 'Creating…' : 'Create account and workspace'}</button>
       </form>
     </Card>

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { href, parse } from '../src/router';
+
+describe('router', () => {
+  it('keeps the setup token of a setup link', () => {
+    expect(parse('/setup', '?token=abc123')).toEqual({ name: 'setup', token: 'abc123' });
+    expect(parse('/setup', '')).toEqual({ name: 'setup' });
+    expect(href({ name: 'setup', token: 'a b&c' })).toBe('/setup?token=a%20b%26c');
+    expect(parse('/setup', '?token=a%20b%26c')).toEqual({ name: 'setup', token: 'a b&c' });
+    expect(href({ name: 'setup' })).toBe('/setup');
+  });
+});
