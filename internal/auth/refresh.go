@@ -82,6 +82,8 @@ type refreshOutcome struct {
 	// reused is set when the token was reused outside the grace window
 	// and the session was revoked (committed).
 	reused bool
+	// reusedUserID owns the session a reuse revoked.
+	reusedUserID int64
 }
 
 // Refresh exchanges a refresh token for its successor and a new access
@@ -106,6 +108,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta ClientM
 		return Grant{}, err
 	}
 	if out.reused {
+		// The session is revoked (committed): its access tokens and open
+		// streams end on every node, as for a logout.
+		s.revoked(ctx, out.reusedUserID, out.sessionID)
 		return Grant{}, errRefreshReuse()
 	}
 	return s.grant(out.user, out.sessionID, out.token, out.expiresAt, out.now)
@@ -129,7 +134,7 @@ func (s *Service) rotate(ctx context.Context, tx storage.Tx, oldHash string, out
 		if err := tx.RevokeSession(ctx, sess.UserID, sess.ID, now); err != nil {
 			return fmt.Errorf("refresh: revoke reused session: %w", err)
 		}
-		out.reused = true
+		out.reused, out.reusedUserID, out.sessionID = true, sess.UserID, sess.ID
 		return nil
 	case rt.UsedAt != nil:
 		if out.token, err = s.newestInFamily(ctx, tx, oldHash, sess.ID); err != nil {

@@ -115,6 +115,7 @@ func testRevocationsAnnounced(t *testing.T, open opener) {
 	a := e.signIn(t, "alice@example.com", pwAlice)
 	b := e.signIn(t, "alice@example.com", pwAlice)
 	pa, _ := e.svc.Authenticate(ctx, a.AccessToken)
+	var reuseSession int64 // the session the reuse step revokes (want -1)
 	steps := []struct {
 		name string
 		fn   func() error
@@ -122,6 +123,17 @@ func testRevocationsAnnounced(t *testing.T, open opener) {
 	}{
 		{"logout", func() error { return e.svc.Logout(ctx, pa) }, [2]int64{alice.ID, a.SessionID}},
 		{"revoke session", func() error { return e.svc.RevokeSession(ctx, alice.ID, b.SessionID) }, [2]int64{alice.ID, b.SessionID}},
+		{"refresh token reused", func() error {
+			c := e.signIn(t, "alice@example.com", pwAlice)
+			if _, err := e.svc.Refresh(ctx, c.RefreshToken, ClientMeta{}); err != nil {
+				return err
+			}
+			e.clk.Advance(11 * time.Second) // past the default ReuseGrace
+			_, err := e.svc.Refresh(ctx, c.RefreshToken, ClientMeta{})
+			wantKind(t, err, apperr.KindUnauthorized, "")
+			reuseSession = c.SessionID
+			return nil
+		}, [2]int64{alice.ID, -1}},
 		{"logout-all", func() error { return e.svc.LogoutAll(ctx, alice.ID) }, [2]int64{alice.ID, 0}},
 		{"password change", func() error {
 			c := e.signIn(t, "alice@example.com", pwAlice)
@@ -135,6 +147,9 @@ func testRevocationsAnnounced(t *testing.T, open opener) {
 	for _, st := range steps {
 		if err := st.fn(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
+		}
+		if st.want[1] == -1 {
+			st.want[1] = reuseSession
 		}
 		if got := rec.take(); len(got) != 1 || got[0] != st.want {
 			t.Fatalf("%s announced %v, want [%v]", st.name, got, st.want)
