@@ -9,7 +9,6 @@ import (
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // messageCreate is the body of POST /api/chats/{chat}/messages.
@@ -114,8 +113,8 @@ func (s *server) listMessages(c *gin.Context) error {
 // messageQuery parses the paging parameters of the message list. A cursor
 // is any seq from 0: after_seq=0 is the first page of the chat, and
 // before_seq=0 an empty one. Absent is not 0.
-func messageQuery(c *gin.Context) (storage.MessageQuery, error) {
-	var q storage.MessageQuery
+func messageQuery(c *gin.Context) (chat.MessageQuery, error) {
+	var q chat.MessageQuery
 	var err error
 	if q.BeforeSeq, err = queryCursor(c, "before_seq"); err != nil {
 		return q, err

@@ -6,12 +6,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/chat"
 )
 
-// List limits of API.md "Conventions".
+// List limits of API.md "Conventions" (defined once, in storage).
 const (
-	defaultLimit = 50
-	maxLimit     = 200
+	defaultLimit = chat.DefaultPageLimit
+	maxLimit     = chat.MaxPageLimit
 )
 
 // pathID parses the positive int64 path parameter name. Anything else

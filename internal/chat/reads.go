@@ -17,7 +17,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) error
 	if seq < 0 {
 		return apperr.Field("seq", "must not be negative")
 	}
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := memberChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
