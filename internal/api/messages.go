@@ -34,7 +34,7 @@ type messagePage struct {
 var messageQueryDoc = []param{
 	{name: "before_seq", schema: intSchema(0), desc: "The messages just before this seq; has_more says older ones exist. 0 is a cursor too: an empty page."},
 	{name: "after_seq", schema: intSchema(0), desc: "The messages just after this seq; has_more says newer ones exist. 0 is a cursor too: the first messages of the chat (seqs start at 1)."},
-	{name: "limit", schema: limitSchema(), desc: "Page size, 1 to 200 (default 50)."},
+	{name: "limit", schema: limitSchema(), desc: "Page size, " + limitRange + "."},
 	{name: "thread", schema: intSchema(1), desc: "List the replies to this message id."},
 }
 

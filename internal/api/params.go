@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -65,7 +66,10 @@ func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
 	return v, nil
 }
 
-// queryLimit parses limit: 1 to 200, default 50.
+// limitRange describes the limit parameter for the OpenAPI document.
+var limitRange = fmt.Sprintf("1 to %d (default %d)", maxLimit, defaultLimit)
+
+// queryLimit parses limit: 1 to maxLimit, default defaultLimit.
 func queryLimit(c *gin.Context) (int, error) {
 	v, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
 	return int(v), err
