@@ -12,10 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
-	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/realtime"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // natsDir holds JetStream's store under the data dir.
@@ -172,7 +171,7 @@ func (a *Appliance) realtimeComponent() Component {
 			var hub *realtime.Hub
 			err = a.whileForming(ctx, "the live event feed", func(ctx context.Context) error {
 				// A hub whose Start failed holds nothing; the next try uses a new one.
-				hub = realtime.NewHub(a.nc, a.js, membership{a.store}, realtime.Options{
+				hub = realtime.NewHub(a.nc, a.js, chat.NewAudience(a.store), realtime.Options{
 					NodeID: nodeID, Log: a.log.With("component", "realtime"),
 				})
 				return hub.Start(ctx)
@@ -185,49 +184,4 @@ func (a *Appliance) realtimeComponent() Component {
 		},
 		Stop: func(ctx context.Context) error { return a.hub.Stop(ctx) },
 	}
-}
-
-// membership adapts the store to what the hub asks.
-type membership struct{ st storage.Store }
-
-func (m membership) ChatMemberIDs(ctx context.Context, chatID int64) ([]int64, error) {
-	ms, err := m.st.ListChatMembers(ctx, chatID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	ids := make([]int64, 0, len(ms))
-	for _, x := range ms {
-		ids = append(ids, x.UserID)
-	}
-	return ids, err
-}
-
-func (m membership) WorkspaceMemberIDs(ctx context.Context, wsID int64) ([]int64, error) {
-	ms, err := m.st.ListMembers(ctx, wsID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	ids := make([]int64, 0, len(ms))
-	for _, x := range ms {
-		ids = append(ids, x.UserID)
-	}
-	return ids, err
-}
-
-func (m membership) UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error) {
-	ws, err := m.st.ListWorkspacesForUser(ctx, userID)
-	ids := make([]int64, 0, len(ws))
-	for _, w := range ws {
-		ids = append(ids, w.Workspace.ID)
-	}
-	return ids, err
-}
-
-func (m membership) JoinTimes(ctx context.Context, userID int64) (realtime.JoinTimes, error) {
-	jt, err := m.st.JoinTimes(ctx, userID)
-	return realtime.JoinTimes{Workspaces: jt.Workspaces, Chats: jt.Chats}, err
-}
-
-func (m membership) MessagesNow(ctx context.Context, userID int64, ids []int64) ([]model.Message, error) {
-	return m.st.MessagesForViewer(ctx, userID, ids)
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/fechatter/fechatter/embedded/meili"
+	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/search/bleve"
@@ -17,10 +19,6 @@ import (
 
 // searchDir holds the embedded index under the data dir.
 const searchDir = "search"
-
-// frequentChats is how many of a user's most active chats get the
-// "frequently used" boost.
-const frequentChats = 10
 
 // searchComponent opens the index (embedded, a Meilisearch sidecar, or an
 // external Meilisearch) and runs the indexer that keeps it in step with the
@@ -44,7 +42,7 @@ func (a *Appliance) searchComponent() Component {
 				}
 			}
 			a.index, a.indexer = idx, ix
-			a.search = search.NewService(idx, searchData{a.store}, a.store)
+			a.search = search.NewService(idx, searchScope{chat.NewAudience(a.store)}, a.store)
 			rctx, cancel := context.WithCancel(context.Background())
 			a.rebuildStop, a.rebuildDone = cancel, make(chan struct{})
 			go func() {
@@ -162,8 +160,8 @@ func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	return idx, nil
 }
 
-// searchData adapts the store to what search needs: chat lookups for the
-// indexer, the full message list for rebuilds, and the caller's scope.
+// searchData adapts the store to what search's indexer and rebuild read:
+// chat lookups and the full message list.
 type searchData struct{ st storage.Store }
 
 func (d searchData) ChatByID(ctx context.Context, chatID int64) (model.Chat, error) {
@@ -186,26 +184,17 @@ func (d searchData) AllMessages(ctx context.Context, workspaceID, afterID int64,
 	return d.st.AllMessages(ctx, workspaceID, afterID, limit)
 }
 
-// SearchScope is the chats the user is a member of now, read at query
-// time; the most recently active ones are boosted as "frequently used".
-func (d searchData) SearchScope(ctx context.Context, userID, workspaceID int64) (search.Scope, error) {
-	wr, err := d.st.WorkspaceForMember(ctx, workspaceID, userID)
-	if errors.Is(err, storage.ErrNotFound) {
+// searchScope puts chat's rule of who may search which chats (read from
+// current membership at query time) in search's terms.
+type searchScope struct{ audience *chat.Audience }
+
+func (s searchScope) SearchScope(ctx context.Context, userID, workspaceID int64) (search.Scope, error) {
+	sc, err := s.audience.SearchScope(ctx, userID, workspaceID)
+	if apperr.Is(err, apperr.KindNotFound) {
 		return search.Scope{}, search.ErrNoWorkspace
 	}
 	if err != nil {
 		return search.Scope{}, err
 	}
-	chats, err := d.st.ListChatsForUser(ctx, workspaceID, userID)
-	if err != nil {
-		return search.Scope{}, err
-	}
-	sc := search.Scope{Role: wr.Role, ChatIDs: make([]int64, 0, len(chats))}
-	for i, c := range chats { // most recent activity first
-		sc.ChatIDs = append(sc.ChatIDs, c.ID)
-		if i < frequentChats {
-			sc.FrequentChatIDs = append(sc.FrequentChatIDs, c.ID)
-		}
-	}
-	return sc, nil
+	return search.NewScope(sc.Role, sc.ChatIDs), nil
 }

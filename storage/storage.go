@@ -8,6 +8,9 @@
 //   - every method takes a context and honours its cancellation;
 //   - "not there" is ErrNotFound (wrapped), never a zero value with a nil error;
 //   - a uniqueness violation is ErrConflict (wrapped);
+//   - a value the database cannot hold, or arguments that do not go
+//     together, is ErrInvalid (wrapped); storage knows nothing of HTTP, the
+//     use cases give each sentinel its meaning for the caller;
 //   - reads of chat content (messages, reactions, attachments) take the viewer
 //     and answer ErrNotFound when the viewer may not read that chat, so an
 //     unscoped read cannot be written by accident. A chat is readable by a
@@ -26,8 +29,11 @@ import (
 
 // Sentinel errors. Implementations wrap them with context.
 var (
-	ErrNotFound  = errors.New("not found")
-	ErrConflict  = errors.New("conflict")
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid means the arguments cannot be stored or do not go together
+	// (a value outside a column's domain, text the engine cannot hold).
+	ErrInvalid   = errors.New("invalid value")
 	ErrSchemaNew = errors.New("database schema is newer than this binary")
 )
 
@@ -206,6 +212,25 @@ type JoinTimes struct {
 	Chats      map[int64]time.Time
 }
 
+// Page sizes of lists (API.md, "Conventions"): the default and the most one
+// page holds. These are the only definition; the use cases and the API
+// take them from here.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// PageLimit applies DefaultPageLimit to n <= 0 and caps n at MaxPageLimit.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultPageLimit
+	case n > MaxPageLimit:
+		return MaxPageLimit
+	}
+	return n
+}
+
 // MessageQuery pages through one chat by seq. At most one of BeforeSeq and
 // AfterSeq is set (non-nil); with neither, the newest Limit messages. A
 // cursor of 0 is a cursor like any other, not "unset": AfterSeq 0 starts
@@ -217,7 +242,7 @@ type MessageQuery struct {
 	BeforeSeq *int64
 	// AfterSeq asks for the Limit messages just after this seq.
 	AfterSeq *int64
-	// Limit is the page size; 0 means the engine's default.
+	// Limit is the page size; see PageLimit.
 	Limit int
 	// Thread is a root message id; 0 means the whole chat.
 	Thread int64

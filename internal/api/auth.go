@@ -265,11 +265,14 @@ func (s *server) refreshCookie(c *gin.Context) string {
 	return ck.Value
 }
 
-// clientMeta describes the caller for the session list.
+// clientMeta describes the caller for the session list. The user agent is
+// cut to maxUserAgent bytes and made valid UTF-8: a header may carry any
+// byte, and Postgres refuses text that is not UTF-8 (a sign-in must not
+// fail over the browser's name).
 func clientMeta(c *gin.Context) auth.ClientMeta {
 	ua := c.Request.UserAgent()
 	if len(ua) > maxUserAgent {
-		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+		ua = ua[:maxUserAgent]
 	}
-	return auth.ClientMeta{UserAgent: ua, IP: c.ClientIP()}
+	return auth.ClientMeta{UserAgent: strings.ToValidUTF8(ua, ""), IP: c.ClientIP()}
 }

@@ -3,9 +3,12 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/auth"
 )
@@ -289,5 +292,26 @@ func TestSignUpTakenEmailUniform(t *testing.T) {
 	}
 	if f := try("new@example.com", "admin")["fields"].(map[string]any); f["username"] != "is already taken" {
 		t.Fatalf("taken username answer %v", f)
+	}
+}
+
+// TestClientMetaUserAgent: the user agent kept with a session is valid
+// UTF-8 and at most maxUserAgent bytes, whatever bytes the header held
+// (Postgres refuses invalid UTF-8; a sign-in must not fail over it).
+func TestClientMetaUserAgent(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain", "Mozilla/5.0", "Mozilla/5.0"},
+		{"invalid UTF-8", "bad \xff\xfe agent", "bad  agent"},
+		{"long", strings.Repeat("a", maxUserAgent+10), strings.Repeat("a", maxUserAgent)},
+		{"cut inside a rune", strings.Repeat("a", maxUserAgent-1) + "é", strings.Repeat("a", maxUserAgent-1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = httptest.NewRequest(http.MethodPost, "/api/auth/signin", nil)
+			c.Request.Header.Set("User-Agent", tc.in)
+			if got := clientMeta(c).UserAgent; got != tc.want {
+				t.Fatalf("user agent %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/telemetry"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // Errors the router itself produces.
@@ -85,10 +84,6 @@ func (s *server) classify(c *gin.Context, err error) problem {
 			return generic(http.StatusInternalServerError, "internal", "internal server error")
 		}
 		return fromApp(ae)
-	case errors.Is(err, storage.ErrNotFound):
-		return generic(http.StatusNotFound, apperr.KindNotFound.Code(), "not found")
-	case errors.Is(err, storage.ErrConflict):
-		return generic(http.StatusConflict, apperr.KindConflict.Code(), "conflict")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return generic(http.StatusServiceUnavailable, apperr.KindUnavailable.Code(), "request cancelled or timed out")
 	}

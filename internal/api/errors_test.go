@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // secretDetail stands for an internal detail that must never reach a client.
@@ -38,8 +37,6 @@ var errorCases = []struct {
 	{"rate limited at least 1s", apperr.RateLimited(10 * time.Millisecond), 429, "rate_limited", "too many requests, try again later", nil, "1"},
 	{"unavailable", apperr.Unavailable("search is starting"), 503, "unavailable", "search is starting", nil, ""},
 	{"wrapped apperr", fmt.Errorf("load chat: %w", apperr.NotFound("chat")), 404, "not_found", "chat not found", nil, ""},
-	{"storage not found", fmt.Errorf("load chat 7: %w", storage.ErrNotFound), 404, "not_found", "not found", nil, ""},
-	{"storage conflict", fmt.Errorf("insert user: %w", storage.ErrConflict), 409, "conflict", "conflict", nil, ""},
 	{"internal apperr hides message", &apperr.Error{Kind: apperr.KindInternal, Message: secretDetail}, 500, "internal", "internal server error", nil, ""},
 	{"plain error", errors.New(secretDetail), 500, "internal", "internal server error", nil, ""},
 	{"body over limit", &http.MaxBytesError{Limit: 10}, 413, "payload_too_large", "request body too large", nil, ""},

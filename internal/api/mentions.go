@@ -12,7 +12,7 @@ func (s *server) mentionRoutes() []route {
 			tag: "messages", summary: "Messages that mention the caller, newest first",
 			query: []param{
 				{name: "unread", schema: map[string]any{"type": "boolean", "default": false}, desc: "Only those above the caller's read marker."},
-				{name: "limit", schema: limitSchema(), desc: "At most this many, 1 to 200 (default 50)."},
+				{name: "limit", schema: limitSchema(), desc: "At most this many, " + limitRange + "."},
 			},
 			status: http.StatusOK, result: "MessageList",
 		}},

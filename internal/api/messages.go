@@ -9,7 +9,6 @@ import (
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // messageCreate is the body of POST /api/chats/{chat}/messages.
@@ -35,7 +34,7 @@ type messagePage struct {
 var messageQueryDoc = []param{
 	{name: "before_seq", schema: intSchema(0), desc: "The messages just before this seq; has_more says older ones exist. 0 is a cursor too: an empty page."},
 	{name: "after_seq", schema: intSchema(0), desc: "The messages just after this seq; has_more says newer ones exist. 0 is a cursor too: the first messages of the chat (seqs start at 1)."},
-	{name: "limit", schema: limitSchema(), desc: "Page size, 1 to 200 (default 50)."},
+	{name: "limit", schema: limitSchema(), desc: "Page size, " + limitRange + "."},
 	{name: "thread", schema: intSchema(1), desc: "List the replies to this message id."},
 }
 
@@ -114,8 +113,8 @@ func (s *server) listMessages(c *gin.Context) error {
 // messageQuery parses the paging parameters of the message list. A cursor
 // is any seq from 0: after_seq=0 is the first page of the chat, and
 // before_seq=0 an empty one. Absent is not 0.
-func messageQuery(c *gin.Context) (storage.MessageQuery, error) {
-	var q storage.MessageQuery
+func messageQuery(c *gin.Context) (chat.MessageQuery, error) {
+	var q chat.MessageQuery
 	var err error
 	if q.BeforeSeq, err = queryCursor(c, "before_seq"); err != nil {
 		return q, err

@@ -1,17 +1,19 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/chat"
 )
 
-// List limits of API.md "Conventions".
+// List limits of API.md "Conventions" (defined once, in storage).
 const (
-	defaultLimit = 50
-	maxLimit     = 200
+	defaultLimit = chat.DefaultPageLimit
+	maxLimit     = chat.MaxPageLimit
 )
 
 // pathID parses the positive int64 path parameter name. Anything else
@@ -64,7 +66,10 @@ func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
 	return v, nil
 }
 
-// queryLimit parses limit: 1 to 200, default 50.
+// limitRange describes the limit parameter for the OpenAPI document.
+var limitRange = fmt.Sprintf("1 to %d (default %d)", maxLimit, defaultLimit)
+
+// queryLimit parses limit: 1 to maxLimit, default defaultLimit.
 func queryLimit(c *gin.Context) (int, error) {
 	v, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
 	return int(v), err

@@ -3,7 +3,6 @@ package api
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,10 +20,8 @@ import (
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
-	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/telemetry"
-	"github.com/fechatter/fechatter/storage"
 	"github.com/fechatter/fechatter/storage/sqlite"
 )
 
@@ -36,7 +33,7 @@ type streamWorld struct {
 	t   testing.TB
 	ns  *natsd.Server
 	js  jetstream.JetStream
-	st  storage.Store
+	st  *sqlite.Store
 	key []byte
 }
 
@@ -117,7 +114,7 @@ func (w *streamWorld) deps(mod func(*auth.Config)) (Deps, func()) {
 		mod(&cfg)
 	}
 	authSvc := auth.New(w.st, cfg)
-	hub := realtime.NewHub(c.nc, c.js, storeMembership{w.st}, realtime.Options{Log: log})
+	hub := realtime.NewHub(c.nc, c.js, chat.NewAudience(w.st), realtime.Options{Log: log})
 	if err := hub.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -133,42 +130,6 @@ func (w *streamWorld) deps(mod func(*auth.Config)) (Deps, func()) {
 		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: true, Version: "test"},
 	}
 	return d, func() { _ = hub.Stop(context.Background()) }
-}
-
-// storeMembership answers the hub from the store, as the appliance does.
-type storeMembership struct{ st storage.Store }
-
-func (m storeMembership) ChatMemberIDs(ctx context.Context, chatID int64) ([]int64, error) {
-	ms, err := m.st.ListChatMembers(ctx, chatID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	ids := make([]int64, 0, len(ms))
-	for _, x := range ms {
-		ids = append(ids, x.UserID)
-	}
-	return ids, err
-}
-
-func (m storeMembership) WorkspaceMemberIDs(ctx context.Context, wsID int64) ([]int64, error) {
-	ms, err := m.st.ListMembers(ctx, wsID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	ids := make([]int64, 0, len(ms))
-	for _, x := range ms {
-		ids = append(ids, x.UserID)
-	}
-	return ids, err
-}
-
-func (m storeMembership) UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error) {
-	ws, err := m.st.ListWorkspacesForUser(ctx, userID)
-	ids := make([]int64, 0, len(ws))
-	for _, w := range ws {
-		ids = append(ids, w.Workspace.ID)
-	}
-	return ids, err
 }
 
 // sseLine is one line of an event stream, or the end (ended).
@@ -507,13 +468,4 @@ func BenchmarkInvalidTicketRefused(b *testing.B) {
 			b.Logf("an invalid ticket is refused in %v", time.Since(start)/time.Duration(b.N))
 		})
 	}
-}
-
-func (m storeMembership) JoinTimes(ctx context.Context, userID int64) (realtime.JoinTimes, error) {
-	jt, err := m.st.JoinTimes(ctx, userID)
-	return realtime.JoinTimes{Workspaces: jt.Workspaces, Chats: jt.Chats}, err
-}
-
-func (m storeMembership) MessagesNow(ctx context.Context, userID int64, ids []int64) ([]model.Message, error) {
-	return m.st.MessagesForViewer(ctx, userID, ids)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/realtime"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // ChatService is what the API needs of the use cases; *chat.Service
@@ -23,17 +22,17 @@ type ChatService interface {
 	Me(ctx context.Context, userID int64) (model.User, error)
 	UpdateProfile(ctx context.Context, userID int64, p chat.ProfilePatch) (model.User, error)
 
-	ListWorkspaces(ctx context.Context, userID int64) ([]storage.WorkspaceRole, error)
-	CreateWorkspace(ctx context.Context, userID int64, name string) (storage.WorkspaceRole, error)
-	Workspace(ctx context.Context, userID, wsID int64) (storage.WorkspaceRole, error)
-	RenameWorkspace(ctx context.Context, userID, wsID int64, name string) (storage.WorkspaceRole, error)
+	ListWorkspaces(ctx context.Context, userID int64) ([]chat.WorkspaceRole, error)
+	CreateWorkspace(ctx context.Context, userID int64, name string) (chat.WorkspaceRole, error)
+	Workspace(ctx context.Context, userID, wsID int64) (chat.WorkspaceRole, error)
+	RenameWorkspace(ctx context.Context, userID, wsID int64, name string) (chat.WorkspaceRole, error)
 	DeleteWorkspace(ctx context.Context, userID, wsID int64) error
 	Members(ctx context.Context, userID, wsID int64) ([]model.Member, error)
 	SetMemberRole(ctx context.Context, userID, wsID, targetID int64, role model.Role) (model.Member, error)
 	RemoveMember(ctx context.Context, userID, wsID, targetID int64) error
 	CreateInvite(ctx context.Context, userID, wsID int64, in chat.InviteInput) (chat.InviteCreated, error)
 	LookupInvite(ctx context.Context, code string) (model.Workspace, error)
-	AcceptInvite(ctx context.Context, userID int64, code string) (storage.WorkspaceRole, error)
+	AcceptInvite(ctx context.Context, userID int64, code string) (chat.WorkspaceRole, error)
 	ListInvites(ctx context.Context, userID, wsID int64) ([]model.Invite, error)
 	RevokeInvite(ctx context.Context, userID, wsID, inviteID int64) error
 	RemoveAndBanMember(ctx context.Context, userID, wsID, targetID int64) error
@@ -55,7 +54,7 @@ type ChatService interface {
 	Typing(ctx context.Context, userID, chatID int64) error
 
 	SendMessage(ctx context.Context, userID, chatID int64, in chat.SendMessageInput) (model.Message, bool, error)
-	Messages(ctx context.Context, userID, chatID int64, q storage.MessageQuery) ([]model.Message, bool, error)
+	Messages(ctx context.Context, userID, chatID int64, q chat.MessageQuery) ([]model.Message, bool, error)
 	Message(ctx context.Context, userID, chatID, msgID int64) (model.Message, error)
 	EditMessage(ctx context.Context, userID, chatID, msgID int64, content string) (model.Message, error)
 	DeleteMessage(ctx context.Context, userID, chatID, msgID int64) error

@@ -7,8 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // workspaceJSON is a workspace as the caller sees it: with their role.
@@ -20,8 +20,8 @@ type workspaceJSON struct {
 	CreatedAt time.Time  `json:"created_at"`
 }
 
-// toWorkspace shapes a storage.WorkspaceRole for the API.
-func toWorkspace(wr storage.WorkspaceRole) workspaceJSON {
+// toWorkspace shapes a chat.WorkspaceRole for the API.
+func toWorkspace(wr chat.WorkspaceRole) workspaceJSON {
 	return workspaceJSON{
 		ID: wr.Workspace.ID, Name: wr.Workspace.Name, Role: wr.Role,
 		CreatedBy: wr.Workspace.CreatedBy, CreatedAt: wr.Workspace.CreatedAt,
@@ -133,7 +133,7 @@ func (s *server) updateWorkspace(c *gin.Context) error {
 	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
 		return err
 	}
-	var wr storage.WorkspaceRole
+	var wr chat.WorkspaceRole
 	if in.Name == nil {
 		wr, err = s.chat.Workspace(c.Request.Context(), userID(c), ws)
 	} else {

@@ -76,7 +76,7 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, meta auth.ClientMeta
 		return auth.Grant{}, fmt.Errorf("hash password: %w", err)
 	}
 	u.IsAdmin = true
-	err = s.store.InTx(ctx, func(tx storage.Tx) error { return s.setupTx(ctx, tx, &u, wsName) })
+	err = s.inTx(ctx, func(tx storage.Tx) error { return s.setupTx(ctx, tx, &u, wsName) })
 	if errors.Is(err, storage.ErrConflict) {
 		// Another setup won the race between our count and our insert.
 		return auth.Grant{}, errSetupDone()
@@ -190,7 +190,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta auth.ClientMe
 	if emailTaken != 0 {
 		return auth.Grant{}, errEmailUnavailable(nil)
 	}
-	err = s.store.InTx(ctx, func(tx storage.Tx) error { return s.signUpTx(ctx, tx, &u, inv) })
+	err = s.inTx(ctx, func(tx storage.Tx) error { return s.signUpTx(ctx, tx, &u, inv) })
 	if errors.Is(err, storage.ErrConflict) {
 		return auth.Grant{}, s.accountConflict(ctx, u, err)
 	}
@@ -254,9 +254,15 @@ func errEmailUnavailable(cause error) error {
 	}
 }
 
+// accountLookup finds accounts by their unique names.
+type accountLookup interface {
+	UserByEmail(ctx context.Context, email string) (model.User, error)
+	UserByUsername(ctx context.Context, username string) (model.User, error)
+}
+
 // checkAccountFree answers 409 naming every field (email, username) already
 // used by a user other than selfID. An empty value is not checked.
-func checkAccountFree(ctx context.Context, users storage.Users, email, username string, selfID int64) error {
+func checkAccountFree(ctx context.Context, users accountLookup, email, username string, selfID int64) error {
 	fields := map[string]string{}
 	if email != "" {
 		taken, err := takenBy(users.UserByEmail(ctx, email))
@@ -330,7 +336,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 		return model.User{}, err
 	}
 	var out model.User
-	err = s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.inTx(ctx, func(tx storage.Tx) error {
 		out, err = updateProfileTx(ctx, tx, userID, p)
 		return err
 	})

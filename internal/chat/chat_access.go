@@ -16,7 +16,7 @@ func errJoinFirst() error { return apperr.Forbidden("join the channel first") }
 
 // chatStoreErr turns a storage error into an apperr: not found becomes a 404
 // naming what, a conflict a 409 with reason; anything else is wrapped with
-// op as context (a 500).
+// op as context and given its generic meaning (storeErr).
 func chatStoreErr(err error, op, what, conflictReason string) error {
 	switch {
 	case err == nil:
@@ -30,7 +30,7 @@ func chatStoreErr(err error, op, what, conflictReason string) error {
 		e.Err = err
 		return e
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	return storeErr(fmt.Errorf("%s: %w", op, err))
 }
 
 // canReadChat reports whether the user described by a may see the chat: a
@@ -52,9 +52,26 @@ func isChatAdmin(a storage.ChatAccess) bool {
 	return a.ChatRole == model.ChatRoleAdmin || isWorkspaceAdmin(a)
 }
 
+// chatAccessReader reads one user's standing in one chat.
+type chatAccessReader interface {
+	ChatAccess(ctx context.Context, chatID, userID int64) (storage.ChatAccess, error)
+}
+
+// chatMemberLister lists the members of a chat.
+type chatMemberLister interface {
+	ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error)
+}
+
+// chatLister reads the chat lists a summary is taken from.
+type chatLister interface {
+	chatMemberLister
+	ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+}
+
 // readableChat loads the user's standing in a chat and answers 404 when the
 // user may not see it, so that its existence is not revealed.
-func readableChat(ctx context.Context, q storage.Chats, chatID, userID int64) (storage.ChatAccess, error) {
+func readableChat(ctx context.Context, q chatAccessReader, chatID, userID int64) (storage.ChatAccess, error) {
 	if chatID <= 0 {
 		return storage.ChatAccess{}, apperr.NotFound("chat")
 	}
@@ -70,7 +87,7 @@ func readableChat(ctx context.Context, q storage.Chats, chatID, userID int64) (s
 
 // memberChat is readableChat for actions that need membership: a reader of
 // a public channel who has not joined gets 403.
-func memberChat(ctx context.Context, q storage.Chats, chatID, userID int64) (storage.ChatAccess, error) {
+func memberChat(ctx context.Context, q chatAccessReader, chatID, userID int64) (storage.ChatAccess, error) {
 	a, err := readableChat(ctx, q, chatID, userID)
 	if err != nil {
 		return a, err
@@ -84,7 +101,7 @@ func memberChat(ctx context.Context, q storage.Chats, chatID, userID int64) (sto
 // chatSummaryFor returns the chat as userID sees it in a list (member count,
 // unread count, last message), reusing the list queries so that both views
 // agree.
-func chatSummaryFor(ctx context.Context, q storage.Chats, a storage.ChatAccess, userID int64) (model.ChatSummary, error) {
+func chatSummaryFor(ctx context.Context, q chatLister, a storage.ChatAccess, userID int64) (model.ChatSummary, error) {
 	var (
 		list []model.ChatSummary
 		err  error
@@ -110,7 +127,7 @@ func chatSummaryFor(ctx context.Context, q storage.Chats, a storage.ChatAccess, 
 
 // neutralChat is the chat without anything specific to one viewer (unread
 // count, read marker, role): the shape put in events that many people get.
-func neutralChat(ctx context.Context, q storage.Chats, c model.Chat) (model.ChatSummary, error) {
+func neutralChat(ctx context.Context, q chatMemberLister, c model.Chat) (model.ChatSummary, error) {
 	members, err := q.ListChatMembers(ctx, c.ID)
 	if err != nil {
 		return model.ChatSummary{}, fmt.Errorf("list chat members: %w", err)

@@ -90,7 +90,7 @@ func (s *Service) CreateChat(ctx context.Context, userID, wsID int64, in CreateC
 		return s.createDirectChat(ctx, userID, wr.Role, d)
 	}
 	var out model.ChatSummary
-	err = s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.inTx(ctx, func(tx storage.Tx) error {
 		var err error
 		out, err = s.insertChat(ctx, tx, userID, wr.Role, d)
 		return err
@@ -303,9 +303,9 @@ func (s *Service) createDirectChat(ctx context.Context, userID int64, role model
 		out, err = s.insertChat(ctx, tx, userID, role, d)
 		return err
 	}
-	err := s.store.InTx(ctx, attempt)
+	err := s.inTx(ctx, attempt)
 	if errors.Is(err, storage.ErrConflict) {
-		err = s.store.InTx(ctx, attempt)
+		err = s.inTx(ctx, attempt)
 	}
 	if err != nil {
 		return model.ChatSummary{}, false, err
@@ -348,7 +348,7 @@ func directChatKey(a, b int64) string {
 // their group; channel admins their channel; direct chats have neither (403).
 func (s *Service) UpdateChat(ctx context.Context, userID, chatID int64, p ChatPatch) (model.ChatSummary, error) {
 	var out model.ChatSummary
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
@@ -422,7 +422,7 @@ func (s *Service) storeChatChange(ctx context.Context, tx storage.Tx, c model.Ch
 // admin may (403 otherwise). The event names the former members, since
 // membership can no longer be looked up afterwards.
 func (s *Service) DeleteChat(ctx context.Context, userID, chatID int64) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err

@@ -107,7 +107,7 @@ var chatRuleActions = map[string]func(ctx context.Context, w *chatRulesWorld, c 
 	"read": func(ctx context.Context, w *chatRulesWorld, c model.ChatSummary, actor string) string {
 		_, err1 := w.s.Chat(ctx, w.id(actor), c.ID)
 		_, err2 := w.s.ChatMembers(ctx, w.id(actor), c.ID)
-		_, _, err3 := w.s.Messages(ctx, w.id(actor), c.ID, storage.MessageQuery{})
+		_, _, err3 := w.s.Messages(ctx, w.id(actor), c.ID, MessageQuery{})
 		if o1, o2, o3 := outcome(err1), outcome(err2), outcome(err3); o1 != o2 || o2 != o3 {
 			return fmt.Sprintf("inconsistent: chat %s, members %s, messages %s", o1, o2, o3)
 		}

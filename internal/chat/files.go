@@ -14,6 +14,7 @@ import (
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
+	"github.com/fechatter/fechatter/storage/blobs"
 )
 
 // File limits.
@@ -40,14 +41,15 @@ func (s *Service) UploadFile(ctx context.Context, userID, wsID int64, name strin
 	if err != nil {
 		return model.File{}, err
 	}
-	defer st.discard()
+	defer st.Discard()
+	info := st.Info()
 	f := model.File{
 		WorkspaceID: wsID,
 		UploaderID:  userID,
 		Name:        sanitizeFileName(name),
-		Size:        st.info.Size,
-		ContentType: st.info.ContentType,
-		SHA256:      st.info.SHA256,
+		Size:        info.Size,
+		ContentType: info.ContentType,
+		SHA256:      info.SHA256,
 		CreatedAt:   s.now(),
 	}
 	if err := s.storeUpload(ctx, &f, st); err != nil {
@@ -58,29 +60,29 @@ func (s *Service) UploadFile(ctx context.Context, userID, wsID int64, name strin
 
 // stageUpload writes the upload to a temporary file, refusing it (413) as
 // soon as it passes the size limit or the room left in the quotas.
-func (s *Service) stageUpload(ctx context.Context, wsID, userID int64, r io.Reader) (stagedBlob, error) {
+func (s *Service) stageUpload(ctx context.Context, wsID, userID int64, r io.Reader) (*blobs.Staged, error) {
 	q, err := s.quotaRoom(ctx, s.store, wsID, userID)
 	if err != nil {
-		return stagedBlob{}, err
+		return nil, err
 	}
 	if q.room == 0 {
-		return stagedBlob{}, q.exceeded()
+		return nil, q.exceeded()
 	}
 	max := s.maxFileSize()
 	limit := max
 	if q.room > 0 && q.room < limit {
 		limit = q.room
 	}
-	st, err := s.blobs().stage(r, limit)
+	st, err := s.blobs.Stage(r, limit)
 	switch {
-	case errors.Is(err, errBlobTooLarge) && limit < max:
-		return stagedBlob{}, q.exceeded()
-	case errors.Is(err, errBlobTooLarge):
-		return stagedBlob{}, apperr.New(apperr.KindTooLarge, "the file is larger than %d bytes", max)
-	case errors.Is(err, errBlobEmpty):
-		return stagedBlob{}, apperr.Field("file", "must not be empty")
+	case errors.Is(err, blobs.ErrTooLarge) && limit < max:
+		return nil, q.exceeded()
+	case errors.Is(err, blobs.ErrTooLarge):
+		return nil, apperr.New(apperr.KindTooLarge, "the file is larger than %d bytes", max)
+	case errors.Is(err, blobs.ErrEmpty):
+		return nil, apperr.Field("file", "must not be empty")
 	case err != nil:
-		return stagedBlob{}, fmt.Errorf("store upload: %w", err)
+		return nil, fmt.Errorf("store upload: %w", err)
 	}
 	return st, nil
 }
@@ -89,10 +91,10 @@ func (s *Service) stageUpload(ctx context.Context, wsID, userID int64, r io.Read
 // (concurrent uploads are serialised there), then puts the blob at its
 // address. blobMu is held shared throughout, so the orphan sweeper cannot
 // remove a blob that this new row will use.
-func (s *Service) storeUpload(ctx context.Context, f *model.File, st stagedBlob) error {
+func (s *Service) storeUpload(ctx context.Context, f *model.File, st *blobs.Staged) error {
 	s.blobMu.RLock()
 	defer s.blobMu.RUnlock()
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		q, err := s.quotaRoom(ctx, tx, f.WorkspaceID, f.UploaderID)
 		if err != nil {
 			return err
@@ -105,7 +107,7 @@ func (s *Service) storeUpload(ctx context.Context, f *model.File, st stagedBlob)
 	if err != nil {
 		return fmt.Errorf("create file: %w", err)
 	}
-	if err := s.blobs().commit(st); err != nil {
+	if err := st.Commit(); err != nil {
 		_, derr := s.store.DeleteUnattachedFile(ctx, f.ID, time.Now().Add(time.Hour))
 		return errors.Join(fmt.Errorf("store upload: %w", err), derr)
 	}
@@ -123,15 +125,24 @@ func (s *Service) OpenFile(ctx context.Context, userID, fileID int64) (model.Fil
 	if err != nil {
 		return model.File{}, nil, chatStoreErr(err, "load file", "file", "")
 	}
-	blob, err := s.blobs().open(f.SHA256)
+	blob, err := s.blobs.Open(f.SHA256)
 	if err != nil {
 		return model.File{}, nil, fmt.Errorf("open file %d: %w", fileID, err)
 	}
 	return f, blob, nil
 }
 
-// blobs is the content-addressed store under Config.FilesDir.
-func (s *Service) blobs() blobStore { return blobStore{dir: s.cfg.FilesDir} }
+// blobStore is what the use cases need of the bytes of uploads: a
+// content-addressed store (storage/blobs) under Config.FilesDir.
+type blobStore interface {
+	// Stage writes at most max bytes of r aside (blobs.ErrTooLarge past
+	// them, blobs.ErrEmpty for none), to be committed or discarded.
+	Stage(r io.Reader, max int64) (*blobs.Staged, error)
+	// Open returns the blob with this SHA-256 for reading.
+	Open(sum string) (*os.File, error)
+	// Remove deletes the blob with this SHA-256; one already gone is fine.
+	Remove(sum string) error
+}
 
 // maxFileSize is the configured upload limit, or 25 MiB when unset.
 func (s *Service) maxFileSize() int64 {

@@ -3,8 +3,6 @@ package chat
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"io/fs"
 	"os"
@@ -40,42 +38,6 @@ func TestSanitizeFileName(t *testing.T) {
 		}
 		if len(got) > maxFileNameBytes {
 			t.Errorf("sanitizeFileName(%q) is %d bytes", tc.in, len(got))
-		}
-	}
-}
-
-func TestBlobStore(t *testing.T) {
-	dir := t.TempDir()
-	b := blobStore{dir: filepath.Join(dir, "files")}
-	data := []byte("hello blob")
-	sum := sha256.Sum256(data)
-	want := hex.EncodeToString(sum[:])
-	for range 2 { // the second put dedupes onto the first blob
-		info, err := b.put(bytes.NewReader(data), int64(len(data)))
-		wantOK(t, err)
-		if info.SHA256 != want || info.Size != int64(len(data)) || !strings.HasPrefix(info.ContentType, "text/plain") {
-			t.Fatalf("info %+v", info)
-		}
-	}
-	if got := blobFiles(t, b.dir); len(got) != 1 || got[0] != filepath.Join(want[:2], want) {
-		t.Fatalf("files on disk %v, want one blob at its address", got)
-	}
-	f, err := b.open(want)
-	wantOK(t, err)
-	got, _ := io.ReadAll(f)
-	f.Close()
-	if !bytes.Equal(got, data) {
-		t.Fatalf("read back %q", got)
-	}
-	if _, err := b.put(bytes.NewReader(make([]byte, 11)), 10); err != errBlobTooLarge {
-		t.Fatalf("over limit: %v, want errBlobTooLarge", err)
-	}
-	if got := blobFiles(t, b.dir); len(got) != 1 {
-		t.Fatalf("a refused upload left files: %v", got)
-	}
-	for _, bad := range []string{"", "../x", strings.Repeat("G", 64), strings.Repeat("a", 63)} {
-		if _, err := b.open(bad); err == nil {
-			t.Fatalf("open(%q) succeeded", bad)
 		}
 	}
 }

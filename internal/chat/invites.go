@@ -108,14 +108,19 @@ func (s *Service) CreateInvite(ctx context.Context, userID, workspaceID int64, i
 		ExpiresAt:   expires,
 	}
 	if err := s.store.CreateInvite(ctx, &inv); err != nil {
-		return InviteCreated{}, fmt.Errorf("create invite: %w", err)
+		return InviteCreated{}, chatStoreErr(err, "create invite", "workspace", "") // deleted meanwhile
 	}
 	return InviteCreated{ID: inv.ID, Code: code, MaxUses: uses, ExpiresAt: expires}, nil
 }
 
+// inviteLookup finds an invite by its code's hash.
+type inviteLookup interface {
+	InviteByCodeHash(ctx context.Context, codeHash string) (model.Invite, error)
+}
+
 // usableInvite finds the invite for code if it is neither expired nor used
 // up at the service's clock; 404 otherwise.
-func (s *Service) usableInvite(ctx context.Context, invites storage.Invites, code string) (model.Invite, error) {
+func (s *Service) usableInvite(ctx context.Context, invites inviteLookup, code string) (model.Invite, error) {
 	code = strings.TrimSpace(code)
 	if code == "" || len(code) > maxInviteCodeLen {
 		return model.Invite{}, errInviteGone()
@@ -167,7 +172,12 @@ func (s *Service) LookupInvite(ctx context.Context, code string) (model.Workspac
 // AcceptInvite makes userID a member of the invite's workspace and uses up
 // one use of the code. Someone who is already a member gets their current
 // role back and uses nothing.
-func (s *Service) AcceptInvite(ctx context.Context, userID int64, code string) (storage.WorkspaceRole, error) {
+func (s *Service) AcceptInvite(ctx context.Context, userID int64, code string) (WorkspaceRole, error) {
+	wr, err := s.acceptInvite(ctx, userID, code)
+	return WorkspaceRole(wr), err
+}
+
+func (s *Service) acceptInvite(ctx context.Context, userID int64, code string) (storage.WorkspaceRole, error) {
 	inv, err := s.usableInvite(ctx, s.store, code)
 	if err != nil {
 		return storage.WorkspaceRole{}, err
@@ -179,7 +189,7 @@ func (s *Service) AcceptInvite(ctx context.Context, userID int64, code string) (
 	if !errors.Is(err, storage.ErrNotFound) {
 		return storage.WorkspaceRole{}, fmt.Errorf("load membership: %w", err)
 	}
-	err = s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.inTx(ctx, func(tx storage.Tx) error {
 		wr, err = s.acceptInviteTx(ctx, tx, inv, userID)
 		return err
 	})

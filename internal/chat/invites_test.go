@@ -234,7 +234,7 @@ func TestAcceptInviteSameUserConcurrently(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				var wr storage.WorkspaceRole
+				var wr WorkspaceRole
 				wr, errs[i] = s.AcceptInvite(ctx, joiner.ID, inv.Code)
 				roles[i] = wr.Role
 			})

@@ -16,7 +16,7 @@ func (s *Service) ChatMembers(ctx context.Context, userID, chatID int64) ([]mode
 	}
 	members, err := s.store.ListChatMembers(ctx, chatID)
 	if err != nil {
-		return nil, fmt.Errorf("list chat members: %w", err)
+		return nil, chatStoreErr(err, "list chat members", "chat", "") // deleted meanwhile
 	}
 	return nonNilMembers(members), nil
 }
@@ -27,7 +27,7 @@ func (s *Service) ChatMembers(ctx context.Context, userID, chatID int64) ([]mode
 // Guests may be added explicitly. People already in are ignored.
 func (s *Service) AddChatMembers(ctx context.Context, userID, chatID int64, ids []int64) ([]model.ChatMember, error) {
 	var out []model.ChatMember
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *Service) recordMembersJoined(ctx context.Context, tx storage.Tx, c mode
 // a chat admin (the creator, or a workspace admin). Direct chats: 403.
 // The removed member loses access at once: every read checks membership.
 func (s *Service) RemoveChatMember(ctx context.Context, userID, chatID, targetID int64) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ func findChatMember(ctx context.Context, tx storage.Tx, chatID, userID int64) (m
 // (404). Joining twice is harmless.
 func (s *Service) JoinChat(ctx context.Context, userID, chatID int64) (model.ChatSummary, error) {
 	var out model.ChatSummary
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err

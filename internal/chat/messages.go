@@ -11,11 +11,29 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
-// Paging limits of message lists.
+// Page sizes of lists (API.md, "Conventions"), defined by storage: the
+// default and the most one page holds.
 const (
-	defaultPageLimit = 50
-	maxPageLimit     = 200
+	DefaultPageLimit = storage.DefaultPageLimit
+	MaxPageLimit     = storage.MaxPageLimit
 )
+
+// MessageQuery pages through one chat by seq. At most one of BeforeSeq and
+// AfterSeq is set (non-nil); with neither, the newest Limit messages. A
+// cursor of 0 is a cursor like any other, not "unset": AfterSeq 0 starts
+// at the first message, BeforeSeq 0 is an empty page (seqs start at 1).
+type MessageQuery struct {
+	// BeforeSeq asks for the Limit messages just before this seq.
+	BeforeSeq *int64
+	// AfterSeq asks for the Limit messages just after this seq.
+	AfterSeq *int64
+	// Limit is the page size: 0 means DefaultPageLimit, more than
+	// MaxPageLimit means MaxPageLimit.
+	Limit int
+	// Thread, when set, restricts the page to the replies of this root
+	// message (the root not included).
+	Thread int64
+}
 
 // SendMessageInput is a new message. ClientID, when set, makes the send
 // idempotent: the same sender, chat and ClientID give the first message back.
@@ -45,11 +63,11 @@ func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in Send
 		out, created, err = s.sendInTx(ctx, tx, userID, chatID, in, pm)
 		return err
 	}
-	err = s.store.InTx(ctx, send)
+	err = s.inTx(ctx, send)
 	if errors.Is(err, storage.ErrConflict) {
 		// A concurrent send with the same client id won the insert; this
 		// attempt now finds its message.
-		err = s.store.InTx(ctx, send)
+		err = s.inTx(ctx, send)
 	}
 	if err != nil {
 		return model.Message{}, false, err
@@ -209,9 +227,9 @@ func resolveMentions(ctx context.Context, tx storage.Tx, chatID, senderID int64,
 }
 
 // Messages returns a page of a chat's messages in ascending seq and whether
-// more exist in the paging direction (see storage.MessageQuery). Thread
-// restricts the page to the replies of one root message.
-func (s *Service) Messages(ctx context.Context, userID, chatID int64, q storage.MessageQuery) ([]model.Message, bool, error) {
+// more exist in the paging direction (see MessageQuery). Thread restricts
+// the page to the replies of one root message.
+func (s *Service) Messages(ctx context.Context, userID, chatID int64, q MessageQuery) ([]model.Message, bool, error) {
 	q, err := normalizeMessageQuery(q)
 	if err != nil {
 		return nil, false, err
@@ -224,7 +242,7 @@ func (s *Service) Messages(ctx context.Context, userID, chatID int64, q storage.
 			return nil, false, chatStoreErr(err, "load thread root", "message", "")
 		}
 	}
-	list, more, err := s.store.ListMessages(ctx, userID, chatID, q)
+	list, more, err := s.store.ListMessages(ctx, userID, chatID, storage.MessageQuery(q))
 	if err != nil {
 		return nil, false, chatStoreErr(err, "list messages", "chat", "")
 	}
@@ -233,7 +251,7 @@ func (s *Service) Messages(ctx context.Context, userID, chatID int64, q storage.
 
 // normalizeMessageQuery checks the cursors and applies the default and
 // maximum page size.
-func normalizeMessageQuery(q storage.MessageQuery) (storage.MessageQuery, error) {
+func normalizeMessageQuery(q MessageQuery) (MessageQuery, error) {
 	errs := inputErrors{}
 	if q.BeforeSeq != nil && *q.BeforeSeq < 0 {
 		errs.add("before_seq", apperr.Field("before_seq", "must not be negative"))
@@ -253,17 +271,13 @@ func normalizeMessageQuery(q storage.MessageQuery) (storage.MessageQuery, error)
 	return q, errs.err()
 }
 
-// pageLimit applies the list size rules: default 50, at most 200.
+// pageLimit applies the list size rules (storage.PageLimit) to a limit
+// that is not negative.
 func pageLimit(limit int) (int, error) {
-	switch {
-	case limit < 0:
+	if limit < 0 {
 		return 0, apperr.Field("limit", "must not be negative")
-	case limit == 0:
-		return defaultPageLimit, nil
-	case limit > maxPageLimit:
-		return maxPageLimit, nil
 	}
-	return limit, nil
+	return storage.PageLimit(limit), nil
 }
 
 // Message returns one message of a chat userID can read.
@@ -303,7 +317,7 @@ func senderOf(m model.Message) int64 {
 // time.
 func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, content string) (model.Message, error) {
 	var out model.Message
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
@@ -350,7 +364,7 @@ func checkEditable(a storage.ChatAccess, m model.Message, userID int64, content 
 // The sender, a chat admin or a workspace admin may; deleting a tombstone
 // again changes nothing.
 func (s *Service) DeleteMessage(ctx context.Context, userID, chatID, msgID int64) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err

@@ -75,8 +75,8 @@ func BenchmarkMessages(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		page, _, err := s.Messages(ctx, userID, chatID, storage.MessageQuery{Limit: defaultPageLimit})
-		if err != nil || len(page) != defaultPageLimit {
+		page, _, err := s.Messages(ctx, userID, chatID, MessageQuery{Limit: DefaultPageLimit})
+		if err != nil || len(page) != DefaultPageLimit {
 			b.Fatalf("list: %d messages, %v", len(page), err)
 		}
 	}

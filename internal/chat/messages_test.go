@@ -133,7 +133,7 @@ func TestSendMessageConcurrent(t *testing.T) {
 func requireGapFreeSeqs(t *testing.T, s *Service, userID, chatID int64, n int) {
 	t.Helper()
 	var seqs []int64
-	q := storage.MessageQuery{Limit: maxPageLimit}
+	q := MessageQuery{Limit: MaxPageLimit}
 	for {
 		page, more, err := s.Messages(context.Background(), userID, chatID, q)
 		wantOK(t, err)
@@ -233,12 +233,12 @@ func TestSendMessageValidation(t *testing.T) {
 		if got.ReplyCount != 1 {
 			t.Fatalf("root reply count %d, want 1", got.ReplyCount)
 		}
-		thread, more, err := w.s.Messages(ctx, w.id("creator"), c.ID, storage.MessageQuery{Thread: root.ID})
+		thread, more, err := w.s.Messages(ctx, w.id("creator"), c.ID, MessageQuery{Thread: root.ID})
 		wantOK(t, err)
 		if more || len(thread) != 1 || thread[0].ID != reply.ID || thread[0].ReplyTo == nil || *thread[0].ReplyTo != root.ID {
 			t.Fatalf("thread %+v more=%v, want the one reply", thread, more)
 		}
-		_, _, err = w.s.Messages(ctx, w.id("creator"), c.ID, storage.MessageQuery{Thread: elsewhere.ID})
+		_, _, err = w.s.Messages(ctx, w.id("creator"), c.ID, MessageQuery{Thread: elsewhere.ID})
 		wantKind(t, err, apperr.KindNotFound)
 	})
 }
@@ -253,21 +253,21 @@ func TestMessagesPaging(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			name string
-			q    storage.MessageQuery
+			q    MessageQuery
 			seqs []int64
 			more bool
 		}{
-			{"latest", storage.MessageQuery{Limit: 3}, []int64{8, 9, 10}, true},
-			{"all latest", storage.MessageQuery{}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
-			{"before middle", storage.MessageQuery{BeforeSeq: new(int64(8)), Limit: 3}, []int64{5, 6, 7}, true},
-			{"before start", storage.MessageQuery{BeforeSeq: new(int64(3)), Limit: 3}, []int64{1, 2}, false},
-			{"after middle", storage.MessageQuery{AfterSeq: new(int64(2)), Limit: 3}, []int64{3, 4, 5}, true},
-			{"after to end", storage.MessageQuery{AfterSeq: new(int64(7)), Limit: 3}, []int64{8, 9, 10}, false},
-			{"after end", storage.MessageQuery{AfterSeq: new(int64(10))}, nil, false},
-			{"after zero", storage.MessageQuery{AfterSeq: new(int64(0)), Limit: 3}, []int64{1, 2, 3}, true},
-			{"after zero, all", storage.MessageQuery{AfterSeq: new(int64(0))}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
-			{"before zero", storage.MessageQuery{BeforeSeq: new(int64(0)), Limit: 3}, nil, false},
-			{"limit capped", storage.MessageQuery{Limit: 5000}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
+			{"latest", MessageQuery{Limit: 3}, []int64{8, 9, 10}, true},
+			{"all latest", MessageQuery{}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
+			{"before middle", MessageQuery{BeforeSeq: new(int64(8)), Limit: 3}, []int64{5, 6, 7}, true},
+			{"before start", MessageQuery{BeforeSeq: new(int64(3)), Limit: 3}, []int64{1, 2}, false},
+			{"after middle", MessageQuery{AfterSeq: new(int64(2)), Limit: 3}, []int64{3, 4, 5}, true},
+			{"after to end", MessageQuery{AfterSeq: new(int64(7)), Limit: 3}, []int64{8, 9, 10}, false},
+			{"after end", MessageQuery{AfterSeq: new(int64(10))}, nil, false},
+			{"after zero", MessageQuery{AfterSeq: new(int64(0)), Limit: 3}, []int64{1, 2, 3}, true},
+			{"after zero, all", MessageQuery{AfterSeq: new(int64(0))}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
+			{"before zero", MessageQuery{BeforeSeq: new(int64(0)), Limit: 3}, nil, false},
+			{"limit capped", MessageQuery{Limit: 5000}, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				page, more, err := w.s.Messages(ctx, w.id("peer"), c.ID, tc.q)
@@ -282,15 +282,15 @@ func TestMessagesPaging(t *testing.T) {
 			})
 		}
 		for _, tc := range []struct {
-			q     storage.MessageQuery
+			q     MessageQuery
 			field string
 		}{
-			{storage.MessageQuery{Limit: -1}, "limit"},
-			{storage.MessageQuery{BeforeSeq: new(int64(-1))}, "before_seq"},
-			{storage.MessageQuery{AfterSeq: new(int64(-5))}, "after_seq"},
-			{storage.MessageQuery{BeforeSeq: new(int64(5)), AfterSeq: new(int64(2))}, "after_seq"},
-			{storage.MessageQuery{BeforeSeq: new(int64(0)), AfterSeq: new(int64(0))}, "after_seq"},
-			{storage.MessageQuery{Thread: -2}, "thread"},
+			{MessageQuery{Limit: -1}, "limit"},
+			{MessageQuery{BeforeSeq: new(int64(-1))}, "before_seq"},
+			{MessageQuery{AfterSeq: new(int64(-5))}, "after_seq"},
+			{MessageQuery{BeforeSeq: new(int64(5)), AfterSeq: new(int64(2))}, "after_seq"},
+			{MessageQuery{BeforeSeq: new(int64(0)), AfterSeq: new(int64(0))}, "after_seq"},
+			{MessageQuery{Thread: -2}, "thread"},
 		} {
 			_, _, err := w.s.Messages(ctx, w.id("peer"), c.ID, tc.q)
 			requireFieldErr(t, err, tc.field)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
-	"github.com/fechatter/fechatter/storage"
 )
 
 // topUploaders is how many users WorkspaceUsage names.
@@ -27,9 +26,14 @@ func (q quota) exceeded() error {
 		q.what, q.limit, max(q.room, 0))
 }
 
+// usageReader reads the bytes uploaded to a workspace and by a user.
+type usageReader interface {
+	FileUsage(ctx context.Context, workspaceID, userID int64) (workspaceBytes, userBytes int64, err error)
+}
+
 // quotaRoom returns the room left for userID uploading into wsID: the
 // smaller of what the per-user and the per-workspace quota leave.
-func (s *Service) quotaRoom(ctx context.Context, files storage.Files, wsID, userID int64) (quota, error) {
+func (s *Service) quotaRoom(ctx context.Context, files usageReader, wsID, userID int64) (quota, error) {
 	q := quota{room: -1}
 	if s.cfg.QuotaPerUser <= 0 && s.cfg.QuotaPerWorkspace <= 0 {
 		return q, nil

@@ -23,7 +23,7 @@ func (s *Service) React(ctx context.Context, userID, chatID, msgID int64, emoji 
 	if err := validateReactionEmoji(emoji); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		c, m, err := reactionTarget(ctx, tx, userID, chatID, msgID)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Service) Unreact(ctx context.Context, userID, chatID, msgID int64, emoj
 	if err := validateReactionEmoji(emoji); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		c, m, err := reactionTarget(ctx, tx, userID, chatID, msgID)
 		if err != nil || m.Deleted {
 			return err

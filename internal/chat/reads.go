@@ -17,7 +17,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) error
 	if seq < 0 {
 		return apperr.Field("seq", "must not be negative")
 	}
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := memberChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
@@ -37,7 +37,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) error
 
 // Mentions returns messages that mention userID in chats the user is still
 // in, newest first; unreadOnly keeps those above the read marker. limit
-// defaults to 50 and is capped at 200.
+// defaults to DefaultPageLimit and is capped at MaxPageLimit.
 func (s *Service) Mentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error) {
 	limit, err := pageLimit(limit)
 	if err != nil {

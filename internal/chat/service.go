@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/auth"
-	"github.com/fechatter/fechatter/storage"
+	"github.com/fechatter/fechatter/storage/blobs"
 )
 
 // Config holds the rules that operators can change.
@@ -34,9 +34,10 @@ type Config struct {
 
 // Service runs the use cases. It is safe for concurrent use.
 type Service struct {
-	store storage.Store
+	store Store
 	auth  *auth.Service
 	cfg   Config
+	blobs blobStore
 	log   *slog.Logger
 	now   func() time.Time
 	// typing is where Typing delivers (see typing.go); empty until set.
@@ -48,10 +49,15 @@ type Service struct {
 	blobMu sync.RWMutex
 }
 
-// New returns a Service over store. log may be nil.
-func New(store storage.Store, authSvc *auth.Service, cfg Config, log *slog.Logger) *Service {
+// New returns a Service over store (a storage.Store, or anything with the
+// methods of Store). log may be nil.
+func New(store Store, authSvc *auth.Service, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: store, auth: authSvc, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{
+		store: store, auth: authSvc, cfg: cfg, log: log,
+		blobs: blobs.New(cfg.FilesDir),
+		now:   func() time.Time { return time.Now().UTC() },
+	}
 }

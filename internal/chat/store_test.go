@@ -6,6 +6,8 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -159,4 +161,30 @@ func fixtureMember(t *testing.T, st storage.Store, workspaceID, userID int64, ro
 func advanceClock(s *Service, d time.Duration) {
 	prev := s.now
 	s.now = func() time.Time { return prev().Add(d) }
+}
+
+// TestStoreErr: a storage sentinel that no rule answered reaches the caller
+// as its apperr kind, with the storage error still in the chain; an apperr
+// or any other error passes as it is.
+func TestStoreErr(t *testing.T) {
+	plain := errors.New("disk on fire")
+	for _, tc := range []struct {
+		name string
+		in   error
+		want apperr.Kind
+	}{
+		{"not found", fmt.Errorf("load chat 7: %w", storage.ErrNotFound), apperr.KindNotFound},
+		{"conflict", fmt.Errorf("insert user: %w", storage.ErrConflict), apperr.KindConflict},
+		{"invalid", fmt.Errorf("add member: %w", storage.ErrInvalid), apperr.KindInvalid},
+		{"a rule's own answer", fmt.Errorf("wrapped: %w", apperr.Forbidden("no")), apperr.KindForbidden},
+		{"anything else", plain, apperr.KindInternal},
+	} {
+		got := storeErr(tc.in)
+		if apperr.KindOf(got) != tc.want || !errors.Is(got, tc.in) {
+			t.Errorf("%s: %v (kind %v), want kind %v wrapping the input", tc.name, got, apperr.KindOf(got), tc.want)
+		}
+	}
+	if storeErr(nil) != nil {
+		t.Error("storeErr(nil) is not nil")
+	}
 }

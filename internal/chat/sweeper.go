@@ -73,7 +73,7 @@ func (s *Service) removeBlobIfUnused(ctx context.Context, sum string) error {
 	if used {
 		return nil
 	}
-	return s.blobs().remove(sum)
+	return s.blobs.Remove(sum)
 }
 
 // FileSweeper runs SweepOrphanFiles at start and then every quarter of the

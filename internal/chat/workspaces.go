@@ -10,10 +10,15 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
+// workspaceMembership reads one user's membership of a workspace.
+type workspaceMembership interface {
+	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (storage.WorkspaceRole, error)
+}
+
 // workspaceRoleOf returns the workspace and userID's role in it. A missing
 // workspace and one the user is not in answer the same 404, so that
 // non-members cannot learn which workspaces exist.
-func workspaceRoleOf(ctx context.Context, ws storage.Workspaces, workspaceID, userID int64) (storage.WorkspaceRole, error) {
+func workspaceRoleOf(ctx context.Context, ws workspaceMembership, workspaceID, userID int64) (storage.WorkspaceRole, error) {
 	wr, err := ws.WorkspaceForMember(ctx, workspaceID, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.WorkspaceRole{}, apperr.NotFound("workspace")
@@ -44,30 +49,37 @@ func workspaceMemberOf(ctx context.Context, ws storage.Workspaces, workspaceID, 
 	return m, nil
 }
 
+// WorkspaceRole is a workspace together with the caller's role in it.
+type WorkspaceRole struct {
+	Workspace model.Workspace
+	Role      model.Role
+}
+
 // ListWorkspaces returns the workspaces userID belongs to, with their role.
-func (s *Service) ListWorkspaces(ctx context.Context, userID int64) ([]storage.WorkspaceRole, error) {
+func (s *Service) ListWorkspaces(ctx context.Context, userID int64) ([]WorkspaceRole, error) {
 	list, err := s.store.ListWorkspacesForUser(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces: %w", err)
 	}
-	if list == nil {
-		list = []storage.WorkspaceRole{}
+	out := make([]WorkspaceRole, 0, len(list))
+	for _, wr := range list {
+		out = append(out, WorkspaceRole(wr))
 	}
-	return list, nil
+	return out, nil
 }
 
 // CreateWorkspace creates a workspace with userID as its owner.
-func (s *Service) CreateWorkspace(ctx context.Context, userID int64, name string) (storage.WorkspaceRole, error) {
+func (s *Service) CreateWorkspace(ctx context.Context, userID int64, name string) (WorkspaceRole, error) {
 	name, err := validateWorkspaceName("name", name)
 	if err != nil {
-		return storage.WorkspaceRole{}, err
+		return WorkspaceRole{}, err
 	}
 	var wr storage.WorkspaceRole
-	err = s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.inTx(ctx, func(tx storage.Tx) error {
 		wr, err = s.createWorkspaceTx(ctx, tx, userID, name)
 		return err
 	})
-	return wr, err
+	return WorkspaceRole(wr), err
 }
 
 // createWorkspaceTx inserts a workspace and makes ownerID its owner.
@@ -122,22 +134,23 @@ func (s *Service) recordMember(ctx context.Context, tx storage.Tx, typ string, m
 }
 
 // Workspace returns one workspace with the caller's role (404 for non-members).
-func (s *Service) Workspace(ctx context.Context, userID, workspaceID int64) (storage.WorkspaceRole, error) {
-	return workspaceRoleOf(ctx, s.store, workspaceID, userID)
+func (s *Service) Workspace(ctx context.Context, userID, workspaceID int64) (WorkspaceRole, error) {
+	wr, err := workspaceRoleOf(ctx, s.store, workspaceID, userID)
+	return WorkspaceRole(wr), err
 }
 
 // RenameWorkspace renames a workspace; admins and owners only.
-func (s *Service) RenameWorkspace(ctx context.Context, userID, workspaceID int64, name string) (storage.WorkspaceRole, error) {
+func (s *Service) RenameWorkspace(ctx context.Context, userID, workspaceID int64, name string) (WorkspaceRole, error) {
 	name, err := validateWorkspaceName("name", name)
 	if err != nil {
-		return storage.WorkspaceRole{}, err
+		return WorkspaceRole{}, err
 	}
 	var wr storage.WorkspaceRole
-	err = s.store.InTx(ctx, func(tx storage.Tx) error {
+	err = s.inTx(ctx, func(tx storage.Tx) error {
 		wr, err = s.renameWorkspaceTx(ctx, tx, userID, workspaceID, name)
 		return err
 	})
-	return wr, err
+	return WorkspaceRole(wr), err
 }
 
 // renameWorkspaceTx checks the caller's role, renames and records
@@ -163,7 +176,7 @@ func (s *Service) renameWorkspaceTx(ctx context.Context, tx storage.Tx, userID, 
 
 // DeleteWorkspace deletes a workspace and everything in it; owners only.
 func (s *Service) DeleteWorkspace(ctx context.Context, userID, workspaceID int64) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		wr, err := workspaceRoleOf(ctx, tx, workspaceID, userID)
 		if err != nil {
 			return err
@@ -203,7 +216,7 @@ func (s *Service) SetMemberRole(ctx context.Context, userID, workspaceID, target
 		return model.Member{}, apperr.Field("role", "must be one of owner, admin, member, guest")
 	}
 	var out model.Member
-	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+	err := s.inTx(ctx, func(tx storage.Tx) error {
 		var err error
 		out, err = s.setMemberRoleTx(ctx, tx, userID, workspaceID, targetID, role)
 		return err
@@ -293,7 +306,7 @@ func (s *Service) RemoveMember(ctx context.Context, userID, workspaceID, targetI
 
 // removeMember is RemoveMember, also banning the member when ban is set.
 func (s *Service) removeMember(ctx context.Context, userID, workspaceID, targetID int64, ban bool) error {
-	return s.store.InTx(ctx, func(tx storage.Tx) error {
+	return s.inTx(ctx, func(tx storage.Tx) error {
 		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
 			return err
 		}

@@ -74,6 +74,13 @@ type Workspace struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// JoinTimes holds when one user's current memberships began, by workspace
+// id and by chat id (a replay of events cuts at these times).
+type JoinTimes struct {
+	Workspaces map[int64]time.Time
+	Chats      map[int64]time.Time
+}
+
 // Member is a user's membership of a workspace.
 type Member struct {
 	WorkspaceID int64     `json:"workspace_id"`

@@ -29,7 +29,7 @@ type Membership interface {
 	UserWorkspaceIDs(ctx context.Context, userID int64) ([]int64, error)
 	// JoinTimes reports when a user's current memberships began (a replay
 	// sends no event from before them).
-	JoinTimes(ctx context.Context, userID int64) (JoinTimes, error)
+	JoinTimes(ctx context.Context, userID int64) (model.JoinTimes, error)
 	// MessagesNow returns the current state of those of the messages that
 	// the user may read, as the REST API shows them to the user (a replay
 	// sends that instead of the text an event was written with).

@@ -36,10 +36,10 @@ type roster struct {
 	messages map[int64]model.Message
 }
 
-func (r *roster) JoinTimes(_ context.Context, uid int64) (JoinTimes, error) {
+func (r *roster) JoinTimes(_ context.Context, uid int64) (model.JoinTimes, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	jt := JoinTimes{Workspaces: map[int64]time.Time{}, Chats: map[int64]time.Time{}}
+	jt := model.JoinTimes{Workspaces: map[int64]time.Time{}, Chats: map[int64]time.Time{}}
 	for ws, users := range r.ws {
 		if slices.Contains(users, uid) {
 			jt.Workspaces[ws] = r.joined[uid].Workspaces[ws]

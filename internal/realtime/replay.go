@@ -90,10 +90,11 @@ const replayPage = 256
 // by then, and a chat joined later has no event of its own in the replay,
 // so all of that chat's replayed events predate the join and are cut.
 func (h *Hub) replay(ctx context.Context, w io.Writer, userID int64, after, upto uint64) (uint64, error) {
-	joined, err := h.members.JoinTimes(ctx, userID)
+	jt, err := h.members.JoinTimes(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
+	joined := JoinTimes(jt)
 	st, err := h.js.Stream(ctx, events.StreamName)
 	if err != nil {
 		return 0, err

@@ -35,3 +35,23 @@ func TestDateBucketOf(t *testing.T) {
 		}
 	}
 }
+
+// TestNewScope: the most recently active chats, first in the list, are the
+// frequently used ones, at most frequentChats of them.
+func TestNewScope(t *testing.T) {
+	many := []int64{12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}
+	for _, tc := range []struct {
+		name     string
+		chats    []int64
+		frequent []int64
+	}{
+		{"none", nil, nil},
+		{"few", []int64{3, 1}, []int64{3, 1}},
+		{"many", many, many[:frequentChats]},
+	} {
+		sc := NewScope("member", tc.chats)
+		if sc.Role != "member" || !slices.Equal(sc.ChatIDs, tc.chats) || !slices.Equal(sc.FrequentChatIDs, tc.frequent) {
+			t.Errorf("%s: %+v, want every chat and frequent %v", tc.name, sc, tc.frequent)
+		}
+	}
+}

@@ -30,6 +30,17 @@ type Scope struct {
 	FrequentChatIDs []int64
 }
 
+// frequentChats is how many of a user's most active chats get the
+// "frequently used" boost.
+const frequentChats = 10
+
+// NewScope is the Scope of a user with role who is a member of chatIDs,
+// given most recent activity first: the first of them are boosted as
+// frequently used.
+func NewScope(role model.Role, chatIDs []int64) Scope {
+	return Scope{Role: role, ChatIDs: chatIDs, FrequentChatIDs: chatIDs[:min(len(chatIDs), frequentChats)]}
+}
+
 // ScopeSource computes a Scope; it answers ErrNoWorkspace for a non-member.
 type ScopeSource interface {
 	SearchScope(ctx context.Context, userID, workspaceID int64) (Scope, error)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 	"github.com/fechatter/fechatter/storage/postgres"
@@ -202,8 +201,8 @@ func TestConflictInsideTxKeepsTxUsable(t *testing.T) {
 	}
 }
 
-// TestBadValuesAreInvalid: text Postgres cannot hold is a validation error
-// (a 400), not an internal one.
+// TestBadValuesAreInvalid: text Postgres cannot hold is storage.ErrInvalid
+// (which the use cases answer with a 400), not an internal error.
 func TestBadValuesAreInvalid(t *testing.T) {
 	ctx := context.Background()
 	s := openFresh(t)
@@ -211,15 +210,15 @@ func TestBadValuesAreInvalid(t *testing.T) {
 	for _, content := range []string{"nul \x00 byte", "bad utf8 \xff\xfe"} {
 		m := model.Message{ChatID: f.chat.ID, SenderID: f.users[0].ID, Content: content}
 		_, err := s.CreateMessage(ctx, &m)
-		if !apperr.Is(err, apperr.KindInvalid) {
-			t.Errorf("content %q: got %v, want an invalid-request apperr", content, err)
+		if !errors.Is(err, storage.ErrInvalid) {
+			t.Errorf("content %q: got %v, want storage.ErrInvalid", content, err)
 		}
 	}
 	other := model.Workspace{Name: "Other", CreatedBy: f.users[0].ID}
 	must(t, s.CreateWorkspace(ctx, &other))
 	err := s.AddMember(ctx, &model.Member{WorkspaceID: other.ID, UserID: f.users[0].ID, Role: "emperor"})
-	if !apperr.Is(err, apperr.KindInvalid) {
-		t.Errorf("bad role: got %v, want an invalid-request apperr", err)
+	if !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("bad role: got %v, want storage.ErrInvalid", err)
 	}
 }
 

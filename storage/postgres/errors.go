@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -32,9 +31,9 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, wrapErr(err))
 }
 
-// wrapErr maps a driver error to the storage sentinels (or, for values the
-// database cannot hold, to an apperr validation error, so that bad input is
-// a 400 and never a 500), keeping the driver error in the chain.
+// wrapErr maps a driver error to the storage sentinels, keeping the driver
+// error in the chain: a value the database cannot hold is ErrInvalid, which
+// the use cases answer as bad input (a 400), never as an internal error.
 func wrapErr(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return storage.ErrNotFound
@@ -49,9 +48,9 @@ func wrapErr(err error) error {
 	case pe.Code == codeForeignKeyViolation:
 		return fmt.Errorf("referenced row: %w: %w", storage.ErrNotFound, err)
 	case pe.Code == codeCheckViolation:
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: "a value is not one of those allowed", Err: err}
+		return fmt.Errorf("a value is not one of those allowed: %w: %w", storage.ErrInvalid, err)
 	case strings.HasPrefix(pe.Code, classDataException):
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: "a value cannot be stored (invalid text or number out of range)", Err: err}
+		return fmt.Errorf("a value cannot be stored (invalid text or number out of range): %w: %w", storage.ErrInvalid, err)
 	}
 	return err
 }

@@ -7,15 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
-)
-
-// Page sizes: the API's default and maximum.
-const (
-	defaultPageLimit = 50
-	maxPageLimit     = 200
 )
 
 // messageCols are the messages columns with the sender, in messageDest
@@ -61,9 +54,9 @@ func (q *queries) Message(ctx context.Context, viewerID, chatID, messageID int64
 // trip checks access and reads the page, one more hydrates it.
 func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
 	if mq.BeforeSeq != nil && mq.AfterSeq != nil {
-		return nil, false, apperr.Invalid("before_seq and after_seq cannot be used together", nil)
+		return nil, false, fmt.Errorf("list messages: before_seq and after_seq together: %w", storage.ErrInvalid)
 	}
-	limit := pageLimit(mq.Limit)
+	limit := storage.PageLimit(mq.Limit)
 	query, args := pageQuery(viewerID, chatID, mq, limit)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+canRead+` AND ($3::bigint = 0 OR EXISTS (
@@ -132,17 +125,6 @@ func trimPage(msgs []model.Message, limit int, newestFirst bool) ([]model.Messag
 		}
 	}
 	return msgs, more
-}
-
-// pageLimit applies the default and the maximum page size.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPageLimit
-	case n > maxPageLimit:
-		return maxPageLimit
-	}
-	return n
 }
 
 // batchLimit is limit for internal readers (the outbox relay), with a
@@ -231,7 +213,7 @@ func (q *queries) ListMentions(ctx context.Context, userID int64, unreadOnly boo
 		JOIN messages m ON m.id = mn.message_id
 		JOIN users u ON u.id = m.sender_id
 		WHERE mn.user_id = $1 AND m.deleted_at IS NULL AND (NOT $2 OR m.seq > cm.last_read_seq)
-		ORDER BY m.created_at DESC, m.id DESC LIMIT $3`, userID, unreadOnly, pageLimit(limit))
+		ORDER BY m.created_at DESC, m.id DESC LIMIT $3`, userID, unreadOnly, storage.PageLimit(limit))
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 // SQLite extended result codes (sqlite.org/rescode.html).
 const (
 	codeConstraint           = 19
+	codeConstraintCheck      = 275
 	codeConstraintForeignKey = 787
 	codeConstraintPrimaryKey = 1555
 	codeConstraintUnique     = 2067
@@ -21,7 +22,8 @@ const (
 
 // wrap gives err the operation as context and maps it to the storage
 // sentinels: no rows and a missing referenced row are ErrNotFound, a
-// uniqueness violation is ErrConflict.
+// uniqueness violation is ErrConflict, a value outside a column's CHECK is
+// ErrInvalid.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -34,6 +36,8 @@ func wrap(op string, err error) error {
 		return fmt.Errorf("%s: %w: %w", op, storage.ErrConflict, err)
 	case codeConstraintForeignKey:
 		return fmt.Errorf("%s: referenced row: %w: %w", op, storage.ErrNotFound, err)
+	case codeConstraintCheck:
+		return fmt.Errorf("%s: a value is not one of those allowed: %w: %w", op, storage.ErrInvalid, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

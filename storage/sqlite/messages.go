@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -110,29 +109,13 @@ func (q *queries) Message(ctx context.Context, viewerID, chatID, messageID int64
 	return msgs[0], nil
 }
 
-// Page sizes: the API's default and maximum (API.md, "Lists").
-const (
-	defaultPage = 50
-	maxPage     = 200
-)
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPage
-	case n > maxPage:
-		return maxPage
-	}
-	return n
-}
-
 // ListMessages returns a page in ascending seq, hydrated for viewerID, and
 // whether more exist in the paging direction. Without Thread the page holds
 // every message of the chat, replies included (they carry ReplyTo), so seqs
 // stay gap-free for the client.
 func (q *queries) ListMessages(ctx context.Context, viewerID, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
 	if mq.BeforeSeq != nil && mq.AfterSeq != nil {
-		return nil, false, apperr.Invalid("before_seq and after_seq cannot be used together", nil)
+		return nil, false, fmt.Errorf("list messages: before_seq and after_seq together: %w", storage.ErrInvalid)
 	}
 	if err := q.canRead(ctx, "list messages", viewerID, chatID); err != nil {
 		return nil, false, err
@@ -157,7 +140,7 @@ func (q *queries) threadRootIn(ctx context.Context, chatID, rootID int64) error 
 
 // page selects one page (limit+1 rows to learn has_more), ascending.
 func (q *queries) page(ctx context.Context, chatID int64, mq storage.MessageQuery) ([]model.Message, bool, error) {
-	limit := pageLimit(mq.Limit)
+	limit := storage.PageLimit(mq.Limit)
 	where, args := `m.chat_id = ?`, []any{chatID}
 	if mq.Thread != 0 {
 		where, args = where+` AND m.reply_to = ?`, append(args, mq.Thread)
@@ -200,7 +183,7 @@ func (q *queries) ListMentions(ctx context.Context, userID int64, unreadOnly boo
 		JOIN messages m ON m.id = mn.message_id
 		JOIN users u ON u.id = m.sender_id
 		WHERE mn.user_id = ? AND m.deleted_at IS NULL`+unread+`
-		ORDER BY m.created_at DESC, m.id DESC LIMIT ?`, userID, pageLimit(limit))
+		ORDER BY m.created_at DESC, m.id DESC LIMIT ?`, userID, storage.PageLimit(limit))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ func workspaceTests() []leaf {
 	return []leaf{
 		{"CreateAndRead", testWorkspaceCreateAndRead},
 		{"Members", testWorkspaceMembers},
+		{"BadRoleIsInvalid", testBadRoleIsInvalid},
 		{"ListForUser", testWorkspaceListForUser},
 		{"RenameAndNotFound", testWorkspaceRename},
 		{"RemoveMemberLeavesChats", testRemoveMemberLeavesChats},
@@ -36,6 +37,15 @@ func testWorkspaceCreateAndRead(t *testing.T, s storage.Store) {
 	}
 	_, err = s.WorkspaceByID(ctx, w.ID+100)
 	wantErr(t, err, storage.ErrNotFound, "workspace by id")
+}
+
+// testBadRoleIsInvalid: a value outside a column's domain is ErrInvalid on
+// every engine (the use cases answer it with a 400), never a bare driver error.
+func testBadRoleIsInvalid(t *testing.T, s storage.Store) {
+	owner, bob := newUser(t, s, "owner"), newUser(t, s, "bob")
+	w := newWorkspace(t, s, owner, "Acme")
+	m := model.Member{WorkspaceID: w.ID, UserID: bob.ID, Role: "emperor"}
+	wantErr(t, s.AddMember(context.Background(), &m), storage.ErrInvalid, "add member with a bad role")
 }
 
 func testWorkspaceMembers(t *testing.T, s storage.Store) {

@@ -1,4 +1,8 @@
-package chat
+// Package blobs keeps uploaded bytes on disk, content-addressed: a blob
+// lives at <dir>/<first two hex digits>/<sha256 hex>, so identical uploads
+// share one file and a path never comes from user input. The file rows
+// that name blobs are storage.Files; the use cases tie the two together.
+package blobs
 
 import (
 	"crypto/sha256"
@@ -16,56 +20,62 @@ const sniffLen = 512
 
 // Upload outcomes that are the client's fault.
 var (
-	errBlobTooLarge = errors.New("blob too large")
-	errBlobEmpty    = errors.New("blob empty")
+	// ErrTooLarge means the bytes passed the limit given to Stage.
+	ErrTooLarge = errors.New("blob too large")
+	// ErrEmpty means there were no bytes at all.
+	ErrEmpty = errors.New("blob empty")
 )
 
-// blobStore keeps uploaded bytes content-addressed under dir: a blob lives
-// at <dir>/<first two hex digits>/<sha256 hex>, so identical uploads share
-// one file and a path never comes from user input.
-type blobStore struct {
+// Store keeps blobs under one directory. Its methods are safe for
+// concurrent use; ordering a removal against an upload of the same
+// content is the caller's business.
+type Store struct {
 	dir string
 }
 
-// blobInfo describes a stored blob.
-type blobInfo struct {
+// New returns the store under dir (created on the first upload, 0700).
+func New(dir string) *Store { return &Store{dir: dir} }
+
+// Info describes a stored blob.
+type Info struct {
 	SHA256      string
 	Size        int64
 	ContentType string
 }
 
-// stagedBlob is an upload written to a temporary file in the store,
-// hashed and counted, not yet at its address.
-type stagedBlob struct {
-	tmp  string
-	info blobInfo
+// Staged is an upload written to a temporary file in the store, hashed and
+// counted, not yet at its address. Commit or Discard it.
+type Staged struct {
+	store *Store
+	tmp   string
+	info  Info
 }
 
-// put copies at most max bytes of r into the store: stage, then commit.
-// More than max bytes is errBlobTooLarge, nothing errBlobEmpty; either
-// leaves nothing behind.
-func (b blobStore) put(r io.Reader, max int64) (blobInfo, error) {
-	st, err := b.stage(r, max)
+// Put copies at most max bytes of r into the store: stage, then commit.
+// More than max bytes is ErrTooLarge, nothing ErrEmpty; either leaves
+// nothing behind.
+func (b *Store) Put(r io.Reader, max int64) (Info, error) {
+	st, err := b.Stage(r, max)
 	if err != nil {
-		return blobInfo{}, err
+		return Info{}, err
 	}
-	defer st.discard()
-	if err := b.commit(st); err != nil {
-		return blobInfo{}, err
+	defer st.Discard()
+	if err := st.Commit(); err != nil {
+		return Info{}, err
 	}
 	return st.info, nil
 }
 
-// stage writes a temporary file in dir while hashing and counting, and
-// fsyncs it. More than max bytes is errBlobTooLarge, nothing errBlobEmpty;
-// on any error nothing is left behind. The caller commits or discards it.
-func (b blobStore) stage(r io.Reader, max int64) (stagedBlob, error) {
+// Stage writes a temporary file in the store while hashing and counting,
+// and fsyncs it. More than max bytes is ErrTooLarge, nothing ErrEmpty; on
+// any error nothing is left behind.
+func (b *Store) Stage(r io.Reader, max int64) (*Staged, error) {
 	if err := os.MkdirAll(b.dir, 0o700); err != nil {
-		return stagedBlob{}, fmt.Errorf("create files dir: %w", err)
+		return nil, fmt.Errorf("create files dir: %w", err)
 	}
 	tmp, err := os.CreateTemp(b.dir, ".upload-*")
 	if err != nil {
-		return stagedBlob{}, fmt.Errorf("create temp file: %w", err)
+		return nil, fmt.Errorf("create temp file: %w", err)
 	}
 	info, err := copyBlob(tmp, r, max)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
@@ -73,20 +83,23 @@ func (b blobStore) stage(r io.Reader, max int64) (stagedBlob, error) {
 	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
-		return stagedBlob{}, err
+		return nil, err
 	}
-	return stagedBlob{tmp: tmp.Name(), info: info}, nil
+	return &Staged{store: b, tmp: tmp.Name(), info: info}, nil
 }
 
-// commit moves a staged upload to its address (the rename is atomic, so a
-// reader never sees a partial blob).
-func (b blobStore) commit(st stagedBlob) error { return b.place(st.tmp, st.info.SHA256) }
+// Info is what staging learnt of the bytes.
+func (st *Staged) Info() Info { return st.info }
 
-// discard removes the temporary file; a no-op after a successful commit.
-func (st stagedBlob) discard() { _ = os.Remove(st.tmp) }
+// Commit moves the staged upload to its address (the rename is atomic, so
+// a reader never sees a partial blob).
+func (st *Staged) Commit() error { return st.store.place(st.tmp, st.info.SHA256) }
 
-// remove deletes the blob with this SHA-256; one already gone is fine.
-func (b blobStore) remove(sum string) error {
+// Discard removes the temporary file; a no-op after a successful Commit.
+func (st *Staged) Discard() { _ = os.Remove(st.tmp) }
+
+// Remove deletes the blob with this SHA-256; one already gone is fine.
+func (b *Store) Remove(sum string) error {
 	if !isHexSHA256(sum) {
 		return fmt.Errorf("remove blob: bad address %q", sum)
 	}
@@ -98,23 +111,23 @@ func (b blobStore) remove(sum string) error {
 
 // copyBlob streams r into f, hashing, counting and keeping the first bytes
 // for content sniffing, then fsyncs f.
-func copyBlob(f *os.File, r io.Reader, max int64) (blobInfo, error) {
+func copyBlob(f *os.File, r io.Reader, max int64) (Info, error) {
 	h := sha256.New()
 	head := &headBuffer{limit: sniffLen}
 	n, err := io.Copy(io.MultiWriter(f, h, head), io.LimitReader(r, max+1))
 	if err != nil {
-		return blobInfo{}, fmt.Errorf("write upload: %w", err)
+		return Info{}, fmt.Errorf("write upload: %w", err)
 	}
 	switch {
 	case n > max:
-		return blobInfo{}, errBlobTooLarge
+		return Info{}, ErrTooLarge
 	case n == 0:
-		return blobInfo{}, errBlobEmpty
+		return Info{}, ErrEmpty
 	}
 	if err := f.Sync(); err != nil {
-		return blobInfo{}, fmt.Errorf("sync upload: %w", err)
+		return Info{}, fmt.Errorf("sync upload: %w", err)
 	}
-	return blobInfo{
+	return Info{
 		SHA256:      hex.EncodeToString(h.Sum(nil)),
 		Size:        n,
 		ContentType: http.DetectContentType(head.buf),
@@ -123,7 +136,7 @@ func copyBlob(f *os.File, r io.Reader, max int64) (blobInfo, error) {
 
 // place moves the temporary file tmp to the blob's address. When the blob
 // is already there (same content uploaded before) the existing copy is kept.
-func (b blobStore) place(tmp, sum string) error {
+func (b *Store) place(tmp, sum string) error {
 	final := b.path(sum)
 	if _, err := os.Stat(final); err == nil {
 		return nil
@@ -151,8 +164,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// open returns the blob with this SHA-256 for reading.
-func (b blobStore) open(sum string) (*os.File, error) {
+// Open returns the blob with this SHA-256 for reading.
+func (b *Store) Open(sum string) (*os.File, error) {
 	if !isHexSHA256(sum) {
 		return nil, fmt.Errorf("open blob: bad address %q", sum)
 	}
@@ -164,7 +177,7 @@ func (b blobStore) open(sum string) (*os.File, error) {
 }
 
 // path is where the blob with this SHA-256 lives.
-func (b blobStore) path(sum string) string {
+func (b *Store) path(sum string) string {
 	return filepath.Join(b.dir, sum[:2], sum)
 }
 
