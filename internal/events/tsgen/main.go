@@ -91,7 +91,8 @@ func Generate() ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "/** StoredEvent is the data of any stored event; `type` tells which. */\nexport type StoredEvent =\n  | %s;\n\n", strings.Join(union, "\n  | "))
 	b.WriteString("/** StoredEventType is the type of a stored event. */\nexport type StoredEventType = StoredEvent['type'];\n\n")
-	b.WriteString("/** EventOf is the data of the events of one type. */\nexport type EventOf<T extends StoredEventType> = Extract<StoredEvent, { type: T }>;\n\n")
+	b.WriteString("/** EventOf is the data of the events of type T: its family's interface. */\n" +
+		"export type EventOf<T extends StoredEventType, E = StoredEvent> = E extends { type: infer U } ? (T extends U ? E : never) : never;\n\n")
 	fmt.Fprintf(&b, "/** STORED_EVENT_TYPES lists every stored event type. */\nexport const STORED_EVENT_TYPES: readonly StoredEventType[] = [\n%s];\n\n", quotedLines(types))
 	fields.write(&b)
 	return b.Bytes(), g.err

@@ -193,8 +193,8 @@ export type StoredEvent =
 /** StoredEventType is the type of a stored event. */
 export type StoredEventType = StoredEvent['type'];
 
-/** EventOf is the data of the events of one type. */
-export type EventOf<T extends StoredEventType> = Extract<StoredEvent, { type: T }>;
+/** EventOf is the data of the events of type T: its family's interface. */
+export type EventOf<T extends StoredEventType, E = StoredEvent> = E extends { type: infer U } ? (T extends U ? E : never) : never;
 
 /** STORED_EVENT_TYPES lists every stored event type. */
 export const STORED_EVENT_TYPES: readonly StoredEventType[] = [
