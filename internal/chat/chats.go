@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -272,8 +273,10 @@ func (s *Service) insertChat(ctx context.Context, tx storage.Tx, userID int64, r
 	}
 	ids := append([]int64{userID}, d.others...)
 	neutral := model.ChatSummary{Chat: c, MemberCount: len(members)}
-	if err := s.record(ctx, tx, model.EventChatCreated, c.WorkspaceID, c.ID, userID,
-		map[string]any{"chat": neutral, "member_ids": ids}); err != nil {
+	if err := s.record(ctx, tx, events.ChatEvent{
+		Header: events.ChatHeader(model.EventChatCreated, c.WorkspaceID, c.ID, userID),
+		Chat:   neutral, MemberIDs: ids,
+	}); err != nil {
 		return model.ChatSummary{}, err
 	}
 	a := storage.ChatAccess{Chat: c, WorkspaceRole: role, ChatRole: creatorRole}
@@ -415,7 +418,10 @@ func (s *Service) storeChatChange(ctx context.Context, tx storage.Tx, c model.Ch
 	if err != nil {
 		return err
 	}
-	return s.record(ctx, tx, model.EventChatUpdated, c.WorkspaceID, c.ID, userID, map[string]any{"chat": neutral})
+	return s.record(ctx, tx, events.ChatEvent{
+		Header: events.ChatHeader(model.EventChatUpdated, c.WorkspaceID, c.ID, userID),
+		Chat:   neutral,
+	})
 }
 
 // DeleteChat deletes a chat with its messages. Its creator or a workspace
@@ -442,8 +448,10 @@ func (s *Service) DeleteChat(ctx context.Context, userID, chatID int64) error {
 			ids = append(ids, m.UserID)
 		}
 		neutral := model.ChatSummary{Chat: a.Chat, MemberCount: len(members)}
-		return s.record(ctx, tx, model.EventChatDeleted, a.Chat.WorkspaceID, chatID, userID,
-			map[string]any{"chat": neutral, "member_ids": ids})
+		return s.record(ctx, tx, events.ChatEvent{
+			Header: events.ChatHeader(model.EventChatDeleted, a.Chat.WorkspaceID, chatID, userID),
+			Chat:   neutral, MemberIDs: ids,
+		})
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -114,8 +115,10 @@ func (s *Service) recordMembersJoined(ctx context.Context, tx storage.Tx, c mode
 		if !ok {
 			m = model.ChatMember{ChatID: c.ID, UserID: id, Role: model.ChatRoleMember}
 		}
-		if err := s.record(ctx, tx, model.EventMemberJoined, c.WorkspaceID, c.ID, actorID,
-			map[string]any{"member": m, "user_id": id}); err != nil {
+		if err := s.record(ctx, tx, events.MemberEvent{
+			Header: events.ChatHeader(model.EventMemberJoined, c.WorkspaceID, c.ID, actorID),
+			Member: m, UserID: id,
+		}); err != nil {
 			return err
 		}
 	}
@@ -142,8 +145,10 @@ func (s *Service) RemoveChatMember(ctx context.Context, userID, chatID, targetID
 		if err := tx.RemoveChatMember(ctx, chatID, targetID); err != nil {
 			return chatStoreErr(err, "remove chat member", "chat member", "")
 		}
-		return s.record(ctx, tx, model.EventMemberLeft, a.Chat.WorkspaceID, chatID, userID,
-			map[string]any{"member": gone, "user_id": targetID})
+		return s.record(ctx, tx, events.MemberEvent{
+			Header: events.ChatHeader(model.EventMemberLeft, a.Chat.WorkspaceID, chatID, userID),
+			Member: gone, UserID: targetID,
+		})
 	})
 }
 

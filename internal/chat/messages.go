@@ -116,7 +116,7 @@ func (s *Service) sendInTx(ctx context.Context, tx storage.Tx, userID, chatID in
 		return m, false, nil // storage filled in the first message, hydrated
 	}
 	completeNewMessage(&m, sender)
-	err = s.record(ctx, tx, model.EventMessageCreated, a.Chat.WorkspaceID, chatID, userID, map[string]any{"message": m})
+	err = s.record(ctx, tx, messageEvent(model.EventMessageCreated, a.Chat.WorkspaceID, chatID, userID, m))
 	return m, true, err
 }
 
@@ -341,7 +341,7 @@ func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, 
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, tx, model.EventMessageUpdated, a.Chat.WorkspaceID, chatID, userID, map[string]any{"message": out})
+		return s.record(ctx, tx, messageEvent(model.EventMessageUpdated, a.Chat.WorkspaceID, chatID, userID, out))
 	})
 	return out, err
 }
@@ -383,7 +383,7 @@ func (s *Service) DeleteMessage(ctx context.Context, userID, chatID, msgID int64
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, tx, model.EventMessageDeleted, a.Chat.WorkspaceID, chatID, userID, map[string]any{"message": tomb})
+		return s.record(ctx, tx, messageEvent(model.EventMessageDeleted, a.Chat.WorkspaceID, chatID, userID, tomb))
 	})
 }
 

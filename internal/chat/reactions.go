@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -78,8 +79,10 @@ func reactionTarget(ctx context.Context, tx storage.Tx, userID, chatID, msgID in
 
 // recordReaction records reaction.added or reaction.removed.
 func (s *Service) recordReaction(ctx context.Context, tx storage.Tx, typ string, c model.Chat, userID, msgID int64, emoji string) error {
-	r := map[string]any{"message_id": msgID, "emoji": emoji, "user_id": userID}
-	return s.record(ctx, tx, typ, c.WorkspaceID, c.ID, userID, map[string]any{"reaction": r})
+	return s.record(ctx, tx, events.ReactionEvent{
+		Header:   events.ChatHeader(typ, c.WorkspaceID, c.ID, userID),
+		Reaction: events.Reaction{Emoji: emoji, MessageID: msgID, UserID: userID},
+	})
 }
 
 // validateReactionEmoji accepts a ":shortcode:" or one Unicode emoji (a

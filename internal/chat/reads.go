@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -29,9 +30,10 @@ func (s *Service) MarkRead(ctx context.Context, userID, chatID, seq int64) error
 		if !moved {
 			return nil
 		}
-		read := map[string]any{"user_id": userID, "chat_id": chatID, "seq": now}
-		return s.record(ctx, tx, model.EventReadUpdated, a.Chat.WorkspaceID, chatID, userID,
-			map[string]any{"read": read})
+		return s.record(ctx, tx, events.ReadEvent{
+			Header: events.ChatHeader(model.EventReadUpdated, a.Chat.WorkspaceID, chatID, userID),
+			Read:   events.Read{ChatID: chatID, Seq: now, UserID: userID},
+		})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
@@ -130,7 +131,10 @@ func (s *Service) recordMember(ctx context.Context, tx storage.Tx, typ string, m
 	if err != nil {
 		return fmt.Errorf("load workspace %d: %w", m.WorkspaceID, err)
 	}
-	return s.record(ctx, tx, typ, m.WorkspaceID, 0, actorID, map[string]any{"workspace": w, "member": m})
+	return s.record(ctx, tx, events.WorkspaceMemberEvent{
+		Header:    events.WorkspaceHeader(typ, m.WorkspaceID, actorID),
+		Workspace: w, Member: m,
+	})
 }
 
 // Workspace returns one workspace with the caller's role (404 for non-members).
@@ -170,7 +174,10 @@ func (s *Service) renameWorkspaceTx(ctx context.Context, tx storage.Tx, userID, 
 		return storage.WorkspaceRole{}, fmt.Errorf("rename workspace: %w", err)
 	}
 	wr.Workspace.Name = name
-	err = s.record(ctx, tx, model.EventWorkspaceUpdated, workspaceID, 0, userID, map[string]any{"workspace": wr.Workspace})
+	err = s.record(ctx, tx, events.WorkspaceEvent{
+		Header:    events.WorkspaceHeader(model.EventWorkspaceUpdated, workspaceID, userID),
+		Workspace: wr.Workspace,
+	})
 	return wr, err
 }
 
@@ -189,7 +196,10 @@ func (s *Service) DeleteWorkspace(ctx context.Context, userID, workspaceID int64
 		}
 		// Recorded after the delete: the outbox row outlives the workspace
 		// so that members' clients learn it is gone.
-		return s.record(ctx, tx, model.EventWorkspaceDeleted, workspaceID, 0, userID, map[string]any{"workspace": wr.Workspace})
+		return s.record(ctx, tx, events.WorkspaceEvent{
+			Header:    events.WorkspaceHeader(model.EventWorkspaceDeleted, workspaceID, userID),
+			Workspace: wr.Workspace,
+		})
 	})
 }
 

@@ -6,10 +6,15 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/model"
 )
@@ -85,4 +90,66 @@ func ParseSubject(subject string) (workspaceID, chatID int64, typ string, err er
 		}
 	}
 	return workspaceID, chatID, parts[4], nil
+}
+
+// Message encodes an envelope as a NATS message on its subject, with the
+// event id header and the trace context as headers.
+func Message(e Envelope) (*nats.Msg, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	m := nats.NewMsg(e.Subject())
+	m.Data = body
+	m.Header.Set(jetstream.MsgIDHeader, e.ID)
+	m.Header.Set("Fc-Type", e.Type)
+	for k, v := range e.Trace {
+		m.Header.Set(k, v)
+	}
+	return m, nil
+}
+
+// Decode reads an envelope from a stream message.
+func Decode(data []byte) (Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Envelope{}, fmt.Errorf("decode event: %w", err)
+	}
+	return e, nil
+}
+
+// ErrNotStored is returned (wrapped) by Typed for an event type that has
+// no stored payload family.
+var ErrNotStored = errors.New("not a stored event type")
+
+// Typed decodes the payload of e into its family's type (MessageEvent for
+// message.created, ...), the one place consumers read payloads. What the
+// JSON lacks is taken from the envelope: its type, workspace, chat and
+// actor; and the ids the model keeps out of JSON (a member's user id, a
+// message's sender id) from the objects that carry them.
+func (e Envelope) Typed() (Payload, error) {
+	f, ok := FamilyOf(e.Type)
+	if !ok {
+		return nil, fmt.Errorf("decode %s payload: %w", e.Type, ErrNotStored)
+	}
+	p := reflect.New(reflect.TypeOf(f.Zero))
+	if err := json.Unmarshal(e.Payload, p.Interface()); err != nil {
+		return nil, fmt.Errorf("decode %s payload: %w", e.Type, err)
+	}
+	return p.Elem().Interface().(Payload).completed(e), nil
+}
+
+// PayloadAs decodes the payload of e as T; an error when e is not of T's
+// family.
+func PayloadAs[T Payload](e Envelope) (T, error) {
+	var zero T
+	p, err := e.Typed()
+	if err != nil {
+		return zero, err
+	}
+	t, ok := p.(T)
+	if !ok {
+		return zero, fmt.Errorf("decode %s payload: a %T, not a %T", e.Type, p, zero)
+	}
+	return t, nil
 }

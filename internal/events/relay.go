@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/model"
@@ -262,30 +260,4 @@ func awaitAcks(ctx context.Context, futures []jetstream.PubAckFuture, timeout ti
 		}
 	}
 	return len(futures), nil
-}
-
-// Message encodes an envelope as a NATS message on its subject, with the
-// event id header and the trace context as headers.
-func Message(e Envelope) (*nats.Msg, error) {
-	body, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
-	}
-	m := nats.NewMsg(e.Subject())
-	m.Data = body
-	m.Header.Set(jetstream.MsgIDHeader, e.ID)
-	m.Header.Set("Fc-Type", e.Type)
-	for k, v := range e.Trace {
-		m.Header.Set(k, v)
-	}
-	return m, nil
-}
-
-// Decode reads an envelope from a stream message.
-func Decode(data []byte) (Envelope, error) {
-	var e Envelope
-	if err := json.Unmarshal(data, &e); err != nil {
-		return Envelope{}, fmt.Errorf("decode event: %w", err)
-	}
-	return e, nil
 }

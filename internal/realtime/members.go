@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
 
@@ -29,9 +28,9 @@ func newMemberCache(src Membership) *memberCache {
 
 // audience applies the membership change e carries (if any) and returns
 // who receives e: the current members of its chat (or workspace), plus the
-// user that a leave or removal is about.
+// user that a leave or removal is about, plus the members a deleted chat
+// had.
 func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {
-	subject := subjectUser(e.Payload)
 	var pre map[int64]struct{}
 	switch e.Type {
 	case model.EventMemberJoined:
@@ -46,16 +45,11 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 		c.dropWorkspace(e.WorkspaceID, true)
 	}
 	set, err := c.current(ctx, e)
-	if e.Type == model.EventChatDeleted {
-		for _, uid := range memberIDs(e.Payload) {
-			set[uid] = struct{}{}
-		}
-	}
 	for uid := range pre {
 		set[uid] = struct{}{}
 	}
-	if subject != 0 && (e.Type == model.EventMemberLeft || e.Type == model.EventWorkspaceMemberLeft) {
-		set[subject] = struct{}{}
+	for _, uid := range formerMembers(e) {
+		set[uid] = struct{}{}
 	}
 	return set, err
 }
@@ -78,13 +72,7 @@ func (c *memberCache) standing(ctx context.Context, e events.Envelope, userID in
 	if _, ok := set[userID]; ok {
 		return true, true, nil
 	}
-	switch e.Type {
-	case model.EventChatDeleted:
-		return slices.Contains(memberIDs(e.Payload), userID), false, nil
-	case model.EventMemberLeft, model.EventWorkspaceMemberLeft:
-		return subjectUser(e.Payload) == userID, false, nil
-	}
-	return false, false, nil
+	return slices.Contains(formerMembers(e), userID), false, nil
 }
 
 func (c *memberCache) current(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {
@@ -175,36 +163,34 @@ func toSet(ids []int64) map[int64]struct{} {
 	return set
 }
 
-// subjectUser finds the user an event is about: "user_id" at the top of
-// the payload, or member.user.id / member.user_id.
-func subjectUser(payload []byte) int64 {
-	var p struct {
-		UserID int64 `json:"user_id"`
-		Member struct {
-			UserID int64 `json:"user_id"`
-			User   struct {
-				ID int64 `json:"id"`
-			} `json:"user"`
-		} `json:"member"`
+// formerMembers are the users who receive e although they are no longer
+// members: the user a leave (of a chat or a workspace) is about, and the
+// members a deleted chat had (the database no longer knows them). Only
+// those events' payloads are decoded.
+func formerMembers(e events.Envelope) []int64 {
+	switch e.Type {
+	case model.EventMemberLeft, model.EventWorkspaceMemberLeft, model.EventChatDeleted:
+	default:
+		return nil
 	}
-	if json.Unmarshal(payload, &p) != nil {
-		return 0
+	p, err := e.Typed()
+	if err != nil {
+		return nil
 	}
-	switch {
-	case p.UserID != 0:
-		return p.UserID
-	case p.Member.User.ID != 0:
-		return p.Member.User.ID
+	switch p := p.(type) {
+	case events.MemberEvent:
+		return nonZero(p.UserID)
+	case events.WorkspaceMemberEvent:
+		return nonZero(p.UserID())
+	case events.ChatEvent:
+		return p.MemberIDs
 	}
-	return p.Member.UserID
+	return nil
 }
 
-// memberIDs reads "member_ids" from a payload (chat.deleted carries the
-// members it had, since the database no longer knows them).
-func memberIDs(payload []byte) []int64 {
-	var p struct {
-		MemberIDs []int64 `json:"member_ids"`
+func nonZero(id int64) []int64 {
+	if id == 0 {
+		return nil
 	}
-	_ = json.Unmarshal(payload, &p)
-	return p.MemberIDs
+	return []int64{id}
 }

@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"time"
 
@@ -61,12 +60,16 @@ func (h *Hub) writePage(ctx context.Context, w io.Writer, v viewer, page []store
 			shown = append(shown, s)
 		}
 	}
-	now, err := h.messagesNow(ctx, v.userID, shown)
+	about := make([]events.Payload, len(shown))
+	for i, s := range shown {
+		about[i] = messagePayload(s.e)
+	}
+	now, err := h.messagesNow(ctx, v.userID, about)
 	if err != nil {
 		return err
 	}
-	for _, s := range shown {
-		data, ok := currentData(s.e, now)
+	for i, s := range shown {
+		data, ok := currentData(s.e, about[i], now)
 		if !ok {
 			continue
 		}
@@ -91,11 +94,11 @@ func (h *Hub) replayShows(ctx context.Context, v viewer, e events.Envelope) (boo
 }
 
 // messagesNow looks up, in one call, the current state of the messages the
-// events of page are about.
-func (h *Hub) messagesNow(ctx context.Context, userID int64, page []storedEvent) (map[int64]model.Message, error) {
+// payloads are about.
+func (h *Hub) messagesNow(ctx context.Context, userID int64, about []events.Payload) (map[int64]model.Message, error) {
 	var ids []int64
-	for _, s := range page {
-		if id := messageIDOf(s.e); id != 0 {
+	for _, p := range about {
+		if id := messageIDOf(p); id != 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -113,85 +116,70 @@ func (h *Hub) messagesNow(ctx context.Context, userID int64, page []storedEvent)
 	return out, nil
 }
 
-// messageIDOf is the message an event shows or reacts to; 0 for the others.
-func messageIDOf(e events.Envelope) int64 {
+// messagePayload decodes the payload of an event that shows or reacts to
+// a message; nil for the others, and for a payload that does not decode
+// (it is then replayed as stored).
+func messagePayload(e events.Envelope) events.Payload {
 	switch e.Type {
 	case model.EventMessageCreated, model.EventMessageUpdated, model.EventMessageDeleted,
 		model.EventReactionAdded, model.EventReactionRemoved:
 	default:
-		return 0
+		return nil
 	}
-	var p struct {
-		Message struct {
-			ID int64 `json:"id"`
-		} `json:"message"`
-		Reaction struct {
-			MessageID int64 `json:"message_id"`
-		} `json:"reaction"`
+	p, err := e.Typed()
+	if err != nil {
+		return nil
 	}
-	if json.Unmarshal(e.Payload, &p) != nil {
-		return 0
-	}
-	if p.Message.ID != 0 {
+	return p
+}
+
+// messageIDOf is the message a payload shows or reacts to; 0 for the others.
+func messageIDOf(p events.Payload) int64 {
+	switch p := p.(type) {
+	case events.MessageEvent:
 		return p.Message.ID
+	case events.ReactionEvent:
+		return p.Reaction.MessageID
 	}
-	return p.Reaction.MessageID
+	return 0
 }
 
 // currentData is the SSE data of a replayed event; false when the event
 // is not to be sent: its message is gone for the viewer, or a reaction's
 // message has been deleted since.
-func currentData(e events.Envelope, now map[int64]model.Message) ([]byte, bool) {
-	id := messageIDOf(e)
+func currentData(e events.Envelope, p events.Payload, now map[int64]model.Message) ([]byte, bool) {
+	id := messageIDOf(p)
 	if id == 0 {
 		return dataOf(e), true
 	}
 	cur, ok := now[id]
-	switch {
-	case !ok:
+	if !ok {
 		return nil, false
-	case e.Type == model.EventReactionAdded || e.Type == model.EventReactionRemoved:
+	}
+	me, ok := p.(events.MessageEvent)
+	if !ok { // a reaction
 		return dataOf(e), !cur.Deleted
 	}
-	data, err := withCurrentMessage(e.Payload, cur)
+	data, err := events.Encode(withCurrentMessage(me, cur))
 	return data, err == nil
 }
 
-// withCurrentMessage rewrites the "message" of a message event's payload
-// with the message's current content, mentions, attachments, edit time and
-// deletion (a tombstone also loses its reactions). The other fields stay
-// as the event had them: a client counts a thread's replies as their
-// message.created events arrive, so reply_count must not be the current one.
-func withCurrentMessage(payload []byte, cur model.Message) ([]byte, error) {
-	var p map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return nil, err
-	}
-	var msg map[string]json.RawMessage
-	if err := json.Unmarshal(p["message"], &msg); err != nil {
-		return nil, err
-	}
-	set := func(k string, v any) {
-		b, _ := json.Marshal(v)
-		msg[k] = b
-	}
-	set("content", cur.Content)
-	set("mentions", nonNil(cur.Mentions))
-	set("attachments", nonNil(cur.Attachments))
-	set("deleted", cur.Deleted)
-	delete(msg, "edited_at")
-	if cur.EditedAt != nil {
-		set("edited_at", cur.EditedAt)
-	}
+// withCurrentMessage gives a message event the message's current content,
+// mentions, attachments, edit time and deletion (a tombstone also loses
+// its reactions). The other fields stay as the event had them: a client
+// counts a thread's replies as their message.created events arrive, so
+// reply_count must not be the current one.
+func withCurrentMessage(p events.MessageEvent, cur model.Message) events.MessageEvent {
+	m := &p.Message
+	m.Content = cur.Content
+	m.Mentions = nonNil(cur.Mentions)
+	m.Attachments = nonNil(cur.Attachments)
+	m.Deleted = cur.Deleted
+	m.EditedAt = cur.EditedAt
 	if cur.Deleted {
-		set("reactions", []model.ReactionCount{})
+		m.Reactions = []model.ReactionCount{}
 	}
-	b, err := json.Marshal(msg)
-	if err != nil {
-		return nil, err
-	}
-	p["message"] = b
-	return json.Marshal(p)
+	return p
 }
 
 func nonNil[T any](s []T) []T {

@@ -140,7 +140,8 @@ func TestRevocationOnOneHubEndsStreamsOnAnother(t *testing.T) {
 
 func TestStreamEndsWhenItsCredentialExpires(t *testing.T) {
 	e := newEnv(t, Options{})
-	exp := time.Now().Add(300 * time.Millisecond)
+	// The header carries milliseconds: compare with the instant it names.
+	exp := time.UnixMilli(time.Now().Add(300 * time.Millisecond).UnixMilli())
 	s := open(t, e.srv.URL, 1, 1, "X-Expires", strconv.FormatInt(exp.UnixMilli(), 10))
 	if retry, _ := s.waitEnd(t, ""); !retry {
 		t.Fatal("an expired stream ended without a retry hint")

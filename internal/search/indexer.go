@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -122,15 +121,6 @@ func (ix *Indexer) Stop(ctx context.Context) error { return ix.cons.Stop(ctx) }
 // Lag is how many events the indexer has not applied yet.
 func (ix *Indexer) Lag(ctx context.Context) (uint64, error) { return ix.cons.Lag(ctx) }
 
-// eventPayload is the part of an outbox payload the indexer reads.
-type eventPayload struct {
-	Type        string         `json:"type"`
-	WorkspaceID int64          `json:"workspace_id"`
-	ChatID      int64          `json:"chat_id"`
-	Message     *model.Message `json:"message"`
-	Chat        *model.Chat    `json:"chat"`
-}
-
 // Apply applies one event to the index (ApplyBatch of one). A payload it
 // cannot read is a permanent failure; an index or lookup failure asks for
 // redelivery.
@@ -149,39 +139,34 @@ func (ix *Indexer) applyChatEvent(ctx context.Context, e events.Envelope) error 
 	if err != nil {
 		return err
 	}
-	switch e.Type {
-	case model.EventChatCreated, model.EventChatUpdated:
+	switch p := p.(type) {
+	case events.ChatEvent:
+		if e.Type == model.EventChatDeleted {
+			ix.forget(p.ChatID)
+			return ix.idx.DeleteChat(ctx, p.WorkspaceID, p.ChatID)
+		}
 		return ix.applyChat(ctx, p)
-	case model.EventChatDeleted:
-		ix.forget(p.ChatID)
-		return ix.idx.DeleteChat(ctx, p.WorkspaceID, p.ChatID)
-	default: // workspace deleted
+	case events.WorkspaceEvent:
 		return ix.idx.DeleteWorkspace(ctx, p.WorkspaceID)
 	}
+	return events.Permanent(fmt.Errorf("%s event in a %T", e.Type, p))
 }
 
-func decodePayload(e events.Envelope) (eventPayload, error) {
-	var p eventPayload
-	if err := json.Unmarshal(e.Payload, &p); err != nil {
-		return p, events.Permanent(fmt.Errorf("decode %s payload: %w", e.Type, err))
-	}
-	if p.WorkspaceID == 0 {
-		p.WorkspaceID = e.WorkspaceID
-	}
-	if p.ChatID == 0 {
-		p.ChatID = e.ChatID
+// decodePayload reads an event's payload; one that does not decode is a
+// permanent failure (redelivery would not help).
+func decodePayload(e events.Envelope) (events.Payload, error) {
+	p, err := e.Typed()
+	if err != nil {
+		return nil, events.Permanent(err)
 	}
 	return p, nil
 }
 
-func (ix *Indexer) applyChat(ctx context.Context, p eventPayload) error {
-	if p.Chat == nil {
+func (ix *Indexer) applyChat(ctx context.Context, p events.ChatEvent) error {
+	if p.Chat.ID == 0 {
 		return events.Permanent(errors.New("chat event without chat"))
 	}
-	c := ChatInfoFromModel(*p.Chat)
-	if c.WorkspaceID == 0 {
-		c.WorkspaceID = p.WorkspaceID
-	}
+	c := ChatInfoFromModel(p.Chat.Chat)
 	if err := ix.idx.UpdateChat(ctx, c); err != nil {
 		return err
 	}

@@ -40,16 +40,11 @@ func (ix *Indexer) gather(ctx context.Context, w *batchWriter, e events.Envelope
 	if err != nil {
 		return err
 	}
-	m := p.Message
-	if m == nil {
+	me, ok := p.(events.MessageEvent)
+	if !ok || me.Message.ID == 0 {
 		return events.Permanent(fmt.Errorf("%s without message", e.Type))
 	}
-	if m.WorkspaceID == 0 {
-		m.WorkspaceID = p.WorkspaceID
-	}
-	if m.ChatID == 0 {
-		m.ChatID = p.ChatID
-	}
+	m := &me.Message // workspace and chat filled in from the event when missing
 	if e.Type == model.EventMessageDeleted {
 		m.Deleted = true
 	}

@@ -14,10 +14,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/embedded/natsd"
+	"github.com/fechatter/fechatter/embedded/natsd/natstest"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/search/bleve"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // chatTable is an in-memory ChatLookup and MessageLookup: the chats and
@@ -84,23 +86,7 @@ type indexerWorld struct {
 
 func newIndexerWorld(t testing.TB) *indexerWorld {
 	t.Helper()
-	s, err := natsd.New(natsd.Config{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop(context.Background()) })
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Start(t, natsd.Config{}).JS
 	if _, err := events.EnsureStream(context.Background(), js, events.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -184,13 +170,7 @@ func (w *indexerWorld) caughtUp(ix *search.Indexer) {
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testproc.Until(t, 20*time.Second, what, cond)
 }
 
 func (w *indexerWorld) find(text string) []int64 {

@@ -80,7 +80,7 @@ describe('reduceEvent', () => {
   it('applies edits and deletes, keeping our reaction flags', () => {
     let d = base();
     d = reduceEvent(d, 'reaction.added', { type: 'reaction.added', chat_id: 10, reaction: { message_id: 1, emoji: '👍', user_id: ME } }, ctx()).data;
-    const edited = { ...d.messages.byChat[10]!.byId[1]!, content: 'changed', edited_at: '2026-01-01T11:00:00Z', reactions: [{ emoji: '👍', count: 1, me: false }] };
+    const edited = { ...msg(10, 1, 2, { id: 1 }), content: 'changed', edited_at: '2026-01-01T11:00:00Z', reactions: [{ emoji: '👍', count: 1, me: false }] };
     d = reduceEvent(d, 'message.updated', { type: 'message.updated', chat_id: 10, message: edited }, ctx()).data;
     expect(d.messages.byChat[10]!.byId[1]!.content).toBe('changed');
     expect(d.messages.byChat[10]!.byId[1]!.reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
@@ -142,7 +142,7 @@ describe('reduceEvent', () => {
     let r = reduceEvent(d, 'member.joined', { type: 'member.joined', chat_id: 77, user_id: ME }, ctx());
     expect(r.effects).toContainEqual({ kind: 'fetchChat', chatId: 77 });
     d = { ...d, members: setChatMembers(d.members, 10, [{ user: user(1), role: 'member', joined_at: '', last_read_seq: 0 }]) };
-    d = reduceEvent(d, 'member.joined', { type: 'member.joined', chat_id: 10, user_id: 3, member: { user: user(3), role: 'member', joined_at: '', last_read_seq: 0 } }, ctx()).data;
+    d = reduceEvent(d, 'member.joined', { type: 'member.joined', chat_id: 10, user_id: 3, member: { chat_id: 10, user: user(3), role: 'member', joined_at: '', last_read_seq: 0 } }, ctx()).data;
     expect(d.members.byChat[10]!.map((m) => m.user.id)).toEqual([1, 3]);
     expect(d.chats.byId[10]!.member_count).toBe(3);
     d = reduceEvent(d, 'read.updated', { type: 'read.updated', chat_id: 10, read: { user_id: 3, chat_id: 10, seq: 2 } }, ctx()).data;

@@ -15,6 +15,7 @@ import (
 	"github.com/fechatter/fechatter/internal/search/meili"
 	"github.com/fechatter/fechatter/internal/search/meili/meilistub"
 	"github.com/fechatter/fechatter/internal/search/searchtest"
+	"github.com/fechatter/fechatter/internal/testproc"
 )
 
 // openStub returns a Engine backend on a fresh stub.
@@ -78,16 +79,10 @@ func hitIDs(t *testing.T, idx search.Index, text string) []int64 {
 	return out
 }
 
-// waitFor polls cond until it holds; the test's own deadline bounds it.
+// waitFor polls cond until it holds (a deadline only turns a hang into a failure).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		select {
-		case <-t.Context().Done():
-			t.Fatal("condition never held")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	testproc.Until(t, 15*time.Second, "the condition", cond)
 }
 
 // TestMeiliWritesDoNotWaitForTasks: with the stub's task processing

@@ -17,6 +17,7 @@ import (
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/search/meili"
 	"github.com/fechatter/fechatter/internal/search/searchtest"
+	"github.com/fechatter/fechatter/internal/testproc"
 	"github.com/meilisearch/meilisearch-go"
 )
 
@@ -73,20 +74,18 @@ func startMeili(t *testing.T, bin string) (string, string) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	url := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testproc.Eventually(t, 60*time.Second, func() error {
 		resp, err := http.Get(url + "/health")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url, key
-			}
+		if err != nil {
+			return fmt.Errorf("meilisearch at %s is not healthy: %w", url, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("meilisearch at %s never became healthy: %v", url, err)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("meilisearch at %s is not healthy: %s", url, resp.Status)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return url, key
 }
 
 // dropIndexes deletes the indexes a test made (prefix uid).

@@ -1,22 +1,15 @@
 import { api } from '../api/client';
 import { ApiError } from '../api/errors';
+import { STORED_EVENT_TYPES } from '../api/events.gen';
 import { route } from '../router';
 import { reduceEvent, type Effect, type EventData } from '../state/events';
 import { readData, session, ui, writeData, type Connection } from '../stores';
 
 /** EVENT_TYPES are the named SSE events the app listens to (API.md
- * "Real-time"); EventSource only delivers named events to listeners
- * registered for that name. */
-export const EVENT_TYPES = [
-  'ready', 'resync',
-  'message.created', 'message.updated', 'message.deleted',
-  'reaction.added', 'reaction.removed',
-  'chat.created', 'chat.updated', 'chat.deleted',
-  'member.joined', 'member.left', 'read.updated',
-  'typing', 'presence',
-  'workspace.updated', 'workspace.deleted',
-  'workspace.member_joined', 'workspace.member_left', 'workspace.member_updated',
-] as const;
+ * "Real-time"): the stored ones, as the server defines them
+ * (api/events.gen.ts), and those never stored. EventSource only delivers
+ * named events to listeners registered for that name. */
+export const EVENT_TYPES: readonly string[] = ['ready', 'resync', ...STORED_EVENT_TYPES, 'typing', 'presence'];
 
 export interface StreamHandlers {
   effect: (e: Effect) => void;

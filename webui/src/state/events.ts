@@ -1,4 +1,5 @@
-import type { Chat, ChatMember, ID, Message, Workspace, WorkspaceMember } from '../api/types';
+import type { ChatMember, ID } from '../api/types';
+import type { EventOf, StoredEventFields, StoredEventType } from '../api/events.gen';
 import * as C from './chats';
 import * as M from './messages';
 import * as P from './presence';
@@ -6,28 +7,25 @@ import * as W from './workspaces';
 import * as CM from './members';
 
 /** EventData is the JSON `data:` of one server-sent event (API.md
- * "Real-time"): type, workspace_id, chat_id where it applies, and the
- * object. Every field beyond `type` is optional: the reducer checks. */
-export interface EventData {
-  type: string;
-  workspace_id?: ID;
-  chat_id?: ID;
-  actor_id?: ID;
-  message?: Message;
-  chat?: Chat;
-  member?: Partial<ChatMember & WorkspaceMember> & { user?: ChatMember['user'] };
-  member_ids?: ID[];
-  user_id?: ID;
+ * "Real-time"). The stored events' fields (type, workspace_id, chat_id,
+ * actor_id and the object) are generated from the server's payload types
+ * (api/events.gen.ts); the others are those of ready, typing and
+ * presence, which are never stored. Every field beyond `type` is
+ * optional: the reducer checks. */
+export interface EventData extends StoredEventFields {
   user?: { id: ID };
-  reaction?: { message_id: ID; emoji: string; user_id: ID };
-  read?: { user_id: ID; chat_id: ID; seq: number };
-  workspace?: Partial<Workspace> & { id: ID };
   online?: boolean;
   status?: string;
   /** presence: every change of one window when there were several */
   changes?: { user_id: ID; status: string }[];
   online_user_ids?: ID[];
   last_event_id?: string | number;
+}
+
+/** stored reads d as the data of a stored event of type t, as the server
+ * writes it (api/events.gen.ts); any field may still be missing. */
+function stored<T extends StoredEventType>(d: EventData, _t: T): Partial<EventOf<T>> {
+  return d as Partial<EventOf<T>>;
 }
 
 export interface AppData {
@@ -90,7 +88,7 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
       effects.push({ kind: 'resync' });
       break;
     case 'message.created': {
-      const m = d.message;
+      const m = stored(d, type).message;
       if (!m) break;
       const known = next.messages.byChat[m.chat_id]?.byId[m.id] !== undefined;
       next = { ...next, messages: M.upsertMessages(next.messages, m.chat_id, [m], true) };
@@ -108,40 +106,42 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
     }
     case 'message.updated':
     case 'message.deleted': {
-      const m = d.message;
+      const m = stored(d, type).message;
       if (!m) break;
       next = { ...next, messages: M.upsertMessages(next.messages, m.chat_id, [m], true), chats: C.updateLastMessage(next.chats, m) };
       break;
     }
     case 'reaction.added':
     case 'reaction.removed': {
-      const r = d.reaction;
+      const r = stored(d, type).reaction;
       if (!r || chatId == null) break;
       next = { ...next, messages: M.applyReaction(next.messages, chatId, r.message_id, r.emoji, r.user_id, ctx.me, type === 'reaction.added') };
       break;
     }
     case 'chat.created': {
-      const c = d.chat;
+      const { chat: c, member_ids: memberIds } = stored(d, type);
       if (!c) break;
       // Others' new chats reach us only when we are in them; a public
       // channel we are not in shows up in the channel browser instead.
-      if (d.member_ids && !d.member_ids.includes(ctx.me)) break;
+      if (memberIds && !memberIds.includes(ctx.me)) break;
       next = { ...next, chats: C.upsertChat(next.chats, c) };
-      if (d.member_ids) {
+      if (memberIds) {
         // The creator's list tells us the members; no fetch needed for direct chat titles.
         const members: ChatMember[] = [];
         const wsMembers = next.workspaces.members[c.workspace_id] ?? [];
-        for (const id of d.member_ids) {
+        for (const id of memberIds) {
           const wm = wsMembers.find((x) => x.user.id === id);
           if (wm) members.push({ user: wm.user, role: id === c.created_by ? 'admin' : 'member', joined_at: c.created_at, last_read_seq: 0 });
         }
-        if (members.length === d.member_ids.length) next = { ...next, members: CM.setChatMembers(next.members, c.id, members) };
+        if (members.length === memberIds.length) next = { ...next, members: CM.setChatMembers(next.members, c.id, members) };
       }
       break;
     }
-    case 'chat.updated':
-      if (d.chat && next.chats.byId[d.chat.id]) next = { ...next, chats: C.upsertChat(next.chats, d.chat) };
+    case 'chat.updated': {
+      const c = stored(d, type).chat;
+      if (c && next.chats.byId[c.id]) next = { ...next, chats: C.upsertChat(next.chats, c) };
       break;
+    }
     case 'chat.deleted':
       if (chatId == null) break;
       next = { ...next, chats: C.removeChat(next.chats, chatId), messages: M.dropChat(next.messages, chatId), members: CM.dropChatMembers(next.members, chatId) };
@@ -155,7 +155,7 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
         break;
       }
       const had = next.members.byChat[chatId]?.some((m) => m.user.id === uid);
-      const m = d.member;
+      const m = stored(d, type).member;
       if (m?.user) {
         next = { ...next, members: CM.upsertChatMember(next.members, chatId, { user: m.user, role: m.role ?? 'member', joined_at: m.joined_at ?? '', last_read_seq: m.last_read_seq ?? 0 }) };
       }
@@ -176,7 +176,7 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
       break;
     }
     case 'read.updated': {
-      const r = d.read;
+      const r = stored(d, type).read;
       if (!r) break;
       if (r.user_id === ctx.me) next = { ...next, chats: C.markRead(next.chats, r.chat_id, r.seq) };
       next = { ...next, members: CM.setReadSeq(next.members, r.chat_id, r.user_id, r.seq) };
@@ -201,9 +201,11 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
       next = { ...next, presence: P.setUserOnline(next.presence, uid, on) };
       break;
     }
-    case 'workspace.updated':
-      if (d.workspace) next = { ...next, workspaces: W.upsertWorkspace(next.workspaces, d.workspace) };
+    case 'workspace.updated': {
+      const w = stored(d, type).workspace;
+      if (w) next = { ...next, workspaces: W.upsertWorkspace(next.workspaces, w) };
       break;
+    }
     case 'workspace.deleted': {
       const ws = d.workspace?.id ?? d.workspace_id;
       if (ws == null) break;
@@ -215,12 +217,13 @@ export function reduceEvent(data: AppData, type: string, d: EventData, ctx: Even
     case 'workspace.member_updated': {
       const ws = d.workspace_id;
       const uid = userIdOf(d);
+      const m = stored(d, type).member;
       if (ws == null || uid == null) break;
       if (uid === ctx.me) {
-        if (type === 'workspace.member_joined' || d.member?.role) effects.push({ kind: 'fetchWorkspaces' });
+        if (type === 'workspace.member_joined' || m?.role) effects.push({ kind: 'fetchWorkspaces' });
       }
-      if (d.member?.user && d.member.role) {
-        next = { ...next, workspaces: W.upsertMember(next.workspaces, ws, { user: d.member.user, role: d.member.role, joined_at: d.member.joined_at ?? '' }) };
+      if (m?.user && m.role) {
+        next = { ...next, workspaces: W.upsertMember(next.workspaces, ws, { user: m.user, role: m.role, joined_at: m.joined_at ?? '' }) };
       } else {
         effects.push({ kind: 'fetchWorkspaceMembers', workspaceId: ws });
       }
