@@ -9,7 +9,8 @@ import (
 // FECHATTER_* environment variables and flags; Validate checks it without
 // touching the outside world.
 type Config struct {
-	// DataDir holds the database, keys, files, streams and indexes. Default "./data".
+	// DataDir holds the database, keys, files, streams and indexes, laid
+	// out by layoutOf. Default "./data".
 	DataDir string `yaml:"data_dir"`
 	// SetupToken is the token first-run setup needs (at least 16
 	// characters); empty means one generated on first start, kept in

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/internal/model"
@@ -14,9 +13,6 @@ import (
 	searchmeili "github.com/fechatter/fechatter/internal/search/meili"
 	"github.com/fechatter/fechatter/storage"
 )
-
-// searchDir holds the embedded index under the data dir.
-const searchDir = "search"
 
 // frequentChats is how many of a user's most active chats get the
 // "frequently used" boost.
@@ -137,7 +133,7 @@ func (a *Appliance) stopSidecar(ctx context.Context) error {
 func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	c := a.cfg.Search
 	if c.Engine != SearchMeilisearch {
-		idx, err := bleve.Open(filepath.Join(a.cfg.DataDir, searchDir, "embedded"), bleve.Options{})
+		idx, err := bleve.Open(layoutOf(a.cfg.DataDir).SearchEmbedded, bleve.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +141,7 @@ func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	}
 	url, key := c.Meilisearch.URL, c.Meilisearch.APIKey
 	if url == "" {
-		sc, err := meili.New(meili.Config{Binary: c.Meilisearch.Binary, DataDir: a.cfg.DataDir, Log: a.log.With("component", "meilisearch")})
+		sc, err := meili.New(meili.Config{Binary: c.Meilisearch.Binary, Dir: layoutOf(a.cfg.DataDir).Meili, Log: a.log.With("component", "meilisearch")})
 		if err != nil {
 			return nil, fmt.Errorf("meilisearch sidecar: %w", err)
 		}
