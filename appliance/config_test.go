@@ -62,7 +62,8 @@ func fileKeys(t *testing.T, data []byte) []string {
 }
 
 func TestArchitectureKeys(t *testing.T) {
-	// ARCHITECTURE.md §8: keys that scripts and containers rely on.
+	// ARCHITECTURE.md §8: keys that scripts and containers rely on. It also
+	// names bot.*, which this version refuses (TestUnavailableSectionsRefused).
 	for key, env := range map[string]string{
 		"data_dir":       "FECHATTER_DATA_DIR",
 		"server.listen":  "FECHATTER_SERVER__LISTEN",
