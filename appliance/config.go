@@ -9,7 +9,8 @@ import (
 // FECHATTER_* environment variables and flags; Validate checks it without
 // touching the outside world.
 type Config struct {
-	// DataDir holds the database, keys, files, streams and indexes. Default "./data".
+	// DataDir holds the database, keys, files, streams and indexes, laid
+	// out by layoutOf. Default "./data".
 	DataDir string `yaml:"data_dir"`
 	// SetupToken is the token first-run setup needs (at least 16
 	// characters); empty means one generated on first start, kept in
@@ -34,8 +35,6 @@ type Config struct {
 	NATS NATSConfig `yaml:"nats"`
 	// Cluster joins several nodes into one NATS cluster.
 	Cluster ClusterConfig `yaml:"cluster"`
-	// Bot configures the assistant's model endpoint.
-	Bot BotConfig `yaml:"bot"`
 	// TLS turns on automatic HTTPS.
 	TLS TLSConfig `yaml:"tls"`
 }
@@ -167,18 +166,6 @@ type ClusterConfig struct {
 	PasswordFile string `yaml:"password_file"`
 }
 
-// BotConfig configures the assistant's OpenAI-compatible endpoint.
-type BotConfig struct {
-	// BaseURL of the OpenAI-compatible API, e.g. http://localhost:11434/v1. Default "".
-	BaseURL string `yaml:"base_url"`
-	// Model name to ask for. Default "".
-	Model string `yaml:"model"`
-	// APIKey for BaseURL. Secret. Default "".
-	APIKey string `yaml:"api_key"`
-	// APIKeyFile is a file holding APIKey. Default "".
-	APIKeyFile string `yaml:"api_key_file"`
-}
-
 // TLSConfig turns on automatic HTTPS (ACME HTTP-01 on :80, TLS on :443).
 type TLSConfig struct {
 	// Domains to obtain certificates for; empty means plain HTTP. Default [].
@@ -242,7 +229,6 @@ func (c *Config) secrets() []secret {
 		{"database.url", &c.Database.URL, "database.url_file", &c.Database.URLFile},
 		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
-		{"bot.api_key", &c.Bot.APIKey, "bot.api_key_file", &c.Bot.APIKeyFile},
 		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
 		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
 	}
@@ -250,7 +236,7 @@ func (c *Config) secrets() []secret {
 
 // Redacted returns a copy of c fit to print: every secret that is set is
 // replaced by "[redacted]", and every URL-valued key (database.url,
-// search.meilisearch.url, bot.base_url, cluster.routes, and any added
+// search.meilisearch.url, cluster.routes, and any added
 // later) keeps everything but its credentials (see redactURL).
 func (c Config) Redacted() Config {
 	c.Server.TrustedProxies = cloneStrings(c.Server.TrustedProxies)

@@ -91,3 +91,37 @@ func Keys() []string { return append([]string(nil), configKeys.leaves...) }
 func EnvName(key string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "__"))
 }
+
+// unavailable lists configuration sections that earlier designs (and
+// older example files) named but this version does not build, each with
+// the reason given to whoever still sets one. A key under such a section,
+// in the file or the environment, is refused with that reason rather
+// than ignored, so nobody believes a feature is configured when it does
+// not exist. Adding or removing a section is one line.
+var unavailable = map[string]string{
+	"bot": "the assistant is not built into this version; remove the key",
+}
+
+// unavailableError returns the refusal for key (dotted, lower case) when
+// it lies in an unavailable section, or "".
+func unavailableError(key string) string {
+	section, _, _ := strings.Cut(key, ".")
+	if reason, ok := unavailable[section]; ok {
+		return section + ".*: " + reason
+	}
+	return ""
+}
+
+// unavailableEnv returns the refusal for the part of an environment
+// variable after FECHATTER_ when it names an unavailable section, however
+// its separators are spelt (FECHATTER_BOT__MODEL, FECHATTER_BOT_MODEL), or "".
+func unavailableEnv(rest string) string {
+	upper := strings.ToUpper(rest)
+	for section := range unavailable {
+		s := strings.ToUpper(section)
+		if upper == s || strings.HasPrefix(upper, s+"_") {
+			return unavailableError(section)
+		}
+	}
+	return ""
+}

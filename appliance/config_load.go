@@ -65,7 +65,9 @@ func AddFlags(fs *pflag.FlagSet) {
 // "__", e.g. FECHATTER_SERVER__LISTEN; empty values are ignored) and flags.
 // A secret may instead be read from the file its *_file key names (e.g.
 // FECHATTER_AUTH__JWT_SECRET_FILE); the content is trimmed. Unknown keys in
-// the file are an error, and so is the result failing Validate.
+// the file are an error; so is a key of a section this version does not
+// build (see unavailable), in the file or the environment, and a result
+// that fails Validate.
 func Load(opts LoadOptions) (Config, error) {
 	path := opts.ConfigFile
 	if path == "" {
@@ -164,8 +166,10 @@ func lookupEnv(env []string, name string) string {
 }
 
 // applyEnv sets every known FECHATTER_* variable of env in v. A variable
-// that spells a known key wrongly (FECHATTER_SERVER_LISTEN) is an error
-// rather than silently ignored; other FECHATTER_* names are left alone.
+// that spells a known key wrongly (FECHATTER_SERVER_LISTEN), or that sets
+// a key of a section this version does not build (FECHATTER_BOT__MODEL),
+// is an error rather than silently ignored; other FECHATTER_* names are
+// left alone.
 func applyEnv(v *viper.Viper, env []string) error {
 	var errs []error
 	for _, kv := range env {
@@ -180,6 +184,8 @@ func applyEnv(v *viper.Viper, env []string) error {
 			if val != "" {
 				v.Set(key, val)
 			}
+		case val != "" && unavailableEnv(rest) != "":
+			errs = append(errs, fmt.Errorf("environment variable %s: %s", name, unavailableEnv(rest)))
 		case configKeys.squashed[squash(rest)] != "":
 			want := EnvName(configKeys.squashed[squash(rest)])
 			errs = append(errs, fmt.Errorf("environment variable %s: unknown, did you mean %s?", name, want))

@@ -62,17 +62,15 @@ func fileKeys(t *testing.T, data []byte) []string {
 }
 
 func TestArchitectureKeys(t *testing.T) {
-	// ARCHITECTURE.md §8: keys that scripts and containers rely on.
+	// ARCHITECTURE.md §8: keys that scripts and containers rely on. It also
+	// names bot.*, which this version refuses (TestUnavailableSectionsRefused).
 	for key, env := range map[string]string{
-		"data_dir":         "FECHATTER_DATA_DIR",
-		"server.listen":    "FECHATTER_SERVER__LISTEN",
-		"database.url":     "FECHATTER_DATABASE__URL",
-		"search.engine":    "FECHATTER_SEARCH__ENGINE",
-		"bot.base_url":     "FECHATTER_BOT__BASE_URL",
-		"bot.model":        "FECHATTER_BOT__MODEL",
-		"bot.api_key_file": "FECHATTER_BOT__API_KEY_FILE",
-		"tls.domains":      "FECHATTER_TLS__DOMAINS",
-		"cluster.routes":   "FECHATTER_CLUSTER__ROUTES",
+		"data_dir":       "FECHATTER_DATA_DIR",
+		"server.listen":  "FECHATTER_SERVER__LISTEN",
+		"database.url":   "FECHATTER_DATABASE__URL",
+		"search.engine":  "FECHATTER_SEARCH__ENGINE",
+		"tls.domains":    "FECHATTER_TLS__DOMAINS",
+		"cluster.routes": "FECHATTER_CLUSTER__ROUTES",
 	} {
 		if !slices.Contains(Keys(), key) {
 			t.Errorf("key %s missing", key)
@@ -91,7 +89,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 	cfg.Auth.AccessTTL = 90 * time.Minute
 	cfg.TLS.Domains = []string{"chat.example.com"}
 	cfg.TLS.Email = "ops@example.com"
-	cfg.Bot.Model = "123" // must stay text
+	cfg.Cluster.NodeName = "123" // must stay text
 	cfg.Log.Level = "debug"
 	data, err := cfg.YAML()
 	if err != nil {
@@ -212,7 +210,7 @@ func TestEnvTypes(t *testing.T) {
 func TestSecretFiles(t *testing.T) {
 	secret := strings.Repeat("s", 48)
 	secretFile := writeFile(t, "jwt", "\n  "+secret+"  \n")
-	keyFile := writeFile(t, "bot", "sk-test\n")
+	keyFile := writeFile(t, "meili", "sk-test\n")
 	emptyFile := writeFile(t, "empty", " \n")
 	dbFile := writeFile(t, "db", "postgres://u:p@db/x\n")
 	for _, tc := range []struct {
@@ -228,9 +226,9 @@ func TestSecretFiles(t *testing.T) {
 			check: func(c Config) bool { return c.Auth.JWTSecret == secret && c.Auth.JWTSecretFile == secretFile },
 		},
 		{
-			name:  "env _FILE for the bot key",
-			env:   []string{"FECHATTER_BOT__API_KEY_FILE=" + keyFile},
-			check: func(c Config) bool { return c.Bot.APIKey == "sk-test" },
+			name:  "env _FILE for the nats password",
+			env:   []string{"FECHATTER_NATS__PASSWORD_FILE=" + keyFile},
+			check: func(c Config) bool { return c.NATS.Password == "sk-test" },
 		},
 		{
 			name: "file key for the meilisearch key and database url",
@@ -241,10 +239,10 @@ func TestSecretFiles(t *testing.T) {
 		},
 		{
 			name:    "both value and file",
-			env:     []string{"FECHATTER_BOT__API_KEY=x", "FECHATTER_BOT__API_KEY_FILE=" + keyFile},
-			wantErr: "bot.api_key_file: set either bot.api_key or bot.api_key_file, not both",
+			env:     []string{"FECHATTER_SEARCH__MEILISEARCH__API_KEY=x", "FECHATTER_SEARCH__MEILISEARCH__API_KEY_FILE=" + keyFile},
+			wantErr: "search.meilisearch.api_key_file: set either search.meilisearch.api_key or search.meilisearch.api_key_file, not both",
 		},
-		{name: "missing file", env: []string{"FECHATTER_BOT__API_KEY_FILE=/nonexistent/key"}, wantErr: "bot.api_key_file"},
+		{name: "missing file", env: []string{"FECHATTER_CLUSTER__PASSWORD_FILE=/nonexistent/key"}, wantErr: "cluster.password_file"},
 		{name: "empty file", env: []string{"FECHATTER_AUTH__JWT_SECRET_FILE=" + emptyFile}, wantErr: "is empty"},
 		{name: "not a regular file", env: []string{"FECHATTER_AUTH__JWT_SECRET_FILE=" + t.TempDir()}, wantErr: "not a regular file"},
 	} {
@@ -297,6 +295,46 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// TestUnavailableSectionsRefused: a key of a section this version does
+// not build (the assistant's bot.*) is refused, in the file and in the
+// environment however the separators are spelt, with a message that says
+// why; it is never silently accepted. An empty variable sets nothing and
+// stays ignored, like every empty FECHATTER_* value.
+func TestUnavailableSectionsRefused(t *testing.T) {
+	const refusal = "bot.*: the assistant is not built into this version; remove the key"
+	for _, tc := range []struct {
+		name, yaml string
+		env        []string
+		want       string
+	}{
+		{name: "file section", yaml: "bot:\n  base_url: http://localhost:11434/v1\n", want: "test.yaml:1: " + refusal},
+		{name: "file section after others", yaml: "log:\n  level: info\nbot:\n  model: x\n", want: "test.yaml:3: " + refusal},
+		{name: "file empty section", yaml: "bot: {}\n", want: "test.yaml:1: " + refusal},
+		{name: "file null section", yaml: "bot:\n", want: "test.yaml:1: " + refusal},
+		{name: "env key", env: []string{"FECHATTER_BOT__BASE_URL=http://localhost:11434/v1"}, want: "environment variable FECHATTER_BOT__BASE_URL: " + refusal},
+		{name: "env secret file", env: []string{"FECHATTER_BOT__API_KEY_FILE=/run/secrets/bot"}, want: "environment variable FECHATTER_BOT__API_KEY_FILE: " + refusal},
+		{name: "env single underscore", env: []string{"FECHATTER_BOT_MODEL=llama3"}, want: "environment variable FECHATTER_BOT_MODEL: " + refusal},
+		{name: "env lower case", env: []string{"fechatter_bot__model=llama3"}, want: "environment variable fechatter_bot__model: " + refusal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load([]byte(tc.yaml), "test.yaml", LoadOptions{Env: tc.env})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	for _, key := range Keys() {
+		if strings.HasPrefix(key, "bot.") {
+			t.Errorf("Keys() still lists %s", key)
+		}
+	}
+	// Neither an empty variable nor a name that merely starts with the
+	// section's letters is refused.
+	if _, err := load(nil, "test.yaml", LoadOptions{Env: []string{"FECHATTER_BOT__MODEL=", "FECHATTER_BOTTLE=1"}}); err != nil {
+		t.Fatalf("refused a variable that sets nothing of bot.*: %v", err)
+	}
+}
+
 func TestLoadMissingExplicitFile(t *testing.T) {
 	_, err := Load(LoadOptions{ConfigFile: filepath.Join(t.TempDir(), "nope.yaml")})
 	if !errors.Is(err, os.ErrNotExist) {
@@ -336,7 +374,6 @@ func TestValidate(t *testing.T) {
 		},
 		{name: "bad route", mutate: func(c *Config) { c.Cluster.Routes = []string{"http://x"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
 		{name: "empty cluster name", mutate: func(c *Config) { c.Cluster.Name = "" }, keys: []string{"cluster.name"}},
-		{name: "bad bot url", mutate: func(c *Config) { c.Bot.BaseURL = "localhost:11434" }, keys: []string{"bot.base_url"}},
 		{name: "bad domain", mutate: func(c *Config) { c.TLS.Domains = []string{"-bad-.example"} }, keys: []string{"tls.domains"}},
 		{name: "bad email", mutate: func(c *Config) { c.TLS.Email = "nobody" }, keys: []string{"tls.email"}},
 		{
@@ -369,7 +406,6 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 	cfg.Cluster.Password = "route-password"
 	cfg.Cluster.Listen = ":6222"
 	cfg.Cluster.Routes = []string{"nats-route://10.0.0.2:6222", "nats://10.0.0.3:6222"}
-	cfg.Bot.BaseURL = "http://localhost:11434/v1"
 	cfg.TLS.Domains = []string{"chat.example.com", "*.example.org"}
 	cfg.TLS.Email = "ops@example.com"
 	if err := cfg.Validate(); err != nil {
@@ -399,7 +435,8 @@ func TestRedactURLKeys(t *testing.T) {
 	cfg := Default()
 	cfg.Database.URL = "postgres://fc:pg-pass@db:5432/fc?sslmode=verify-full&sslpassword=pg-sslpass&application_name=fc"
 	cfg.Search.Meilisearch.URL = "https://search:meili-pass@meili.example.com:7700/?api_key=meili-qkey"
-	cfg.Bot.BaseURL = "http://llm:bot-pass@localhost:11434/v1?token=bot-qtoken&key=bot-qkey"
+	// node_name is no URL key: it shows the walk covers whatever key holds a URL.
+	cfg.Cluster.NodeName = "http://llm:node-pass@localhost:11434/v1?token=node-qtoken&key=node-qkey"
 	cfg.Cluster.Routes = []string{"nats://route:route-pass@10.0.0.2:6222", "nats-route://10.0.0.3:6222?auth_token=route-qtoken"}
 	cfg.TLS.Email = "ops@example.com"
 
@@ -408,7 +445,7 @@ func TestRedactURLKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, leak := range []string{"pg-pass", "pg-sslpass", "meili-pass", "meili-qkey", "bot-pass", "bot-qtoken", "bot-qkey", "route-pass", "route-qtoken"} {
+	for _, leak := range []string{"pg-pass", "pg-sslpass", "meili-pass", "meili-qkey", "node-pass", "node-qtoken", "node-qkey", "route-pass", "route-qtoken"} {
 		if strings.Contains(string(out), leak) {
 			t.Errorf("redacted output leaks %q:\n%s", leak, out)
 		}
@@ -445,8 +482,7 @@ func TestRedactURL(t *testing.T) {
 // the error without its password.
 func TestValidateHidesURLCredentials(t *testing.T) {
 	cfg := Default()
-	cfg.Bot.BaseURL = "ftp://u:bot-secret@llm.local/v1"
-	cfg.Search.Meilisearch.URL = "tcp://m:meili-secret@meili.local"
+	cfg.Search.Meilisearch.URL = "ftp://u:meili-secret@llm.local/v1"
 	cfg.Database.URL = "postgres://fc:pg-secret@db/fc"
 	cfg.Cluster.Listen = ":6222"
 	cfg.Cluster.Password = "cluster-secret"
@@ -455,7 +491,7 @@ func TestValidateHidesURLCredentials(t *testing.T) {
 	if err == nil {
 		t.Fatal("Validate accepted bad URLs")
 	}
-	for _, leak := range []string{"bot-secret", "meili-secret", "route-secret"} {
+	for _, leak := range []string{"meili-secret", "route-secret"} {
 		if strings.Contains(err.Error(), leak) {
 			t.Errorf("validation error leaks %q: %v", leak, err)
 		}
@@ -468,8 +504,8 @@ func TestValidateHidesURLCredentials(t *testing.T) {
 func TestRedacted(t *testing.T) {
 	cfg := Default()
 	cfg.Auth.JWTSecret = "jwt-secret-value-that-is-long-enough"
-	cfg.Bot.APIKey = "sk-bot"
-	cfg.Bot.APIKeyFile = "/run/secrets/bot"
+	cfg.NATS.Password = "nats-pass"
+	cfg.NATS.PasswordFile = "/run/secrets/nats"
 	cfg.Search.Meilisearch.APIKey = "meili-key"
 	cfg.Database.URL = "postgres://fc:hunter2@db:5432/fc?sslmode=disable&password=hunter3"
 	cfg.TLS.Domains = []string{"a.example.com"}
@@ -479,16 +515,16 @@ func TestRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, leak := range []string{"jwt-secret-value", "sk-bot", "meili-key", "hunter2", "hunter3"} {
+	for _, leak := range []string{"jwt-secret-value", "nats-pass", "meili-key", "hunter2", "hunter3"} {
 		if strings.Contains(string(out), leak) {
 			t.Fatalf("redacted output leaks %q:\n%s", leak, out)
 		}
 	}
-	if r.Auth.JWTSecret != redactedValue || r.Bot.APIKey != redactedValue || r.Search.Meilisearch.APIKey != redactedValue {
+	if r.Auth.JWTSecret != redactedValue || r.NATS.Password != redactedValue || r.Search.Meilisearch.APIKey != redactedValue {
 		t.Fatalf("secrets not redacted: %+v", r)
 	}
-	if !strings.Contains(r.Database.URL, "fc:"+redactedValue+"@db:5432") || r.Bot.APIKeyFile != "/run/secrets/bot" {
-		t.Fatalf("redacted too much or too little: url=%q file=%q", r.Database.URL, r.Bot.APIKeyFile)
+	if !strings.Contains(r.Database.URL, "fc:"+redactedValue+"@db:5432") || r.NATS.PasswordFile != "/run/secrets/nats" {
+		t.Fatalf("redacted too much or too little: url=%q file=%q", r.Database.URL, r.NATS.PasswordFile)
 	}
 	if cfg.Auth.JWTSecret == redactedValue || cfg.Database.URL == r.Database.URL {
 		t.Fatal("Redacted changed the original")

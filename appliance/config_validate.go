@@ -58,7 +58,6 @@ func (c Config) Validate() error {
 	c.Search.validate(&ck)
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
-	c.Bot.validate(&ck)
 	c.TLS.validate(&ck)
 	return errors.Join(ck.errs...)
 }
@@ -216,12 +215,6 @@ func (c Config) validateCluster(ck *checker) {
 	}
 	if cl.User == "" {
 		ck.fail("cluster.user", "must not be empty when clustering")
-	}
-}
-
-func (b BotConfig) validate(ck *checker) {
-	if b.BaseURL != "" {
-		ck.check("bot.base_url", checkHTTPURL(b.BaseURL))
 	}
 }
 

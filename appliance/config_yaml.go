@@ -128,6 +128,8 @@ func checkEntry(k, v *yaml.Node, key, name string, errs *[]error, depth int) {
 		if v.Kind == yaml.MappingNode {
 			*errs = append(*errs, fmt.Errorf("%s:%d: %s takes a value, not a mapping", name, k.Line, key))
 		}
+	case unavailableError(key) != "":
+		*errs = append(*errs, fmt.Errorf("%s:%d: %s", name, k.Line, unavailableError(key)))
 	default:
 		*errs = append(*errs, fmt.Errorf("%s:%d: unknown key %q", name, k.Line, key))
 	}

@@ -12,18 +12,55 @@ import (
 	"strings"
 )
 
-// Names inside the data dir.
-const (
-	dbFileName  = "fechatter.db"
-	keyFileName = "jwt.key"
-	filesDir    = "files"
-)
+// dataLayout is where everything Fechatter keeps lies inside the data
+// dir. layoutOf is the one place that names those paths: every user of one
+// asks it, and docs/operations.md ("The data dir") documents the same
+// entries (TestDataLayoutDocumented keeps the two equal).
+type dataLayout struct {
+	// Root is the data dir itself.
+	Root string
+	// DB is the SQLite database (with its -wal and -shm beside it), used
+	// when database.url is empty.
+	DB string
+	// JWTKey is the token signing key generated on first start when
+	// auth.jwt_secret is empty.
+	JWTKey string
+	// SetupToken holds a generated setup token until first-run setup is done.
+	SetupToken string
+	// Files holds the uploaded files, content-addressed.
+	Files string
+	// NATS is JetStream's store: the event stream.
+	NATS string
+	// Search holds the search engines' data.
+	Search string
+	// SearchEmbedded is the embedded (Bleve) index, inside Search.
+	SearchEmbedded string
+	// Meili is the Meilisearch sidecar's directory (its master key and
+	// database), which is Search itself.
+	Meili string
+}
+
+// layoutOf lays out the data dir dataDir.
+func layoutOf(dataDir string) dataLayout {
+	in := func(name ...string) string { return filepath.Join(append([]string{dataDir}, name...)...) }
+	return dataLayout{
+		Root:           dataDir,
+		DB:             in("fechatter.db"),
+		JWTKey:         in("jwt.key"),
+		SetupToken:     in("setup.token"),
+		Files:          in("files"),
+		NATS:           in("nats"),
+		Search:         in("search"),
+		SearchEmbedded: in("search", "embedded"),
+		Meili:          in("search"),
+	}
+}
 
 // generatedKeyBytes is the entropy of a generated signing key.
 const generatedKeyBytes = 32
 
 // SQLitePath is where the SQLite database lives when database.url is empty.
-func SQLitePath(cfg Config) string { return filepath.Join(cfg.DataDir, dbFileName) }
+func SQLitePath(cfg Config) string { return layoutOf(cfg.DataDir).DB }
 
 // dataDirComponent creates the data dir and settles the signing key.
 func (a *Appliance) dataDirComponent() Component {
@@ -49,7 +86,7 @@ func (a *Appliance) dataDirComponent() Component {
 // ensureDataDir creates dir and its files/ directory, readable only by us.
 // An existing directory keeps the permissions its owner gave it.
 func ensureDataDir(dir string) error {
-	for _, d := range []string{dir, filepath.Join(dir, filesDir)} {
+	for _, d := range []string{dir, layoutOf(dir).Files} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("create data dir: %w", err)
 		}
@@ -63,7 +100,7 @@ func (a *Appliance) loadSigningKey() ([]byte, error) {
 	if a.cfg.Auth.JWTSecret != "" {
 		return []byte(a.cfg.Auth.JWTSecret), nil
 	}
-	path := filepath.Join(a.cfg.DataDir, keyFileName)
+	path := layoutOf(a.cfg.DataDir).JWTKey
 	key, err := readKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		a.log.Info("generating the token signing key", "path", path)
@@ -98,7 +135,7 @@ func createKeyFile(path string) ([]byte, error) {
 	raw := make([]byte, generatedKeyBytes)
 	_, _ = rand.Read(raw) // crypto/rand.Read never fails (Go 1.24+).
 	key := []byte(hex.EncodeToString(raw))
-	tmp, err := os.CreateTemp(filepath.Dir(path), keyFileName+".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("create signing key: %w", err)
 	}

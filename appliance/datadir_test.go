@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,11 +42,69 @@ func TestDataDirPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{".", "fechatter.db", "fechatter.db-wal", "fechatter.db-shm", "jwt.key", filesDir, searchDir, "nats"} {
-		if !seen[want] {
-			t.Errorf("data dir has no %s (saw %v)", want, seen)
+	l := layoutOf(cfg.DataDir)
+	for _, want := range []string{l.Root, l.DB, l.DB + "-wal", l.DB + "-shm", l.JWTKey, l.Files, l.Search, l.SearchEmbedded, l.NATS} {
+		rel, _ := filepath.Rel(cfg.DataDir, want)
+		if !seen[rel] {
+			t.Errorf("data dir has no %s (saw %v)", rel, seen)
 		}
 	}
+}
+
+// TestDataLayoutDocumented: the table of docs/operations.md, "The data
+// dir", lists exactly the top-level entries layoutOf names, and the README
+// points to that table rather than keeping a list of its own.
+func TestDataLayoutDocumented(t *testing.T) {
+	root := "/data"
+	var code []string
+	v := reflect.ValueOf(layoutOf(root))
+	for i := range v.NumField() {
+		rel, err := filepath.Rel(root, v.Field(i).String())
+		if err != nil || rel == "." || strings.Contains(rel, string(filepath.Separator)) || slices.Contains(code, rel) {
+			continue
+		}
+		code = append(code, rel)
+	}
+	doc := documentedDataDir(t)
+	slices.Sort(code)
+	slices.Sort(doc)
+	if !slices.Equal(code, doc) {
+		t.Errorf("docs/operations.md's data dir table lists %v, layoutOf names %v", doc, code)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "(docs/operations.md#the-data-dir)") {
+		t.Error("README.md does not point to the data dir table of docs/operations.md")
+	}
+}
+
+// documentedDataDir returns the first `name` of each row of the table under
+// "## The data dir" in docs/operations.md, without a trailing slash.
+func documentedDataDir(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## The data dir\n")
+	if !ok {
+		t.Fatal(`docs/operations.md has no "## The data dir" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var names []string
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+		names = append(names, strings.TrimSuffix(name, "/"))
+	}
+	if len(names) == 0 {
+		t.Fatal("docs/operations.md: the data dir section has no table rows")
+	}
+	return names
 }
 
 // TestDataDirOpenWarns: an existing data dir keeps its mode, but one open

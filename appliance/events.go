@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,9 +15,6 @@ import (
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
 )
-
-// natsDir holds JetStream's store under the data dir.
-const natsDir = "nats"
 
 // replicas is the replica count of streams, consumers and buckets: 3 in a
 // cluster, 1 on a single node.
@@ -76,7 +72,7 @@ func (a *Appliance) natsConfig() natsd.Config {
 		name, _ = os.Hostname()
 	}
 	cfg := natsd.Config{
-		StoreDir: filepath.Join(c.DataDir, natsDir), ServerName: name,
+		StoreDir: layoutOf(c.DataDir).NATS, ServerName: name,
 		MaxMemory: c.NATS.MaxMemory, MaxStore: c.NATS.MaxStore, SyncAlways: c.NATS.SyncAlways,
 		Listen: c.NATS.Listen, User: c.NATS.User, Password: c.NATS.Password,
 		ReadyTimeout: 30 * time.Second, Log: a.log.With("component", "nats"),

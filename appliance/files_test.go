@@ -20,7 +20,7 @@ func seedBlobFile(t *testing.T, cfg Config, ws model.Workspace, content string, 
 	t.Helper()
 	sum := sha256.Sum256([]byte(content))
 	hexSum := hex.EncodeToString(sum[:])
-	path := filepath.Join(cfg.DataDir, filesDir, hexSum[:2], hexSum)
+	path := filepath.Join(layoutOf(cfg.DataDir).Files, hexSum[:2], hexSum)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/internal/apperr"
@@ -17,8 +16,6 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
-// searchDir holds the embedded index under the data dir.
-const searchDir = "search"
 
 // searchComponent opens the index (embedded, a Meilisearch sidecar, or an
 // external Meilisearch) and runs the indexer that keeps it in step with the
@@ -135,7 +132,7 @@ func (a *Appliance) stopSidecar(ctx context.Context) error {
 func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	c := a.cfg.Search
 	if c.Engine != SearchMeilisearch {
-		idx, err := bleve.Open(filepath.Join(a.cfg.DataDir, searchDir, "embedded"), bleve.Options{})
+		idx, err := bleve.Open(layoutOf(a.cfg.DataDir).SearchEmbedded, bleve.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +140,7 @@ func (a *Appliance) openIndex(ctx context.Context) (search.Index, error) {
 	}
 	url, key := c.Meilisearch.URL, c.Meilisearch.APIKey
 	if url == "" {
-		sc, err := meili.New(meili.Config{Binary: c.Meilisearch.Binary, DataDir: a.cfg.DataDir, Log: a.log.With("component", "meilisearch")})
+		sc, err := meili.New(meili.Config{Binary: c.Meilisearch.Binary, Dir: layoutOf(a.cfg.DataDir).Meili, Log: a.log.With("component", "meilisearch")})
 		if err != nil {
 			return nil, fmt.Errorf("meilisearch sidecar: %w", err)
 		}

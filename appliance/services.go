@@ -3,7 +3,6 @@ package appliance
 import (
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/api"
@@ -33,7 +32,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 	authSvc.SetRevocations(a.hub)
 	a.hub.OnRevoke(authSvc.ForgetSession)
 	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc,
-		a.cfg.chatConfig(filepath.Join(a.cfg.DataDir, filesDir)), a.log.With("component", "chat"))
+		a.cfg.chatConfig(layoutOf(a.cfg.DataDir).Files), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
 	a.chat = chatSvc
 	apiCfg := api.Config{

@@ -15,12 +15,9 @@ import (
 	"github.com/fechatter/fechatter/internal/auth"
 )
 
-// setupTokenFileName holds the generated setup token until setup is done.
-const setupTokenFileName = "setup.token"
-
 // SetupTokenPath is where a generated setup token is kept until setup is
 // done.
-func SetupTokenPath(cfg Config) string { return filepath.Join(cfg.DataDir, setupTokenFileName) }
+func SetupTokenPath(cfg Config) string { return layoutOf(cfg.DataDir).SetupToken }
 
 // loadSetupToken settles the setup token at start. Once a user exists there
 // is none (and a leftover file is removed). Otherwise it is the configured

@@ -22,5 +22,5 @@ func withWebApp(api http.Handler) http.Handler {
 }
 
 func apiPath(p string) bool {
-	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
+	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
 }

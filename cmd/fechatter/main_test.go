@@ -294,19 +294,41 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestConfigRefusesBot: the binary refuses to start with a bot.* key, from
+// a file or the environment, and says why.
+func TestConfigRefusesBot(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("bot:\n  model: llama3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, run := range map[string]struct {
+		env  []string
+		args []string
+	}{
+		"file": {args: []string{"config", "--config", file}},
+		"env":  {env: []string{"FECHATTER_BOT__BASE_URL=http://localhost:11434/v1"}, args: []string{"config"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, errOut, code := runCommand(t, run.env, run.args...)
+			if code == 0 || !strings.Contains(errOut, "bot.*: the assistant is not built into this version; remove the key") {
+				t.Fatalf("exit %d, stderr %q: want a refusal of bot.*", code, errOut)
+			}
+		})
+	}
+}
+
 func TestConfigCommand(t *testing.T) {
 	secretFile := filepath.Join(t.TempDir(), "jwt")
 	if err := os.WriteFile(secretFile, []byte(strings.Repeat("j", 40)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut, code := runCommand(t, []string{
-		"FECHATTER_BOT__API_KEY=sk-very-secret",
+		"FECHATTER_SEARCH__MEILISEARCH__API_KEY=sk-very-secret",
 		"FECHATTER_AUTH__JWT_SECRET_FILE=" + secretFile,
 		"FECHATTER_DATABASE__URL=postgres://fc:pw-secret@db/fc?sslpassword=sslpw-secret",
 		"FECHATTER_SERVER__LISTEN=:1111",
-		"FECHATTER_BOT__BASE_URL=http://llm:bot-secret@llm.local/v1?api_key=botq-secret",
 		"FECHATTER_SEARCH__ENGINE=meilisearch",
-		"FECHATTER_SEARCH__MEILISEARCH__URL=https://m:meili-secret@meili.local:7700",
+		"FECHATTER_SEARCH__MEILISEARCH__URL=https://m:meili-secret@meili.local:7700/v1?api_key=meiliq-secret",
 		"FECHATTER_CLUSTER__LISTEN=:6222",
 		"FECHATTER_CLUSTER__PASSWORD=cluster-secret",
 		"FECHATTER_CLUSTER__ROUTES=nats://r:route-secret@10.0.0.2:6222",
@@ -314,14 +336,14 @@ func TestConfigCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, leak := range []string{"sk-very-secret", "jjjjjjjj", "pw-secret", "sslpw-secret", "bot-secret", "botq-secret",
+	for _, leak := range []string{"sk-very-secret", "jjjjjjjj", "pw-secret", "sslpw-secret", "meiliq-secret",
 		"meili-secret", "cluster-secret", "route-secret"} {
 		if strings.Contains(out, leak) {
 			t.Fatalf("config output leaks %q:\n%s", leak, out)
 		}
 	}
 	for _, want := range []string{"listen: 127.0.0.1:2222", "api_key: '[redacted]'", "jwt_secret_file: " + secretFile, "fc:[redacted]@db",
-		"llm:[redacted]@llm.local/v1?api_key=[redacted]", "m:[redacted]@meili.local:7700", "r:[redacted]@10.0.0.2:6222"} {
+		"m:[redacted]@meili.local:7700/v1?api_key=[redacted]", "r:[redacted]@10.0.0.2:6222"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}

@@ -1,6 +1,6 @@
 // Package meili supervises a Meilisearch binary as a sidecar of the
 // Fechatter process (ARCHITECTURE.md §6, field notes C2): it finds the
-// binary, keeps a generated master key under the data dir, runs the server
+// binary, keeps a generated master key in the directory it is given, runs the server
 // on a loopback port with its own database directory, waits for GET
 // /health, restarts it with capped exponential backoff when it dies or
 // stops answering, and stops it with SIGTERM, then SIGKILL after a bound.
@@ -33,9 +33,11 @@ type Config struct {
 	// Binary is the meilisearch executable: a path, or a name looked up on
 	// PATH. Default "meilisearch".
 	Binary string
-	// DataDir is Fechatter's data dir; the sidecar uses <DataDir>/search/
-	// for meili.key and its database meili/. Required.
-	DataDir string
+	// Dir is the directory the sidecar owns: it keeps its master key in
+	// Dir/meili.key and its database in Dir/meili/, creating Dir (0700) if
+	// missing. The caller decides where it lies (Fechatter passes
+	// <data_dir>/search, see the appliance's data-dir layout). Required.
+	Dir string
 	// Log receives the supervisor's and the server's log lines. Default slog.Default().
 	Log *slog.Logger
 	// ReadyTimeout bounds how long Start waits for /health. Default 60s.
@@ -81,7 +83,7 @@ type Sidecar struct {
 	cfg  Config
 	bin  string
 	key  string
-	dir  string // <data>/search
+	dir  string // Config.Dir
 	log  *slog.Logger
 	addr string // 127.0.0.1:port, fixed at the first Start so URL() stays valid
 
@@ -99,8 +101,8 @@ type Sidecar struct {
 // key. It starts nothing.
 func New(cfg Config) (*Sidecar, error) {
 	cfg = cfg.withDefaults()
-	if cfg.DataDir == "" {
-		return nil, errors.New("meilisearch sidecar: no data dir")
+	if cfg.Dir == "" {
+		return nil, errors.New("meilisearch sidecar: no directory")
 	}
 	bin, err := exec.LookPath(cfg.Binary)
 	if err != nil {
@@ -109,9 +111,9 @@ func New(cfg Config) (*Sidecar, error) {
 	if bin, err = filepath.Abs(bin); err != nil {
 		return nil, fmt.Errorf("meilisearch sidecar: binary path: %w", err)
 	}
-	dir := filepath.Join(cfg.DataDir, "search")
+	dir := cfg.Dir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("meilisearch sidecar: data dir: %w", err)
+		return nil, fmt.Errorf("meilisearch sidecar: create its directory: %w", err)
 	}
 	key, err := loadOrCreateKey(filepath.Join(dir, "meili.key"))
 	if err != nil {

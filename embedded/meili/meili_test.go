@@ -51,10 +51,10 @@ func TestMain(m *testing.M) {
 }
 
 // newSidecar makes a sidecar on the stand-in with short waits.
-func newSidecar(t *testing.T, dataDir string) *Sidecar {
+func newSidecar(t *testing.T, dir string) *Sidecar {
 	t.Helper()
 	s, err := New(Config{
-		Binary: fakeMeili(t), DataDir: dataDir, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Binary: fakeMeili(t), Dir: dir, Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 		HealthInterval: 20 * time.Millisecond, StopTimeout: 5 * time.Second,
 	})
@@ -126,7 +126,7 @@ func TestStartReady(t *testing.T) {
 			t.Fatalf("GET %s with key %q: %d, want %d", tc.path, tc.key, resp.StatusCode, tc.want)
 		}
 	}
-	if fi, err := os.Stat(s.DBPath()); err != nil || !fi.IsDir() || s.DBPath() != filepath.Join(data, "search", "meili") {
+	if fi, err := os.Stat(s.DBPath()); err != nil || !fi.IsDir() || s.DBPath() != filepath.Join(data, "meili") {
 		t.Fatalf("db path %s: %v", s.DBPath(), err)
 	}
 }
@@ -180,7 +180,7 @@ func TestStopIsGraceful(t *testing.T) {
 func TestKeyCreatedOnceAndReused(t *testing.T) {
 	data := t.TempDir()
 	a := newSidecar(t, data)
-	path := filepath.Join(data, "search", "meili.key")
+	path := filepath.Join(data, "meili.key")
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +198,29 @@ func TestKeyCreatedOnceAndReused(t *testing.T) {
 	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Config{Binary: fakeMeili(t), DataDir: data}); err == nil {
+	if _, err := New(Config{Binary: fakeMeili(t), Dir: data}); err == nil {
 		t.Fatal("a short key was accepted")
+	}
+}
+
+// TestUsesGivenDir: the sidecar keeps its key and database in exactly the
+// directory it is given, creating it owner-only, and nowhere else: where
+// that is, is the caller's decision.
+func TestUsesGivenDir(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "nested", "sidecar")
+	if _, err := New(Config{Binary: fakeMeili(t), Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("dir %s: %v, want it created 0700", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "meili.key")); err != nil {
+		t.Fatalf("no key in the given dir: %v", err)
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "nested" {
+		t.Fatalf("the sidecar wrote outside its dir: %v %v", entries, err)
 	}
 }
 
@@ -209,9 +230,9 @@ func TestConfigErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"missing binary", Config{Binary: "/nonexistent/meilisearch", DataDir: t.TempDir()}, "not found"},
-		{"not on PATH", Config{Binary: "meilisearch-does-not-exist", DataDir: t.TempDir()}, "search.meilisearch.binary"},
-		{"no data dir", Config{Binary: "/bin/sh"}, "no data dir"},
+		{"missing binary", Config{Binary: "/nonexistent/meilisearch", Dir: t.TempDir()}, "not found"},
+		{"not on PATH", Config{Binary: "meilisearch-does-not-exist", Dir: t.TempDir()}, "search.meilisearch.binary"},
+		{"no directory", Config{Binary: "/bin/sh"}, "no directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -226,7 +247,7 @@ func TestConfigErrors(t *testing.T) {
 func TestStartFailsWhenServerDies(t *testing.T) {
 	t.Setenv("FAKEMEILI_EXIT", "3")
 	s, err := New(Config{
-		Binary: fakeMeili(t), DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Binary: fakeMeili(t), Dir: t.TempDir(), Log: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		ReadyTimeout: 300 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // updateGolden rewrites testdata/events.golden from what the use cases write now.
@@ -27,7 +28,7 @@ var timestamps = regexp.MustCompile(`"\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)"
 func TestEventPayloadsGolden(t *testing.T) {
 	st := openSQLiteStore(t)
 	s := newTestService(t, st, Config{})
-	eventScenario(t, s)
+	eventScenario(t, s, st)
 	var b strings.Builder
 	for _, e := range unpublished(t, st) {
 		b.WriteString(e.Type + " " + timestamps.ReplaceAllString(string(e.Payload), `"<time>"`) + "\n")
@@ -55,12 +56,12 @@ func TestEventPayloadsGolden(t *testing.T) {
 
 // eventScenario runs each use case that records an event at least once:
 // every event type of every family.
-func eventScenario(t *testing.T, s *Service) {
+func eventScenario(t *testing.T, s *Service, st storage.Store) {
 	t.Helper()
 	ctx := context.Background()
-	owner := fixtureUser(t, s.store, "owner")
-	ann := fixtureUser(t, s.store, "ann")
-	bob := fixtureUser(t, s.store, "bob")
+	owner := fixtureUser(t, st, "owner")
+	ann := fixtureUser(t, st, "ann")
+	bob := fixtureUser(t, st, "bob")
 	ws := fixtureWorkspace(t, s, owner.ID, "Acme")
 	inv, err := s.CreateInvite(ctx, owner.ID, ws.ID, InviteInput{})
 	wantOK(t, err)
