@@ -51,8 +51,11 @@ type ServerConfig struct {
 	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-* headers are
 	// believed. Default [] (none).
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	// SecureCookies is auto, always or never; auto marks cookies Secure
-	// when the request came over TLS. Default "auto".
+	// SecureCookies is auto, always or never. auto decides per request:
+	// the refresh cookie is Secure (and named __Host-fechatter_refresh)
+	// when the request came over TLS to this server, or from one of
+	// TrustedProxies with X-Forwarded-Proto: https; always suits a TLS
+	// proxy that is not listed there. Default "auto".
 	SecureCookies string `yaml:"secure_cookies"`
 }
 
