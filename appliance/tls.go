@@ -17,13 +17,21 @@ const certsDir = "certs"
 // when tls.domains or tls.cert_file is set. It is ready once a
 // certificate is held; until then the server keeps serving HTTP.
 func (a *Appliance) tlsComponent() Component {
+	var certs *certStore // the database's, in a cluster
 	return Component{
-		Name:  "tls",
-		Start: a.startTLS,
+		Name: "tls",
+		Start: func(ctx context.Context) (err error) {
+			certs, err = a.startTLS(ctx)
+			return err
+		},
 		Stop: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, a.cfg.Server.ShutdownTimeout)
 			defer cancel()
-			return a.tls.Stop(ctx)
+			err := a.tls.Stop(ctx)
+			if certs != nil {
+				certs.close()
+			}
+			return err
 		},
 		Ready: func(context.Context) error {
 			if a.tls == nil {
@@ -36,8 +44,9 @@ func (a *Appliance) tlsComponent() Component {
 
 // startTLS binds tls.http_listen and tls.https_listen and starts managing
 // certificates in the background; it needs the handler the HTTP component
-// built.
-func (a *Appliance) startTLS(ctx context.Context) error {
+// built. Certificates live under <data_dir>/certs, or, in a cluster, in
+// the shared database (returned, to be closed after the server stops).
+func (a *Appliance) startTLS(ctx context.Context) (*certStore, error) {
 	t := a.cfg.TLS
 	cfg := autotls.Config{
 		Domains: t.Domains, Email: t.Email, CA: t.CA, CARootFile: t.CARootFile,
@@ -51,15 +60,20 @@ func (a *Appliance) startTLS(ctx context.Context) error {
 
 		ReloadInterval: a.tlsReload,
 	}
+	var certs *certStore
+	if len(a.cfg.Cluster.Routes) > 0 {
+		certs = newCertStore(a.store, a.log)
+		cfg.Storage = certs
+	}
 	srv, err := autotls.New(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := srv.Start(ctx); err != nil {
-		return fmt.Errorf("tls: %w", err)
+		return nil, fmt.Errorf("tls: %w", err)
 	}
 	a.tls = srv
-	return nil
+	return certs, nil
 }
 
 // endStreams ends the SSE streams, which never go idle, so that a
