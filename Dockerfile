@@ -27,7 +27,8 @@ ENV FECHATTER_DATA_DIR=/data \
 # config.yaml, if any, is read from the working directory: put it in the volume.
 WORKDIR /data
 VOLUME /data
-EXPOSE 8080
+# 80 and 443 serve ACME challenges and HTTPS when tls.domains is set.
+EXPOSE 8080 80 443
 USER nonroot:nonroot
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/fechatter", "healthcheck"]
 ENTRYPOINT ["/fechatter"]

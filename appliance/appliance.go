@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fechatter/fechatter/embedded/autotls"
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/auth"
@@ -72,6 +75,12 @@ type Appliance struct {
 	setup          *auth.SetupToken
 	setupPending   bool
 	setupLinkToken string
+	// served is the handler of every listener (server.listen and TLS);
+	// tls serves HTTPS when configured; tlsReload overrides how often own
+	// certificate files are checked (tests).
+	served    http.Handler
+	tls       *autotls.Server
+	tlsReload time.Duration
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
@@ -99,12 +108,16 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.httpComponent(),
 		a.filesComponent(),
 	}
+	if cfg.TLS.Enabled() {
+		a.life.components = append(a.life.components, a.tlsComponent())
+	}
 	return a, nil
 }
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server, the sweep of unused uploads. If one fails, those already started are
+// real-time hub, search, the HTTP server, the sweep of unused uploads, and
+// HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
 

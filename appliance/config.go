@@ -50,8 +50,11 @@ type ServerConfig struct {
 	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-* headers are
 	// believed. Default [] (none).
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	// SecureCookies is auto, always or never; auto marks cookies Secure
-	// when the request came over TLS. Default "auto".
+	// SecureCookies is auto, always or never. auto decides per request:
+	// the refresh cookie is Secure (and named __Host-fechatter_refresh)
+	// when the request came over TLS to this server, or from one of
+	// TrustedProxies with X-Forwarded-Proto: https; always suits a TLS
+	// proxy that is not listed there. Default "auto".
 	SecureCookies string `yaml:"secure_cookies"`
 }
 
@@ -166,13 +169,35 @@ type ClusterConfig struct {
 	PasswordFile string `yaml:"password_file"`
 }
 
-// TLSConfig turns on automatic HTTPS (ACME HTTP-01 on :80, TLS on :443).
+// TLSConfig turns on HTTPS: certificates from an ACME CA for Domains, or
+// an own certificate from CertFile and KeyFile.
 type TLSConfig struct {
-	// Domains to obtain certificates for; empty means plain HTTP. Default [].
+	// Domains to obtain certificates for by ACME (HTTP-01 on HTTPListen,
+	// TLS-ALPN-01 on HTTPSListen); empty means no ACME. Default [].
 	Domains []string `yaml:"domains"`
-	// Email given to the ACME CA. Default "".
+	// Email is the contact address given to the ACME CA. Default "".
 	Email string `yaml:"email"`
+	// CA is the ACME directory URL (Let's Encrypt's staging CA is
+	// https://acme-staging-v02.api.letsencrypt.org/directory). Default
+	// "https://acme-v02.api.letsencrypt.org/directory".
+	CA string `yaml:"ca"`
+	// CARootFile is a PEM file of root certificates to trust for the CA's
+	// own HTTPS endpoint (a private ACME CA). Default "".
+	CARootFile string `yaml:"ca_root_file"`
+	// CertFile is a PEM certificate chain to serve instead of ACME,
+	// reloaded when it changes. Default "".
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the PEM private key of CertFile. Default "".
+	KeyFile string `yaml:"key_file"`
+	// HTTPListen is the host:port of plain HTTP when TLS is on: ACME
+	// challenges, and redirects to HTTPS. Default ":80".
+	HTTPListen string `yaml:"http_listen"`
+	// HTTPSListen is the host:port HTTPS is served on. Default ":443".
+	HTTPSListen string `yaml:"https_listen"`
 }
+
+// Enabled reports whether HTTPS is served.
+func (t TLSConfig) Enabled() bool { return len(t.Domains) > 0 || t.CertFile != "" }
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
@@ -195,6 +220,7 @@ func Default() Config {
 			Name: "fechatter",
 			User: "fechatter",
 		},
+		TLS: TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
 	}
 }
 
@@ -204,6 +230,9 @@ const (
 	SecureCookiesAlways = "always"
 	SecureCookiesNever  = "never"
 )
+
+// DefaultACMECA is Let's Encrypt's production ACME directory.
+const DefaultACMECA = "https://acme-v02.api.letsencrypt.org/directory"
 
 // Values of SearchConfig.Engine.
 const (

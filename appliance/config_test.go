@@ -375,6 +375,17 @@ func TestValidate(t *testing.T) {
 		{name: "bad route", mutate: func(c *Config) { c.Cluster.Routes = []string{"http://x"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
 		{name: "empty cluster name", mutate: func(c *Config) { c.Cluster.Name = "" }, keys: []string{"cluster.name"}},
 		{name: "bad domain", mutate: func(c *Config) { c.TLS.Domains = []string{"-bad-.example"} }, keys: []string{"tls.domains"}},
+		{name: "wildcard domain", mutate: func(c *Config) { c.TLS.Domains = []string{"*.example.org"} }, keys: []string{"tls.domains"}},
+		{name: "plain http ca", mutate: func(c *Config) { c.TLS.CA = "http://ca.example/directory" }, keys: []string{"tls.ca"}},
+		{name: "empty ca", mutate: func(c *Config) { c.TLS.CA = "" }, keys: []string{"tls.ca"}},
+		{name: "cert without key", mutate: func(c *Config) { c.TLS.CertFile = "/c.pem" }, keys: []string{"tls.key_file"}},
+		{name: "cert and domains", mutate: func(c *Config) {
+			c.TLS.CertFile, c.TLS.KeyFile, c.TLS.Domains = "/c.pem", "/k.pem", []string{"a.example"}
+		}, keys: []string{"tls.cert_file"}},
+		{name: "bad https listen", mutate: func(c *Config) { c.TLS.HTTPSListen = "443" }, keys: []string{"tls.https_listen"}},
+		{name: "tls port taken by server.listen", mutate: func(c *Config) {
+			c.TLS.Domains, c.Server.Listen = []string{"a.example"}, ":443"
+		}, keys: []string{"tls.https_listen"}},
 		{name: "bad email", mutate: func(c *Config) { c.TLS.Email = "nobody" }, keys: []string{"tls.email"}},
 		{
 			name:   "several at once",
@@ -406,8 +417,11 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 	cfg.Cluster.Password = "route-password"
 	cfg.Cluster.Listen = ":6222"
 	cfg.Cluster.Routes = []string{"nats-route://10.0.0.2:6222", "nats://10.0.0.3:6222"}
-	cfg.TLS.Domains = []string{"chat.example.com", "*.example.org"}
+	cfg.TLS.Domains = []string{"chat.example.com", "www.example.org"}
 	cfg.TLS.Email = "ops@example.com"
+	cfg.TLS.CA = "https://ca.internal:9000/acme/acme/directory"
+	cfg.TLS.CARootFile = "/etc/fechatter/ca.pem"
+	cfg.TLS.HTTPListen, cfg.TLS.HTTPSListen = "127.0.0.1:8081", "[::1]:8443"
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

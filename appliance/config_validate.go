@@ -59,6 +59,7 @@ func (c Config) Validate() error {
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.TLS.validate(&ck)
+	c.validateListeners(&ck)
 	return errors.Join(ck.errs...)
 }
 
@@ -220,12 +221,42 @@ func (c Config) validateCluster(ck *checker) {
 
 func (t TLSConfig) validate(ck *checker) {
 	for _, d := range t.Domains {
-		if !validDomain(d) {
+		switch {
+		case strings.HasPrefix(d, "*."):
+			ck.fail("tls.domains", "%q: a wildcard needs the DNS-01 challenge, which is not supported; list the names, or use tls.cert_file", d)
+		case !validDomain(d):
 			ck.fail("tls.domains", "%q is not a domain name", d)
 		}
 	}
 	if t.Email != "" && (!strings.Contains(t.Email, "@") || strings.ContainsAny(t.Email, " \t\r\n")) {
 		ck.fail("tls.email", "%q is not an email address", t.Email)
+	}
+	if u, err := url.Parse(t.CA); err != nil || u.Scheme != "https" || u.Host == "" {
+		ck.fail("tls.ca", "%q is not an https:// ACME directory URL", redactURL(t.CA))
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		ck.fail("tls.key_file", "set tls.cert_file and tls.key_file together")
+	}
+	if t.CertFile != "" && len(t.Domains) > 0 {
+		ck.fail("tls.cert_file", "set either tls.domains (ACME) or tls.cert_file (your own certificate), not both")
+	}
+	ck.check("tls.http_listen", checkHostPort(t.HTTPListen))
+	ck.check("tls.https_listen", checkHostPort(t.HTTPSListen))
+}
+
+// validateListeners refuses two listeners on one address when TLS is on.
+func (c Config) validateListeners(ck *checker) {
+	if !c.TLS.Enabled() {
+		return
+	}
+	seen := map[string]string{}
+	for _, l := range []struct{ key, addr string }{
+		{"server.listen", c.Server.Listen}, {"tls.http_listen", c.TLS.HTTPListen}, {"tls.https_listen", c.TLS.HTTPSListen},
+	} {
+		if other, dup := seen[l.addr]; dup && !strings.HasSuffix(l.addr, ":0") {
+			ck.fail(l.key, "%q is also %s", l.addr, other)
+		}
+		seen[l.addr] = l.key
 	}
 }
 

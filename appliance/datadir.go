@@ -38,6 +38,9 @@ type dataLayout struct {
 	// Meili is the Meilisearch sidecar's directory (its master key and
 	// database), which is Search itself.
 	Meili string
+	// Certs holds TLS certificates and the ACME account (single node; a
+	// cluster keeps them in the database).
+	Certs string
 }
 
 // layoutOf lays out the data dir dataDir.
@@ -53,6 +56,7 @@ func layoutOf(dataDir string) dataLayout {
 		Search:         in("search"),
 		SearchEmbedded: in("search", "embedded"),
 		Meili:          in("search"),
+		Certs:          in("certs"),
 	}
 }
 

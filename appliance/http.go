@@ -54,6 +54,7 @@ func (a *Appliance) startHTTP(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.served = handler
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", a.cfg.Server.Listen)
 	if err != nil {

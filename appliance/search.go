@@ -16,7 +16,6 @@ import (
 	"github.com/fechatter/fechatter/storage"
 )
 
-
 // searchComponent opens the index (embedded, a Meilisearch sidecar, or an
 // external Meilisearch) and runs the indexer that keeps it in step with the
 // event stream.

@@ -58,15 +58,8 @@ func (a *Appliance) handler() (http.Handler, error) {
 	})), nil
 }
 
-// secureCookies decides api.Config.SecureCookies. The API takes one
-// setting for the whole server, so "auto" means: Secure when this server
-// terminates TLS itself (tls.domains set).
-func (c Config) secureCookies() bool {
-	switch c.Server.SecureCookies {
-	case SecureCookiesAlways:
-		return true
-	case SecureCookiesNever:
-		return false
-	}
-	return len(c.TLS.Domains) > 0
+// secureCookies maps server.secure_cookies onto the API's setting; auto
+// is decided per request (TLS, or a trusted proxy's X-Forwarded-Proto).
+func (c Config) secureCookies() api.CookieSecurity {
+	return api.CookieSecurity(c.Server.SecureCookies)
 }

@@ -350,6 +350,30 @@ type Export interface {
 	MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error)
 }
 
+// Certs holds TLS certificates, their keys and the ACME account as opaque
+// values under slash-separated keys ("certificates/ca/example.com/x.crt"),
+// and the locks with which one node at a time talks to the ACME CA, so that
+// every node of a cluster serves the same certificates.
+type Certs interface {
+	// PutCert stores value under key, replacing what was there, modified at.
+	PutCert(ctx context.Context, key string, value []byte, at time.Time) error
+	// CertByKey returns the value under key and when it was stored;
+	// ErrNotFound when there is none.
+	CertByKey(ctx context.Context, key string) (value []byte, modified time.Time, err error)
+	// DeleteCerts deletes key and every key under key + "/"; ErrNotFound
+	// when there was none.
+	DeleteCerts(ctx context.Context, key string) error
+	// CertKeys returns, sorted, the keys under prefix + "/" (every key when
+	// prefix is ""), and prefix itself if it is a key.
+	CertKeys(ctx context.Context, prefix string) ([]string, error)
+	// TryCertLock takes the lock name for owner until expires and reports
+	// whether it did: it does when the lock is free, expired (at or before
+	// now) or already owner's (then expires is its new end).
+	TryCertLock(ctx context.Context, name, owner string, now, expires time.Time) (bool, error)
+	// UnlockCert releases name if owner holds it; ErrNotFound otherwise.
+	UnlockCert(ctx context.Context, name, owner string) error
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -364,6 +388,7 @@ type Tx interface {
 	Files
 	Outbox
 	Export
+	Certs
 }
 
 // Store is a whole persistence engine.

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -39,10 +40,11 @@ type Config struct {
 	// MaxBodyBytes limits every request body except uploads; larger bodies
 	// get 413. Default 1 MiB.
 	MaxBodyBytes int64
-	// SecureCookies sets the refresh cookie with Secure and the __Host-
-	// prefix; turn it off only for plain-HTTP development on localhost.
-	// Default false (the appliance turns it on whenever TLS is served).
-	SecureCookies bool
+	// SecureCookies decides when the refresh cookie is Secure and named
+	// with the __Host- prefix: CookiesAuto (per request: when it came over
+	// TLS, or from a trusted proxy with X-Forwarded-Proto: https),
+	// CookiesAlways or CookiesNever. Default CookiesAuto.
+	SecureCookies CookieSecurity
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed for the client IP. Default none.
 	TrustedProxies []string
@@ -62,6 +64,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxFileSize < 0 {
 		errs = append(errs, fmt.Errorf("api max file size: %d is negative", c.MaxFileSize))
+	}
+	switch c.SecureCookies {
+	case "", CookiesAuto, CookiesAlways, CookiesNever:
+	default:
+		errs = append(errs, fmt.Errorf("api secure cookies: %q is not auto, always or never", c.SecureCookies))
 	}
 	for _, p := range c.TrustedProxies {
 		if !validProxy(p) {
@@ -90,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	if c.SecureCookies == "" {
+		c.SecureCookies = CookiesAuto
 	}
 	return c
 }
@@ -135,6 +145,8 @@ type server struct {
 	// limits maps a route (gin path) to its own body limit.
 	limits  map[string]int64
 	openapi []byte
+	// proxies are the parsed TrustedProxies, for secureRequest.
+	proxies []netip.Prefix
 }
 
 // New returns the API as an http.Handler serving every route of API.md
@@ -162,6 +174,7 @@ func newServer(d Deps) *server {
 	if s.log == nil {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))
 	}
+	s.proxies = parseProxies(s.cfg.TrustedProxies)
 	s.limits = map[string]int64{uploadPath: s.cfg.MaxFileSize + multipartSlack}
 	s.engine = s.newEngine()
 	s.register(s.routes())

@@ -224,9 +224,9 @@ func (s *server) writeSession(c *gin.Context, status int, g auth.Grant, refreshI
 	writeJSON(c, status, body)
 }
 
-// cookieName is the refresh cookie's name under the current settings.
-func (s *server) cookieName() string {
-	if s.cfg.SecureCookies {
+// cookieName is the refresh cookie's name for this request.
+func (s *server) cookieName(c *gin.Context) string {
+	if s.secureRequest(c) {
 		return secureRefreshCookie
 	}
 	return plainRefreshCookie
@@ -236,8 +236,8 @@ func (s *server) cookieName() string {
 // read it, SameSite=Strict so no other site can send it.
 func (s *server) setRefreshCookie(c *gin.Context, token string, expires time.Time) {
 	ck := &http.Cookie{
-		Name: s.cookieName(), Value: token, Path: "/",
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
+		Name: s.cookieName(c), Value: token, Path: "/",
+		HttpOnly: true, Secure: s.secureRequest(c), SameSite: http.SameSiteStrictMode,
 	}
 	if !expires.IsZero() {
 		ck.Expires = expires.UTC()
@@ -249,16 +249,16 @@ func (s *server) setRefreshCookie(c *gin.Context, token string, expires time.Tim
 // clearRefreshCookie tells the browser to drop the refresh cookie.
 func (s *server) clearRefreshCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
+		Name: s.cookieName(c), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secureRequest(c), SameSite: http.SameSiteStrictMode,
 	})
 }
 
 // refreshCookie returns the refresh token from the cookie, or "". Only the
-// name of the current settings counts: with secure cookies a plain-named
-// one could have been planted by a sibling subdomain.
+// name for this request counts: over HTTPS a plain-named one could have
+// been planted by a sibling subdomain or over plain HTTP.
 func (s *server) refreshCookie(c *gin.Context) string {
-	ck, err := c.Request.Cookie(s.cookieName())
+	ck, err := c.Request.Cookie(s.cookieName(c))
 	if err != nil {
 		return ""
 	}

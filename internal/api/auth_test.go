@@ -23,21 +23,54 @@ func cookieNamed(r resp, name string) *http.Cookie {
 	return nil
 }
 
-// TestRefreshCookieFlags: the refresh cookie's name and flags follow
-// SecureCookies; refresh_in_body moves the token into the body instead.
+// TestRefreshCookieFlags: the refresh cookie is Secure and named with the
+// __Host- prefix exactly when the request came over HTTPS (under auto:
+// TLS to us, or a trusted proxy saying X-Forwarded-Proto: https), and
+// always or never when configured so; refresh_in_body moves the token into
+// the body instead.
 func TestRefreshCookieFlags(t *testing.T) {
+	const (
+		plain = "plain"
+		tls   = "tls"
+	)
 	for _, tc := range []struct {
-		name   string
-		secure bool
-		cookie string
+		name    string
+		mode    CookieSecurity
+		via     string
+		proxies []string
+		proto   string
+		secure  bool
 	}{
-		{"secure", true, "__Host-fechatter_refresh"},
-		{"plain http dev", false, "fechatter_refresh"},
+		{"auto over tls", CookiesAuto, tls, nil, "", true},
+		{"auto over plain http", CookiesAuto, plain, nil, "", false},
+		{"auto via trusted proxy https", CookiesAuto, plain, []string{"127.0.0.1"}, "https", true},
+		{"auto via trusted proxy list", CookiesAuto, plain, []string{"127.0.0.0/8"}, "HTTPS, http", true},
+		{"auto via trusted proxy http", CookiesAuto, plain, []string{"127.0.0.1"}, "http", false},
+		{"auto untrusted forwarded proto", CookiesAuto, plain, nil, "https", false},
+		{"auto forwarded proto from other proxy", CookiesAuto, plain, []string{"10.0.0.1"}, "https", false},
+		{"always over plain http", CookiesAlways, plain, nil, "", true},
+		{"never over tls", CookiesNever, tls, nil, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, func(d *Deps) { d.Config.SecureCookies = tc.secure }, nil)
+			h := newHarness(t, func(d *Deps) {
+				d.Config.SecureCookies = tc.mode
+				d.Config.TrustedProxies = tc.proxies
+			}, nil)
+			if tc.via == tls {
+				h.srv.Close()
+				h.srv = httptest.NewTLSServer(h.s.engine)
+				t.Cleanup(h.srv.Close)
+			}
 			h.setup()
-			r := h.do(req{method: "POST", path: "/api/auth/signin", body: map[string]any{
+			name := plainRefreshCookie
+			if tc.secure {
+				name = secureRefreshCookie
+			}
+			var hdr map[string]string
+			if tc.proto != "" {
+				hdr = map[string]string{"X-Forwarded-Proto": tc.proto}
+			}
+			r := h.do(req{method: "POST", path: "/api/auth/signin", header: hdr, body: map[string]any{
 				"email": "admin@example.com", "password": "correct horse battery",
 			}})
 			if r.status != http.StatusOK {
@@ -46,9 +79,9 @@ func TestRefreshCookieFlags(t *testing.T) {
 			if _, ok := r.json(t)["refresh_token"]; ok {
 				t.Errorf("refresh token in the body without refresh_in_body")
 			}
-			c := cookieNamed(r, tc.cookie)
+			c := cookieNamed(r, name)
 			if c == nil {
-				t.Fatalf("no %s cookie in %v", tc.cookie, r.header["Set-Cookie"])
+				t.Fatalf("no %s cookie in %v", name, r.header["Set-Cookie"])
 			}
 			if !c.HttpOnly || c.Secure != tc.secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" || c.Value == "" {
 				t.Errorf("cookie flags: %+v", c)
@@ -58,6 +91,11 @@ func TestRefreshCookieFlags(t *testing.T) {
 			}
 			if r.header.Get("Cache-Control") != "no-store" {
 				t.Errorf("session answer cacheable: %q", r.header.Get("Cache-Control"))
+			}
+			// The cookie set on this transport refreshes on it.
+			again := h.do(req{method: "POST", path: "/api/auth/refresh", header: hdr, cookies: []*http.Cookie{c}})
+			if again.status != http.StatusOK || cookieNamed(again, name) == nil {
+				t.Errorf("refresh with the %s cookie: %d %v", name, again.status, again.header["Set-Cookie"])
 			}
 		})
 	}

@@ -91,7 +91,7 @@ func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Dep
 	chatSvc := chat.New(st, authSvc, cc, log)
 	d := Deps{
 		Chat: chatSvc, Auth: authSvc, Log: log, Setup: auth.NewSetupToken(testSetupToken, nil),
-		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: true, Version: "test"},
+		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: CookiesAlways, Version: "test"},
 	}
 	h := &harness{t: t, logs: logs}
 	if edit != nil {

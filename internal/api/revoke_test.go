@@ -127,7 +127,7 @@ func (w *streamWorld) deps(mod func(*auth.Config)) (Deps, func()) {
 	chatSvc := chat.New(w.st, authSvc, chat.Config{FilesDir: t.TempDir(), MaxFileSize: testMaxFile}, log)
 	d := Deps{
 		Chat: chatSvc, Auth: authSvc, Events: hub, Tickets: tickets, Log: log,
-		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: true, Version: "test"},
+		Config: Config{MaxBodyBytes: testMaxBody, MaxFileSize: testMaxFile, SecureCookies: CookiesAlways, Version: "test"},
 	}
 	return d, func() { _ = hub.Stop(context.Background()) }
 }

@@ -60,6 +60,7 @@ func groups() []group {
 		{"Files", fileTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
+		{"Certs", certTests()},
 	}
 }
 
