@@ -113,6 +113,8 @@ type Deps struct {
 	// Setup guards first-run setup with the setup token; nil refuses every
 	// setup (403).
 	Setup SetupGate
+	// Limiter applies the rate limits (internal/gateway); nil means none.
+	Limiter Limiter
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -127,6 +129,7 @@ type server struct {
 	tickets   TicketService
 	searchSvc SearchService
 	setupGate SetupGate
+	limiter   Limiter
 	log       *slog.Logger
 	ready     func(ctx context.Context) []string
 	cfg       Config
@@ -154,6 +157,7 @@ func newServer(d Deps) *server {
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
 		setupGate: d.Setup,
+		limiter:   d.Limiter,
 		log:       d.Log,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
