@@ -115,6 +115,9 @@ func startAppliance(b *testing.B, dbURL string) string {
 	cfg.Database.URL = dbURL
 	cfg.SetupToken = perfSetupToken
 	cfg.Auth.SignupsPerHour = 0 // the fixture signs many people up from one address
+	// Load from one address at thousands of requests a second: no rate
+	// limits (FECHATTER_PERF_LIMITS=on measures their cost).
+	cfg.Limits.Enabled = os.Getenv("FECHATTER_PERF_LIMITS") == "on"
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		b.Fatal(err)
