@@ -196,3 +196,23 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkAdmit is the limiter's cost on a request of a signed-in user:
+// one per-IP and one per-user check, with their RateLimit fields.
+func BenchmarkAdmit(b *testing.B) {
+	l, err := NewLimiter(Config{Classes: DefaultClasses()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	big := Policy{Quota: 1 << 40, Window: time.Minute}
+	l.classes[ClassWrites] = Class{PerUser: big, PerIP: big}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		h := http.Header{}
+		for i := 0; pb.Next(); i++ {
+			clear(h)
+			l.AdmitIP(h, ClassWrites, "192.0.2.1")
+			l.AdmitUser(h, ClassWrites, int64(i%16))
+		}
+	})
+}
