@@ -21,6 +21,8 @@ type Config struct {
 	SetupTokenFile string `yaml:"setup_token_file"`
 	// Server is the HTTP listener.
 	Server ServerConfig `yaml:"server"`
+	// Limits are the request rate limits.
+	Limits LimitsConfig `yaml:"limits"`
 	// Log is the process log.
 	Log LogConfig `yaml:"log"`
 	// Database selects the store.
@@ -56,6 +58,79 @@ type ServerConfig struct {
 	// TrustedProxies with X-Forwarded-Proto: https; always suits a TLS
 	// proxy that is not listed there. Default "auto".
 	SecureCookies string `yaml:"secure_cookies"`
+	// AllowCIDRs, when not empty, are the only client networks served;
+	// others get 403. Default [] (everyone).
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+	// DenyCIDRs are client networks refused with 403, even if allowed.
+	// Default [].
+	DenyCIDRs []string `yaml:"deny_cidrs"`
+	// ReadHeaderTimeout bounds reading a request's headers. Default 10s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included, on every
+	// route but the event stream. Default 5m.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing an answer, on every route but the event
+	// stream. Default 5m.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout closes a keep-alive connection idle this long. Default 2m.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes caps the request line and headers; more gets 431.
+	// Default 65536 (64 KiB).
+	MaxHeaderBytes int64 `yaml:"max_header_bytes"`
+	// MaxURIBytes caps the request target (path and query); longer gets
+	// 414. Default 8192.
+	MaxURIBytes int64 `yaml:"max_uri_bytes"`
+}
+
+// LimitsConfig is the request rate limits: token buckets of a quota per
+// window, per signed-in user and per client IP (IPv6: per /64), by class.
+type LimitsConfig struct {
+	// Enabled turns the limits on; turn them off only for load tests from
+	// one machine. Default true.
+	Enabled bool `yaml:"enabled"`
+	// Auth is sign-in, sign-up, refresh, setup, invite lookups and
+	// password changes, per client IP (auth's own per-account limits come
+	// on top). Default 60 per IP per 1m.
+	Auth IPBudget `yaml:"auth"`
+	// Writes is messages, edits, reactions, read markers, typing, uploads,
+	// chat and workspace changes. Default 600 per user, 6000 per IP per 1m.
+	Writes Budget `yaml:"writes"`
+	// Reads is every other GET. Default 1200 per user, 12000 per IP per 1m.
+	Reads Budget `yaml:"reads"`
+	// Search is message search. Default 300 per user, 3000 per IP per 1m.
+	Search Budget `yaml:"search"`
+	// Events is event-stream connects and tickets. Default 120 per user,
+	// 1200 per IP per 1m.
+	Events Budget `yaml:"events"`
+	// StreamsPerUser caps one user's concurrent event streams; 0 means no
+	// cap. Default 20.
+	StreamsPerUser int64 `yaml:"streams_per_user"`
+	// StreamsPerIP caps the concurrent event streams from one client IP; 0
+	// means no cap. Default 500.
+	StreamsPerIP int64 `yaml:"streams_per_ip"`
+	// MaxKeys caps the buckets held in memory (about 200 bytes each); idle
+	// ones are dropped first. Default 100000.
+	MaxKeys int64 `yaml:"max_keys"`
+}
+
+// Budget is one class's quotas: requests per Window, refilled evenly.
+type Budget struct {
+	// PerUser is the quota of one signed-in user; 0 means none. Default:
+	// see LimitsConfig.
+	PerUser int64 `yaml:"per_user"`
+	// PerIP is the quota of one client IP; 0 means none. Default: see
+	// LimitsConfig.
+	PerIP int64 `yaml:"per_ip"`
+	// Window is the period of the quotas. Default 1m.
+	Window time.Duration `yaml:"window"`
+}
+
+// IPBudget is a quota per client IP only.
+type IPBudget struct {
+	// PerIP is the quota of one client IP; 0 means none. Default 60.
+	PerIP int64 `yaml:"per_ip"`
+	// Window is the period of the quota. Default 1m.
+	Window time.Duration `yaml:"window"`
 }
 
 // LogConfig is the process log.
@@ -208,7 +283,15 @@ func Default() Config {
 			ShutdownTimeout: 15 * time.Second,
 			MaxBodyBytes:    1 << 20,
 			SecureCookies:   SecureCookiesAuto,
+
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       5 * time.Minute,
+			WriteTimeout:      5 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			MaxURIBytes:       8 << 10,
 		},
+		Limits: defaultLimits(),
 		Log:    LogConfig{Format: "auto", Level: "info"},
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
 		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
@@ -269,6 +352,8 @@ func (c *Config) secrets() []secret {
 // later) keeps everything but its credentials (see redactURL).
 func (c Config) Redacted() Config {
 	c.Server.TrustedProxies = cloneStrings(c.Server.TrustedProxies)
+	c.Server.AllowCIDRs = cloneStrings(c.Server.AllowCIDRs)
+	c.Server.DenyCIDRs = cloneStrings(c.Server.DenyCIDRs)
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
 	redactURLs(&c)

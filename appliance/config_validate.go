@@ -51,6 +51,8 @@ func (c Config) Validate() error {
 		ck.fail("setup_token", "must be at least %d characters (got %d)", auth.MinSetupTokenLen, len(c.SetupToken))
 	}
 	c.Server.validate(&ck)
+	c.Server.validateEdge(&ck)
+	c.Limits.validate(&ck)
 	c.Log.validate(&ck)
 	c.Database.validate(&ck)
 	c.Auth.validate(&ck)

@@ -10,12 +10,6 @@ import (
 	"time"
 )
 
-// HTTP server timeouts. There is no write timeout: SSE streams are long.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
-)
-
 // httpServer is a running net/http server and the goroutine serving it.
 type httpServer struct {
 	srv  *http.Server
@@ -62,9 +56,12 @@ func (a *Appliance) startHTTP(ctx context.Context) error {
 	}
 	h := &httpServer{
 		srv: &http.Server{
-			Handler:           handler,
-			ReadHeaderTimeout: readHeaderTimeout,
-			IdleTimeout:       idleTimeout,
+			Handler: handler,
+			// No ReadTimeout or WriteTimeout here: they would end SSE
+			// streams. The edge sets both per request (withEdge).
+			ReadHeaderTimeout: a.cfg.Server.ReadHeaderTimeout,
+			IdleTimeout:       a.cfg.Server.IdleTimeout,
+			MaxHeaderBytes:    int(a.cfg.Server.MaxHeaderBytes),
 			ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		},
 		ln:   ln,

@@ -36,16 +36,24 @@ func (a *Appliance) handler() (http.Handler, error) {
 	chatSvc.SetTypingNotifier(a.hub)
 	a.chat = chatSvc
 	apiCfg := api.Config{
-		MaxBodyBytes:   a.cfg.Server.MaxBodyBytes,
-		SecureCookies:  a.cfg.secureCookies(),
-		TrustedProxies: a.cfg.Server.TrustedProxies,
-		MaxFileSize:    a.cfg.Files.MaxSize,
-		Version:        a.build.Version,
+		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
+		SecureCookies: a.cfg.secureCookies(),
+		// No TrustedProxies: the edge (withEdge) has already put the
+		// client's address in RemoteAddr, and kept X-Forwarded-Proto only
+		// from trusted proxies.
+		ForwardedProtoChecked: true,
+		MaxFileSize:           a.cfg.Files.MaxSize,
+		Version:               a.build.Version,
 	}
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
-	return withWebApp(api.New(api.Deps{
+	limiter, err := a.cfg.limiter()
+	if err != nil {
+		return nil, err
+	}
+	return a.withEdge(withWebApp(api.New(api.Deps{
+		Limiter: limiter,
 		Chat:    chatSvc,
 		Auth:    authSvc,
 		Events:  a.hub,
@@ -55,7 +63,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Log:     a.log,
 		Ready:   a.NotReady,
 		Config:  apiCfg,
-	})), nil
+	})))
 }
 
 // secureCookies maps server.secure_cookies onto the API's setting; auto

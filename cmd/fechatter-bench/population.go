@@ -81,7 +81,7 @@ func populate(ctx context.Context, o options, base string, hc *http.Client, log 
 			InviteCode:  codes[i/maxInviteUses],
 		})
 		if client.StatusOf(err) == http.StatusTooManyRequests {
-			return fmt.Errorf("sign up user %d: %w (the server limits sign-ups per client IP: run it with FECHATTER_AUTH__SIGNUPS_PER_HOUR=0)", i, err)
+			return fmt.Errorf("sign up user %d: %w (the server limits sign-ups per client IP: run it with FECHATTER_AUTH__SIGNUPS_PER_HOUR=0 FECHATTER_LIMITS__ENABLED=false)", i, err)
 		}
 		if err != nil {
 			return fmt.Errorf("sign up user %d: %w", i, err)

@@ -51,7 +51,8 @@ func spawnServer(ctx context.Context, o options, log io.Writer) (*server, error)
 	s.proc = &testproc.Server{Config: testproc.Config{
 		Bin: bin, DataDir: dataDir, DBURL: o.SpawnDBURL,
 		Dir: dir, LogPath: filepath.Join(dir, "server.log"), // no config.yaml of the working directory
-		Env: []string{"FECHATTER_SETUP_TOKEN=" + o.SetupToken},
+		// Many users from one address: rate limits off, as for any load test.
+		Env: []string{"FECHATTER_SETUP_TOKEN=" + o.SetupToken, "FECHATTER_LIMITS__ENABLED=false"},
 	}}
 	if err := s.start(ctx); err != nil {
 		err = fmt.Errorf("%w; log:\n%s", err, s.proc.LogTail(testproc.TailLines))

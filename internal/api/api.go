@@ -48,6 +48,11 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
 	// X-Forwarded-For is believed for the client IP. Default none.
 	TrustedProxies []string
+	// ForwardedProtoChecked says a front (the appliance's edge) has removed
+	// X-Forwarded-Proto from every request that did not come from a
+	// trusted proxy, and put the client's address in RemoteAddr; then the
+	// header, when present, is believed as it stands. Default false.
+	ForwardedProtoChecked bool
 	// MaxFileSize is the largest upload in bytes. Default 25 MiB.
 	MaxFileSize int64
 	// Version is the server version shown in the OpenAPI document.
@@ -123,6 +128,8 @@ type Deps struct {
 	// Setup guards first-run setup with the setup token; nil refuses every
 	// setup (403).
 	Setup SetupGate
+	// Limiter applies the rate limits (internal/gateway); nil means none.
+	Limiter Limiter
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -137,6 +144,7 @@ type server struct {
 	tickets   TicketService
 	searchSvc SearchService
 	setupGate SetupGate
+	limiter   Limiter
 	log       *slog.Logger
 	ready     func(ctx context.Context) []string
 	cfg       Config
@@ -166,6 +174,7 @@ func newServer(d Deps) *server {
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
 		setupGate: d.Setup,
+		limiter:   d.Limiter,
 		log:       d.Log,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),

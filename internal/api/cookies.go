@@ -52,7 +52,7 @@ func (s *server) secureRequest(c *gin.Context) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return s.fromTrustedProxy(r) && forwardedHTTPS(r.Header)
+	return (s.cfg.ForwardedProtoChecked || s.fromTrustedProxy(r)) && forwardedHTTPS(r.Header)
 }
 
 // fromTrustedProxy reports whether the direct peer is a trusted proxy.

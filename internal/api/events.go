@@ -52,6 +52,11 @@ func (s *server) streamEvents(c *gin.Context) error {
 		// Within the token parser's clock leeway: a stream would end at once.
 		return apperr.Unauthorized("credential expired")
 	}
+	release, err := s.openStream(c, p.UserID)
+	defer release()
+	if err != nil {
+		return err
+	}
 	last := c.GetHeader("Last-Event-ID")
 	if last == "" {
 		last = c.Query("last_event_id")

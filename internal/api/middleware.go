@@ -167,6 +167,7 @@ func (s *server) securityHeaders(c *gin.Context) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	// Answers carry tokens and private messages: no shared or disk cache.
 	h.Set("Cache-Control", "no-store")

@@ -217,6 +217,9 @@ func errorStatuses(r route) []int {
 	if len(pathParamNames(r.path)) > 0 {
 		set = append(set, http.StatusNotFound)
 	}
+	if LimitClass(r.method, r.path) != "" {
+		set = append(set, http.StatusTooManyRequests)
+	}
 	slices.Sort(set)
 	return slices.Compact(set)
 }
@@ -225,7 +228,17 @@ func errorStatuses(r route) []int {
 func errorResponse(status int) obj {
 	resp := obj{"description": http.StatusText(status), "content": jsonContent(ref("Error"))}
 	if status == http.StatusTooManyRequests {
-		resp["headers"] = obj{"Retry-After": obj{"description": "Seconds to wait.", "schema": obj{"type": "integer"}}}
+		resp["headers"] = obj{
+			"Retry-After": obj{"description": "Seconds to wait.", "schema": obj{"type": "integer"}},
+			"RateLimit-Policy": obj{
+				"description": `The budgets charged (draft-ietf-httpapi-ratelimit-headers-10), e.g. "writes";q=600;w=60. Also on successful answers.`,
+				"schema":      str(),
+			},
+			"RateLimit": obj{
+				"description": `What is left of each budget: r requests, t seconds until one more, e.g. "writes";r=0;t=1. Also on successful answers.`,
+				"schema":      str(),
+			},
+		}
 	}
 	return resp
 }

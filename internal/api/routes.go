@@ -63,14 +63,20 @@ func (s *server) routes() []route {
 	return all
 }
 
-// register adds rs to the engine, behind requireAuth unless public, and
-// builds the OpenAPI document from the same table.
+// register adds rs to the engine, behind the rate limits of the route's
+// class, requireJSON on JSON routes with a body, and requireAuth unless
+// public, and builds the OpenAPI document from the same table.
 func (s *server) register(rs []route) {
 	for _, r := range rs {
-		chain := make([]gin.HandlerFunc, 0, 2)
+		beforeAuth, afterAuth := s.limitChain(r)
+		chain := append(make([]gin.HandlerFunc, 0, 5), beforeAuth...)
+		if bodyMethod(r.method) && !r.doc.multipart {
+			chain = append(chain, s.requireJSON)
+		}
 		if !r.public {
 			chain = append(chain, s.requireAuth)
 		}
+		chain = append(chain, afterAuth...)
 		chain = append(chain, s.wrap(r.handle))
 		s.engine.Handle(r.method, r.path, chain...)
 	}

@@ -186,9 +186,11 @@ func (s *Server) command(ctx context.Context, args []string) *exec.Cmd {
 const SetupToken = "testproc-setup-token"
 
 // defaultEnv is what every server under test runs with: a known setup
-// token and no sign-up limit (tests sign many people up from one address).
+// token and no sign-up or auth-class rate limit (tests sign many people
+// up and in from one address). The other rate limits stay at their
+// defaults, which no test should meet.
 func (s *Server) defaultEnv() []string {
-	env := []string{"FECHATTER_AUTH__SIGNUPS_PER_HOUR=0"}
+	env := []string{"FECHATTER_AUTH__SIGNUPS_PER_HOUR=0", "FECHATTER_LIMITS__AUTH__PER_IP=0"}
 	if !s.GeneratedSetupToken {
 		env = append(env, "FECHATTER_SETUP_TOKEN="+SetupToken)
 	}

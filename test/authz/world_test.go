@@ -95,6 +95,7 @@ func newWorld(t *testing.T, dbURL string) *world {
 	cfg.Database.URL = dbURL
 	cfg.SetupToken = testSetupToken
 	cfg.Auth.SignupsPerHour = 0 // every actor signs up from one address
+	cfg.Limits.Auth.PerIP = 0   // and signs in from it
 	logs := &logBuffer{}
 	app, err := appliance.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), appliance.BuildInfo{Version: "authz-test"})
 	if err != nil {

@@ -115,6 +115,14 @@ func startAppliance(b *testing.B, dbURL string) string {
 	cfg.Database.URL = dbURL
 	cfg.SetupToken = perfSetupToken
 	cfg.Auth.SignupsPerHour = 0 // the fixture signs many people up from one address
+	// Load from one address at thousands of requests a second: no rate
+	// limits. FECHATTER_PERF_LIMITS=on measures their cost: every check
+	// runs, with budgets no run can spend.
+	cfg.Limits.Enabled = os.Getenv("FECHATTER_PERF_LIMITS") == "on"
+	for _, b := range []*appliance.Budget{&cfg.Limits.Writes, &cfg.Limits.Reads, &cfg.Limits.Search, &cfg.Limits.Events} {
+		b.PerUser, b.PerIP = 1<<40, 1<<40
+	}
+	cfg.Limits.Auth.PerIP = 1 << 40
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		b.Fatal(err)
