@@ -38,6 +38,8 @@ type Config struct {
 	Bot BotConfig `yaml:"bot"`
 	// TLS turns on automatic HTTPS.
 	TLS TLSConfig `yaml:"tls"`
+	// Gateway configures `fechatter gateway`, the front door of a cluster.
+	Gateway GatewayConfig `yaml:"gateway"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -208,6 +210,7 @@ func Default() Config {
 			Name: "fechatter",
 			User: "fechatter",
 		},
+		Gateway: defaultGateway(),
 	}
 }
 
@@ -256,6 +259,7 @@ func (c Config) Redacted() Config {
 	c.Server.TrustedProxies = cloneStrings(c.Server.TrustedProxies)
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
+	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
 	redactURLs(&c)
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {

@@ -60,6 +60,7 @@ func (c Config) Validate() error {
 	c.validateCluster(&ck)
 	c.Bot.validate(&ck)
 	c.TLS.validate(&ck)
+	c.Gateway.validate(&ck)
 	return errors.Join(ck.errs...)
 }
 

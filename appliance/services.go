@@ -46,7 +46,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
-	return withWebApp(api.New(api.Deps{
+	return withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
 		Chat:    chatSvc,
 		Auth:    authSvc,
 		Events:  a.hub,
@@ -56,7 +56,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Log:     a.log,
 		Ready:   a.NotReady,
 		Config:  apiCfg,
-	})), nil
+	}))), nil
 }
 
 // secureCookies decides api.Config.SecureCookies. The API takes one
