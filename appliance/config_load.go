@@ -43,6 +43,9 @@ type LoadOptions struct {
 	Flags *pflag.FlagSet
 	// Env is the environment, as os.Environ returns it.
 	Env []string
+	// Gateway checks the result with ValidateGateway, for `fechatter
+	// gateway`, instead of Validate.
+	Gateway bool
 }
 
 // flagKeys maps command-line flags to the keys they set.
@@ -105,7 +108,11 @@ func load(data []byte, name string, opts LoadOptions) (Config, error) {
 	if err := cfg.resolveSecretFiles(); err != nil {
 		return Config{}, fmt.Errorf("read secret files: %w", err)
 	}
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if opts.Gateway {
+		validate = cfg.ValidateGateway
+	}
+	if err := validate(); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return cfg, nil

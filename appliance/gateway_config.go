@@ -94,7 +94,12 @@ func (c Config) ValidateGateway() error {
 	if c.Gateway.Hash == GatewayHashUser && c.Auth.JWTSecret == "" && c.Auth.JWTSecretFile == "" {
 		ck.fail("auth.jwt_secret", "the gateway verifies tokens to hash by user: set the nodes' shared secret (or gateway.hash: ip)")
 	}
-	return errors.Join(append(unjoin(c.Validate()), ck.errs...)...)
+	// The cluster section configures nodes: one config file or environment
+	// shared by the nodes and the gateway must not fail the gateway for
+	// lack of this node's cluster.listen.
+	node := c
+	node.Cluster.Routes = nil
+	return errors.Join(append(unjoin(node.Validate()), ck.errs...)...)
 }
 
 // unjoin returns the errors err joins (err itself if it joins none).

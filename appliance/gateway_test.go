@@ -32,6 +32,10 @@ func TestGatewayConfigValidation(t *testing.T) {
 		{name: "gateway hashing by ip needs no secret", gateway: true, mutate: func(c *Config) {
 			c.Gateway.Backends, c.Gateway.Hash = []string{"http://10.0.0.1:8080"}, GatewayHashIP
 		}},
+		{name: "gateway sharing the nodes' environment", gateway: true, mutate: func(c *Config) {
+			c.Gateway.Backends, c.Auth.JWTSecret = []string{"http://10.0.0.1:8080"}, "s3cret-s3cret-s3cret-s3cret-s3cret"
+			c.Cluster.Routes = []string{"nats-route://10.0.0.1:6222", "nats-route://10.0.0.2:6222"} // no cluster.listen: a node's
+		}},
 		{name: "gateway keeps the node checks", gateway: true, mutate: func(c *Config) {
 			c.Gateway.Backends, c.Auth.JWTSecret, c.Log.Level = []string{"https://n1.internal:8443/"}, "s3cret-s3cret-s3cret-s3cret-s3cret", "loud"
 		}, keys: []string{"log.level"}},

@@ -48,7 +48,11 @@ func runGateway(cmd *cobra.Command, stderr io.Writer) error {
 			return fmt.Errorf("--%s configures a node, not the gateway; the gateway uses %s", flag, instead)
 		}
 	}
-	cfg, err := loadConfig(cmd)
+	file, err := cmd.Flags().GetString("config")
+	if err != nil {
+		return err
+	}
+	cfg, err := appliance.Load(appliance.LoadOptions{ConfigFile: file, Flags: cmd.Flags(), Env: os.Environ(), Gateway: true})
 	if err != nil {
 		return err
 	}

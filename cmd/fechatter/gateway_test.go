@@ -24,6 +24,7 @@ func TestGatewayRefusesBadSetups(t *testing.T) {
 		{"no backends", []string{gatewaySecret}, nil, "gateway.backends"},
 		{"no secret to verify users", []string{"FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1"}, nil, "auth.jwt_secret"},
 		{"a node's flag", []string{gatewaySecret, "FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1"}, []string{"--listen", ":9999"}, "gateway.listen"},
+		{"a node's cluster settings are not the gateway's business", []string{gatewaySecret, "FECHATTER_CLUSTER__ROUTES=nats-route://127.0.0.1:6222"}, nil, "gateway.backends"},
 		{"a backend with a path", []string{gatewaySecret, "FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1/api"}, nil, "base URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -68,7 +68,7 @@ type healthChecker struct {
 // start checks every backend once, then keeps checking in a goroutine that
 // stopLoop ends.
 func (h *healthChecker) start(ctx context.Context) {
-	h.checkAll(ctx)
+	h.checkAll(ctx, true)
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	h.stop, h.done = cancel, make(chan struct{})
 	go h.loop(loopCtx)
@@ -83,7 +83,7 @@ func (h *healthChecker) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.checkAll(ctx)
+			h.checkAll(ctx, false)
 		}
 	}
 }
@@ -98,13 +98,14 @@ func (h *healthChecker) stopLoop() {
 	})
 }
 
-// checkAll checks the backends in parallel and waits for every answer.
-func (h *healthChecker) checkAll(ctx context.Context) {
+// checkAll checks the backends in parallel and waits for every answer;
+// the first round logs every backend's state, later ones the changes.
+func (h *healthChecker) checkAll(ctx context.Context, first bool) {
 	var wg sync.WaitGroup
 	for _, b := range h.backends {
 		wg.Go(func() {
 			s, err := h.check(ctx, b)
-			h.record(b, s, err)
+			h.record(b, s, err, first)
 		})
 	}
 	wg.Wait()
@@ -130,12 +131,12 @@ func (h *healthChecker) check(ctx context.Context, b *backend) (State, error) {
 	return StateUp, nil
 }
 
-// record sets b's state and logs a change.
-func (h *healthChecker) record(b *backend, s State, err error) {
+// record sets b's state and logs a change (or any state, if always).
+func (h *healthChecker) record(b *backend, s State, err error, always bool) {
 	if errors.Is(err, context.Canceled) {
 		return // stopping: the answer says nothing about the backend
 	}
-	if !b.set(s) {
+	if !b.set(s) && !always {
 		return
 	}
 	if s == StateUp {
