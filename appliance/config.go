@@ -39,6 +39,8 @@ type Config struct {
 	Cluster ClusterConfig `yaml:"cluster"`
 	// TLS turns on automatic HTTPS.
 	TLS TLSConfig `yaml:"tls"`
+	// Gateway configures `fechatter gateway`, the front door of a cluster.
+	Gateway GatewayConfig `yaml:"gateway"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -303,7 +305,8 @@ func Default() Config {
 			Name: "fechatter",
 			User: "fechatter",
 		},
-		TLS: TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
+		TLS:     TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
+		Gateway: defaultGateway(),
 	}
 }
 
@@ -356,6 +359,7 @@ func (c Config) Redacted() Config {
 	c.Server.DenyCIDRs = cloneStrings(c.Server.DenyCIDRs)
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
+	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
 	redactURLs(&c)
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {

@@ -43,6 +43,9 @@ type LoadOptions struct {
 	Flags *pflag.FlagSet
 	// Env is the environment, as os.Environ returns it.
 	Env []string
+	// Gateway checks the result with ValidateGateway, for `fechatter
+	// gateway`, instead of Validate.
+	Gateway bool
 }
 
 // flagKeys maps command-line flags to the keys they set.
@@ -107,7 +110,11 @@ func load(data []byte, name string, opts LoadOptions) (Config, error) {
 	if err := cfg.resolveSecretFiles(); err != nil {
 		return Config{}, fmt.Errorf("read secret files: %w", err)
 	}
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if opts.Gateway {
+		validate = cfg.ValidateGateway
+	}
+	if err := validate(); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return cfg, nil
@@ -288,7 +295,7 @@ func scalarHook(from, to reflect.Type, data any) (any, error) {
 
 // normalize makes empty lists nil so that equal configurations compare equal.
 func (c *Config) normalize() {
-	for _, s := range []*[]string{&c.Server.TrustedProxies, &c.Server.AllowCIDRs, &c.Server.DenyCIDRs, &c.Cluster.Routes, &c.TLS.Domains} {
+	for _, s := range []*[]string{&c.Server.TrustedProxies, &c.Server.AllowCIDRs, &c.Server.DenyCIDRs, &c.Cluster.Routes, &c.TLS.Domains, &c.Gateway.Backends} {
 		if len(*s) == 0 {
 			*s = nil
 		}

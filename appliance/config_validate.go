@@ -62,6 +62,7 @@ func (c Config) Validate() error {
 	c.validateCluster(&ck)
 	c.TLS.validate(&ck)
 	c.validateListeners(&ck)
+	c.Gateway.validate(&ck)
 	return errors.Join(ck.errs...)
 }
 

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -120,7 +121,16 @@ func (c Config) limiter() (api.Limiter, error) {
 // networks, the URI limit, and deadlines for every request but the event
 // stream (whose answer is endless).
 func (a *Appliance) withEdge(next http.Handler) (http.Handler, error) {
-	s := a.cfg.Server
+	edge, err := newEdge(a.cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	return edge.Handler(next), nil
+}
+
+// newEdge builds the edge filter of a node or of the gateway from cfg.
+func newEdge(cfg Config, log *slog.Logger) (*gateway.Edge, error) {
+	s := cfg.Server
 	edge, err := gateway.NewEdge(gateway.EdgeConfig{
 		TrustedProxies: s.TrustedProxies,
 		AllowCIDRs:     s.AllowCIDRs,
@@ -129,10 +139,10 @@ func (a *Appliance) withEdge(next http.Handler) (http.Handler, error) {
 		ReadTimeout:    s.ReadTimeout,
 		WriteTimeout:   s.WriteTimeout,
 		Streaming:      func(r *http.Request) bool { return r.URL.Path == api.StreamPath },
-		Log:            a.log.With("component", "edge"),
+		Log:            log.With("component", "edge"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edge: %w", err)
 	}
-	return edge.Handler(next), nil
+	return edge, nil
 }

@@ -52,7 +52,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.withEdge(withWebApp(api.New(api.Deps{
+	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
 		Limiter: limiter,
 		Chat:    chatSvc,
 		Auth:    authSvc,
@@ -63,7 +63,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Log:     a.log,
 		Ready:   a.NotReady,
 		Config:  apiCfg,
-	})))
+	}))))
 }
 
 // secureCookies maps server.secure_cookies onto the API's setting; auto

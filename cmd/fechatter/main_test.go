@@ -97,7 +97,14 @@ type server struct {
 // started" log line, which carries the bound address.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := command(t, []string{"FECHATTER_LOG__FORMAT=json"}, args...)
+	return startProcess(t, nil, "fechatter started", args...)
+}
+
+// startProcess runs the binary with env and args and waits for its start
+// log line msg, which carries the bound address as "listen".
+func startProcess(t *testing.T, env []string, msg string, args ...string) *server {
+	t.Helper()
+	cmd := command(t, append([]string{"FECHATTER_LOG__FORMAT=json"}, env...), args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +128,7 @@ func startServer(t *testing.T, args ...string) *server {
 			s.logs <- sc.Text()
 		}
 	}()
-	line := s.waitLog(t, "fechatter started")
+	line := s.waitLog(t, msg)
 	var rec struct{ Listen string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Listen == "" {
 		t.Fatalf("start line %q: %v", line, err)

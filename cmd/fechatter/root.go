@@ -35,6 +35,7 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newHealthcheckCommand(stdout, stderr),
 		newConfigCommand(stdout),
 		newReindexCommand(stdout),
+		newGatewayCommand(stderr),
 	)
 	return root
 }

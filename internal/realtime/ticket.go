@@ -78,9 +78,27 @@ func NewTickets(ctx context.Context, js jetstream.JetStream, replicas int, secre
 	if err != nil {
 		return nil, fmt.Errorf("ticket bucket: %w", err)
 	}
+	return &Tickets{kv: kv, key: ticketKey(secret), now: time.Now}, nil
+}
+
+// ticketKey derives the ticket key from the server secret.
+func ticketKey(secret []byte) []byte {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("fechatter sse ticket v1"))
-	return &Tickets{kv: kv, key: mac.Sum(nil), now: time.Now}, nil
+	return mac.Sum(nil)
+}
+
+// TicketUser returns the user a ticket was issued to when its signature
+// (with the key derived from secret) and expiry check out at now, without
+// consuming it. It authenticates nothing (a used ticket passes): the
+// cluster gateway routes a stream by it to its user's node.
+func TicketUser(secret []byte, ticket string, now time.Time) (int64, bool) {
+	if len(secret) == 0 {
+		return 0, false
+	}
+	t := &Tickets{key: ticketKey(secret), now: func() time.Time { return now }}
+	c, _, ok := t.open(ticket)
+	return c.UserID, ok
 }
 
 // Issue returns a new ticket for the credential described by c.

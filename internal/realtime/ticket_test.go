@@ -130,3 +130,33 @@ func BenchmarkRedeemInvalidTicket(b *testing.B) {
 		})
 	}
 }
+
+// TicketUser reads a ticket's user for routing without consuming it, and
+// only from a ticket signed with the secret that has not expired.
+func TestTicketUser(t *testing.T) {
+	tk := &Tickets{key: ticketKey(testSecret), now: time.Now}
+	good, err := tk.Issue(context.Background(), TicketClaims{UserID: 9, SessionID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for range 2 { // not consumed
+		if u, ok := TicketUser(testSecret, good, now); !ok || u != 9 {
+			t.Fatalf("TicketUser = %d, %v; want 9, true", u, ok)
+		}
+	}
+	for name, tc := range map[string]struct {
+		secret []byte
+		ticket string
+		at     time.Time
+	}{
+		"another secret": {[]byte("another secret, also long enough"), good, now},
+		"no secret":      {nil, good, now},
+		"expired":        {testSecret, good, now.Add(TicketTTL + time.Second)},
+		"garbage":        {testSecret, "garbage", now},
+	} {
+		if u, ok := TicketUser(tc.secret, tc.ticket, tc.at); ok {
+			t.Errorf("%s: TicketUser = %d, true; want false", name, u)
+		}
+	}
+}
