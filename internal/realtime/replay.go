@@ -182,7 +182,12 @@ func fetchPage(oc jetstream.Consumer, upto uint64) (page []storedEvent, n int, d
 		if e, err := events.Decode(m.Data()); err == nil {
 			page = append(page, storedEvent{seq: seq, e: e})
 		}
-		if meta.NumPending == 0 || seq == upto {
+		// Done only at upto itself: NumPending counts what the replica
+		// serving this consumer holds, and in a cluster that may be a
+		// follower still catching up (a node just restarted). Ending at
+		// its NumPending of 0 would claim events it has not yet got, and
+		// the live feed would then skip them as already sent.
+		if seq >= upto {
 			return page, n, true, nil
 		}
 	}
