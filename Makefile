@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: build run test test-go
+.PHONY: build run test test-go lint
 
 ## build: a static binary with version, commit and build date
 build:
@@ -21,14 +21,21 @@ run:
 ## machine's initdb/pg_ctl; under CI=true a missing Postgres fails the run)
 RACE_PKGS := ./internal/... ./appliance ./client ./embedded/... ./storage/postgres/...
 
-test:
-	go vet ./...
+test: lint
 	go test -race -count=1 -timeout 20m $(RACE_PKGS)
 	go test -count=1 -timeout 30m ./...
 	bash webui/check-dist.sh
 	bash test/e2e/run.sh
 
 ## test-go: only the Go tests (no Node, no browser)
-test-go:
-	go vet ./...
+test-go: lint
 	go test -count=1 -timeout 30m ./...
+
+## lint: gofmt, a tidy go.mod, go vet and staticcheck (its version pinned
+## as a tool in go.mod; checks in staticcheck.conf); any finding fails
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
+	go mod tidy -diff
+	go vet ./...
+	go tool staticcheck ./...

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,7 +66,7 @@ func send(req *http.Request, token string) (map[string]any, error) {
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
 	if res.StatusCode >= 300 {
-		return out, &http.ProtocolError{ErrorString: res.Status}
+		return out, fmt.Errorf("answer %s", res.Status)
 	}
 	return out, nil
 }

@@ -46,14 +46,14 @@ func (b *batchTest) queue(f func()) { b.wg.Go(f) }
 // run waits until n requests are queued, lets the holder finish, waits
 // for everything, and returns the holder's result and how many batches
 // committed meanwhile.
-func (b *batchTest) run(n int) (holderErr error, commits int64) {
+func (b *batchTest) run(n int) (commits int64, holderErr error) {
 	b.t.Helper()
 	waitQueued(b.t, b.s, n)
 	before := b.s.commits.commits.Load()
 	close(b.release)
 	b.wg.Wait()
 	err := <-b.holder
-	return err, b.s.commits.commits.Load() - before
+	return b.s.commits.commits.Load() - before, err
 }
 
 // waitQueued polls until at least n requests wait in the queue.
@@ -122,7 +122,7 @@ func TestGroupCommitRollsBackOnlyTheFailingFunction(t *testing.T) {
 			}
 		})
 	}
-	holderErr, commits := b.run(n)
+	commits, holderErr := b.run(n)
 	if holderErr != nil {
 		t.Fatalf("holder: %v", holderErr)
 	}
@@ -168,7 +168,7 @@ func TestGroupCommitFirstFails(t *testing.T) {
 	for i := range errs {
 		b.queue(func() { errs[i] = s.CreateUser(ctx, user(fmt.Sprintf("u%d", i))) })
 	}
-	holderErr, commits := b.run(len(errs))
+	commits, holderErr := b.run(len(errs))
 	if !errors.Is(holderErr, storage.ErrConflict) || commits != 1 {
 		t.Fatalf("holder: %v, %d commits; want ErrConflict, then one batch", holderErr, commits)
 	}
@@ -204,7 +204,7 @@ func TestGroupCommitFailureFailsTheWholeBatch(t *testing.T) {
 			errs[i] = s.CreateUser(ctx, user(fmt.Sprintf("u%d", i)))
 		})
 	}
-	holderErr, commits := b.run(n)
+	commits, holderErr := b.run(n)
 	if holderErr == nil || commits != 0 {
 		t.Fatalf("holder: %v, %d commits; want the commit to fail", holderErr, commits)
 	}
@@ -273,7 +273,7 @@ func TestGroupCommitCancellation(t *testing.T) {
 			return tx.CreateUser(late, user("late"))
 		})
 	})
-	holderErr, commits := b.run(2)
+	commits, holderErr := b.run(2)
 	if holderErr != nil || commits != 1 {
 		t.Fatalf("holder: %v, %d commits", holderErr, commits)
 	}
@@ -319,7 +319,7 @@ func TestGroupCommitPanic(t *testing.T) {
 	var otherErr error
 	b.queue(func() { v = panicky() })
 	b.queue(func() { otherErr = s.CreateUser(ctx, user("other")) })
-	holderErr, commits := b.run(2)
+	commits, holderErr := b.run(2)
 	checkPanic(v)
 	if holderErr != nil || otherErr != nil || commits != 1 {
 		t.Fatalf("holder %v, other %v, %d commits", holderErr, otherErr, commits)
