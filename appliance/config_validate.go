@@ -61,7 +61,7 @@ func (c Config) Validate() error {
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.TLS.validate(&ck)
-	c.validateListeners(&ck)
+	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
 	return errors.Join(ck.errs...)
 }
@@ -247,14 +247,16 @@ func (t TLSConfig) validate(ck *checker) {
 	ck.check("tls.https_listen", checkHostPort(t.HTTPSListen))
 }
 
-// validateListeners refuses two listeners on one address when TLS is on.
-func (c Config) validateListeners(ck *checker) {
+// validateListeners refuses two listeners on one address when TLS is on;
+// plainKey is the plain HTTP listener's key (server.listen for a node,
+// gateway.listen for the gateway).
+func (c Config) validateListeners(ck *checker, plainKey, plainAddr string) {
 	if !c.TLS.Enabled() {
 		return
 	}
 	seen := map[string]string{}
 	for _, l := range []struct{ key, addr string }{
-		{"server.listen", c.Server.Listen}, {"tls.http_listen", c.TLS.HTTPListen}, {"tls.https_listen", c.TLS.HTTPSListen},
+		{plainKey, plainAddr}, {"tls.http_listen", c.TLS.HTTPListen}, {"tls.https_listen", c.TLS.HTTPSListen},
 	} {
 		if other, dup := seen[l.addr]; dup && !strings.HasSuffix(l.addr, ":0") {
 			ck.fail(l.key, "%q is also %s", l.addr, other)

@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/fechatter/fechatter/embedded/autotls"
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/gateway"
@@ -31,6 +33,7 @@ type Gateway struct {
 	proxy *proxy.Proxy
 
 	http     *httpServer
+	tls      atomic.Pointer[autotls.Server] // nil unless tls.* turns HTTPS on
 	failed   chan error
 	failOnce sync.Once
 	stopOnce sync.Once
@@ -102,7 +105,10 @@ func bearerToken(h string) (string, bool) {
 	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
-// Start checks the nodes once, then binds gateway.listen and serves.
+// Start checks the nodes once, then binds gateway.listen and serves; with
+// tls.domains or tls.cert_file set it also serves HTTPS on
+// tls.https_listen and challenges and redirects on tls.http_listen, as a
+// node does (certificates under <data_dir>/certs).
 func (g *Gateway) Start(ctx context.Context) error {
 	if err := g.proxy.Start(ctx); err != nil {
 		return fmt.Errorf("start gateway: %w", err)
@@ -134,13 +140,26 @@ func (g *Gateway) Start(ctx context.Context) error {
 	h.srv.RegisterOnShutdown(g.proxy.Drain)
 	g.http = h
 	go g.serve(h) // ends when Stop shuts the server down
+	if g.cfg.TLS.Enabled() {
+		site := tlsSite{handler: handler, log: g.log, onShutdown: g.proxy.Drain, fail: g.fail}
+		srv, err := startTLSServer(ctx, g.cfg, site)
+		if err != nil {
+			return errors.Join(err, g.Stop(ctx))
+		}
+		g.tls.Store(srv)
+	}
 	return nil
+}
+
+// fail reports the first broken listener on Failed.
+func (g *Gateway) fail(err error) {
+	g.failOnce.Do(func() { g.failed <- err })
 }
 
 func (g *Gateway) serve(h *httpServer) {
 	defer close(h.done)
 	if err := h.srv.Serve(h.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		g.failOnce.Do(func() { g.failed <- fmt.Errorf("gateway http server: %w", err) })
+		g.fail(fmt.Errorf("gateway http server: %w", err))
 	}
 }
 
@@ -150,12 +169,24 @@ func (g *Gateway) serve(h *httpServer) {
 // finish, then stops the health checks. It is idempotent.
 func (g *Gateway) Stop(ctx context.Context) error {
 	g.stopOnce.Do(func() {
+		if srv := g.tls.Load(); srv != nil {
+			g.stopErr = g.stopTLS(ctx, srv)
+		}
 		if g.http != nil {
-			g.stopErr = g.stopHTTP(ctx)
+			g.stopErr = errors.Join(g.stopErr, g.stopHTTP(ctx))
 		}
 		g.stopErr = errors.Join(g.stopErr, g.proxy.Stop(ctx))
 	})
 	return g.stopErr
+}
+
+func (g *Gateway) stopTLS(ctx context.Context, srv *autotls.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		return fmt.Errorf("close gateway tls: %w", err)
+	}
+	return nil
 }
 
 func (g *Gateway) stopHTTP(ctx context.Context) error {
@@ -179,6 +210,15 @@ func (g *Gateway) Addr() string {
 		return ""
 	}
 	return g.http.addr()
+}
+
+// HTTPSAddr is the address HTTPS is served on ("" without TLS or before
+// the start).
+func (g *Gateway) HTTPSAddr() string {
+	if srv := g.tls.Load(); srv != nil {
+		return srv.HTTPSAddr()
+	}
+	return ""
 }
 
 // Failed delivers the error of the listener if it breaks while running;
@@ -234,7 +274,8 @@ type gatewayBackend struct {
 }
 
 // readyz answers 200 while at least one node is up (answered its /readyz
-// with 200 at the last check), else 503 naming the nodes.
+// with 200 at the last check) and, with TLS on, a certificate is held;
+// else 503 naming what is missing.
 func (g *Gateway) readyz(w http.ResponseWriter, _ *http.Request) {
 	body := gatewayHealth{Status: "ok"}
 	up := false
@@ -246,8 +287,13 @@ func (g *Gateway) readyz(w http.ResponseWriter, _ *http.Request) {
 			body.NotReady = append(body.NotReady, "backend "+redactURL(b.URL))
 		}
 	}
+	srv := g.tls.Load()
+	tlsReady := !g.cfg.TLS.Enabled() || (srv != nil && srv.Ready() == nil)
+	if !tlsReady {
+		body.NotReady = append(body.NotReady, "tls")
+	}
 	status := http.StatusOK
-	if !up {
+	if !up || !tlsReady {
 		body.Status, status = "unavailable", http.StatusServiceUnavailable
 	} else {
 		body.NotReady = nil // ready: the states say which nodes are out

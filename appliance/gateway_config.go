@@ -99,6 +99,10 @@ func (c Config) ValidateGateway() error {
 	// lack of this node's cluster.listen.
 	node := c
 	node.Cluster.Routes = nil
+	// So is server.listen: the gateway binds gateway.listen instead, which
+	// must not be one of its TLS ports (":0" is never taken to collide).
+	node.Server.Listen = ":0"
+	c.validateListeners(&ck, "gateway.listen", c.Gateway.Listen)
 	return errors.Join(append(unjoin(node.Validate()), ck.errs...)...)
 }
 

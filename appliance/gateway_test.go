@@ -36,6 +36,17 @@ func TestGatewayConfigValidation(t *testing.T) {
 			c.Gateway.Backends, c.Auth.JWTSecret = []string{"http://10.0.0.1:8080"}, "s3cret-s3cret-s3cret-s3cret-s3cret"
 			c.Cluster.Routes = []string{"nats-route://10.0.0.1:6222", "nats-route://10.0.0.2:6222"} // no cluster.listen: a node's
 		}},
+		{name: "gateway listen on its own https port", gateway: true, mutate: func(c *Config) {
+			c.Gateway.Backends, c.Gateway.Hash, c.TLS.Domains = []string{"http://10.0.0.1:8080"}, GatewayHashIP, []string{"chat.example.com"}
+			c.Gateway.Listen = c.TLS.HTTPSListen
+		}, keys: []string{"tls.https_listen"}},
+		{name: "gateway TLS ignores a node's server.listen", gateway: true, mutate: func(c *Config) {
+			c.Gateway.Backends, c.Gateway.Hash, c.TLS.Domains = []string{"http://10.0.0.1:8080"}, GatewayHashIP, []string{"chat.example.com"}
+			c.Server.Listen = c.TLS.HTTPSListen
+		}},
+		{name: "gateway TLS needs both files", gateway: true, mutate: func(c *Config) {
+			c.Gateway.Backends, c.Gateway.Hash, c.TLS.CertFile = []string{"http://10.0.0.1:8080"}, GatewayHashIP, "/etc/gw.pem"
+		}, keys: []string{"tls.key_file"}},
 		{name: "gateway keeps the node checks", gateway: true, mutate: func(c *Config) {
 			c.Gateway.Backends, c.Auth.JWTSecret, c.Log.Level = []string{"https://n1.internal:8443/"}, "s3cret-s3cret-s3cret-s3cret-s3cret", "loud"
 		}, keys: []string{"log.level"}},
@@ -174,15 +185,7 @@ func TestGatewayEdge(t *testing.T) {
 		cfg := Default()
 		cfg.Gateway.Listen, cfg.Gateway.Backends, cfg.Gateway.Hash = "127.0.0.1:0", []string{node.URL}, GatewayHashIP
 		edit(&cfg)
-		g, err := NewGateway(cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := g.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = g.Stop(context.Background()) })
-		return g
+		return startTestGateway(t, cfg)
 	}
 	g := start(func(cfg *Config) { cfg.Limits.Search.PerIP = 2 })
 	codes := []int{}
@@ -212,4 +215,18 @@ func TestGatewayEdge(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("denied network: %d, want 403", resp.StatusCode)
 	}
+}
+
+// startTestGateway starts a gateway on cfg, stopped when the test ends.
+func startTestGateway(t *testing.T, cfg Config) *Gateway {
+	t.Helper()
+	g, err := NewGateway(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Stop(context.Background()) })
+	return g
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/caddyserver/certmagic"
 
 	"github.com/fechatter/fechatter/embedded/autotls"
 )
@@ -43,23 +47,50 @@ func (a *Appliance) tlsComponent() Component {
 // built. Certificates live under <data_dir>/certs, or, in a cluster, in
 // the shared database (returned, to be closed after the server stops).
 func (a *Appliance) startTLS(ctx context.Context) (*certStore, error) {
-	t := a.cfg.TLS
+	site := tlsSite{handler: a.served, log: a.log, onShutdown: a.endStreams, fail: a.fail, reload: a.tlsReload}
+	var certs *certStore
+	if len(a.cfg.Cluster.Routes) > 0 {
+		certs = newCertStore(a.store, a.log)
+		site.storage = certs
+	}
+	srv, err := startTLSServer(ctx, a.cfg, site)
+	if err != nil {
+		return nil, err
+	}
+	a.tls = srv
+	return certs, nil
+}
+
+// tlsSite is what a server (a node or the gateway) adds to the tls.* keys
+// to serve HTTPS.
+type tlsSite struct {
+	handler    http.Handler
+	log        *slog.Logger
+	onShutdown func()      // ends long streams when the servers shut down
+	fail       func(error) // told when a listener breaks
+	storage    certmagic.Storage
+	reload     time.Duration // own certificate files' check; 0: the default
+}
+
+// startTLSServer serves site.handler with automatic HTTPS as tls.*
+// configures it (domains and ACME, or cert_file and key_file): HTTPS with
+// HTTP/2 and HSTS on tls.https_listen, and on tls.http_listen the ACME
+// challenges and redirects. Certificates live in site.storage, else under
+// <data_dir>/certs.
+func startTLSServer(ctx context.Context, c Config, site tlsSite) (*autotls.Server, error) {
+	t := c.TLS
 	cfg := autotls.Config{
 		Domains: t.Domains, Email: t.Email, CA: t.CA, CARootFile: t.CARootFile,
 		CertFile: t.CertFile, KeyFile: t.KeyFile,
 		HTTPListen: t.HTTPListen, HTTPSListen: t.HTTPSListen,
-		Dir:        layoutOf(a.cfg.DataDir).Certs,
-		Handler:    a.served,
-		Log:        a.log,
-		OnShutdown: a.endStreams,
-		Fail:       a.fail,
+		Dir:        layoutOf(c.DataDir).Certs,
+		Storage:    site.storage,
+		Handler:    site.handler,
+		Log:        site.log,
+		OnShutdown: site.onShutdown,
+		Fail:       site.fail,
 
-		ReloadInterval: a.tlsReload,
-	}
-	var certs *certStore
-	if len(a.cfg.Cluster.Routes) > 0 {
-		certs = newCertStore(a.store, a.log)
-		cfg.Storage = certs
+		ReloadInterval: site.reload,
 	}
 	srv, err := autotls.New(cfg)
 	if err != nil {
@@ -68,8 +99,7 @@ func (a *Appliance) startTLS(ctx context.Context) (*certStore, error) {
 	if err := srv.Start(ctx); err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
-	a.tls = srv
-	return certs, nil
+	return srv, nil
 }
 
 // endStreams ends the SSE streams, which never go idle, so that a

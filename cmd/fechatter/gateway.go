@@ -25,7 +25,11 @@ node, chosen by rendezvous hashing on the user verified with auth.jwt_secret
 Nodes are checked on /readyz every gateway.health_interval; a node that
 fails is skipped and idempotent requests are retried once on the next. On
 SIGINT or SIGTERM it stops accepting, ends open event streams with a retry
-hint and stops within server.shutdown_timeout. See docs/gateway.md.`,
+hint and stops within server.shutdown_timeout. With tls.domains (ACME) or
+tls.cert_file set it also serves HTTPS on tls.https_listen and redirects
+from tls.http_listen, as a node does; ACME certificates are kept in
+<data_dir>/certs, the only use the gateway has for data_dir. See
+docs/gateway.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGateway(cmd, stderr)
@@ -33,10 +37,10 @@ hint and stops within server.shutdown_timeout. See docs/gateway.md.`,
 	}
 }
 
-// nodeFlags set keys of a node, which the gateway does not read.
+// nodeFlags set keys of a node, which the gateway does not read
+// (--data-dir it does: its certs/ holds the gateway's certificates).
 var nodeFlags = map[string]string{
 	"listen":       "gateway.listen (FECHATTER_GATEWAY__LISTEN)",
-	"data-dir":     "nothing: the gateway keeps no data",
 	"database-url": "nothing: the gateway opens no database",
 }
 

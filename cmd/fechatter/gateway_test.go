@@ -25,6 +25,8 @@ func TestGatewayRefusesBadSetups(t *testing.T) {
 		{"no secret to verify users", []string{"FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1"}, nil, "auth.jwt_secret"},
 		{"a node's flag", []string{gatewaySecret, "FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1"}, []string{"--listen", ":9999"}, "gateway.listen"},
 		{"a node's cluster settings are not the gateway's business", []string{gatewaySecret, "FECHATTER_CLUSTER__ROUTES=nats-route://127.0.0.1:6222"}, nil, "gateway.backends"},
+		{"gateway.listen on the gateway's https port", []string{gatewaySecret, "FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1", "FECHATTER_TLS__DOMAINS=chat.example.com", "FECHATTER_GATEWAY__LISTEN=:443"}, nil, "tls.https_listen"},
+		{"--data-dir is taken, for certificates", []string{gatewaySecret}, []string{"--data-dir", "/nonexistent/gw"}, "gateway.backends"},
 		{"a backend with a path", []string{gatewaySecret, "FECHATTER_GATEWAY__BACKENDS=http://127.0.0.1:1/api"}, nil, "base URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
