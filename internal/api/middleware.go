@@ -29,35 +29,16 @@ const (
 // requestIDHeader carries the request id in both directions.
 const requestIDHeader = "X-Request-ID"
 
-// maxRequestIDLen bounds an incoming request id so it cannot bloat logs.
-const maxRequestIDLen = 64
-
 // requestID adopts a sane incoming X-Request-ID (so a proxy's id follows
 // the request) or makes a new one, and puts it on the response and the
 // request context.
 func (s *server) requestID(c *gin.Context) {
 	id := c.GetHeader(requestIDHeader)
-	if !saneRequestID(id) {
+	if !telemetry.SaneRequestID(id) {
 		id = telemetry.NewRequestID()
 	}
 	c.Header(requestIDHeader, id)
 	c.Request = c.Request.WithContext(telemetry.WithRequestID(c.Request.Context(), id))
-}
-
-// saneRequestID accepts 1 to 64 characters of [A-Za-z0-9._:-]: enough for
-// UUIDs and proxy ids, nothing that could forge a log line.
-func saneRequestID(id string) bool {
-	if id == "" || len(id) > maxRequestIDLen {
-		return false
-	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-			r == '.' || r == '_' || r == ':' || r == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // accessLog writes one line per request once it is answered. Probes of

@@ -100,3 +100,24 @@ func NewRequestID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
 	return hex.EncodeToString(b[:])
 }
+
+// maxRequestIDLen bounds an incoming request id so it cannot bloat logs.
+const maxRequestIDLen = 64
+
+// SaneRequestID accepts an incoming X-Request-ID of 1 to 64 characters of
+// [A-Za-z0-9._:-]: enough for UUIDs and proxy ids, nothing that could
+// forge a log line. The API and the gateway share it, so both log the
+// same id for one request.
+func SaneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			r == '.' || r == '_' || r == ':' || r == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

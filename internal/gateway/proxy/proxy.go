@@ -198,7 +198,7 @@ const requestIDHeader = "X-Request-ID"
 // ServeHTTP forwards r to the first usable backend of its key's order.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get(requestIDHeader)
-	if !saneRequestID(id) {
+	if !telemetry.SaneRequestID(id) {
 		id = telemetry.NewRequestID()
 		r.Header.Set(requestIDHeader, id)
 	}
@@ -300,24 +300,4 @@ func writeError(w http.ResponseWriter, id string, status int, code, msg string) 
 	w.Header().Set(requestIDHeader, id)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
-}
-
-// maxRequestIDLen bounds an incoming request id.
-const maxRequestIDLen = 64
-
-// saneRequestID is the rule of internal/api's: 1 to 64 characters of
-// [A-Za-z0-9._:-]. An id the node would refuse is replaced here, so the
-// gateway's and the node's log lines carry the same one.
-func saneRequestID(id string) bool {
-	if id == "" || len(id) > maxRequestIDLen {
-		return false
-	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-			r == '.' || r == '_' || r == ':' || r == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
