@@ -2,6 +2,8 @@ package api
 
 import (
 	"github.com/gin-gonic/gin"
+
+	"github.com/fechatter/fechatter/internal/apperr"
 )
 
 // route is one endpoint: how it is served and how it is documented. Each
@@ -13,6 +15,9 @@ type route struct {
 	path string
 	// public routes need no bearer token.
 	public bool
+	// instanceAdmin routes (/api/admin/*) answer 403 unless the caller is
+	// the instance administrator (model.User.IsAdmin).
+	instanceAdmin bool
 	handle handlerFunc
 	doc    doc
 }
@@ -76,9 +81,25 @@ func (s *server) register(rs []route) {
 		if !r.public {
 			chain = append(chain, s.requireAuth)
 		}
+		if r.instanceAdmin {
+			chain = append(chain, s.requireInstanceAdmin)
+		}
 		chain = append(chain, afterAuth...)
 		chain = append(chain, s.wrap(r.handle))
 		s.engine.Handle(r.method, r.path, chain...)
 	}
 	s.openapi = buildOpenAPI(rs, s.cfg.Version)
+}
+
+// requireInstanceAdmin lets only the instance administrator through; it
+// runs after requireAuth.
+func (s *server) requireInstanceAdmin(c *gin.Context) {
+	u, err := s.chat.Me(c.Request.Context(), userID(c))
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	if !u.IsAdmin {
+		s.renderError(c, apperr.Forbidden("only the instance administrator may do this"))
+	}
 }
