@@ -121,6 +121,25 @@ var (
 		"Tokens used by the assistant, by kind (prompt, completion).", "kind")
 )
 
+// Health of the node.
+var (
+	// ComponentUp is 1 when a component (database, stream, search, relay,
+	// indexer, ...) is ready and 0 when not, by component name.
+	ComponentUp = newGaugeVec("component_up", "1 when the component is ready, 0 when not.", "component")
+	// DataDirFreeBytes and DataDirSizeBytes describe the file system of the
+	// data directory.
+	DataDirFreeBytes = newGauge("data_dir_free_bytes", "Bytes free on the file system holding the data directory.")
+	DataDirSizeBytes = newGauge("data_dir_size_bytes", "Total bytes of the file system holding the data directory.")
+	// JetStreamStorageBytes and JetStreamStorageLimitBytes are the file
+	// storage JetStream uses and may use.
+	JetStreamStorageBytes      = newGauge("jetstream_storage_bytes", "File storage used by JetStream.")
+	JetStreamStorageLimitBytes = newGauge("jetstream_storage_limit_bytes", "File storage JetStream may use.")
+	// TLSCertExpiry is the Unix time a managed certificate expires, by the
+	// configured domain (a short, operator-chosen list).
+	TLSCertExpiry = newGaugeVec("tls_certificate_expiry_timestamp_seconds",
+		"Unix time at which a managed TLS certificate expires, by domain.", "domain")
+)
+
 // Namespace prefixes every metric name.
 const Namespace = "fechatter"
 
@@ -152,6 +171,7 @@ func init() {
 		SearchIndexLag, SearchQueryDuration, SearchDocsIndexed,
 		DBQueryDuration, SQLiteGroupCommitBatch,
 		AssistantRequests, AssistantTokens,
+		ComponentUp, DataDirFreeBytes, DataDirSizeBytes, JetStreamStorageBytes, JetStreamStorageLimitBytes, TLSCertExpiry,
 		BuildInfo,
 	)
 }
