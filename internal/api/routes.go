@@ -18,8 +18,8 @@ type route struct {
 	// instanceAdmin routes (/api/admin/*) answer 403 unless the caller is
 	// the instance administrator (model.User.IsAdmin).
 	instanceAdmin bool
-	handle handlerFunc
-	doc    doc
+	handle        handlerFunc
+	doc           doc
 }
 
 // doc describes an operation for the OpenAPI document.
