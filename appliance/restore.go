@@ -77,6 +77,11 @@ func Restore(ctx context.Context, cfg Config, opt RestoreOptions) (Manifest, err
 			return m, err
 		}
 	}
+	// os.Rename does not replace a directory, even an empty one: remove
+	// the empty target first (os.Remove fails if anything appeared in it).
+	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return m, fmt.Errorf("restore: %w", err)
+	}
 	if err := os.Rename(tmp, target); err != nil {
 		return m, fmt.Errorf("restore: move into place: %w", err)
 	}
