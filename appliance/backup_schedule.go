@@ -24,6 +24,8 @@ type BackupStatus struct {
 	// LastSuccess is when one last succeeded, and LastPath what it wrote.
 	LastSuccess time.Time
 	LastPath    string
+	// Succeeded and Failed count the scheduled backups since start.
+	Succeeded, Failed int
 }
 
 // LastBackup reports the scheduled backups (for an admin status page).
@@ -41,7 +43,7 @@ func (a *Appliance) SetConfigFile(path string) { a.configFile = path }
 
 // scheduledName matches the archives the schedule writes and rotates;
 // the UTC time in the name sorts them.
-var scheduledName = regexp.MustCompile(`^fechatter-\d{8}T\d{6}Z\.tar\.gz$`)
+var scheduledName = regexp.MustCompile(`^fechatter-\d{8}T\d{6}\.\d{3}Z\.tar\.gz$`)
 
 // backupDir is where scheduled archives go.
 func (c Config) backupDir() string {
@@ -99,7 +101,7 @@ func (a *Appliance) backupComponent() Component {
 // outcome.
 func (a *Appliance) scheduledBackup(ctx context.Context, dir string) {
 	now := time.Now().UTC()
-	out := filepath.Join(dir, "fechatter-"+now.Format("20060102T150405Z")+".tar.gz")
+	out := filepath.Join(dir, "fechatter-"+now.Format("20060102T150405.000Z")+".tar.gz")
 	m, err := Backup(ctx, a.cfg, BackupOptions{Out: out, ConfigFile: a.configFile, Version: a.build.Version})
 	if ctx.Err() != nil {
 		return // stopping: the partial archive was removed
@@ -112,11 +114,13 @@ func (a *Appliance) scheduledBackup(ctx context.Context, dir string) {
 	a.backupStatus.LastAt = time.Now().UTC()
 	if err != nil {
 		a.backupStatus.LastError = err.Error()
+		a.backupStatus.Failed++
 		telemetry.Backups.WithLabelValues("failed").Inc()
 		a.log.Error("scheduled backup failed", "error", err)
 		return
 	}
 	a.backupStatus.LastError, a.backupStatus.LastSuccess, a.backupStatus.LastPath = "", a.backupStatus.LastAt, out
+	a.backupStatus.Succeeded++
 	telemetry.Backups.WithLabelValues("ok").Inc()
 	telemetry.BackupLastSuccess.Set(float64(a.backupStatus.LastAt.Unix()))
 	a.log.Info("scheduled backup written", "path", out, "parts", len(m.Parts))

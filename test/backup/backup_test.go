@@ -64,6 +64,8 @@ type world struct {
 	chat    model.ChatSummary
 	file    model.File
 	fileRaw []byte
+	// oldLastEventID is a client's place in the first server's stream.
+	oldLastEventID uint64
 }
 
 // roundTrip backs up a server during a burst of sends, restores the archive
@@ -76,6 +78,7 @@ func roundTrip(t *testing.T, dbURL string) string {
 		t.Fatal(err)
 	}
 	w := populate(t, ctx, src)
+	w.oldLastEventID = lastEventID(t, ctx, w.admin, 0)
 
 	// A burst of sends from two writers, running before, during and after
 	// the backup; acked records every message whose send returned 201.
@@ -139,6 +142,16 @@ func roundTrip(t *testing.T, dbURL string) string {
 		t.Fatal(err)
 	}
 	w.checkRestored(t, dst, m, before)
+	// A restart keeps the stream made at the first start (where it began).
+	if _, err := dst.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastEventID(t, ctx, client.New(dst.URL(), client.WithTokens(w.admin.Tokens())), 0); got < w.oldLastEventID {
+		t.Errorf("after a restart the restored stream is at %d, below the old %d", got, w.oldLastEventID)
+	}
 	return archive
 }
 
@@ -216,6 +229,7 @@ func (w *world) checkRestored(t *testing.T, srv *testproc.Server, m manifest, be
 	if _, err := c.DownloadFile(w.ctx, w.file.ID, &got); err != nil || !bytes.Equal(got.Bytes(), w.fileRaw) {
 		t.Errorf("restored upload: %d bytes, err %v; want the %d uploaded", got.Len(), err, len(w.fileRaw))
 	}
+	w.checkResync(t, c)
 	testproc.Eventually(t, searchDeadline, func() error {
 		res, err := c.Search(w.ctx, w.ws.ID, client.SearchParams{Query: "zeppelin"})
 		if err != nil {
@@ -226,6 +240,49 @@ func (w *world) checkRestored(t *testing.T, srv *testproc.Server, m manifest, be
 		}
 		return nil
 	})
+}
+
+// checkResync: a client resuming from its place in the first server's
+// stream gets resync from the restored server, even once the restored
+// server's stream has more events than the old place: they are not the
+// events the client missed.
+func (w *world) checkResync(t *testing.T, c *client.Client) {
+	t.Helper()
+	for i := range int(w.oldLastEventID) + 3 {
+		if _, _, err := c.SendMessage(w.ctx, w.chat.ID, client.SendMessageInput{Content: fmt.Sprintf("after restore %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := c.Events(w.ctx, w.oldLastEventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	for _, want := range []string{"ready", "resync"} {
+		ev, err := es.Next()
+		if err != nil || ev.Type != want {
+			t.Fatalf("resuming from %d of the old stream: got %q (%v), want %s", w.oldLastEventID, ev.Type, err, want)
+		}
+	}
+}
+
+// lastEventID connects to the event stream and returns the place its ready
+// event gives.
+func lastEventID(t *testing.T, ctx context.Context, c *client.Client, after uint64) uint64 {
+	t.Helper()
+	es, err := c.Events(ctx, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	ev, err := es.Next()
+	if err != nil || ev.Type != "ready" {
+		t.Fatalf("first event %q (%v), want ready", ev.Type, err)
+	}
+	if es.LastEventID() == 0 {
+		t.Fatal("ready carries no event id")
+	}
+	return es.LastEventID()
 }
 
 // refusals: a restore must refuse, leaving nothing behind, a tampered

@@ -1,0 +1,109 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestScheduledBackups: with backup.interval set, a running server writes
+// archives into <data_dir>/backups, keeps the newest backup.keep, reports
+// them in LastBackup, and the newest restores (config file included).
+func TestScheduledBackups(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Backup.Interval, cfg.Backup.Keep = time.Minute, 2
+	conf := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(conf, []byte("log:\n  level: info\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, NewLogger(os.Stderr, LogConfig{Format: "json", Level: "error"}), BuildInfo{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.backupEvery = 20 * time.Millisecond
+	a.SetConfigFile(conf)
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			if err := a.Stop(context.Background()); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	deadline := time.Now().Add(time.Minute)
+	for a.LastBackup().Succeeded < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduled backups: %+v", a.LastBackup())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	st := a.LastBackup()
+	if !st.Enabled || st.LastError != "" || st.LastSuccess.IsZero() || st.Failed != 0 {
+		t.Fatalf("LastBackup = %+v", st)
+	}
+	dir := layoutOf(cfg.DataDir).Backups
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || !slices.Contains(names, filepath.Base(st.LastPath)) {
+		t.Fatalf("backups dir holds %v, want the newest 2 with %s", names, st.LastPath)
+	}
+
+	restored := testConfig(t)
+	out := filepath.Join(t.TempDir(), "restored.yaml")
+	m, err := Restore(context.Background(), restored, RestoreOptions{From: st.LastPath, ConfigOut: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(out); err != nil || string(got) != "log:\n  level: info\n" {
+		t.Errorf("--config-out wrote %q (%v)", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(restored.DataDir, partConfig)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the config file was left in the data dir: %v", err)
+	}
+	if m.Engine != "sqlite" || m.SchemaVersion == 0 || m.Rows["users"] != 0 {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
+// TestRotateBackups keeps the newest archives by the time in their names
+// and leaves other files alone.
+func TestRotateBackups(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{
+		"fechatter-20261201T010000.000Z.tar.gz", "fechatter-20261203T010000.000Z.tar.gz",
+		"fechatter-20261202T010000.000Z.tar.gz", "mine.tar.gz",
+	}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rotateBackups(dir, 2); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{"fechatter-20261202T010000.000Z.tar.gz", "fechatter-20261203T010000.000Z.tar.gz", "mine.tar.gz"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
+	}
+}
