@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
 // TestScheduledBackups: with backup.interval set, a running server writes
@@ -105,5 +108,40 @@ func TestRotateBackups(t *testing.T) {
 	want := []string{"fechatter-20261202T010000.000Z.tar.gz", "fechatter-20261203T010000.000Z.tar.gz", "mine.tar.gz"}
 	if !slices.Equal(left, want) {
 		t.Errorf("left %v, want %v", left, want)
+	}
+}
+
+// TestBackupPostgresWithoutPGDump: without pg_dump a Postgres backup holds
+// the key and the files, says in the manifest that the database is not
+// in it, and gives the pg_dump command to run; a restore of it restores
+// the rest and needs no --database-url.
+func TestBackupPostgresWithoutPGDump(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Database.URL = pgtest.URL(t)
+	startAppliance(t, cfg, nil)
+	t.Setenv("PATH", t.TempDir())
+	old := pgBinGlob
+	pgBinGlob = filepath.Join(t.TempDir(), "none", "*")
+	t.Cleanup(func() { pgBinGlob = old })
+
+	out := filepath.Join(t.TempDir(), "b.tar.gz")
+	m, err := Backup(context.Background(), cfg, BackupOptions{Out: out, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := PGDumpHint(m)
+	if m.Engine != "postgres" || m.Database != "" || !strings.Contains(hint, "pg_dump --format=custom") || !strings.Contains(hint, "'postgres://") {
+		t.Fatalf("manifest %+v, hint %q", m, hint)
+	}
+	t.Log(hint)
+	if !slices.ContainsFunc(m.Parts, func(p Part) bool { return p.Name == partKey }) {
+		t.Errorf("parts %+v: no %s", m.Parts, partKey)
+	}
+	restored := testConfig(t)
+	if _, err := Restore(context.Background(), restored, RestoreOptions{From: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(layoutOf(restored.DataDir).JWTKey); err != nil {
+		t.Error(err)
 	}
 }
