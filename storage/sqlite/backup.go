@@ -19,7 +19,9 @@ import (
 // every commit up to its start, never a torn state; copying the file
 // itself would miss what is still in the WAL.
 func BackupInto(ctx context.Context, src, dest string) (storage.Census, error) {
-	if _, err := os.Stat(src); err != nil {
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return storage.Census{}, fmt.Errorf("backup sqlite: no database at %s (is the data dir right?)", src)
+	} else if err != nil {
 		return storage.Census{}, fmt.Errorf("backup sqlite: %w", err)
 	}
 	if _, err := os.Lstat(dest); !errors.Is(err, fs.ErrNotExist) {
