@@ -1,7 +1,10 @@
 package appliance
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -143,5 +146,61 @@ func TestBackupPostgresWithoutPGDump(t *testing.T) {
 	}
 	if _, err := os.Stat(layoutOf(restored.DataDir).JWTKey); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRestoreRefusesForeignParts: parts a backup never has (paths out of
+// the data dir, links, unknown names, parts the manifest does not list)
+// are refused before anything is placed.
+func TestRestoreRefusesForeignParts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hdr  tar.Header
+		want string
+	}{
+		{"dot dot", tar.Header{Name: "../evil", Typeflag: tar.TypeReg}, `unexpected part "../evil"`},
+		{"dot dot in files", tar.Header{Name: "files/../../evil", Typeflag: tar.TypeReg}, `unexpected part "files/../../evil"`},
+		{"absolute", tar.Header{Name: "/etc/evil", Typeflag: tar.TypeReg}, `unexpected part "/etc/evil"`},
+		{"unknown", tar.Header{Name: "nats/stream", Typeflag: tar.TypeReg}, `unexpected part "nats/stream"`},
+		{"symlink", tar.Header{Name: "jwt.key", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}, "not a regular file"},
+		{"unlisted", tar.Header{Name: "files/ab/extra", Typeflag: tar.TypeReg}, "part files/ab/extra is not in the manifest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			archive := filepath.Join(dir, "in.tar.gz")
+			f, err := os.Create(archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gz := gzip.NewWriter(f)
+			tw := tar.NewWriter(gz)
+			hdr := tc.hdr
+			hdr.Mode = 0o600
+			if err := tw.WriteHeader(&hdr); err != nil {
+				t.Fatal(err)
+			}
+			m, _ := json.Marshal(Manifest{Format: manifestFormat, Engine: "sqlite"})
+			if err := tw.WriteHeader(&tar.Header{Name: manifestName, Mode: 0o600, Size: int64(len(m)), Typeflag: tar.TypeReg}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write(m); err != nil {
+				t.Fatal(err)
+			}
+			if err := errors.Join(tw.Close(), gz.Close(), f.Close()); err != nil {
+				t.Fatal(err)
+			}
+			cfg := testConfig(t)
+			cfg.DataDir = filepath.Join(dir, "data")
+			_, err = Restore(context.Background(), cfg, RestoreOptions{From: archive})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("restore: %v, want %q", err, tc.want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("restore left %v behind", entries)
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "evil")); err == nil {
+				t.Error("a part was written outside the data dir")
+			}
+		})
 	}
 }
