@@ -116,7 +116,7 @@ func extractArchive(ctx context.Context, from, dir string, progress func(done, t
 	if st, err := f.Stat(); err == nil {
 		total = st.Size()
 	}
-	cr := &countingReader{r: f, total: total, progress: progress}
+	cr := &countingReader{r: f, meter: meter{total: total, progress: progress}}
 	gz, err := gzip.NewReader(cr)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: %s is not a fechatter backup (not gzip): %w", from, err)
@@ -350,19 +350,14 @@ func restoreDump(ctx context.Context, url, dump string, m Manifest) error {
 	return os.Remove(dump)
 }
 
-// countingReader reports how much of the archive was read.
+// countingReader meters how much of the archive was read.
 type countingReader struct {
-	r        io.Reader
-	done     int64
-	total    int64
-	progress func(done, total int64)
+	r io.Reader
+	meter
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.done += int64(n)
-	if c.progress != nil && n > 0 {
-		c.progress(c.done, max(c.total, c.done))
-	}
+	c.add(n)
 	return n, err
 }
