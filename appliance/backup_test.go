@@ -204,3 +204,45 @@ func TestRestoreRefusesForeignParts(t *testing.T) {
 		})
 	}
 }
+
+// TestRestorePostgresTargets: a Postgres backup is refused without
+// --database-url and into a database that is not empty, leaving the data
+// dir unmade; into an empty one it restores.
+func TestRestorePostgresTargets(t *testing.T) {
+	if findPGTool("pg_dump") == "" || findPGTool("pg_restore") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pg_dump or pg_restore missing (CI installs them with the Postgres server)")
+		}
+		t.Skip("no pg_dump and pg_restore on this machine")
+	}
+	cfg := testConfig(t)
+	cfg.Database.URL = pgtest.URL(t)
+	startAppliance(t, cfg, nil)
+	out := filepath.Join(t.TempDir(), "b.tar.gz")
+	if _, err := Backup(context.Background(), cfg, BackupOptions{Out: out, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, url, want string }{
+		{"no database url", "", "give --database-url"},
+		{"non-empty database", cfg.Database.URL, "is not empty"},
+	} {
+		target := testConfig(t)
+		target.Database.URL = tc.url
+		_, err := Restore(context.Background(), target, RestoreOptions{From: out})
+		if !errors.Is(err, ErrRestoreTarget) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want refused with %q", tc.name, err, tc.want)
+		}
+		if _, err := os.Stat(target.DataDir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: the data dir was made: %v", tc.name, err)
+		}
+	}
+	target := testConfig(t)
+	target.Database.URL = pgtest.URL(t)
+	m, err := Restore(context.Background(), target, RestoreOptions{From: out})
+	if err != nil || m.Database != partDump {
+		t.Fatalf("restore into an empty database: %+v, %v", m, err)
+	}
+	if _, err := os.Stat(filepath.Join(target.DataDir, partDump)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dump was left in the data dir: %v", err)
+	}
+}
