@@ -84,6 +84,12 @@ type Appliance struct {
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
+	// configFile is archived by scheduled backups; backupEvery overrides
+	// backup.interval (tests); backupStatus is what LastBackup reports.
+	configFile   string
+	backupEvery  time.Duration
+	backupMu     sync.Mutex
+	backupStatus BackupStatus
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -110,6 +116,9 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())
+	}
+	if cfg.Backup.Interval > 0 {
+		a.life.components = append(a.life.components, a.backupComponent())
 	}
 	return a, nil
 }

@@ -31,6 +31,8 @@ type Config struct {
 	Auth AuthConfig `yaml:"auth"`
 	// Files holds upload limits.
 	Files FilesConfig `yaml:"files"`
+	// Backup schedules backups while the server runs.
+	Backup BackupConfig `yaml:"backup"`
 	// Search selects the search engine.
 	Search SearchConfig `yaml:"search"`
 	// NATS configures the embedded NATS server.
@@ -184,6 +186,20 @@ type FilesConfig struct {
 	OrphanGrace time.Duration `yaml:"orphan_grace"`
 }
 
+// BackupConfig schedules backups while the server runs: the archives of
+// `fechatter backup`, rotated.
+type BackupConfig struct {
+	// Interval is the time between scheduled backups (the first one
+	// interval after start); 0 turns them off. Default 0.
+	Interval time.Duration `yaml:"interval"`
+	// Keep is how many scheduled archives are kept; older ones are
+	// deleted after each new one. Default 7.
+	Keep int64 `yaml:"keep"`
+	// Dir is where scheduled archives go; empty means <data_dir>/backups.
+	// Default "".
+	Dir string `yaml:"dir"`
+}
+
 // SearchConfig selects the search engine.
 type SearchConfig struct {
 	// Engine is embedded or meilisearch. Default "embedded".
@@ -297,6 +313,7 @@ func Default() Config {
 		Log:    LogConfig{Format: "auto", Level: "info"},
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
 		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
+		Backup: BackupConfig{Keep: 7},
 		Search: SearchConfig{Engine: SearchEmbedded},
 		NATS: NATSConfig{
 			SyncAlways: true, MaxStore: 10 << 30, MaxMemory: 64 << 20, ReplayHorizon: 168 * time.Hour,

@@ -57,6 +57,7 @@ func (c Config) Validate() error {
 	c.Database.validate(&ck)
 	c.Auth.validate(&ck)
 	c.Files.validate(&ck)
+	c.Backup.validate(&ck)
 	c.Search.validate(&ck)
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
@@ -64,6 +65,18 @@ func (c Config) Validate() error {
 	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
 	return errors.Join(ck.errs...)
+}
+
+// minBackupInterval keeps scheduled backups from running back to back.
+const minBackupInterval = time.Minute
+
+func (b BackupConfig) validate(ck *checker) {
+	if b.Interval != 0 && b.Interval < minBackupInterval {
+		ck.fail("backup.interval", "must be 0 (off) or at least %s", minBackupInterval)
+	}
+	if b.Keep < 1 {
+		ck.fail("backup.keep", "must be at least 1")
+	}
 }
 
 // minOrphanGrace keeps the orphan sweep from deleting an upload that is

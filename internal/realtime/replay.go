@@ -26,7 +26,9 @@ func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, la
 	if err != nil {
 		return 0, err
 	}
-	if !parsed || after > last || (after+1 < first && first <= last) {
+	// after+1 < first: events after the client's are gone (aged out, or
+	// the stream was made anew after a restore and starts past it).
+	if !parsed || after > last || after+1 < first {
 		if err := h.writeReady(w, c.userID, regSeq, regSeq, online); err != nil {
 			return 0, err
 		}
