@@ -36,6 +36,8 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newConfigCommand(stdout),
 		newReindexCommand(stdout),
 		newGatewayCommand(stderr),
+		newImportCommand(stdout),
+		newExportCommand(stdout),
 	)
 	return root
 }
