@@ -301,7 +301,11 @@ func (im *slackImport) chat(ctx context.Context, c slackChannel, typ model.ChatT
 		members = append([]string{c.Creator}, members...)
 	}
 	topic := firstNonEmpty(c.Topic.Value, c.Purpose.Value)
-	id, err := im.h.Chat(ctx, chat.ImportedChat{Key: c.ID, Type: typ, Name: c.Name, Topic: slackToText(topic, im.names, im.channels),
+	name := c.Name
+	if typ == model.ChatGroup {
+		name = "" // Slack's "mpdm-a--b--c-1"; a group shows its members
+	}
+	id, err := im.h.Chat(ctx, chat.ImportedChat{Key: c.ID, Type: typ, Name: name, Topic: slackToText(topic, im.names, im.channels),
 		CreatedBy: c.Creator, CreatedAt: time.Unix(c.Created, 0), Members: members})
 	if err != nil {
 		return err
