@@ -119,7 +119,8 @@ func (h *History) User(ctx context.Context, u ImportedUser) (int64, error) {
 func (h *History) account(ctx context.Context, u ImportedUser) (int64, error) {
 	email, err := normalizeEmail(u.Email)
 	if err != nil {
-		email = strings.ToLower(importKeyLabel(u.Key)) + "@" + h.source + ".import.invalid"
+		kind, _, _ := strings.Cut(h.source, ":")
+		email = strings.ToLower(importKeyLabel(u.Key)) + "@" + importKeyLabel(kind) + ".import.invalid"
 	}
 	if existing, err := h.tx.UserByEmail(ctx, email); err == nil {
 		return existing.ID, nil

@@ -148,7 +148,7 @@ type exporter struct {
 }
 
 func (ex *exporter) run(ctx context.Context) error {
-	rec, err := ex.zw.Create(exportRecords)
+	rec, err := ex.zw.CreateHeader(&zip.FileHeader{Name: exportRecords, Method: zip.Deflate, Modified: time.Now()})
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (ex *exporter) blob(sum string) error {
 		return fmt.Errorf("file %s: %w", sum, err)
 	}
 	defer src.Close()
-	dst, err := ex.zw.CreateHeader(&zip.FileHeader{Name: exportFiles + sum, Method: zip.Store})
+	dst, err := ex.zw.CreateHeader(&zip.FileHeader{Name: exportFiles + sum, Method: zip.Store, Modified: time.Now()})
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,11 @@ type Options struct {
 
 // Result is what an import did.
 type Result struct {
-	WorkspaceID   int64
-	WorkspaceName string
+	WorkspaceID   int64  `json:"workspace_id"`
+	WorkspaceName string `json:"workspace_name"`
 	// CreatedWorkspace is true when the import created the workspace.
-	CreatedWorkspace bool
-	Report           chat.ImportReport
+	CreatedWorkspace bool              `json:"created_workspace"`
+	Report           chat.ImportReport `json:"report"`
 }
 
 // ErrNoAdmin means no instance administrator exists to own a new workspace.
