@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,11 +20,19 @@ func (q *queries) ImportedID(ctx context.Context, workspaceID int64, source, kin
 	return id, wrap("imported id", err)
 }
 
-// RecordImported records that key became id.
+// RecordImported records that key became id. A key already recorded is
+// ErrConflict without a failed statement, which would abort the caller's
+// transaction.
 func (q *queries) RecordImported(ctx context.Context, workspaceID int64, source, kind, key string, id int64) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO import_ids (workspace_id, source, kind, external_id, local_id)
-		VALUES ($1, $2, $3, $4, $5)`, workspaceID, source, kind, key, id)
-	return wrap("record imported", err)
+	tag, err := q.db.Exec(ctx, `INSERT INTO import_ids (workspace_id, source, kind, external_id, local_id)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, workspaceID, source, kind, key, id)
+	if err != nil {
+		return wrap("record imported", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("record imported %s %s: %w", kind, key, storage.ErrConflict)
+	}
+	return nil
 }
 
 // SetMessageTimes gives an imported message its original times.

@@ -19,9 +19,11 @@ func (q *queries) ImportedID(ctx context.Context, workspaceID int64, source, kin
 
 // RecordImported records that key became id.
 func (q *queries) RecordImported(ctx context.Context, workspaceID int64, source, kind, key string, id int64) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO import_ids (workspace_id, source, kind, external_id, local_id)
-		VALUES (?, ?, ?, ?, ?)`, workspaceID, source, kind, key, id)
-	return wrap("record imported", err)
+	return q.atomic(ctx, func(q *queries) error {
+		_, err := q.w.ExecContext(ctx, `INSERT INTO import_ids (workspace_id, source, kind, external_id, local_id)
+			VALUES (?, ?, ?, ?, ?)`, workspaceID, source, kind, key, id)
+		return wrap("record imported", err)
+	})
 }
 
 // SetMessageTimes gives an imported message its original times.
