@@ -115,7 +115,7 @@ func TestImportSlack(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := res.Report
-		if !res.CreatedWorkspace || r.Users != 3 || r.Chats != slacktest.Chats || r.Messages != slacktest.Messages ||
+		if !res.CreatedWorkspace || r.Users != 4 || r.Chats != slacktest.Chats || r.Messages != slacktest.Messages ||
 			r.Replies != slacktest.Replies || r.Reactions != slacktest.Reactions || r.Files != slacktest.FilesIn {
 			t.Fatalf("report %+v, created workspace %v", r, res.CreatedWorkspace)
 		}
@@ -232,10 +232,33 @@ func checkSlackWorkspace(t *testing.T, in instance, wsID int64) {
 	if carol.PasswordHash != "" || carol.Email != "carol@example.com" {
 		t.Errorf("carol: email %q, has password %v", carol.Email, carol.PasswordHash != "")
 	}
+	erin, err := in.st.UserByEmail(ctx, "u5@slack.import.invalid")
+	if err != nil || erin.Username != "erin-e." || erin.DisplayName != "Erin" {
+		t.Errorf("user without an email: %+v (%v)", erin, err)
+	}
 	m, err := in.st.GetMember(ctx, wsID, in.admin.ID)
 	if err != nil || m.Role != model.RoleOwner {
 		t.Errorf("admin's role %q (%v)", m.Role, err)
 	}
+}
+
+func TestImportSlackFiles(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, newInstance func(string) instance) {
+		in := newInstance(slacktest.AdminEmail)
+		files := slacktest.Standard()
+		delete(files, "files/F1/notes.txt")
+		files["__uploads/F1/notes.txt"] = slacktest.FileBody
+		res, err := ImportSlack(context.Background(), in.st, writeZip(t, files), in.opt("Acme"))
+		if err != nil || res.Report.Files != 1 {
+			t.Fatalf("file under __uploads: %+v, %v", res.Report, err)
+		}
+		small := in.opt("Small")
+		small.MaxFileSize = 5
+		res, err = ImportSlack(context.Background(), in.st, writeZip(t, slacktest.Standard()), small)
+		if err != nil || res.Report.Files != 0 || res.Report.Skipped["file larger than files.max_size"] != 1 {
+			t.Fatalf("file over the size limit: %+v, %v", res.Report, err)
+		}
+	})
 }
 
 func TestImportSlackMalformedAddsNothing(t *testing.T) {

@@ -39,7 +39,8 @@ func Standard() Files {
   "profile": {"email": "alice@example.com", "real_name": "Alice A", "display_name": "alice"}},
  {"id": "U2", "name": "bob", "real_name": "Bob B", "profile": {"email": "bob@example.com", "real_name": "Bob B"}},
  {"id": "U3", "name": "carol", "real_name": "Carol C", "profile": {"email": "carol@example.com"}},
- {"id": "U4", "name": "dave", "deleted": true, "profile": {"email": "dave@example.com"}}
+ {"id": "U4", "name": "dave", "deleted": true, "profile": {"email": "dave@example.com"}},
+ {"id": "U5", "name": "Erin E.", "profile": {"real_name": "Erin"}}
 ]`,
 		"channels.json": `[
  {"id": "C1", "name": "general", "created": 1577872000, "creator": "U1", "members": ["U1", "U2", "U3"],
