@@ -350,6 +350,43 @@ type Export interface {
 	MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error)
 }
 
+// Reaction is one user's reaction to one message, as stored.
+type Reaction struct {
+	MessageID int64
+	UserID    int64
+	Emoji     string
+}
+
+// Transfers serves workspace import and export (fechatter import, export):
+// the record of what an import brought in, so that running it again adds
+// nothing, and reads of a whole workspace without a viewer. Never answer a
+// user's request with its reads.
+type Transfers interface {
+	// ImportedID returns the id an import recorded for key, of kind
+	// ("user", "chat", "message", "file"), from source, in workspaceID;
+	// ErrNotFound when none was.
+	ImportedID(ctx context.Context, workspaceID int64, source, kind, key string) (int64, error)
+	// RecordImported records that key became id; ErrConflict when key is
+	// already recorded.
+	RecordImported(ctx context.Context, workspaceID int64, source, kind, key string, id int64) error
+	// SetMessageTimes gives an imported message its original creation and
+	// edit times (edited nil: never edited) and moves its chat's last
+	// activity to created.
+	SetMessageTimes(ctx context.Context, messageID int64, created time.Time, edited *time.Time) error
+	// WorkspacesByName returns the workspaces with this exact name, oldest first.
+	WorkspacesByName(ctx context.Context, name string) ([]model.Workspace, error)
+	// InstanceAdmins returns the instance administrators, oldest first.
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
+	// WorkspaceChats returns every chat of a workspace, by ascending id.
+	WorkspaceChats(ctx context.Context, workspaceID int64) ([]model.Chat, error)
+	// ReactionsOf returns the reactions to these messages, by message id,
+	// then time.
+	ReactionsOf(ctx context.Context, messageIDs []int64) ([]Reaction, error)
+	// AttachmentsOf returns the files attached to these messages, by
+	// message id, in attachment order, SHA256 included.
+	AttachmentsOf(ctx context.Context, messageIDs []int64) (map[int64][]model.File, error)
+}
+
 // Certs holds TLS certificates, their keys and the ACME account as opaque
 // values under slash-separated keys ("certificates/ca/example.com/x.crt"),
 // and the locks with which one node at a time talks to the ACME CA, so that
@@ -388,6 +425,7 @@ type Tx interface {
 	Files
 	Outbox
 	Export
+	Transfers
 	Certs
 }
 

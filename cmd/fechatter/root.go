@@ -38,6 +38,8 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newBackupCommand(build, stdout, stderr),
 		newRestoreCommand(stdout, stderr),
 		newGatewayCommand(stderr),
+		newImportCommand(stdout),
+		newExportCommand(stdout),
 	)
 	return root
 }

@@ -16,6 +16,11 @@ import (
 // API JSON shape (model types marshal to that shape); its header gives
 // the outbox row's type, workspace, chat and actor.
 func (s *Service) record(ctx context.Context, tx storage.Outbox, p events.Payload) error {
+	return recordEvent(ctx, tx, p)
+}
+
+// recordEvent is record for writers without a Service (history imports).
+func recordEvent(ctx context.Context, tx storage.Outbox, p events.Payload) error {
 	h := p.EventHeader()
 	body, err := events.Encode(p)
 	if err != nil {
