@@ -10,9 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/fechatter/fechatter/appliance"
 )
@@ -37,7 +35,7 @@ index is left out (the server rebuilds it) and so is the event stream
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			bar := newBar(stderr, "backup")
+			bar := newBar(stderr, "backup", true)
 			m, err := appliance.Backup(ctx, cfg, appliance.BackupOptions{
 				Out: out, Version: build.Version, Progress: bar.update,
 				ConfigFile: configFileOf(cmd),
@@ -81,7 +79,7 @@ Start the server on the data dir afterwards; it rebuilds the search index.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			bar := newBar(stderr, "restore")
+			bar := newBar(stderr, "restore", true)
 			m, err := appliance.Restore(ctx, cfg, appliance.RestoreOptions{From: from, ConfigOut: configOut, Progress: bar.update})
 			bar.finish()
 			if err != nil {
@@ -129,39 +127,4 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// bar is a progress bar on a terminal, and nothing otherwise (logs and
-// pipes get only the final summary).
-type bar struct {
-	w    io.Writer
-	desc string
-	pb   *progressbar.ProgressBar
-}
-
-func newBar(w io.Writer, desc string) *bar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return &bar{}
-	}
-	return &bar{w: w, desc: desc}
-}
-
-func (b *bar) update(done, total int64) {
-	if b.w == nil {
-		return
-	}
-	if b.pb == nil {
-		b.pb = progressbar.NewOptions64(total, progressbar.OptionSetWriter(b.w), progressbar.OptionShowBytes(true),
-			progressbar.OptionSetDescription(b.desc), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
-	}
-	b.pb.ChangeMax64(total)
-	_ = b.pb.Set64(done)
-}
-
-func (b *bar) finish() {
-	if b.pb != nil {
-		_ = b.pb.Finish()
-	}
 }

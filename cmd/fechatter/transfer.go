@@ -11,8 +11,6 @@ import (
 	"slices"
 	"syscall"
 
-	"github.com/mattn/go-isatty"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/fechatter/fechatter/appliance"
@@ -53,8 +51,8 @@ func newImportSubcommand(stdout io.Writer, use, short string, needWorkspace bool
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			bar := newBar(stdout, "importing")
-			res, err := run(ctx, cfg, args[0], appliance.ImportOptions{Workspace: workspace, Progress: bar.update})
+			bar := newBar(stdout, "importing", false)
+			res, err := run(ctx, cfg, args[0], appliance.ImportOptions{Workspace: workspace, Progress: bar.count})
 			bar.finish()
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
@@ -116,8 +114,8 @@ exported without passwords or sessions. It can run beside the server.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			bar := newBar(stdout, "exporting")
-			rep, err := appliance.Export(ctx, cfg, workspace, out, bar.update)
+			bar := newBar(stdout, "exporting", false)
+			rep, err := appliance.Export(ctx, cfg, workspace, out, bar.count)
 			bar.finish()
 			if err != nil {
 				return err
@@ -130,37 +128,4 @@ exported without passwords or sessions. It can run beside the server.`,
 	cmd.Flags().Int64Var(&workspace, "workspace", 0, "the id of the workspace to export")
 	cmd.Flags().StringVar(&out, "out", "", "the file to write")
 	return cmd
-}
-
-// bar is a progress bar on a terminal, and nothing otherwise.
-type bar struct {
-	w    io.Writer
-	desc string
-	pb   *progressbar.ProgressBar
-}
-
-func newBar(w io.Writer, desc string) *bar {
-	f, ok := w.(*os.File)
-	if !ok || !isatty.IsTerminal(f.Fd()) {
-		return &bar{}
-	}
-	return &bar{w: w, desc: desc}
-}
-
-func (b *bar) update(done, total int) {
-	if b.w == nil {
-		return
-	}
-	if b.pb == nil {
-		b.pb = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(b.desc),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	}
-	b.pb.ChangeMax(total)
-	_ = b.pb.Set(done)
-}
-
-func (b *bar) finish() {
-	if b.pb != nil {
-		_ = b.pb.Finish()
-	}
 }
