@@ -54,6 +54,8 @@ type Users interface {
 	// SetTokensValidAfter makes every access token issued before t invalid.
 	SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error
 	CountUsers(ctx context.Context) (int64, error)
+	// InstanceAdmins returns the users with IsAdmin set, in id order.
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
 }
 
 // WorkspaceRole is a workspace together with one user's role in it.

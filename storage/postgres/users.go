@@ -108,3 +108,21 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, wrap("count users", err)
 }
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.is_admin ORDER BY u.id`)
+	if err != nil {
+		return nil, wrap("instance admins", err)
+	}
+	defer rows.Close()
+	out := []model.User{}
+	for rows.Next() {
+		var u model.User
+		if err := rows.Scan(userDest(&u)...); err != nil {
+			return nil, wrap("instance admins", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("instance admins", rows.Err())
+}

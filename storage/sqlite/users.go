@@ -136,3 +136,21 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.is_admin ORDER BY u.id`)
+	if err != nil {
+		return nil, wrap("instance admins", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("instance admins", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("instance admins", rows.Err())
+}
