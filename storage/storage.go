@@ -408,5 +408,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
+	// SizeBytes is the space the database takes (SQLite: its pages;
+	// Postgres: pg_database_size of the current database).
+	SizeBytes(ctx context.Context) (int64, error)
 	Close() error
 }

@@ -20,6 +20,7 @@ func userTests() []leaf {
 		{"UpdateProfile", testUserUpdateProfile},
 		{"PasswordAndTokens", testUserPasswordAndTokens},
 		{"InstanceAdmins", testInstanceAdmins},
+		{"SizeBytes", testSizeBytes},
 	}
 }
 
@@ -207,5 +208,13 @@ func testInstanceAdmins(t *testing.T, s storage.Store) {
 	}
 	if len(names) != 2 || names[0] != "root" || names[1] != "ops" {
 		t.Fatalf("instance admins = %v, want [root ops]", names)
+	}
+}
+
+func testSizeBytes(t *testing.T, s storage.Store) {
+	n, err := s.SizeBytes(context.Background())
+	noErr(t, err, "size")
+	if n <= 0 {
+		t.Fatalf("size of a migrated database = %d, want > 0", n)
 	}
 }
