@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,6 +85,10 @@ type Appliance struct {
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
+	// sampler computes the status API and evaluates the built-in alerts;
+	// statusTuning lets tests speed it up.
+	sampler      atomic.Pointer[telemetry.Sampler]
+	statusTuning statusTuning
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -106,6 +111,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.realtimeComponent(),
 		a.searchComponent(),
 		a.httpComponent(),
+		a.statusComponent(),
 		a.filesComponent(),
 	}
 	if cfg.TLS.Enabled() {
@@ -116,7 +122,8 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server, the sweep of unused uploads, and
+// real-time hub, search, the HTTP server, the status sampler (and the
+// built-in alerts), the sweep of unused uploads, and
 // HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
