@@ -137,7 +137,9 @@ function Chart({ title, now, series, pick, fmt }: {
 }) {
   const W = 220, H = 56;
   const vals = series.map(pick);
-  const max = Math.max(0, ...vals.filter((v): v is number => v != null));
+  const seen = vals.filter((v): v is number => v != null);
+  const max = Math.max(0, ...seen);
+  const peak = seen.length ? fmt(max) : '—';
   const x = (i: number) => (vals.length <= 1 ? W : (i / (vals.length - 1)) * W);
   const y = (v: number) => H - 2 - (max > 0 ? (v / max) * (H - 6) : 0);
   let d = '';
@@ -148,10 +150,10 @@ function Chart({ title, now, series, pick, fmt }: {
   return (
     <figure className="health-chart">
       <figcaption><span>{title}</span><b>{fmt(now)}</b></figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${title}, last ${series.length} samples, peak ${fmt(max)}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${title}, last ${series.length} samples, peak ${peak}`}>
         <path d={d} fill="none" stroke="var(--accent)" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />
       </svg>
-      <small>peak {fmt(max)}</small>
+      <small>peak {peak}</small>
     </figure>
   );
 }
