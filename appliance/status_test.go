@@ -201,3 +201,36 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestAlertsDisabled: with alerts.enabled false nothing is evaluated or
+// sent, and the status API still answers.
+func TestAlertsDisabled(t *testing.T) {
+	hook := &webhookReceiver{}
+	hookSrv := httptest.NewServer(hook)
+	defer hookSrv.Close()
+	cfg := testConfig(t)
+	cfg.SetupToken = edgeSetupToken
+	cfg.Alerts.Enabled = false
+	cfg.Alerts.WebhookURL = hookSrv.URL
+	a, err := New(cfg, NewLogger(io.Discard, LogConfig{Format: "json", Level: "info"}), BuildInfo{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gatherer := &lagGatherer{}
+	gatherer.lag.Store(5000)
+	a.statusTuning = statusTuning{interval: 10 * time.Millisecond, forScale: 1e-4, gatherer: gatherer}
+	ctx := context.Background()
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop(ctx) })
+	c := &edgeClient{t: t, base: "http://" + a.Addr()}
+	c.setUp()
+	waitSamples(c, 20) // well past the shortened for: of 60ms
+	if st := adminStatus(c); len(st.Alerts) != 0 || st.IndexerLagEvents != 5000 {
+		t.Fatalf("status with alerts off: alerts %+v, lag %v", st.Alerts, st.IndexerLagEvents)
+	}
+	if got := hook.states(); len(got) != 0 || len(systemDMs(c)) != 0 {
+		t.Fatalf("notices sent with alerts off: %v", got)
+	}
+}
