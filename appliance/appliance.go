@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -90,6 +91,10 @@ type Appliance struct {
 	backupEvery  time.Duration
 	backupMu     sync.Mutex
 	backupStatus BackupStatus
+	// sampler computes the status API and evaluates the built-in alerts;
+	// statusTuning lets tests speed it up.
+	sampler      atomic.Pointer[telemetry.Sampler]
+	statusTuning statusTuning
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -112,6 +117,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.realtimeComponent(),
 		a.searchComponent(),
 		a.httpComponent(),
+		a.statusComponent(),
 		a.filesComponent(),
 	}
 	if cfg.TLS.Enabled() {
@@ -125,7 +131,8 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server, the sweep of unused uploads, and
+// real-time hub, search, the HTTP server, the status sampler (and the
+// built-in alerts), the sweep of unused uploads, and
 // HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }

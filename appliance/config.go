@@ -43,6 +43,19 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls"`
 	// Gateway configures `fechatter gateway`, the front door of a cluster.
 	Gateway GatewayConfig `yaml:"gateway"`
+	// Alerts configures the built-in alerts.
+	Alerts AlertsConfig `yaml:"alerts"`
+}
+
+// AlertsConfig configures the built-in alerts: the rules of
+// deploy/prometheus/alerts.yml evaluated in-process, with notices to the
+// instance administrators' direct messages and an optional webhook.
+type AlertsConfig struct {
+	// Enabled evaluates the rules and sends notices. Default true.
+	Enabled bool `yaml:"enabled"`
+	// WebhookURL receives each firing and resolved notice as a JSON POST
+	// (docs/monitoring.md); empty sends none. Default "".
+	WebhookURL string `yaml:"webhook_url"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -296,6 +309,7 @@ func (t TLSConfig) Enabled() bool { return len(t.Domains) > 0 || t.CertFile != "
 func Default() Config {
 	return Config{
 		DataDir: "./data",
+		Alerts:  AlertsConfig{Enabled: true},
 		Server: ServerConfig{
 			Listen:          ":8080",
 			ShutdownTimeout: 15 * time.Second,

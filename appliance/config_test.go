@@ -89,6 +89,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 	cfg.Auth.AccessTTL = 90 * time.Minute
 	cfg.TLS.Domains = []string{"chat.example.com"}
 	cfg.TLS.Email = "ops@example.com"
+	cfg.Alerts.WebhookURL = "https://hooks.example.com/fechatter"
 	cfg.Cluster.NodeName = "123" // must stay text
 	cfg.Log.Level = "debug"
 	data, err := cfg.YAML()
@@ -366,6 +367,8 @@ func TestValidate(t *testing.T) {
 		{name: "unknown engine", mutate: func(c *Config) { c.Search.Engine = "lucene" }, keys: []string{"search.engine"}},
 		{name: "meilisearch without url or binary", mutate: func(c *Config) { c.Search.Engine = SearchMeilisearch }, keys: []string{"search.meilisearch.url"}},
 		{name: "meilisearch bad url", mutate: func(c *Config) { c.Search.Meilisearch.URL = "ftp://x" }, keys: []string{"search.meilisearch.url"}},
+		{name: "alert webhook not http", mutate: func(c *Config) { c.Alerts.WebhookURL = "ftp://hooks.example.com/x" }, keys: []string{"alerts.webhook_url"}},
+		{name: "alert webhook without host", mutate: func(c *Config) { c.Alerts.WebhookURL = "https:///x" }, keys: []string{"alerts.webhook_url"}},
 		{name: "bad nats listen", mutate: func(c *Config) { c.NATS.Listen = "nats" }, keys: []string{"nats.listen", "nats.user", "nats.password"}},
 		{
 			name:   "cluster without listen, postgres or secret",

@@ -64,6 +64,7 @@ func (c Config) Validate() error {
 	c.TLS.validate(&ck)
 	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
+	c.Alerts.validate(&ck)
 	return errors.Join(ck.errs...)
 }
 
@@ -347,4 +348,14 @@ func validLabel(l string) bool {
 		}
 	}
 	return true
+}
+
+func (a AlertsConfig) validate(ck *checker) {
+	if a.WebhookURL == "" {
+		return
+	}
+	u, err := url.Parse(a.WebhookURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ck.fail("alerts.webhook_url", "must be an http:// or https:// URL")
+	}
 }

@@ -62,6 +62,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Setup:   a.setup,
 		Log:     a.log,
 		Ready:   a.NotReady,
+		Status:  statusService{a},
 		Config:  apiCfg,
 	}))))
 }

@@ -54,6 +54,8 @@ type Users interface {
 	// SetTokensValidAfter makes every access token issued before t invalid.
 	SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error
 	CountUsers(ctx context.Context) (int64, error)
+	// InstanceAdmins returns the users with IsAdmin set, in id order.
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
 }
 
 // WorkspaceRole is a workspace together with one user's role in it.
@@ -375,8 +377,6 @@ type Transfers interface {
 	SetMessageTimes(ctx context.Context, messageID int64, created time.Time, edited *time.Time) error
 	// WorkspacesByName returns the workspaces with this exact name, oldest first.
 	WorkspacesByName(ctx context.Context, name string) ([]model.Workspace, error)
-	// InstanceAdmins returns the instance administrators, oldest first.
-	InstanceAdmins(ctx context.Context) ([]model.User, error)
 	// WorkspaceChats returns every chat of a workspace, by ascending id.
 	WorkspaceChats(ctx context.Context, workspaceID int64) ([]model.Chat, error)
 	// ReactionsOf returns the reactions to these messages, by message id,
@@ -444,5 +444,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
+	// SizeBytes is the space the database takes (SQLite: its pages;
+	// Postgres: pg_database_size of the current database).
+	SizeBytes(ctx context.Context) (int64, error)
 	Close() error
 }

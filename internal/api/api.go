@@ -130,6 +130,8 @@ type Deps struct {
 	Setup SetupGate
 	// Limiter applies the rate limits (internal/gateway); nil means none.
 	Limiter Limiter
+	// Status computes GET /api/admin/status; nil answers 503.
+	Status StatusService
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -143,6 +145,7 @@ type server struct {
 	events    EventService
 	tickets   TicketService
 	searchSvc SearchService
+	statusSvc StatusService
 	setupGate SetupGate
 	limiter   Limiter
 	log       *slog.Logger
@@ -173,6 +176,7 @@ func newServer(d Deps) *server {
 		events:    d.Events,
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
+		statusSvc: d.Status,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
 		log:       d.Log,

@@ -237,6 +237,7 @@ func opsSchemas() obj {
 			"status":    enum("ok", "unavailable"),
 			"not_ready": arrayOf(str()),
 		}, "not_ready"),
+		"Status":      statusSchema(),
 		"OpenAPI":     obj{"type": "object", "description": "This document."},
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 		"SearchResult": object(obj{

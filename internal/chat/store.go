@@ -22,6 +22,7 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (model.User, error)
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error)
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
 
 	WorkspaceByID(ctx context.Context, id int64) (model.Workspace, error)
 	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (storage.WorkspaceRole, error)

@@ -173,3 +173,12 @@ func (q *queries) guarded(ctx context.Context, fn func(q *queries) error) error 
 	}
 	return q.atomic(ctx, fn)
 }
+
+// SizeBytes is pg_database_size of the current database.
+func (s *Store) SizeBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return n, nil
+}

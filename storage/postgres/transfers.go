@@ -60,19 +60,6 @@ func (q *queries) WorkspacesByName(ctx context.Context, name string) ([]model.Wo
 	return orEmpty(out), wrap("workspaces by name", err)
 }
 
-// InstanceAdmins returns the instance administrators, oldest first.
-func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.is_admin ORDER BY u.id`)
-	if err != nil {
-		return nil, wrap("instance admins", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.User, error) {
-		var u model.User
-		return u, row.Scan(userDest(&u)...)
-	})
-	return orEmpty(out), wrap("instance admins", err)
-}
-
 // WorkspaceChats returns every chat of a workspace, by ascending id.
 func (q *queries) WorkspaceChats(ctx context.Context, workspaceID int64) ([]model.Chat, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+chatCols+` FROM chats c WHERE c.workspace_id = $1 ORDER BY c.id`, workspaceID)

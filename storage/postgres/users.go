@@ -63,20 +63,25 @@ func (q *queries) UserByUsername(ctx context.Context, username string) (model.Us
 
 // UsersByIDs returns the users that exist among ids, in id order.
 func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ANY($1) ORDER BY u.id`, ids)
+	return q.usersWhere(ctx, "users by ids", `u.id = ANY($1)`, ids)
+}
+
+// usersWhere returns the users matching where, in id order.
+func (q *queries) usersWhere(ctx context.Context, op, where string, args ...any) ([]model.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE `+where+` ORDER BY u.id`, args...)
 	if err != nil {
-		return nil, wrap("users by ids", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	out := []model.User{}
 	for rows.Next() {
 		var u model.User
 		if err := rows.Scan(userDest(&u)...); err != nil {
-			return nil, wrap("users by ids", err)
+			return nil, wrap(op, err)
 		}
 		out = append(out, u)
 	}
-	return out, wrap("users by ids", rows.Err())
+	return out, wrap(op, rows.Err())
 }
 
 // UpdateProfile stores DisplayName, Username, AvatarURL, Locale and
@@ -107,4 +112,9 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, wrap("count users", err)
+}
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	return q.usersWhere(ctx, "instance admins", `u.is_admin`)
 }

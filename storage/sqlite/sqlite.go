@@ -244,3 +244,14 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	}
 	return q.store.inTx(ctx, fn)
 }
+
+// SizeBytes is the database's page count times its page size (the WAL
+// beside it not included).
+func (s *Store) SizeBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return n, nil
+}

@@ -60,24 +60,6 @@ func (q *queries) WorkspacesByName(ctx context.Context, name string) ([]model.Wo
 	return out, wrap("workspaces by name", rows.Err())
 }
 
-// InstanceAdmins returns the instance administrators, oldest first.
-func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.is_admin <> 0 ORDER BY u.id`)
-	if err != nil {
-		return nil, wrap("instance admins", err)
-	}
-	defer rows.Close()
-	out := []model.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, wrap("instance admins", err)
-		}
-		out = append(out, u)
-	}
-	return out, wrap("instance admins", rows.Err())
-}
-
 // WorkspaceChats returns every chat of a workspace, by ascending id.
 func (q *queries) WorkspaceChats(ctx context.Context, workspaceID int64) ([]model.Chat, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats c WHERE c.workspace_id = ? ORDER BY c.id`, workspaceID)

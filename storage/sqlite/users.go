@@ -85,21 +85,25 @@ func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, er
 }
 
 func (q *queries) usersIn(ctx context.Context, ids []int64) ([]model.User, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+
-		placeholders(len(ids))+`)`, int64Args(ids)...)
+	return q.usersWhere(ctx, "users by ids", `u.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+}
+
+// usersWhere returns the users matching where, in id order.
+func (q *queries) usersWhere(ctx context.Context, op, where string, args ...any) ([]model.User, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE `+where+` ORDER BY u.id`, args...)
 	if err != nil {
-		return nil, wrap("users by ids", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	var out []model.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, wrap("users by ids", err)
+			return nil, wrap(op, err)
 		}
 		out = append(out, u)
 	}
-	return out, wrap("users by ids", rows.Err())
+	return out, wrap(op, rows.Err())
 }
 
 // UpdateProfile stores the profile fields of u.
@@ -135,4 +139,9 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
+}
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	return q.usersWhere(ctx, "instance admins", `u.is_admin`)
 }
