@@ -111,6 +111,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())
 	}
+	a.life.components = append(a.life.components, a.metricsComponent())
 	return a, nil
 }
 

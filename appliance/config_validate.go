@@ -63,6 +63,7 @@ func (c Config) Validate() error {
 	c.TLS.validate(&ck)
 	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
+	c.validateOperator(&ck)
 	return errors.Join(ck.errs...)
 }
 

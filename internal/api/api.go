@@ -58,6 +58,9 @@ type Config struct {
 	// Version is the server version shown in the OpenAPI document.
 	// Default "dev".
 	Version string
+	// Pprof serves the Go profiles under /debug/pprof/ to callers the
+	// OperatorGate admits. Default false.
+	Pprof bool
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -130,6 +133,9 @@ type Deps struct {
 	Setup SetupGate
 	// Limiter applies the rate limits (internal/gateway); nil means none.
 	Limiter Limiter
+	// Operator admits callers to /metrics and /debug/pprof; nil admits
+	// no one (404).
+	Operator OperatorGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -145,6 +151,7 @@ type server struct {
 	searchSvc SearchService
 	setupGate SetupGate
 	limiter   Limiter
+	operator  OperatorGate
 	log       *slog.Logger
 	ready     func(ctx context.Context) []string
 	cfg       Config
@@ -175,6 +182,7 @@ func newServer(d Deps) *server {
 		searchSvc: d.Search,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
+		operator:  d.Operator,
 		log:       d.Log,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
@@ -203,7 +211,7 @@ func (s *server) newEngine() *gin.Engine {
 		s.log.Error("api: invalid trusted proxies, trusting none", slog.Any("error", err))
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
+	e.Use(s.requestID, s.observe, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
 	e.NoRoute(s.wrap(func(*gin.Context) error { return errNoRoute }))
 	e.NoMethod(s.wrap(func(*gin.Context) error { return errNoMethod }))
 	return e
