@@ -1,9 +1,11 @@
 package api
 
 import (
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
@@ -37,10 +39,45 @@ func (s *server) observe(c *gin.Context) {
 	if !knownMethods[method] {
 		method = "other"
 	}
-	telemetry.HTTPRequests.WithLabelValues(route, method, statusClass(c.Writer.Status())).Inc()
+	m := httpSeries(route, method, c.Writer.Status())
+	m.requests.Inc()
 	if route != eventsPath {
-		telemetry.HTTPDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		m.duration.Observe(time.Since(start).Seconds())
 	}
+}
+
+// seriesKey names one request counter and duration histogram.
+type seriesKey struct {
+	route, method string
+	class         int
+}
+
+// series is the resolved children of HTTPRequests and HTTPDuration.
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// httpSeriesCache keeps resolved children: the label values are bounded
+// (route templates, known methods, six classes), and a resolved child
+// saves hashing the label values on every request.
+var httpSeriesCache sync.Map // seriesKey -> *series
+
+func httpSeries(route, method string, status int) *series {
+	class := status / 100
+	if class < 1 || class > 5 {
+		class = 0
+	}
+	k := seriesKey{route, method, class}
+	if v, ok := httpSeriesCache.Load(k); ok {
+		return v.(*series)
+	}
+	m := &series{
+		requests: telemetry.HTTPRequests.WithLabelValues(route, method, statusClasses[class]),
+		duration: telemetry.HTTPDuration.WithLabelValues(route, method),
+	}
+	v, _ := httpSeriesCache.LoadOrStore(k, m)
+	return v.(*series)
 }
 
 // knownMethods are the methods kept as labels; any other is "other" (a
