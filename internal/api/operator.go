@@ -45,7 +45,7 @@ func (s *server) operatorRoutes() []route {
 	}
 	return append(rs,
 		route{method: http.MethodGet, path: pprofPath, public: true, operator: true, handle: serveHTTP(http.HandlerFunc(pprof.Index)), doc: doc{
-			tag: "operations", summary: "Go profiles index (debug.pprof; admin networks or the metrics token)", status: http.StatusOK, text: true,
+			tag: "operations", summary: "Go profiles index, an HTML page (debug.pprof; admin networks or the metrics token)", status: http.StatusOK,
 		}},
 		route{method: http.MethodGet, path: pprofPath + ":profile", public: true, operator: true, handle: s.pprofProfile, doc: doc{
 			tag: "operations", summary: "One Go profile: heap, goroutine, profile (CPU, ?seconds=N), trace, ... (debug.pprof; pprof's protobuf, or text with ?debug=1)",
