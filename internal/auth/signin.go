@@ -73,6 +73,7 @@ func (s *Service) AllowSignUp(ip string) error {
 		return nil
 	}
 	if _, wait, ok := s.signUpRate.reserve(ClientKey(ip), s.now()); !ok {
+		telemetry.RateLimited.WithLabelValues("signup").Inc()
 		return apperr.RateLimited(wait)
 	}
 	return nil
