@@ -126,6 +126,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 	if cfg.Backup.Interval > 0 {
 		a.life.components = append(a.life.components, a.backupComponent())
 	}
+	a.life.components = append(a.life.components, a.metricsComponent())
 	return a, nil
 }
 

@@ -2,6 +2,8 @@ package appliance
 
 import (
 	"time"
+
+	"github.com/fechatter/fechatter/internal/gateway"
 )
 
 // Config is the whole configuration of a Fechatter node. Each field's doc
@@ -45,6 +47,12 @@ type Config struct {
 	Gateway GatewayConfig `yaml:"gateway"`
 	// Alerts configures the built-in alerts.
 	Alerts AlertsConfig `yaml:"alerts"`
+	// Admin says who may reach the operator endpoints.
+	Admin AdminConfig `yaml:"admin"`
+	// Metrics configures GET /metrics.
+	Metrics MetricsConfig `yaml:"metrics"`
+	// Debug turns on debugging endpoints.
+	Debug DebugConfig `yaml:"debug"`
 }
 
 // AlertsConfig configures the built-in alerts: the rules of
@@ -56,6 +64,32 @@ type AlertsConfig struct {
 	// WebhookURL receives each firing and resolved notice as a JSON POST
 	// (docs/monitoring.md); empty sends none. Default "".
 	WebhookURL string `yaml:"webhook_url"`
+}
+
+// AdminConfig says who may reach the operator endpoints (/metrics and
+// /debug/pprof).
+type AdminConfig struct {
+	// AllowCIDRs are the client networks (IPs or CIDRs) admitted without
+	// a token; the client is the TCP peer, or what a trusted proxy says.
+	// Default [127.0.0.0/8, ::1/128] (loopback).
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+}
+
+// MetricsConfig configures GET /metrics.
+type MetricsConfig struct {
+	// Token admits a scraper from any network that sends
+	// "Authorization: Bearer <token>" (at least 16 characters); empty
+	// means only admin.allow_cidrs. Secret. Default "".
+	Token string `yaml:"token"`
+	// TokenFile is a file holding Token. Default "".
+	TokenFile string `yaml:"token_file"`
+}
+
+// DebugConfig turns on debugging endpoints.
+type DebugConfig struct {
+	// Pprof serves Go's profiles under /debug/pprof/, behind the same
+	// guard as /metrics. Default false.
+	Pprof bool `yaml:"pprof"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -338,6 +372,7 @@ func Default() Config {
 		},
 		TLS:     TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
 		Gateway: defaultGateway(),
+		Admin:   AdminConfig{AllowCIDRs: append([]string(nil), gateway.DefaultAdminCIDRs...)},
 	}
 }
 
@@ -377,6 +412,7 @@ func (c *Config) secrets() []secret {
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
 		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
 		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
+		{"metrics.token", &c.Metrics.Token, "metrics.token_file", &c.Metrics.TokenFile},
 	}
 }
 
@@ -391,6 +427,7 @@ func (c Config) Redacted() Config {
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
 	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
+	c.Admin.AllowCIDRs = cloneStrings(c.Admin.AllowCIDRs)
 	redactURLs(&c)
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {

@@ -65,6 +65,7 @@ func (c Config) Validate() error {
 	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
 	c.Alerts.validate(&ck)
+	c.validateOperator(&ck)
 	return errors.Join(ck.errs...)
 }
 

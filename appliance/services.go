@@ -44,6 +44,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		ForwardedProtoChecked: true,
 		MaxFileSize:           a.cfg.Files.MaxSize,
 		Version:               a.build.Version,
+		Pprof:                 a.cfg.Debug.Pprof,
 	}
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -52,18 +53,23 @@ func (a *Appliance) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	operator, err := a.cfg.operatorGuard()
+	if err != nil {
+		return nil, err
+	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter: limiter,
-		Chat:    chatSvc,
-		Auth:    authSvc,
-		Events:  a.hub,
-		Search:  a.search,
-		Tickets: a.tickets,
-		Setup:   a.setup,
-		Log:     a.log,
-		Ready:   a.NotReady,
-		Status:  statusService{a},
-		Config:  apiCfg,
+		Limiter:  limiter,
+		Operator: operator,
+		Chat:     chatSvc,
+		Auth:     authSvc,
+		Events:   a.hub,
+		Search:   a.search,
+		Tickets:  a.tickets,
+		Setup:    a.setup,
+		Log:      a.log,
+		Ready:    a.NotReady,
+		Status:   statusService{a},
+		Config:   apiCfg,
 	}))))
 }
 

@@ -58,6 +58,9 @@ type Config struct {
 	// Version is the server version shown in the OpenAPI document.
 	// Default "dev".
 	Version string
+	// Pprof serves the Go profiles under /debug/pprof/ to callers the
+	// OperatorGate admits. Default false.
+	Pprof bool
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -132,6 +135,9 @@ type Deps struct {
 	Limiter Limiter
 	// Status computes GET /api/admin/status; nil answers 503.
 	Status StatusService
+	// Operator admits callers to /metrics and /debug/pprof; nil admits
+	// no one (404).
+	Operator OperatorGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -148,6 +154,7 @@ type server struct {
 	statusSvc StatusService
 	setupGate SetupGate
 	limiter   Limiter
+	operator  OperatorGate
 	log       *slog.Logger
 	ready     func(ctx context.Context) []string
 	cfg       Config
@@ -179,6 +186,7 @@ func newServer(d Deps) *server {
 		statusSvc: d.Status,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
+		operator:  d.Operator,
 		log:       d.Log,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
@@ -207,7 +215,7 @@ func (s *server) newEngine() *gin.Engine {
 		s.log.Error("api: invalid trusted proxies, trusting none", slog.Any("error", err))
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
+	e.Use(s.requestID, s.observe, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
 	e.NoRoute(s.wrap(func(*gin.Context) error { return errNoRoute }))
 	e.NoMethod(s.wrap(func(*gin.Context) error { return errNoMethod }))
 	return e

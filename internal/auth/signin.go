@@ -9,6 +9,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -33,14 +34,30 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 	}
 	try, err := s.signInGate.begin(email, client, s.now())
 	if err != nil {
+		countSignInFailure(err)
 		return Grant{}, err
 	}
 	u, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
+		countSignInFailure(err)
 		return Grant{}, err
 	}
 	try.succeeded()
 	return s.StartSession(ctx, u, meta)
+}
+
+// countSignInFailure counts a refused sign-in by reason: throttled (too
+// many recent failures), bad_credentials, or error (the store or the
+// hasher failed).
+func countSignInFailure(err error) {
+	reason := "error"
+	switch {
+	case apperr.Is(err, apperr.KindRateLimited):
+		reason = "throttled"
+	case apperr.Is(err, apperr.KindUnauthorized):
+		reason = "bad_credentials"
+	}
+	telemetry.SignInFailures.WithLabelValues(reason).Inc()
 }
 
 // normalizeEmail is the limiter key of an email: trimmed and lowercased
@@ -56,6 +73,7 @@ func (s *Service) AllowSignUp(ip string) error {
 		return nil
 	}
 	if _, wait, ok := s.signUpRate.reserve(ClientKey(ip), s.now()); !ok {
+		telemetry.RateLimited.WithLabelValues("signup").Inc()
 		return apperr.RateLimited(wait)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -71,6 +72,9 @@ func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in Send
 	}
 	if err != nil {
 		return model.Message{}, false, err
+	}
+	if created {
+		telemetry.MessagesSent.Inc()
 	}
 	return out, created, nil
 }

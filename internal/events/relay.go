@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // OutboxStore is the part of storage the relay needs.
@@ -185,6 +186,9 @@ func (r *Relay) loop(ctx context.Context) {
 func (r *Relay) round(ctx context.Context) (int, error) {
 	rows, err := r.store.UnpublishedEvents(ctx, r.opt.Batch)
 	if err != nil || len(rows) == 0 {
+		if err == nil {
+			telemetry.OutboxBacklog.Set(0)
+		}
 		return 0, err
 	}
 	acked, pubErr := r.publish(ctx, rows)
@@ -193,8 +197,21 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("mark published: %w", err)
 		}
 		r.published.Add(int64(len(acked)))
+		observeRelayed(rows[:len(acked)])
 	}
+	// What this round found and could not publish: exact when the round
+	// was not full, a lower bound (one batch) while JetStream refuses.
+	telemetry.OutboxBacklog.Set(float64(len(rows) - len(acked)))
 	return len(rows), pubErr
+}
+
+// observeRelayed records the commit-to-PubAck lag of published rows.
+func observeRelayed(rows []model.Event) {
+	now := time.Now()
+	for _, row := range rows {
+		telemetry.RelayLag.Observe(now.Sub(row.CreatedAt).Seconds())
+	}
+	telemetry.RelayPublished.Add(float64(len(rows)))
 }
 
 // publish sends rows in order, at most Window of them awaiting their PubAck

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // start writes ready, then a replay or a resync, and returns the sequence
@@ -32,9 +33,11 @@ func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, la
 		if err := h.writeReady(w, c.userID, regSeq, regSeq, online); err != nil {
 			return 0, err
 		}
+		telemetry.SSEResumes.WithLabelValues("resync").Inc()
 		data, _ := json.Marshal(map[string]any{"type": "resync", "user_id": c.userID, "last_event_id": regSeq})
 		return regSeq, frame{id: regSeq, event: "resync", data: data}.writeTo(w)
 	}
+	telemetry.SSEResumes.WithLabelValues("replayed").Inc()
 	if err := h.writeReady(w, c.userID, after, regSeq, online); err != nil {
 		return 0, err
 	}

@@ -38,14 +38,14 @@ const (
 // Thresholds of the built-in rules.
 const (
 	errorRatioThreshold      = 0.05
-	deliveryLagThreshold     = 5.0 // seconds, p99
+	deliveryLagThreshold     = 2.0 // seconds, p99
 	relayLagThreshold        = 5.0 // seconds, p99
-	outboxBacklogThreshold   = 1000
+	outboxBacklogThreshold   = 0
 	indexerLagThreshold      = 1000 // events
 	diskFreePercentThreshold = 10
-	jetStreamUsedThreshold   = 90 // percent of the limit
+	jetStreamUsedThreshold   = 85 // percent of the limit
 	certExpiryThreshold      = 14 * 24 * time.Hour
-	signInFailureThreshold   = 50 // in 5 minutes
+	signInFailureThreshold   = 100 // in 5 minutes
 	ruleWindow               = 5 * time.Minute
 )
 
@@ -54,12 +54,12 @@ const (
 func DefaultAlertRules(forScale float64) []AlertRule {
 	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * forScale) }
 	return []AlertRule{
-		{Name: "FechatterHighErrorRate", Severity: "critical", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
+		{Name: "FechatterHighErrorRate", Severity: "warning", For: scaled(10 * time.Minute), eval: func(v alertView) (float64, bool, string) {
 			w := windowStats(v.newest, v.back(ruleWindow), 5)
 			return w.ErrorRatio, w.ErrorRatio > errorRatioThreshold,
 				fmt.Sprintf("%.1f%% of HTTP requests failed with 5xx over the last 5 minutes", 100*w.ErrorRatio)
 		}},
-		{Name: "FechatterDeliveryLagHigh", Severity: "warning", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
+		{Name: "FechatterDeliveryLagHigh", Severity: "warning", For: scaled(10 * time.Minute), eval: func(v alertView) (float64, bool, string) {
 			p99 := v.newest.hists[seriesDeliveryDuration].sub(v.back(ruleWindow).hists[seriesDeliveryDuration]).quantile(.99)
 			return p99, p99 > deliveryLagThreshold,
 				fmt.Sprintf("p99 time from commit to SSE delivery is %.1fs over the last 5 minutes", p99)
@@ -69,7 +69,7 @@ func DefaultAlertRules(forScale float64) []AlertRule {
 			return p99, p99 > relayLagThreshold,
 				fmt.Sprintf("p99 outbox relay lag (commit to JetStream ack) is %.1fs over the last 5 minutes", p99)
 		}},
-		{Name: "FechatterOutboxBacklog", Severity: "warning", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
+		{Name: "FechatterOutboxBacklog", Severity: "critical", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
 			n := v.newest.gauges[seriesOutboxBacklog]
 			return n, n > outboxBacklogThreshold, fmt.Sprintf("%.0f outbox events are waiting to be published", n)
 		}},
@@ -77,7 +77,7 @@ func DefaultAlertRules(forScale float64) []AlertRule {
 			n := v.newest.gauges[seriesIndexLag]
 			return n, n > indexerLagThreshold, fmt.Sprintf("the search indexer is %.0f events behind the stream", n)
 		}},
-		{Name: "FechatterDiskNearlyFull", Severity: "critical", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
+		{Name: "FechatterDiskNearlyFull", Severity: "critical", For: scaled(10 * time.Minute), eval: func(v alertView) (float64, bool, string) {
 			size := v.newest.gauges[seriesDiskSize]
 			if size <= 0 {
 				return 0, false, ""
@@ -85,7 +85,7 @@ func DefaultAlertRules(forScale float64) []AlertRule {
 			pct := 100 * v.newest.gauges[seriesDiskFree] / size
 			return pct, pct < diskFreePercentThreshold, fmt.Sprintf("only %.1f%% of the data directory's disk is free", pct)
 		}},
-		{Name: "FechatterJetStreamStorageNearlyFull", Severity: "warning", For: scaled(5 * time.Minute), eval: func(v alertView) (float64, bool, string) {
+		{Name: "FechatterJetStreamStorageNearlyFull", Severity: "warning", For: scaled(10 * time.Minute), eval: func(v alertView) (float64, bool, string) {
 			limit := v.newest.gauges[seriesJetStreamLimit]
 			if limit <= 0 {
 				return 0, false, ""

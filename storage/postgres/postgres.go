@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -67,7 +68,7 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	s := &Store{pool: pool, queries: queries{db: pool}}
+	s := &Store{pool: pool, queries: queries{db: timed{pool}}}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -117,11 +118,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn in one transaction. Inside fn every call goes through the
 // transaction. fn's error rolls back and is returned as is.
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
+	defer queryTimer.SinceKind(telemetry.KindTx, time.Now())
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
+	return runTx(ctx, tx, func() error { return fn(&queries{db: timed{tx}, inTx: true}) })
 }
 
 // runTx runs fn, then commits tx when fn succeeded and rolls it back when
@@ -161,7 +163,7 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
+	return runTx(ctx, tx, func() error { return fn(&queries{db: timed{tx}, inTx: true}) })
 }
 
 // guarded runs a single statement that may fail with a constraint error:
