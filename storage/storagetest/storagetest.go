@@ -61,6 +61,7 @@ func groups() []group {
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},
+		{"Admin", adminTests()},
 	}
 }
 
