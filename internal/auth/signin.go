@@ -9,6 +9,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -33,15 +34,34 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 	}
 	try, err := s.signInGate.begin(email, client, s.now())
 	if err != nil {
+		signInFailed("locked")
 		return Grant{}, err
 	}
 	u, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
+		if apperr.Is(err, apperr.KindUnauthorized) {
+			signInFailed("bad_credentials")
+		}
 		return Grant{}, err
+	}
+	// Said only to whom knows the password, so it reveals nothing to a
+	// guesser; the attempt still counts against the budgets.
+	if u.Disabled() {
+		signInFailed("disabled")
+		return Grant{}, errDisabled()
 	}
 	try.succeeded()
 	return s.StartSession(ctx, u, meta)
 }
+
+// errDisabled answers a disabled account's sign-in and refresh.
+func errDisabled() error {
+	return apperr.Forbidden("this account is disabled; ask an administrator to enable it")
+}
+
+// signInFailed counts a failed sign-in by reason (bounded: "locked",
+// "bad_credentials", "disabled").
+func signInFailed(reason string) { telemetry.SignInFailures.WithLabelValues(reason).Inc() }
 
 // normalizeEmail is the limiter key of an email: trimmed and lowercased
 // (the store looks emails up case-insensitively).
