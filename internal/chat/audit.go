@@ -100,7 +100,7 @@ const maxAuditActionLen = 64
 // q.BeforeID (0: the newest), at most q.Limit (storage.PageLimit), of
 // q.Action only when set. Only the instance administrator may read it;
 // the API route checks that.
-func (s *Service) AuditLog(ctx context.Context, q storage.AuditQuery) ([]model.AuditEntry, error) {
+func (s *Service) AuditLog(ctx context.Context, q AuditQuery) ([]model.AuditEntry, error) {
 	if q.BeforeID < 0 {
 		return nil, apperr.Field("before", "must be a positive audit entry id")
 	}
@@ -114,3 +114,6 @@ func (s *Service) AuditLog(ctx context.Context, q storage.AuditQuery) ([]model.A
 	}
 	return list, nil
 }
+
+// AuditQuery pages through the audit log (storage.AuditQuery).
+type AuditQuery = storage.AuditQuery
