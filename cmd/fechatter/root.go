@@ -36,6 +36,7 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newConfigCommand(stdout),
 		newReindexCommand(stdout),
 		newGatewayCommand(stderr),
+		newAdminCommand(os.Stdin, stdout),
 	)
 	return root
 }
