@@ -12,6 +12,7 @@ import (
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -24,6 +25,10 @@ type (
 	InviteInput = chat.InviteInput
 	// AuditQuery pages through the audit log.
 	AuditQuery = chat.AuditQuery
+	// AdminActor is who performs an administrative action.
+	AdminActor = chat.Actor
+	// User is an account.
+	User = model.User
 )
 
 // Admin runs the instance administrator's use cases (package chat) on the

@@ -30,27 +30,19 @@ func newAdminCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	users := &cobra.Command{Use: "users", Short: "List, create, reset, disable, enable, promote and demote accounts"}
 	users.AddCommand(
 		adminUsersList(stdout), adminUsersCreate(stdin, stdout), adminResetPassword(stdin, stdout),
-		adminUserSwitch("disable", "Disable an account: it cannot sign in, and its tokens and open streams stop at once", stdout,
-			func(ctx context.Context, a *appliance.Admin, id int64) error {
-				_, err := a.SetDisabled(ctx, a.Actor, id, true)
-				return err
-			}),
-		adminUserSwitch("enable", "Enable a disabled account again (it signs in anew)", stdout,
-			func(ctx context.Context, a *appliance.Admin, id int64) error {
-				_, err := a.SetDisabled(ctx, a.Actor, id, false)
-				return err
-			}),
-		adminUserSwitch("promote", "Make an account an instance administrator", stdout,
-			func(ctx context.Context, a *appliance.Admin, id int64) error {
-				_, err := a.SetInstanceAdmin(ctx, a.Actor, id, true)
-				return err
-			}),
-		adminUserSwitch("demote", "Take the instance administrator role away (never from the last one)", stdout,
-			func(ctx context.Context, a *appliance.Admin, id int64) error {
-				_, err := a.SetInstanceAdmin(ctx, a.Actor, id, false)
-				return err
-			}),
 	)
+	for _, sw := range []struct {
+		name, short string
+		set         adminSetter
+		on          bool
+	}{
+		{"disable", "Disable an account: it cannot sign in, and its tokens and open streams stop at once", (*appliance.Admin).SetDisabled, true},
+		{"enable", "Enable a disabled account again (it signs in anew)", (*appliance.Admin).SetDisabled, false},
+		{"promote", "Make an account an instance administrator", (*appliance.Admin).SetInstanceAdmin, true},
+		{"demote", "Take the instance administrator role away (never from the last one)", (*appliance.Admin).SetInstanceAdmin, false},
+	} {
+		users.AddCommand(adminUserSwitch(sw.name, sw.short, stdout, sw.set, sw.on))
+	}
 	workspaces := &cobra.Command{Use: "workspaces", Short: "List workspaces"}
 	workspaces.AddCommand(adminWorkspacesList(stdout))
 	invites := &cobra.Command{Use: "invites", Short: "Create invite codes"}
@@ -202,8 +194,11 @@ it once.`,
 	return cmd
 }
 
-// adminUserSwitch is a command that does one thing to one user.
-func adminUserSwitch(name, short string, stdout io.Writer, do func(ctx context.Context, a *appliance.Admin, id int64) error) *cobra.Command {
+// adminSetter turns one flag of a user on or off (SetDisabled, SetInstanceAdmin).
+type adminSetter = func(*appliance.Admin, context.Context, appliance.AdminActor, int64, bool) (appliance.User, error)
+
+// adminUserSwitch is a command that turns one flag of one user on or off.
+func adminUserSwitch(name, short string, stdout io.Writer, set adminSetter, on bool) *cobra.Command {
 	return &cobra.Command{
 		Use: name + " USER", Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -212,7 +207,7 @@ func adminUserSwitch(name, short string, stdout io.Writer, do func(ctx context.C
 				if err != nil {
 					return err
 				}
-				if err := do(ctx, a, u.ID); err != nil {
+				if _, err := set(a, ctx, a.Actor, u.ID, on); err != nil {
 					return err
 				}
 				fmt.Fprintf(stdout, "%sd user %d (%s)\n", name, u.ID, u.Username)
