@@ -61,7 +61,11 @@ type Users interface {
 	SetUserDisabled(ctx context.Context, userID int64, at *time.Time) error
 	// SetUserAdmin sets or clears the instance administrator flag.
 	SetUserAdmin(ctx context.Context, userID int64, admin bool) error
-	// CountActiveAdmins counts instance administrators that are not disabled.
+	// CountActiveAdmins counts instance administrators that are not
+	// disabled. Inside InTx it serialises with every other transaction
+	// that calls it (Postgres locks those users' rows; SQLite's single
+	// writer already does), so that the last administrator rule holds
+	// under concurrent demotions.
 	CountActiveAdmins(ctx context.Context) (int, error)
 }
 

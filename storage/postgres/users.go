@@ -146,9 +146,12 @@ func (q *queries) SetUserAdmin(ctx context.Context, userID int64, admin bool) er
 	return mustAffect("set user admin", tag, err)
 }
 
-// CountActiveAdmins counts administrators that are not disabled.
+// CountActiveAdmins counts administrators that are not disabled, locking
+// their rows: inside a transaction, two demotions (or disables) of the
+// last two administrators serialise, and the second counts one.
 func (q *queries) CountActiveAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := q.db.QueryRow(ctx, `SELECT count(*) FROM users WHERE is_admin AND disabled_at IS NULL`).Scan(&n)
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT id FROM users
+		WHERE is_admin AND disabled_at IS NULL FOR UPDATE) a`).Scan(&n)
 	return n, wrap("count active admins", err)
 }

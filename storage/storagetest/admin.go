@@ -3,6 +3,8 @@ package storagetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/fechatter/fechatter/internal/model"
@@ -16,6 +18,7 @@ func adminTests() []leaf {
 		{"ListUsersPages", testListUsers},
 		{"ListAllWorkspaces", testListAllWorkspaces},
 		{"AuditAppendAndPage", testAudit},
+		{"LastAdminUnderConcurrentDemotions", testLastAdminRace},
 	}
 }
 
@@ -153,5 +156,42 @@ func testAudit(t *testing.T, s storage.Store) {
 	noErr(t, err, "list audit by action")
 	if len(creates) != 2 || creates[0].ID != ids[2] || creates[1].ID != ids[0] {
 		t.Fatalf("user.create entries = %+v, want ids %d, %d", creates, ids[2], ids[0])
+	}
+}
+
+// testLastAdminRace: two transactions each demote one of the last two
+// administrators when CountActiveAdmins says another remains; however they
+// interleave, one administrator is left.
+func testLastAdminRace(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	for round := range 10 {
+		a, b := newUser(t, s, fmt.Sprintf("a%d", round)), newUser(t, s, fmt.Sprintf("b%d", round))
+		noErr(t, s.SetUserAdmin(ctx, a.ID, true), "promote a")
+		noErr(t, s.SetUserAdmin(ctx, b.ID, true), "promote b")
+		var wg sync.WaitGroup
+		for _, id := range []int64{a.ID, b.ID} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := s.InTx(ctx, func(tx storage.Tx) error {
+					n, err := tx.CountActiveAdmins(ctx)
+					if err != nil || n <= 1 {
+						return err
+					}
+					return tx.SetUserAdmin(ctx, id, false)
+				})
+				if err != nil {
+					t.Errorf("demote %d: %v", id, err)
+				}
+			}()
+		}
+		wg.Wait()
+		n, err := s.CountActiveAdmins(ctx)
+		noErr(t, err, "count admins")
+		if n != 1 {
+			t.Fatalf("round %d: %d administrators left, want 1", round, n)
+		}
+		noErr(t, s.SetUserAdmin(ctx, a.ID, false), "reset a")
+		noErr(t, s.SetUserAdmin(ctx, b.ID, false), "reset b")
 	}
 }
