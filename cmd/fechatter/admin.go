@@ -23,7 +23,8 @@ and config) and works whether the server runs or not; it applies the same
 rules and validation as the API, and every action is written to the audit log
 as "cli:<your OS user>" from "local" (GET /api/admin/audit).
 
-USER is a user id, an email address or a username.`
+USER is a user id, an email address or a username (a number is tried as an id
+first, then as a username).`
 
 func newAdminCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "admin", Short: "Administer users, workspaces, invites and sessions", Long: adminLong}

@@ -45,17 +45,23 @@ func (s *Service) ListUsers(ctx context.Context, afterID int64, limit int) ([]mo
 	return list, nil
 }
 
-// FindUser finds an account by id, email (has "@") or username; 404
-// naming ref when none matches.
+// FindUser finds an account by id, email (has "@") or username (a
+// number is tried as an id, then as a username); 404 naming ref when none
+// matches.
 func (s *Service) FindUser(ctx context.Context, ref string) (model.User, error) {
 	ref = strings.TrimSpace(ref)
 	var u model.User
 	var err error
-	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil && id > 0 {
-		u, err = s.store.UserByID(ctx, id)
-	} else if strings.Contains(ref, "@") {
+	id, perr := strconv.ParseInt(ref, 10, 64)
+	switch {
+	case perr == nil && id > 0:
+		// A number is an id first; a username of digits is found next.
+		if u, err = s.store.UserByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
+			u, err = s.store.UserByUsername(ctx, ref)
+		}
+	case strings.Contains(ref, "@"):
 		u, err = s.store.UserByEmail(ctx, ref)
-	} else {
+	default:
 		u, err = s.store.UserByUsername(ctx, ref)
 	}
 	if errors.Is(err, storage.ErrNotFound) {
@@ -120,9 +126,10 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, userID int64, pass
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.changeUser(ctx, a, userID, AuditPasswordReset, nil, true, func(tx storage.Tx, _ *model.User) error {
+	_, err = s.changeUser(ctx, a, userID, AuditPasswordReset, true, func(tx storage.Tx, _ *model.User) error {
 		return tx.SetPasswordHash(ctx, userID, hash)
 	})
+	return err
 }
 
 // SetDisabled disables an account (it cannot sign in, refresh or use any
@@ -133,8 +140,7 @@ func (s *Service) SetDisabled(ctx context.Context, a Actor, userID int64, disabl
 	if disabled {
 		action = AuditUserDisable
 	}
-	var out model.User
-	err := s.changeUser(ctx, a, userID, action, nil, disabled, func(tx storage.Tx, u *model.User) error {
+	return s.changeUser(ctx, a, userID, action, disabled, func(tx storage.Tx, u *model.User) error {
 		if u.Disabled() == disabled {
 			return nil
 		}
@@ -150,8 +156,7 @@ func (s *Service) SetDisabled(ctx context.Context, a Actor, userID int64, disabl
 			u.DisabledAt = nil
 		}
 		return tx.SetUserDisabled(ctx, userID, u.DisabledAt)
-	}, &out)
-	return out, err
+	})
 }
 
 // SetInstanceAdmin promotes a user to instance administrator or demotes
@@ -161,8 +166,7 @@ func (s *Service) SetInstanceAdmin(ctx context.Context, a Actor, userID int64, a
 	if admin {
 		action = AuditUserPromote
 	}
-	var out model.User
-	err := s.changeUser(ctx, a, userID, action, nil, false, func(tx storage.Tx, u *model.User) error {
+	return s.changeUser(ctx, a, userID, action, false, func(tx storage.Tx, u *model.User) error {
 		if u.IsAdmin == admin {
 			return nil
 		}
@@ -173,22 +177,22 @@ func (s *Service) SetInstanceAdmin(ctx context.Context, a Actor, userID int64, a
 		}
 		u.IsAdmin = admin
 		return tx.SetUserAdmin(ctx, userID, admin)
-	}, &out)
-	return out, err
+	})
 }
 
 // RevokeSessions ends every session and access token of the user, and
 // their open event streams.
 func (s *Service) RevokeSessions(ctx context.Context, a Actor, userID int64) error {
-	return s.changeUser(ctx, a, userID, AuditSessionsRevoke, nil, true, func(storage.Tx, *model.User) error { return nil })
+	_, err := s.changeUser(ctx, a, userID, AuditSessionsRevoke, true, func(storage.Tx, *model.User) error { return nil })
+	return err
 }
 
 // changeUser runs change on the user in one transaction with the audit
 // record; with revoke it also ends every credential of the user (tokens,
-// sessions, streams, on every node and from another process). out, when
-// given, receives the user as changed (no password hash).
-func (s *Service) changeUser(ctx context.Context, a Actor, userID int64, action string, detail map[string]any,
-	revoke bool, change func(tx storage.Tx, u *model.User) error, out ...*model.User) error {
+// sessions, streams, on every node and from another process). It returns
+// the user as changed, without the password hash.
+func (s *Service) changeUser(ctx context.Context, a Actor, userID int64, action string, revoke bool,
+	change func(tx storage.Tx, u *model.User) error) (model.User, error) {
 	var u model.User
 	err := s.inTx(ctx, func(tx storage.Tx) error {
 		if err := requireInstanceAdmin(ctx, tx, a); err != nil {
@@ -209,19 +213,16 @@ func (s *Service) changeUser(ctx context.Context, a Actor, userID int64, action 
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, action, userID, 0, detail)
+		return s.audit(ctx, tx, a, action, userID, 0, nil)
 	})
 	if err != nil {
-		return err
+		return model.User{}, err
 	}
 	if revoke {
 		s.auth.RevokedAll(ctx, userID)
 	}
 	u.PasswordHash = ""
-	for _, o := range out {
-		*o = u
-	}
-	return nil
+	return u, nil
 }
 
 // revokeCredentialsTx cuts every token and session of the user and writes
