@@ -56,6 +56,38 @@ type Users interface {
 	CountUsers(ctx context.Context) (int64, error)
 	// InstanceAdmins returns the users with IsAdmin set, in id order.
 	InstanceAdmins(ctx context.Context) ([]model.User, error)
+	// ListUsers returns up to limit users with ID > afterID, by ascending
+	// ID, bots included.
+	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
+	// SetUserDisabled disables the account at at, or enables it (nil).
+	SetUserDisabled(ctx context.Context, userID int64, at *time.Time) error
+	// SetUserAdmin sets or clears the instance administrator flag.
+	SetUserAdmin(ctx context.Context, userID int64, admin bool) error
+	// CountActiveAdmins counts instance administrators that are not
+	// disabled. Inside InTx it serialises with every other transaction
+	// that calls it (Postgres locks those users' rows; SQLite's single
+	// writer already does), so that the last administrator rule holds
+	// under concurrent demotions.
+	CountActiveAdmins(ctx context.Context) (int, error)
+}
+
+// AuditQuery pages through the audit log, newest first.
+type AuditQuery struct {
+	// BeforeID asks for entries with ID < BeforeID; 0 starts at the newest.
+	BeforeID int64
+	// Limit is the page size; see PageLimit.
+	Limit int
+	// Action keeps only entries of this action; "" keeps all.
+	Action string
+}
+
+// Audit stores the record of administrative actions.
+type Audit interface {
+	// AppendAudit inserts e and sets e.ID (and e.At when zero). An empty
+	// Detail is stored as {}.
+	AppendAudit(ctx context.Context, e *model.AuditEntry) error
+	// ListAudit returns a page of entries, newest (highest ID) first.
+	ListAudit(ctx context.Context, q AuditQuery) ([]model.AuditEntry, error)
 }
 
 // WorkspaceRole is a workspace together with one user's role in it.
@@ -74,6 +106,9 @@ type Workspaces interface {
 	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (WorkspaceRole, error)
 	// ListWorkspacesForUser returns the workspaces userID belongs to, oldest first.
 	ListWorkspacesForUser(ctx context.Context, userID int64) ([]WorkspaceRole, error)
+	// ListAllWorkspaces returns every workspace of the instance, oldest
+	// first (the administrator's view; never answer a member with it).
+	ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error)
 	RenameWorkspace(ctx context.Context, id int64, name string) error
 	// DeleteWorkspace removes the workspace and everything in it.
 	DeleteWorkspace(ctx context.Context, id int64) error
@@ -427,6 +462,7 @@ type Tx interface {
 	Export
 	Transfers
 	Certs
+	Audit
 }
 
 // Store is a whole persistence engine.

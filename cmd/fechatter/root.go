@@ -40,6 +40,7 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newGatewayCommand(stderr),
 		newImportCommand(stdout),
 		newExportCommand(stdout),
+		newAdminCommand(os.Stdin, stdout),
 	)
 	return root
 }

@@ -237,8 +237,28 @@ func opsSchemas() obj {
 			"status":    enum("ok", "unavailable"),
 			"not_ready": arrayOf(str()),
 		}, "not_ready"),
-		"Status":      statusSchema(),
-		"OpenAPI":     obj{"type": "object", "description": "This document."},
+		"Status":  statusSchema(),
+		"OpenAPI": obj{"type": "object", "description": "This document."},
+		"AuditEntry": objectOpt(obj{
+			"id": idSchema(), "at": dateTime(),
+			"actor":          obj{"type": "string", "description": "cli:<os user> for `fechatter admin`, the username for an API caller."},
+			"actor_id":       obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The acting user; 0 for the command line."},
+			"source":         obj{"type": "string", "description": "local for the command line, the client IP for the API."},
+			"action":         obj{"type": "string", "description": "user.create, user.disable, user.enable, user.promote, user.demote, user.reset_password, user.sessions_revoke, invite.create, member.role, member.ban, log_level.set."},
+			"target_user_id": idSchema(), "workspace_id": idSchema(),
+			"detail": obj{"type": "object", "description": "What else matters (a new role, an invite id); {} when nothing."},
+		}, "target_user_id", "workspace_id"),
+		"AuditPage": object(obj{"entries": arrayOf(ref("AuditEntry"))}),
+		"AdminUser": object(obj{
+			"id": idSchema(), "email": str(), "username": str(), "display_name": str(), "avatar_url": str(),
+			"locale": str(), "timezone": str(), "is_bot": boolean(), "is_admin": boolean(), "created_at": dateTime(),
+			"disabled_at": obj{"type": []string{"string", "null"}, "format": "date-time", "description": "null while the account may sign in."},
+		}),
+		"AdminUserList": object(obj{"users": arrayOf(ref("AdminUser"))}),
+		"AdminUserPatch": input(obj{
+			"disabled": obj{"type": "boolean", "description": "true disables the account: it cannot sign in, and its tokens and event streams stop at once."},
+			"is_admin": obj{"type": "boolean", "description": "Promote to or demote from instance administrator; the last enabled one cannot be demoted or disabled (409)."},
+		}),
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 		"SearchResult": object(obj{
 			"hits": arrayOf(object(obj{

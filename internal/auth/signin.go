@@ -42,6 +42,12 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 		countSignInFailure(err)
 		return Grant{}, err
 	}
+	// Said only to whom knows the password, so it reveals nothing to a
+	// guesser; the attempt still counts against the budgets.
+	if u.Disabled() {
+		signInFailed("disabled")
+		return Grant{}, errDisabled()
+	}
 	try.succeeded()
 	return s.StartSession(ctx, u, meta)
 }
@@ -57,8 +63,17 @@ func countSignInFailure(err error) {
 	case apperr.Is(err, apperr.KindUnauthorized):
 		reason = "bad_credentials"
 	}
-	telemetry.SignInFailures.WithLabelValues(reason).Inc()
+	signInFailed(reason)
 }
+
+// errDisabled answers a disabled account's sign-in and refresh.
+func errDisabled() error {
+	return apperr.Forbidden("this account is disabled; ask an administrator to enable it")
+}
+
+// signInFailed counts a failed sign-in by reason (bounded: "locked",
+// "bad_credentials", "disabled").
+func signInFailed(reason string) { telemetry.SignInFailures.WithLabelValues(reason).Inc() }
 
 // normalizeEmail is the limiter key of an email: trimmed and lowercased
 // (the store looks emails up case-insensitively).

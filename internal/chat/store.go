@@ -23,6 +23,9 @@ type Store interface {
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error)
 	InstanceAdmins(ctx context.Context) ([]model.User, error)
+	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
+	ListAudit(ctx context.Context, q storage.AuditQuery) ([]model.AuditEntry, error)
+	ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error)
 
 	WorkspaceByID(ctx context.Context, id int64) (model.Workspace, error)
 	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (storage.WorkspaceRole, error)

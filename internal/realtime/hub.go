@@ -223,6 +223,10 @@ func (h *Hub) onLive(ctx context.Context, m jetstream.Msg) {
 		h.opt.Log.Warn("realtime: undecodable event", "subject", m.Subject(), "err", err)
 		return
 	}
+	if e.Type == model.EventCredentialsRevoked {
+		h.onCredentialsRevoked(e, meta.Sequence.Stream)
+		return
+	}
 	recipients := h.recipients(ctx, e)
 	out := frame{id: meta.Sequence.Stream, event: e.Type, data: dataOf(e), committed: e.Time}
 	h.mu.Lock()

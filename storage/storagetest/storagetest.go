@@ -62,6 +62,7 @@ func groups() []group {
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},
 		{"Transfers", transferTests()},
+		{"Admin", adminTests()},
 	}
 }
 
