@@ -35,6 +35,11 @@ func (a *Appliance) handler() (http.Handler, error) {
 		a.cfg.chatConfig(layoutOf(a.cfg.DataDir).Files), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
 	a.chat = chatSvc
+	assistant, err := a.newAssistant(chatSvc)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: %w", err)
+	}
+	a.assistant = assistant
 	apiCfg := api.Config{
 		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
 		SecureCookies: a.cfg.secureCookies(),
@@ -53,16 +58,17 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, err
 	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter: limiter,
-		Chat:    chatSvc,
-		Auth:    authSvc,
-		Events:  a.hub,
-		Search:  a.search,
-		Tickets: a.tickets,
-		Setup:   a.setup,
-		Log:     a.log,
-		Ready:   a.NotReady,
-		Config:  apiCfg,
+		Limiter:   limiter,
+		Chat:      chatSvc,
+		Auth:      authSvc,
+		Events:    a.hub,
+		Search:    a.search,
+		Assistant: a.assistant,
+		Tickets:   a.tickets,
+		Setup:     a.setup,
+		Log:       a.log,
+		Ready:     a.NotReady,
+		Config:    apiCfg,
 	}))))
 }
 

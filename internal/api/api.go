@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -123,6 +124,9 @@ type Deps struct {
 	Events EventService
 	// Search answers searches; nil answers 503 on the search routes.
 	Search SearchService
+	// Assistant serves the assistant's settings and commands; nil answers
+	// 503 on those routes.
+	Assistant *bot.Service
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Setup guards first-run setup with the setup token; nil refuses every
@@ -143,6 +147,7 @@ type server struct {
 	events    EventService
 	tickets   TicketService
 	searchSvc SearchService
+	assistant *bot.Service
 	setupGate SetupGate
 	limiter   Limiter
 	log       *slog.Logger
@@ -173,6 +178,7 @@ func newServer(d Deps) *server {
 		events:    d.Events,
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
+		assistant: d.Assistant,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
 		log:       d.Log,
