@@ -84,6 +84,11 @@ type Limiter interface {
 // LimitClass is the rate-limit class of a user's requests to the assistant.
 const LimitClass = "assistant"
 
+// ackWait is how long a trigger may go without a heartbeat before it is
+// redelivered: the consumer heartbeats every third of it while an answer
+// streams, so it only bounds how soon a crashed node's work resumes.
+const ackWait = 10 * time.Second
+
 // Service is the assistant. Start runs its consumer; the API uses the
 // settings and command methods.
 type Service struct {
@@ -150,7 +155,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	cons := events.NewBatchConsumer(s.js, events.ConsumerOptions{
 		Durable: Durable, FilterSubjects: Subjects, Replicas: s.cfg.Replicas,
-		MaxBatch: s.cfg.Concurrency, AckWait: time.Minute, Log: s.log,
+		MaxBatch: s.cfg.Concurrency, AckWait: ackWait, DeliverNew: true, Log: s.log,
 	}, s.handleBatch)
 	if err := cons.Start(ctx); err != nil {
 		return err
