@@ -281,7 +281,7 @@ func assistantSchemas() obj {
 		"AssistantCommand":     command,
 		"AssistantCommandList": object(obj{"commands": arrayOf(ref("AssistantCommand"))}),
 		"AssistantCommandRequest": input(obj{
-			"name":        obj{"type": "string", "pattern": "^/?[a-z][a-z0-9_-]{0,31}$", "description": "Called as /name; not a built-in command's name."},
+			"name":        obj{"type": "string", "pattern": "^/?[A-Za-z][A-Za-z0-9_-]{0,31}$", "description": "Called as /name (stored in lower case); not a built-in command's name."},
 			"description": obj{"type": "string", "maxLength": 200},
 			"template":    obj{"type": "string", "minLength": 1, "maxLength": 4000, "description": "The prompt; {{input}} is the text after the command, {{context}} the recent messages the caller can read, {{user}} the caller's @username, {{chat}} the chat's name."},
 		}, "name", "template"),
