@@ -349,6 +349,34 @@ func TestAssistantWithoutModel(t *testing.T) {
 	}
 }
 
+// TestAssistantLimits: a model slower than bot.timeout ends in a sentence
+// saying so, and once a workspace spent its daily token budget the
+// assistant says that instead of asking.
+func TestAssistantLimits(t *testing.T) {
+	stub := newStubModel(t, "Tokens were spent.")
+	hold, started := make(chan struct{}), make(chan struct{})
+	stub.set(func(s *stubModel) { s.hold, s.started = hold, started })
+	t.Cleanup(func() { close(hold) })
+	tm := startTeam(t, "", append(modelEnv(stub), "FECHATTER_BOT__TIMEOUT=1s", "FECHATTER_BOT__DAILY_TOKEN_BUDGET=40")...)
+	slow := send(t, tm.bob, tm.general.ID, "@assistant take your time")
+	if reply := settledReply(t, tm.bob, slow); !strings.Contains(reply.Content, "took too long") {
+		t.Fatalf("timeout reply = %q", reply.Content)
+	}
+	stub.set(func(s *stubModel) { s.hold = nil })
+	spend := send(t, tm.bob, tm.general.ID, "@assistant spend the budget")
+	if reply := settledReply(t, tm.bob, spend); reply.Content != "Tokens were spent." {
+		t.Fatalf("reply = %q", reply.Content)
+	}
+	asked := len(stub.bodies())
+	over := send(t, tm.bob, tm.general.ID, "@assistant one more")
+	if reply := settledReply(t, tm.bob, over); !strings.Contains(reply.Content, "used its assistant budget for today") {
+		t.Fatalf("over-budget reply = %q", reply.Content)
+	}
+	if n := len(stub.bodies()); n != asked {
+		t.Fatalf("the model was asked over budget (%d requests, was %d)", n, asked)
+	}
+}
+
 // TestAssistantCrash: the server is killed (SIGKILL) while the model is in
 // the middle of an answer; after a restart the trigger is answered again
 // in the same reply: exactly one reply, settled with the whole answer.
