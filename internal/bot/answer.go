@@ -71,14 +71,8 @@ func (s *Service) triggerOf(ctx context.Context, userID int64, bot model.User, m
 		if isBuiltin(name) {
 			return trigger{command: name, input: input}, true, nil
 		}
-		cmds, err := s.store.AssistantCommands(ctx, m.WorkspaceID)
-		if err != nil {
-			return trigger{}, false, err
-		}
-		for _, c := range cmds {
-			if c.Name == name {
-				return trigger{command: name, input: input}, true, nil
-			}
+		if s.hasCommand(ctx, m.WorkspaceID, name) {
+			return trigger{command: name, input: input}, true, nil
 		}
 	}
 	if ok, rest := mentions(m.Content, bot.Username); ok {
@@ -180,16 +174,8 @@ func (s *Service) compose(ctx context.Context, r *reply, userID int64, m model.M
 }
 
 func (s *Service) hasCommand(ctx context.Context, wsID int64, name string) bool {
-	cmds, err := s.store.AssistantCommands(ctx, wsID)
-	if err != nil {
-		return false
-	}
-	for _, c := range cmds {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := s.customCommand(ctx, wsID, name)
+	return ok
 }
 
 // ask streams the model's answer into r and returns the final text: the
