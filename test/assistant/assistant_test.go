@@ -214,10 +214,30 @@ func testInfo(t *testing.T, tm *team) {
 
 func testMention(t *testing.T, tm *team, stub *stubModel) {
 	send(t, tm.cat, tm.general.ID, "earlier: the release checklist is in the wiki")
+	sctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	stream, err := tm.bob.Events(sctx, 0)
+	must(t, err)
+	defer stream.Close()
 	trigger := send(t, tm.bob, tm.general.ID, "@assistant what is the plan?")
 	reply := settledReply(t, tm.bob, trigger)
 	if reply.Content != "The plan is to ship on Friday." || reply.EditedAt == nil {
 		t.Fatalf("reply = %q (edited %v)", reply.Content, reply.EditedAt)
+	}
+	// Bob saw the reply appear at once and grow before it settled.
+	var seen []string
+	for len(seen) == 0 || seen[len(seen)-1] != reply.Content {
+		e, err := stream.Next()
+		must(t, err)
+		var p struct {
+			Message model.Message `json:"message"`
+		}
+		if (e.Type == "message.created" || e.Type == "message.updated") && e.Decode(&p) == nil && p.Message.ID == reply.ID {
+			seen = append(seen, p.Message.Content)
+		}
+	}
+	if len(seen) < 3 || seen[0] != "Thinking…" || !strings.HasSuffix(seen[1], " ▍") {
+		t.Fatalf("the reply did not stream: %q", seen)
 	}
 	body := requestWith(t, stub, "what is the plan?")
 	if !strings.Contains(body, "the release checklist is in the wiki") {
