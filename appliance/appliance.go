@@ -21,6 +21,7 @@ import (
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
@@ -69,6 +70,7 @@ type Appliance struct {
 	sidecar    *meili.Sidecar
 	search     *search.Service
 	chat       *chat.Service
+	assistant  *bot.Service
 	sweeper    *chat.FileSweeper
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
@@ -119,6 +121,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.httpComponent(),
 		a.statusComponent(),
 		a.filesComponent(),
+		a.assistantComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())
@@ -133,7 +136,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
 // real-time hub, search, the HTTP server, the status sampler (and the
-// built-in alerts), the sweep of unused uploads, and
+// built-in alerts), the sweep of unused uploads, the assistant, and
 // HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }

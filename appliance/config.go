@@ -37,6 +37,8 @@ type Config struct {
 	Backup BackupConfig `yaml:"backup"`
 	// Search selects the search engine.
 	Search SearchConfig `yaml:"search"`
+	// Bot is the assistant's model endpoint and limits.
+	Bot BotConfig `yaml:"bot"`
 	// NATS configures the embedded NATS server.
 	NATS NATSConfig `yaml:"nats"`
 	// Cluster joins several nodes into one NATS cluster.
@@ -268,6 +270,33 @@ type MeilisearchConfig struct {
 	Binary string `yaml:"binary"`
 }
 
+// BotConfig is the assistant's OpenAI-compatible model endpoint and its
+// limits (docs/assistant.md).
+type BotConfig struct {
+	// BaseURL of an OpenAI-compatible API, e.g. http://localhost:11434/v1
+	// (Ollama); empty means no model: the assistant says so when asked.
+	// Default "".
+	BaseURL string `yaml:"base_url"`
+	// Model is the model name the endpoint serves. Default "".
+	Model string `yaml:"model"`
+	// APIKey is sent as a bearer token. Secret. Default "".
+	APIKey string `yaml:"api_key"`
+	// APIKeyFile is a file holding APIKey. Default "".
+	APIKeyFile string `yaml:"api_key_file"`
+	// Timeout bounds one answer, from the request to its last token.
+	// Default 2m.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxOutputTokens caps one answer's length in tokens; 0 means the
+	// endpoint's default. Default 1024.
+	MaxOutputTokens int64 `yaml:"max_output_tokens"`
+	// DailyTokenBudget caps the tokens (prompt and answer) one workspace
+	// may use per UTC day; 0 means no cap. Default 200000.
+	DailyTokenBudget int64 `yaml:"daily_token_budget"`
+	// UserRate is how many requests to the assistant one user may make per
+	// minute; 0 means no limit. Default 10.
+	UserRate int64 `yaml:"user_rate"`
+}
+
 // NATSConfig configures the embedded NATS server.
 type NATSConfig struct {
 	// Listen is a host:port for NATS clients; empty means in-process only. Default "".
@@ -363,6 +392,7 @@ func Default() Config {
 		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
 		Backup: BackupConfig{Keep: 7},
 		Search: SearchConfig{Engine: SearchEmbedded},
+		Bot:    BotConfig{Timeout: 2 * time.Minute, MaxOutputTokens: 1024, DailyTokenBudget: 200_000, UserRate: 10},
 		NATS: NATSConfig{
 			SyncAlways: true, MaxStore: 10 << 30, MaxMemory: 64 << 20, ReplayHorizon: 168 * time.Hour,
 		},
@@ -410,6 +440,7 @@ func (c *Config) secrets() []secret {
 		{"database.url", &c.Database.URL, "database.url_file", &c.Database.URLFile},
 		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
+		{"bot.api_key", &c.Bot.APIKey, "bot.api_key_file", &c.Bot.APIKeyFile},
 		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
 		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
 		{"metrics.token", &c.Metrics.Token, "metrics.token_file", &c.Metrics.TokenFile},

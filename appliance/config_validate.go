@@ -59,6 +59,7 @@ func (c Config) Validate() error {
 	c.Files.validate(&ck)
 	c.Backup.validate(&ck)
 	c.Search.validate(&ck)
+	c.Bot.validate(&ck)
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.TLS.validate(&ck)
@@ -182,6 +183,30 @@ func (s SearchConfig) validate(ck *checker) {
 	}
 	if m.URL != "" {
 		ck.check("search.meilisearch.url", checkHTTPURL(m.URL))
+	}
+}
+
+func (b BotConfig) validate(ck *checker) {
+	if b.BaseURL != "" {
+		ck.check("bot.base_url", checkHTTPURL(b.BaseURL))
+		if b.Model == "" {
+			ck.fail("bot.model", "required when bot.base_url is set")
+		}
+	}
+	if b.Model != "" && b.BaseURL == "" {
+		ck.fail("bot.base_url", "required when bot.model is set")
+	}
+	if b.Timeout <= 0 {
+		ck.fail("bot.timeout", "must be positive")
+	}
+	if b.MaxOutputTokens < 0 {
+		ck.fail("bot.max_output_tokens", "must be a number of tokens, or 0 for the endpoint's default")
+	}
+	if b.DailyTokenBudget < 0 {
+		ck.fail("bot.daily_token_budget", "must be a number of tokens, or 0 for no cap")
+	}
+	if b.UserRate < 0 {
+		ck.fail("bot.user_rate", "must be requests per minute, or 0 for no limit")
 	}
 }
 

@@ -35,6 +35,11 @@ func (a *Appliance) handler() (http.Handler, error) {
 		a.cfg.chatConfig(layoutOf(a.cfg.DataDir).Files), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
 	a.chat = chatSvc
+	assistant, err := a.newAssistant(chatSvc)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: %w", err)
+	}
+	a.assistant = assistant
 	apiCfg := api.Config{
 		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
 		SecureCookies: a.cfg.secureCookies(),
@@ -58,18 +63,19 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, err
 	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter:  limiter,
-		Operator: operator,
-		Chat:     chatSvc,
-		Auth:     authSvc,
-		Events:   a.hub,
-		Search:   a.search,
-		Tickets:  a.tickets,
-		Setup:    a.setup,
-		Log:      a.log,
-		Ready:    a.NotReady,
-		Status:   statusService{a},
-		Config:   apiCfg,
+		Limiter:   limiter,
+		Operator:  operator,
+		Chat:      chatSvc,
+		Auth:      authSvc,
+		Events:    a.hub,
+		Search:    a.search,
+		Tickets:   a.tickets,
+		Setup:     a.setup,
+		Log:       a.log,
+		Ready:     a.NotReady,
+		Status:    statusService{a},
+		Assistant: a.assistant,
+		Config:    apiCfg,
 	}))))
 }
 

@@ -446,6 +446,33 @@ type Certs interface {
 	UnlockCert(ctx context.Context, name, owner string) error
 }
 
+// Assistant holds each workspace's assistant settings, custom commands
+// and daily token use.
+type Assistant interface {
+	// AssistantSettings returns a workspace's saved settings; ErrNotFound
+	// when it never saved any.
+	AssistantSettings(ctx context.Context, workspaceID int64) (model.AssistantSettings, error)
+	// PutAssistantSettings saves s (its UpdatedAt is set when zero).
+	PutAssistantSettings(ctx context.Context, s model.AssistantSettings) error
+	// AssistantCommands lists a workspace's commands by name.
+	AssistantCommands(ctx context.Context, workspaceID int64) ([]model.AssistantCommand, error)
+	// CreateAssistantCommand inserts c and sets its ID and CreatedAt;
+	// ErrConflict when the workspace has a command of that name.
+	CreateAssistantCommand(ctx context.Context, c *model.AssistantCommand) error
+	// UpdateAssistantCommand replaces the name, description and template
+	// of the command c.ID of workspace c.WorkspaceID; ErrNotFound, ErrConflict.
+	UpdateAssistantCommand(ctx context.Context, c model.AssistantCommand) error
+	// DeleteAssistantCommand deletes one command; ErrNotFound when absent.
+	DeleteAssistantCommand(ctx context.Context, workspaceID, commandID int64) error
+	// AddAssistantTokens adds n to a workspace's tokens of day
+	// (YYYY-MM-DD, UTC) and returns the new total.
+	AddAssistantTokens(ctx context.Context, workspaceID int64, day string, n int64) (int64, error)
+	// AssistantTokens returns a workspace's tokens of day (0 when none).
+	AssistantTokens(ctx context.Context, workspaceID int64, day string) (int64, error)
+	// WorkspaceIDs returns the ids of every workspace, ascending.
+	WorkspaceIDs(ctx context.Context) ([]int64, error)
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -463,6 +490,7 @@ type Tx interface {
 	Transfers
 	Certs
 	Audit
+	Assistant
 }
 
 // Store is a whole persistence engine.

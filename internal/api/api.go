@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -126,6 +127,9 @@ type Deps struct {
 	Events EventService
 	// Search answers searches; nil answers 503 on the search routes.
 	Search SearchService
+	// Assistant serves the assistant's settings and commands; nil answers
+	// 503 on those routes.
+	Assistant *bot.Service
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Setup guards first-run setup with the setup token; nil refuses every
@@ -152,6 +156,7 @@ type server struct {
 	tickets   TicketService
 	searchSvc SearchService
 	statusSvc StatusService
+	assistant *bot.Service
 	setupGate SetupGate
 	limiter   Limiter
 	operator  OperatorGate
@@ -184,6 +189,7 @@ func newServer(d Deps) *server {
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
 		statusSvc: d.Status,
+		assistant: d.Assistant,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
 		operator:  d.Operator,

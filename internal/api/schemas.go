@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -275,5 +275,36 @@ func opsSchemas() obj {
 			"direct_chat_boost": obj{"type": "number"}, "frequent_chat_boost": obj{"type": "number"},
 			"stop_words": arrayOf(str()), "synonyms": obj{"type": "object", "additionalProperties": arrayOf(str())},
 		}),
+	}
+}
+
+func assistantSchemas() obj {
+	command := objectOpt(obj{
+		"id": idSchema(), "name": str(), "description": str(),
+		"usage":    obj{"type": "string", "description": "How to call it, e.g. /summarize [n | since <time>]."},
+		"template": obj{"type": "string", "description": "Custom commands only: the prompt, with {{input}}, {{context}}, {{user}} and {{chat}} replaced."},
+		"built_in": boolean(),
+	}, "id", "template")
+	return obj{
+		"Assistant": object(obj{
+			"enabled":       obj{"type": "boolean", "description": "The assistant answers: a model is configured on the server and the workspace has not turned it off."},
+			"configured":    obj{"type": "boolean", "description": "A model endpoint is configured on this server (bot.base_url and bot.model)."},
+			"turned_on":     obj{"type": "boolean", "description": "The workspace's admins have not turned the assistant off."},
+			"model":         obj{"type": "string", "description": "The model's name; empty when none is configured."},
+			"system_prompt": str(), "username": str(),
+			"user_id":  obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The assistant's user id in this workspace (start a direct chat with it)."},
+			"commands": arrayOf(ref("AssistantCommand")),
+		}),
+		"AssistantPatch": input(obj{
+			"enabled":       boolean(),
+			"system_prompt": obj{"type": "string", "maxLength": 4000, "description": "Added to the assistant's instructions in this workspace."},
+		}),
+		"AssistantCommand":     command,
+		"AssistantCommandList": object(obj{"commands": arrayOf(ref("AssistantCommand"))}),
+		"AssistantCommandRequest": input(obj{
+			"name":        obj{"type": "string", "pattern": "^/?[A-Za-z][A-Za-z0-9_-]{0,31}$", "description": "Called as /name (stored in lower case); not a built-in command's name."},
+			"description": obj{"type": "string", "maxLength": 200},
+			"template":    obj{"type": "string", "minLength": 1, "maxLength": 4000, "description": "The prompt; {{input}} is the text after the command, {{context}} the recent messages the caller can read, {{user}} the caller's @username, {{chat}} the chat's name."},
+		}, "name", "template"),
 	}
 }

@@ -58,6 +58,7 @@ func groups() []group {
 		{"Reactions", reactionTests()},
 		{"Mentions", mentionTests()},
 		{"Files", fileTests()},
+		{"Assistant", assistantTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},
