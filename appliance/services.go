@@ -8,6 +8,7 @@ import (
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // handler builds the use cases over the started store and the API that
@@ -53,16 +54,17 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, err
 	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter: limiter,
-		Chat:    chatSvc,
-		Auth:    authSvc,
-		Events:  a.hub,
-		Search:  a.search,
-		Tickets: a.tickets,
-		Setup:   a.setup,
-		Log:     a.log,
-		Ready:   a.NotReady,
-		Config:  apiCfg,
+		Limiter:  limiter,
+		Chat:     chatSvc,
+		Auth:     authSvc,
+		Events:   a.hub,
+		Search:   a.search,
+		Tickets:  a.tickets,
+		Setup:    a.setup,
+		Log:      a.log,
+		LogLevel: telemetry.LevelOf(a.log),
+		Ready:    a.NotReady,
+		Config:   apiCfg,
 	}))))
 }
 

@@ -62,6 +62,7 @@ func (s *server) routes() []route {
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
 		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
 		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(),
+		s.logLevelRoutes(),
 	} {
 		all = append(all, family...)
 	}

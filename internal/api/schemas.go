@@ -238,6 +238,7 @@ func opsSchemas() obj {
 			"not_ready": arrayOf(str()),
 		}, "not_ready"),
 		"OpenAPI":     obj{"type": "object", "description": "This document."},
+		"LogLevel":    input(obj{"level": enum("debug", "info", "warn", "error")}, "level"),
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 		"SearchResult": object(obj{
 			"hits": arrayOf(object(obj{

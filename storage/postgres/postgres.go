@@ -59,6 +59,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // openConfig opens a pool with cfg, made to scan times in UTC.
 func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
+	cfg.ConnConfig.Tracer = queryTracer{}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		registerUTC(c.TypeMap())
 		return nil

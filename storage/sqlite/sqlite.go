@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{wdb: wdb, rdb: rdb, wstmts: newStmtCache(wdb), rstmts: newStmtCache(rdb)}
 	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
-	s.queries = queries{r: cachedDB{s.rstmts}, w: rdb, store: s}
+	s.queries = queries{r: tracedDB{cachedDB{s.rstmts}}, w: tracedDB{rdb}, store: s}
 	return s, nil
 }
 
