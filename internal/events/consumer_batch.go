@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -69,6 +70,11 @@ func (c *Consumer) settle(ctx context.Context, ps []pending, err error) {
 	if err == nil {
 		c.markCompleted(ctx, ps)
 		c.ack(ctx, ps)
+		if c.opt.Log.Enabled(ctx, slog.LevelDebug) {
+			for _, p := range ps {
+				c.opt.Log.DebugContext(p.ctx, "event handled", "consumer", c.opt.Durable, "type", p.env.Type)
+			}
+		}
 		return
 	}
 	p := ps[0]
