@@ -107,8 +107,12 @@ func newTraceParent() (traceparent, traceID string) {
 // the status and body.
 func (w *world) post(t *testing.T, method, path string, body any, header map[string]string) (int, []byte) {
 	t.Helper()
-	b, err := json.Marshal(body)
-	must(t, err)
+	var b []byte
+	if body != nil {
+		var err error
+		b, err = json.Marshal(body)
+		must(t, err)
+	}
 	req, err := http.NewRequest(method, w.srv.URL()+path, bytes.NewReader(b))
 	must(t, err)
 	access, _ := w.admin.Tokens()
