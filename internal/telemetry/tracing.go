@@ -193,7 +193,7 @@ func tracer() trace.Tracer { return otel.GetTracerProvider().Tracer(tracerName) 
 // ctx and a span that records nothing.
 func StartServerSpan(ctx context.Context, carrier propagation.TextMapCarrier, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	if !tracingOn.Load() {
-		return ctx, trace.SpanFromContext(ctx)
+		return ctx, nonRecording(trace.SpanFromContext(ctx))
 	}
 	ctx = otel.GetTextMapPropagator().Extract(ctx, carrier)
 	return tracer().Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
@@ -205,7 +205,7 @@ func StartServerSpan(ctx context.Context, carrier propagation.TextMapCarrier, na
 // one lookup. Work outside any trace therefore starts none.
 func StartSpan(ctx context.Context, name string, kind trace.SpanKind, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	if !tracingOn.Load() {
-		return ctx, trace.SpanFromContext(ctx)
+		return ctx, nonRecording(trace.SpanFromContext(ctx))
 	}
 	parent := trace.SpanFromContext(ctx)
 	if !parent.SpanContext().IsSampled() {
@@ -219,7 +219,7 @@ func StartSpan(ctx context.Context, name string, kind trace.SpanKind, attrs ...a
 // INSERT"): never its text or values, which may hold message content.
 func StartDBSpan(ctx context.Context, system, query string) (context.Context, trace.Span) {
 	if !tracingOn.Load() {
-		return ctx, trace.SpanFromContext(ctx)
+		return ctx, nonRecording(trace.SpanFromContext(ctx))
 	}
 	op := StatementKind(query)
 	return StartSpan(ctx, system+" "+op, trace.SpanKindClient,
@@ -244,7 +244,8 @@ func StatementKind(query string) string {
 }
 
 // nonRecording returns a span that is safe to End: parent when it records
-// nothing, else a no-op span with parent's context.
+// nothing, else a no-op span with parent's context (ending it must not end
+// the parent, say a request in flight while tracing shuts down).
 func nonRecording(parent trace.Span) trace.Span {
 	if !parent.IsRecording() {
 		return parent

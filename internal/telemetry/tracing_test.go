@@ -170,3 +170,17 @@ func TestLevelOfChangesTheLoggerAtOnce(t *testing.T) {
 		t.Fatal("level names")
 	}
 }
+
+func TestEndingAChildNeverEndsTheParent(t *testing.T) {
+	recordSpans(t)
+	ctx, server := StartServerSpan(context.Background(), propagation.MapCarrier{}, "GET /x")
+	tracingOn.Store(false) // tracing shuts down while the request runs
+	_, child := StartSpan(ctx, "chat.X", trace.SpanKindInternal)
+	child.End()
+	_, db := StartDBSpan(ctx, "sqlite", "SELECT 1")
+	db.End()
+	if !server.IsRecording() {
+		t.Fatal("ending a child that was never started ended the request's span")
+	}
+	server.End()
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,10 @@ func (queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Tr
 
 func (queryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	if span, ok := ctx.Value(spanKey{}).(trace.Span); ok {
-		telemetry.EndSpan(span, data.Err)
+		err := data.Err
+		if errors.Is(err, pgx.ErrNoRows) { // an answer, not a failure
+			err = nil
+		}
+		telemetry.EndSpan(span, err)
 	}
 }
