@@ -45,11 +45,11 @@ func (w *world) linesOf(t *testing.T, id string) []map[string]any {
 // and the trace id of the request that wrote it; no
 // access or refresh token and no password ever reaches the log.
 func TestLogCorrelation(t *testing.T) {
-	j := sharedJaeger(t)
+	sink := otlpSink(t)
 	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			ctx := context.Background()
-			w := start(t, engine.dbURL(t), "fechatter-logs-"+engine.name, j)
+			w := start(t, engine.dbURL(t), "fechatter-logs-"+engine.name, sink)
 			// Sign in again and refresh, so both kinds of token cross the wire.
 			c := client.New(w.srv.URL())
 			_, err := c.SignIn(ctx, "admin@example.com", password)
@@ -119,9 +119,8 @@ func TestLogCorrelation(t *testing.T) {
 // TestLogLevel: an instance admin's PUT changes what is logged at once;
 // a bad level is a 400; anyone else gets 403 and changes nothing.
 func TestLogLevel(t *testing.T) {
-	j := sharedJaeger(t)
 	ctx := context.Background()
-	w := start(t, "", "fechatter-level", j)
+	w := start(t, "", "fechatter-level", otlpSink(t))
 	probesLogged := func() int { // /healthz is logged at debug
 		n := 0
 		for _, m := range w.logLines(t) {

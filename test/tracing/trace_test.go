@@ -11,7 +11,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -55,13 +57,13 @@ type world struct {
 	service string
 }
 
-// start runs the binary with tracing on (sampler 1.0) towards j, sets it
-// up and opens a channel.
-func start(t *testing.T, dbURL, service string, j *jaeger, env ...string) *world {
+// start runs the binary with tracing on (sampler 1.0) towards the OTLP/HTTP
+// endpoint otlp (host:port), sets it up and opens a channel.
+func start(t *testing.T, dbURL, service, otlp string, env ...string) *world {
 	t.Helper()
 	ctx := context.Background()
 	env = append([]string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.otlpHTTP,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + otlp,
 		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
 		"OTEL_SERVICE_NAME=" + service,
 		"OTEL_TRACES_SAMPLER=parentbased_traceidratio",
@@ -86,6 +88,17 @@ func start(t *testing.T, dbURL, service string, j *jaeger, env ...string) *world
 	w.chat, _, err = w.admin.CreateChat(ctx, w.wsID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "general"})
 	must(t, err)
 	return w
+}
+
+// otlpSink is an OTLP/HTTP endpoint that accepts and discards spans, for
+// the tests that need tracing on but read only the logs; its host:port.
+func otlpSink(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 func must(t *testing.T, err error) {
@@ -139,7 +152,7 @@ func TestTraceFromSendToDelivery(t *testing.T) {
 	for _, engine := range engines {
 		t.Run(engine.name, func(t *testing.T) {
 			ctx := context.Background()
-			w := start(t, engine.dbURL(t), "fechatter-trace-"+engine.name, j)
+			w := start(t, engine.dbURL(t), "fechatter-trace-"+engine.name, j.otlpHTTP)
 			stream, err := w.admin.Events(ctx, 0)
 			must(t, err)
 			defer stream.Close()
