@@ -54,12 +54,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: parse url: %w", err)
 	}
+	cfg.ConnConfig.Tracer = queryTracer{}
 	return openConfig(ctx, cfg)
 }
 
 // openConfig opens a pool with cfg, made to scan times in UTC.
 func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
-	cfg.ConnConfig.Tracer = queryTracer{}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		registerUTC(c.TypeMap())
 		return nil
