@@ -199,6 +199,7 @@ func TestTraceFromSendToDelivery(t *testing.T) {
 				}
 				return nil
 			})
+			t.Logf("trace %s: %v", traceID, names(spans))
 			checkParents(t, spans)
 		})
 	}
