@@ -6,6 +6,7 @@ package appliance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -84,6 +85,9 @@ type Appliance struct {
 	served    http.Handler
 	tls       *autotls.Server
 	tlsReload time.Duration
+	// tracing exports traces when configured (startTracing).
+	tracing   *telemetry.Tracing
+	tracingMu sync.Mutex
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
@@ -139,11 +143,21 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 // built-in alerts), the sweep of unused uploads, the assistant, and
 // HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
-func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
+func (a *Appliance) Start(ctx context.Context) error {
+	if err := a.startTracing(ctx); err != nil {
+		return err
+	}
+	if err := a.life.start(ctx); err != nil {
+		return errors.Join(err, a.stopTracing(ctx))
+	}
+	return nil
+}
 
 // Stop stops the started components in reverse order within ctx. It is
 // idempotent; a stopped appliance cannot be started again.
-func (a *Appliance) Stop(ctx context.Context) error { return a.life.stop(ctx) }
+func (a *Appliance) Stop(ctx context.Context) error {
+	return errors.Join(a.life.stop(ctx), a.stopTracing(ctx))
+}
 
 // NotReady names the components that are not started or not ready, in
 // start order; empty means ready to serve.

@@ -27,6 +27,8 @@ type Config struct {
 	Limits LimitsConfig `yaml:"limits"`
 	// Log is the process log.
 	Log LogConfig `yaml:"log"`
+	// Telemetry configures OpenTelemetry tracing.
+	Telemetry TelemetryConfig `yaml:"telemetry"`
 	// Database selects the store.
 	Database DatabaseConfig `yaml:"database"`
 	// Auth holds token signing and lifetimes.
@@ -192,6 +194,30 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 	// Level is debug, info, warn or error. Default "info".
 	Level string `yaml:"level"`
+}
+
+// TelemetryConfig configures OpenTelemetry.
+type TelemetryConfig struct {
+	// Tracing exports traces over OTLP.
+	Tracing TracingConfig `yaml:"tracing"`
+}
+
+// TracingConfig exports traces over OTLP. The standard OTEL_* variables
+// win over each key (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT,
+// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, OTEL_SERVICE_NAME,
+// OTEL_TRACES_SAMPLER and _ARG).
+type TracingConfig struct {
+	// Endpoint is the OTLP collector's base URL (http://host:4318 for
+	// http/protobuf, http://host:4317 for grpc); empty exports no traces.
+	// Default "".
+	Endpoint string `yaml:"endpoint"`
+	// Protocol is grpc or http/protobuf. Default "http/protobuf".
+	Protocol string `yaml:"protocol"`
+	// SampleRatio is the share of new traces recorded, 0 to 1; a request
+	// with a traceparent follows its sampled flag. Default 1.
+	SampleRatio float64 `yaml:"sample_ratio"`
+	// ServiceName is service.name in the collector. Default "fechatter".
+	ServiceName string `yaml:"service_name"`
 }
 
 // DatabaseConfig selects the store.
@@ -388,6 +414,9 @@ func Default() Config {
 		},
 		Limits: defaultLimits(),
 		Log:    LogConfig{Format: "auto", Level: "info"},
+		Telemetry: TelemetryConfig{Tracing: TracingConfig{
+			Protocol: "http/protobuf", SampleRatio: 1, ServiceName: "fechatter",
+		}},
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
 		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
 		Backup: BackupConfig{Keep: 7},

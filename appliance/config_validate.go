@@ -54,6 +54,7 @@ func (c Config) Validate() error {
 	c.Server.validateEdge(&ck)
 	c.Limits.validate(&ck)
 	c.Log.validate(&ck)
+	c.Telemetry.Tracing.validate(&ck)
 	c.Database.validate(&ck)
 	c.Auth.validate(&ck)
 	c.Files.validate(&ck)
@@ -118,6 +119,25 @@ func (s ServerConfig) validate(ck *checker) {
 	case SecureCookiesAuto, SecureCookiesAlways, SecureCookiesNever:
 	default:
 		ck.fail("server.secure_cookies", "%q is not one of auto, always, never", s.SecureCookies)
+	}
+}
+
+func (t TracingConfig) validate(ck *checker) {
+	if t.Endpoint != "" {
+		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ck.fail("telemetry.tracing.endpoint", "%q is not an http:// or https:// URL", t.Endpoint)
+		}
+	}
+	switch t.Protocol {
+	case "grpc", "http/protobuf":
+	default:
+		ck.fail("telemetry.tracing.protocol", "%q is not one of grpc, http/protobuf", t.Protocol)
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		ck.fail("telemetry.tracing.sample_ratio", "%v is not between 0 and 1", t.SampleRatio)
+	}
+	if strings.TrimSpace(t.ServiceName) == "" {
+		ck.fail("telemetry.tracing.service_name", "must not be empty")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // handler builds the use cases over the started store and the API that
@@ -72,6 +73,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Tickets:   a.tickets,
 		Setup:     a.setup,
 		Log:       a.log,
+		LogLevel:  telemetry.LevelOf(a.log),
 		Ready:     a.NotReady,
 		Status:    statusService{a},
 		Assistant: a.assistant,

@@ -123,6 +123,9 @@ type Deps struct {
 	// telemetry.NewLogger so that lines carry the request id. Nil means
 	// slog.Default() wrapped to add request ids.
 	Log *slog.Logger
+	// LogLevel is Log's run-time level (telemetry.LevelOf), which
+	// PUT /api/admin/log-level sets; nil answers 503 there.
+	LogLevel *slog.LevelVar
 	// Events streams events over SSE; nil answers 503 on /api/events.
 	Events EventService
 	// Search answers searches; nil answers 503 on the search routes.
@@ -161,6 +164,7 @@ type server struct {
 	limiter   Limiter
 	operator  OperatorGate
 	log       *slog.Logger
+	logLevel  *slog.LevelVar
 	ready     func(ctx context.Context) []string
 	cfg       Config
 	engine    *gin.Engine
@@ -194,6 +198,7 @@ func newServer(d Deps) *server {
 		limiter:   d.Limiter,
 		operator:  d.Operator,
 		log:       d.Log,
+		logLevel:  d.LogLevel,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
 		cop:       http.NewCrossOriginProtection(),
@@ -221,7 +226,7 @@ func (s *server) newEngine() *gin.Engine {
 		s.log.Error("api: invalid trusted proxies, trusting none", slog.Any("error", err))
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(s.requestID, s.observe, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
+	e.Use(s.requestID, s.traceRequest, s.observe, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
 	e.NoRoute(s.wrap(func(*gin.Context) error { return errNoRoute }))
 	e.NoMethod(s.wrap(func(*gin.Context) error { return errNoMethod }))
 	return e

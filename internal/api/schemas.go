@@ -259,6 +259,7 @@ func opsSchemas() obj {
 			"disabled": obj{"type": "boolean", "description": "true disables the account: it cannot sign in, and its tokens and event streams stop at once."},
 			"is_admin": obj{"type": "boolean", "description": "Promote to or demote from instance administrator; the last enabled one cannot be demoted or disabled (409)."},
 		}),
+		"LogLevel":    input(obj{"level": enum("debug", "info", "warn", "error")}, "level"),
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 		"SearchResult": object(obj{
 			"hits": arrayOf(object(obj{

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // Handler does one consumer's work for one event. Returning an error asks
@@ -118,7 +120,7 @@ func NewBatchConsumer(js jetstream.JetStream, opt ConsumerOptions, h BatchHandle
 		opt.MaxBatch = 256
 	}
 	if opt.Log == nil {
-		opt.Log = slog.Default()
+		opt.Log = telemetry.DefaultLogger()
 	}
 	opt.Log = opt.Log.With("consumer", opt.Durable)
 	return &Consumer{js: js, opt: opt, handle: h}

@@ -306,6 +306,9 @@ type Event struct {
 	Payload     []byte // JSON
 	CreatedAt   time.Time
 	PublishedAt *time.Time
+	// TraceParent is the W3C traceparent of the span that wrote the event
+	// ("" outside a trace): the relay and the consumers continue it.
+	TraceParent string
 }
 
 // Event types written to the outbox.

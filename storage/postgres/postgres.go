@@ -55,6 +55,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: parse url: %w", err)
 	}
+	cfg.ConnConfig.Tracer = queryTracer{}
 	return openConfig(ctx, cfg)
 }
 

@@ -212,7 +212,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 // outcomes, and an error if the transaction must be rolled back: because
 // it broke, or because first failed (see runOne).
 func (s *Store) runBatch(tx *sql.Tx, stmts *batchStmts, first *request) ([]*request, []outcome, error) {
-	q := &queries{r: timed{stmts}, w: timed{stmts}, inTx: true, store: s}
+	q := &queries{r: observed{stmts}, w: observed{stmts}, inTx: true, store: s}
 	var batch []*request
 	var outs []outcome
 	start := time.Now()

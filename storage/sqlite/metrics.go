@@ -11,29 +11,37 @@ import (
 // queryTimer times every statement of the SQLite engine.
 var queryTimer = telemetry.NewQueryTimer("sqlite")
 
-// timed is a dbtx whose statements are timed in
-// fechatter_db_query_duration_seconds. A query is timed until its first
-// row is ready, not while the caller reads the rest.
-type timed struct{ db dbtx }
+// observed is a dbtx whose statements are timed in
+// fechatter_db_query_duration_seconds and, inside a sampled trace, get a
+// client span named by their kind ("sqlite SELECT") without their text or
+// arguments (outside a trace that costs one atomic load). A query is timed
+// until its first row is ready, not while the caller reads the rest.
+type observed struct{ db dbtx }
 
-func (t timed) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (o observed) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, span := telemetry.StartDBSpan(ctx, dialect, query)
 	start := time.Now()
-	res, err := t.db.ExecContext(ctx, query, args...)
+	res, err := o.db.ExecContext(ctx, query, args...)
 	queryTimer.Since(query, start)
+	telemetry.EndSpan(span, err)
 	return res, err
 }
 
-func (t timed) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (o observed) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, span := telemetry.StartDBSpan(ctx, dialect, query)
 	start := time.Now()
-	rows, err := t.db.QueryContext(ctx, query, args...)
+	rows, err := o.db.QueryContext(ctx, query, args...)
 	queryTimer.Since(query, start)
+	telemetry.EndSpan(span, err)
 	return rows, err
 }
 
-func (t timed) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (o observed) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx, span := telemetry.StartDBSpan(ctx, dialect, query)
 	start := time.Now()
-	row := t.db.QueryRowContext(ctx, query, args...)
+	row := o.db.QueryRowContext(ctx, query, args...)
 	queryTimer.Since(query, start)
+	telemetry.EndSpan(span, row.Err())
 	return row
 }
 

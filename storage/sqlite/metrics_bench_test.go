@@ -26,7 +26,7 @@ func BenchmarkQueryTiming(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		db   dbtx
-	}{{"raw", cachedDB{s.rstmts}}, {"timed", timed{cachedDB{s.rstmts}}}} {
+	}{{"raw", cachedDB{s.rstmts}}, {"observed", observed{cachedDB{s.rstmts}}}} {
 		b.Run(tc.name, func(b *testing.B) {
 			var n int
 			for range b.N {

@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{wdb: wdb, rdb: rdb, wstmts: newStmtCache(wdb), rstmts: newStmtCache(rdb)}
 	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
-	s.queries = queries{r: timed{cachedDB{s.rstmts}}, w: timed{rdb}, store: s}
+	s.queries = queries{r: observed{cachedDB{s.rstmts}}, w: observed{rdb}, store: s}
 	return s, nil
 }
 
