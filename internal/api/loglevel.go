@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -59,6 +60,9 @@ func (s *server) putLogLevel(c *gin.Context) error {
 	s.logLevel.Set(telemetry.ParseLevel(in.Level))
 	to := telemetry.LevelName(s.logLevel.Level())
 	s.log.WarnContext(c.Request.Context(), "log level changed", "from", from, "to", to)
+	if err := s.chat.Audit(auditContext(c), userID(c), chat.AuditLogLevel, map[string]any{"from": from, "to": to}); err != nil {
+		return err
+	}
 	writeJSON(c, http.StatusOK, logLevelBody{Level: to})
 	return nil
 }

@@ -144,6 +144,10 @@ func TestLogLevel(t *testing.T) {
 	if err != nil || level != "debug" {
 		t.Fatalf("PUT debug = %q, %v", level, err)
 	}
+	entries, err := w.admin.Audit(ctx, client.AuditQuery{Action: "log_level.set"})
+	if err != nil || len(entries) != 1 || !strings.Contains(string(entries[0].Detail), `"to":"debug"`) {
+		t.Fatalf("audit of the change = %+v, %v; want one log_level.set to debug", entries, err)
+	}
 	before := probesLogged()
 	probe()
 	testproc.Until(t, deadline, "a /healthz line at debug", func() bool { return probesLogged() > before })
