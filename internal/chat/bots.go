@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
@@ -22,10 +23,13 @@ const botEmailDomain = "bots.fechatter.invalid"
 // loses the race reads the winner's account. A person already holding the
 // username is a conflict (409), never taken over.
 func (s *Service) EnsureBot(ctx context.Context, wsID int64, username, displayName string) (model.User, error) {
-	name, err := normalizeUsername(username)
-	if err != nil {
-		return model.User{}, err
+	// Bots take the names reserved from people (assistant, system), so
+	// only the shape is checked here.
+	name := strings.ToLower(strings.TrimSpace(username))
+	if !usernamePattern.MatchString(name) {
+		return model.User{}, apperr.Field("username", "must be 2 to 32 characters: a-z, 0-9, '_', '.', '-', starting with a letter or digit")
 	}
+	var err error
 	var bot model.User
 	ensure := func(tx storage.Tx) error {
 		bot, err = botAccountTx(ctx, tx, name, displayName)

@@ -36,9 +36,11 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{1,31}$`)
 var localePattern = regexp.MustCompile(`^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8}){0,4}$`)
 
 // reservedUsernames cannot be taken by people: "channel", "here" and
-// "everyone" are mention keywords, "assistant" is the workspace bot.
+// "everyone" are mention keywords, "assistant" is the workspace bot and
+// "system" the bot that sends alerts (EnsureBot).
 var reservedUsernames = map[string]bool{
 	"assistant": true,
+	"system":    true,
 	"channel":   true,
 	"here":      true,
 	"everyone":  true,
