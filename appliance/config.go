@@ -234,7 +234,8 @@ type ClusterConfig struct {
 	Name string `yaml:"name"`
 	// Listen is the host:port for cluster routes. Default "".
 	Listen string `yaml:"listen"`
-	// Routes are the nats-route:// URLs of the other nodes. Default [].
+	// Routes are the route addresses of the nodes: host:port or
+	// nats-route://host:port URLs. Default [].
 	Routes []string `yaml:"routes"`
 	// NodeName names this node; unique within the cluster. Default: the host name.
 	NodeName string `yaml:"node_name"`

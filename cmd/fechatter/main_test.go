@@ -371,3 +371,31 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatalf("status after: exit %d, %q %q", code, out, errOut)
 	}
 }
+
+// TestStartLogSaysWhereToGo: the start log names the address to open, to
+// finish setup on a new instance and to use the app once it is done.
+func TestStartLogSaysWhereToGo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	s := startServer(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", data)
+	s.waitLog(t, "open http://"+s.addr+"/ to finish setup")
+	s.waitReady(t)
+	token, err := os.ReadFile(filepath.Join(data, "setup.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"email":"me@example.com","password":"a long password","username":"me","display_name":"Me","workspace_name":"Home","setup_token":%q}`,
+		strings.TrimSpace(string(token)))
+	resp, err := http.Post("http://"+s.addr+"/api/setup", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		t.Fatalf("setup: %s", resp.Status)
+	}
+	if code := s.signalAndWait(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	s = startServer(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", data)
+	s.waitLog(t, "open http://"+s.addr+"/ to use Fechatter")
+}
