@@ -149,6 +149,10 @@ type DatabaseConfig struct {
 	URL string `yaml:"url"`
 	// URLFile is a file holding URL (it may carry a password). Default "".
 	URLFile string `yaml:"url_file"`
+	// ConnectTimeout is how long `serve` keeps retrying, with backoff, a
+	// Postgres it cannot reach at start (containers start in any order);
+	// 0 tries once. Default 60s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 }
 
 // AuthConfig holds token signing and lifetimes.
@@ -294,6 +298,7 @@ func Default() Config {
 			MaxHeaderBytes:    64 << 10,
 			MaxURIBytes:       8 << 10,
 		},
+		Database: DatabaseConfig{ConnectTimeout: time.Minute},
 		Limits: defaultLimits(),
 		Log:    LogConfig{Format: "auto", Level: "info"},
 		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},

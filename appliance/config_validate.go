@@ -119,6 +119,9 @@ func (l LogConfig) validate(ck *checker) {
 }
 
 func (d DatabaseConfig) validate(ck *checker) {
+	if d.ConnectTimeout < 0 {
+		ck.fail("database.connect_timeout", "must not be negative")
+	}
 	if d.URL == "" {
 		return
 	}

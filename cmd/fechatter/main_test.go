@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/testproc"
+	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
 // binary is the fechatter binary built once for these tests, with
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build fechatter:", err)
 	} else {
-		code = m.Run()
+		code = pgtest.Main(m)
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -101,7 +102,8 @@ func startServer(t *testing.T, args ...string) *server {
 }
 
 // startProcess runs the binary with env and args and waits for its start
-// log line msg, which carries the bound address as "listen".
+// log line msg, which carries the bound address as "listen" (with msg ""
+// it does not wait).
 func startProcess(t *testing.T, env []string, msg string, args ...string) *server {
 	t.Helper()
 	cmd := command(t, append([]string{"FECHATTER_LOG__FORMAT=json"}, env...), args...)
@@ -128,6 +130,9 @@ func startProcess(t *testing.T, env []string, msg string, args ...string) *serve
 			s.logs <- sc.Text()
 		}
 	}()
+	if msg == "" {
+		return s
+	}
 	line := s.waitLog(t, msg)
 	var rec struct{ Listen string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Listen == "" {
