@@ -28,7 +28,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	index "github.com/blevesearch/bleve_index_api"
-	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/fechatter/fechatter/internal/search"
 )
@@ -125,7 +125,7 @@ func Open(dir string, opt Options) (*Engine, error) {
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		idx, err = createEmbedded(dir, cfg)
 	}
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		err = ErrLocked
 	}
 	if err != nil {
