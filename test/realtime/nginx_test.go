@@ -211,4 +211,3 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	must(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return certFile, keyFile, pool
 }
-
