@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: build run test test-go lint release cross-check
+.PHONY: build run test test-go lint release cross-check jaeger
 
 ## release: static binaries for every platform a homelab runs, stamped like
 ## `make build`, into dist/ with SHA256SUMS (sizes: docs/install.md)
@@ -44,15 +44,22 @@ run:
 ## machine's initdb/pg_ctl; under CI=true a missing Postgres fails the run)
 RACE_PKGS := ./internal/... ./appliance ./client ./embedded/... ./storage/postgres/...
 
-test: lint cross-check
+test: lint cross-check jaeger
 	go test -race -count=1 -timeout 20m $(RACE_PKGS)
 	go test -count=1 -timeout 30m ./...
 	bash webui/check-dist.sh
 	bash test/e2e/run.sh
 
 ## test-go: only the Go tests (no Node, no browser)
-test-go: lint cross-check
+test-go: lint cross-check jaeger
 	go test -count=1 -timeout 30m ./...
+
+## jaeger: build the trace collector test/tracing runs (Jaeger, pinned in
+## tools/jaeger/go.mod, its own module so the main go.mod stays lean).
+## `go tool -n` keeps the linked binary in the Go build cache: about five
+## minutes on two cores the first time, a moment after that.
+jaeger:
+	go -C tools/jaeger tool -n jaeger >/dev/null
 
 ## lint: gofmt, a tidy go.mod, go vet and staticcheck (its version pinned
 ## as a tool in go.mod; checks in staticcheck.conf); any finding fails

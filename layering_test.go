@@ -45,11 +45,14 @@ var allowed = map[string][]string{
 	"internal/search/bleve": {"internal/search", "internal/model"},
 	"internal/search/meili": {"internal/search", "internal/model"},
 	"internal/bot":          {"internal/chat", "internal/search", "internal/events", "internal/model"},
-	"internal/api":          {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
-	"internal/gateway":      {"internal/telemetry"},
-	"internal/telemetry":    {},
-	"webui":                 {},
-	"client":                {"internal/model"},
+	// Import and export: format readers and writers over the use cases'
+	// history writer and the store.
+	"internal/transfer":  {"internal/chat", "storage", "internal/model"},
+	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
+	"internal/gateway":   {"internal/telemetry"},
+	"internal/telemetry": {},
+	"webui":              {},
+	"client":             {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.
 	"internal/testproc": {},
 	// The load generator is a client of the API like any other; it spawns

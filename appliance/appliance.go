@@ -6,11 +6,13 @@ package appliance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,6 +22,7 @@ import (
 	"github.com/fechatter/fechatter/embedded/meili"
 	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/realtime"
@@ -68,6 +71,7 @@ type Appliance struct {
 	sidecar    *meili.Sidecar
 	search     *search.Service
 	chat       *chat.Service
+	assistant  *bot.Service
 	sweeper    *chat.FileSweeper
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
@@ -81,9 +85,22 @@ type Appliance struct {
 	served    http.Handler
 	tls       *autotls.Server
 	tlsReload time.Duration
+	// tracing exports traces when configured (startTracing).
+	tracing   *telemetry.Tracing
+	tracingMu sync.Mutex
 	// rebuildStop ends a background rebuild of an empty index.
 	rebuildStop context.CancelFunc
 	rebuildDone chan struct{}
+	// configFile is archived by scheduled backups; backupEvery overrides
+	// backup.interval (tests); backupStatus is what LastBackup reports.
+	configFile   string
+	backupEvery  time.Duration
+	backupMu     sync.Mutex
+	backupStatus BackupStatus
+	// sampler computes the status API and evaluates the built-in alerts;
+	// statusTuning lets tests speed it up.
+	sampler      atomic.Pointer[telemetry.Sampler]
+	statusTuning statusTuning
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -106,24 +123,41 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.realtimeComponent(),
 		a.searchComponent(),
 		a.httpComponent(),
+		a.statusComponent(),
 		a.filesComponent(),
+		a.assistantComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())
 	}
+	if cfg.Backup.Interval > 0 {
+		a.life.components = append(a.life.components, a.backupComponent())
+	}
+	a.life.components = append(a.life.components, a.metricsComponent())
 	return a, nil
 }
 
 // Start starts the components in order: the data dir, the store
 // (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server, the sweep of unused uploads, and
+// real-time hub, search, the HTTP server, the status sampler (and the
+// built-in alerts), the sweep of unused uploads, the assistant, and
 // HTTPS when TLS is configured. If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
-func (a *Appliance) Start(ctx context.Context) error { return a.life.start(ctx) }
+func (a *Appliance) Start(ctx context.Context) error {
+	if err := a.startTracing(ctx); err != nil {
+		return err
+	}
+	if err := a.life.start(ctx); err != nil {
+		return errors.Join(err, a.stopTracing(ctx))
+	}
+	return nil
+}
 
 // Stop stops the started components in reverse order within ctx. It is
 // idempotent; a stopped appliance cannot be started again.
-func (a *Appliance) Stop(ctx context.Context) error { return a.life.stop(ctx) }
+func (a *Appliance) Stop(ctx context.Context) error {
+	return errors.Join(a.life.stop(ctx), a.stopTracing(ctx))
+}
 
 // NotReady names the components that are not started or not ready, in
 // start order; empty means ready to serve.

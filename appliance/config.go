@@ -2,6 +2,8 @@ package appliance
 
 import (
 	"time"
+
+	"github.com/fechatter/fechatter/internal/gateway"
 )
 
 // Config is the whole configuration of a Fechatter node. Each field's doc
@@ -25,14 +27,20 @@ type Config struct {
 	Limits LimitsConfig `yaml:"limits"`
 	// Log is the process log.
 	Log LogConfig `yaml:"log"`
+	// Telemetry configures OpenTelemetry tracing.
+	Telemetry TelemetryConfig `yaml:"telemetry"`
 	// Database selects the store.
 	Database DatabaseConfig `yaml:"database"`
 	// Auth holds token signing and lifetimes.
 	Auth AuthConfig `yaml:"auth"`
 	// Files holds upload limits.
 	Files FilesConfig `yaml:"files"`
+	// Backup schedules backups while the server runs.
+	Backup BackupConfig `yaml:"backup"`
 	// Search selects the search engine.
 	Search SearchConfig `yaml:"search"`
+	// Bot is the assistant's model endpoint and limits.
+	Bot BotConfig `yaml:"bot"`
 	// NATS configures the embedded NATS server.
 	NATS NATSConfig `yaml:"nats"`
 	// Cluster joins several nodes into one NATS cluster.
@@ -41,6 +49,51 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls"`
 	// Gateway configures `fechatter gateway`, the front door of a cluster.
 	Gateway GatewayConfig `yaml:"gateway"`
+	// Alerts configures the built-in alerts.
+	Alerts AlertsConfig `yaml:"alerts"`
+	// Admin says who may reach the operator endpoints.
+	Admin AdminConfig `yaml:"admin"`
+	// Metrics configures GET /metrics.
+	Metrics MetricsConfig `yaml:"metrics"`
+	// Debug turns on debugging endpoints.
+	Debug DebugConfig `yaml:"debug"`
+}
+
+// AlertsConfig configures the built-in alerts: the rules of
+// deploy/prometheus/alerts.yml evaluated in-process, with notices to the
+// instance administrators' direct messages and an optional webhook.
+type AlertsConfig struct {
+	// Enabled evaluates the rules and sends notices. Default true.
+	Enabled bool `yaml:"enabled"`
+	// WebhookURL receives each firing and resolved notice as a JSON POST
+	// (docs/monitoring.md); empty sends none. Default "".
+	WebhookURL string `yaml:"webhook_url"`
+}
+
+// AdminConfig says who may reach the operator endpoints (/metrics and
+// /debug/pprof).
+type AdminConfig struct {
+	// AllowCIDRs are the client networks (IPs or CIDRs) admitted without
+	// a token; the client is the TCP peer, or what a trusted proxy says.
+	// Default [127.0.0.0/8, ::1/128] (loopback).
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+}
+
+// MetricsConfig configures GET /metrics.
+type MetricsConfig struct {
+	// Token admits a scraper from any network that sends
+	// "Authorization: Bearer <token>" (at least 16 characters); empty
+	// means only admin.allow_cidrs. Secret. Default "".
+	Token string `yaml:"token"`
+	// TokenFile is a file holding Token. Default "".
+	TokenFile string `yaml:"token_file"`
+}
+
+// DebugConfig turns on debugging endpoints.
+type DebugConfig struct {
+	// Pprof serves Go's profiles under /debug/pprof/, behind the same
+	// guard as /metrics. Default false.
+	Pprof bool `yaml:"pprof"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -143,6 +196,30 @@ type LogConfig struct {
 	Level string `yaml:"level"`
 }
 
+// TelemetryConfig configures OpenTelemetry.
+type TelemetryConfig struct {
+	// Tracing exports traces over OTLP.
+	Tracing TracingConfig `yaml:"tracing"`
+}
+
+// TracingConfig exports traces over OTLP. The standard OTEL_* variables
+// win over each key (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT,
+// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, OTEL_SERVICE_NAME,
+// OTEL_TRACES_SAMPLER and _ARG).
+type TracingConfig struct {
+	// Endpoint is the OTLP collector's base URL (http://host:4318 for
+	// http/protobuf, http://host:4317 for grpc); empty exports no traces.
+	// Default "".
+	Endpoint string `yaml:"endpoint"`
+	// Protocol is grpc or http/protobuf. Default "http/protobuf".
+	Protocol string `yaml:"protocol"`
+	// SampleRatio is the share of new traces recorded, 0 to 1; a request
+	// with a traceparent follows its sampled flag. Default 1.
+	SampleRatio float64 `yaml:"sample_ratio"`
+	// ServiceName is service.name in the collector. Default "fechatter".
+	ServiceName string `yaml:"service_name"`
+}
+
 // DatabaseConfig selects the store.
 type DatabaseConfig struct {
 	// URL is a postgres:// URL; empty means SQLite at <data_dir>/fechatter.db. Default "".
@@ -188,6 +265,20 @@ type FilesConfig struct {
 	OrphanGrace time.Duration `yaml:"orphan_grace"`
 }
 
+// BackupConfig schedules backups while the server runs: the archives of
+// `fechatter backup`, rotated.
+type BackupConfig struct {
+	// Interval is the time between scheduled backups (the first one
+	// interval after start); 0 turns them off. Default 0.
+	Interval time.Duration `yaml:"interval"`
+	// Keep is how many scheduled archives are kept; older ones are
+	// deleted after each new one. Default 7.
+	Keep int64 `yaml:"keep"`
+	// Dir is where scheduled archives go; empty means <data_dir>/backups.
+	// Default "".
+	Dir string `yaml:"dir"`
+}
+
 // SearchConfig selects the search engine.
 type SearchConfig struct {
 	// Engine is embedded or meilisearch. Default "embedded".
@@ -207,6 +298,33 @@ type MeilisearchConfig struct {
 	APIKeyFile string `yaml:"api_key_file"`
 	// Binary is the path of a meilisearch executable to supervise. Default "".
 	Binary string `yaml:"binary"`
+}
+
+// BotConfig is the assistant's OpenAI-compatible model endpoint and its
+// limits (docs/assistant.md).
+type BotConfig struct {
+	// BaseURL of an OpenAI-compatible API, e.g. http://localhost:11434/v1
+	// (Ollama); empty means no model: the assistant says so when asked.
+	// Default "".
+	BaseURL string `yaml:"base_url"`
+	// Model is the model name the endpoint serves. Default "".
+	Model string `yaml:"model"`
+	// APIKey is sent as a bearer token. Secret. Default "".
+	APIKey string `yaml:"api_key"`
+	// APIKeyFile is a file holding APIKey. Default "".
+	APIKeyFile string `yaml:"api_key_file"`
+	// Timeout bounds one answer, from the request to its last token.
+	// Default 2m.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxOutputTokens caps one answer's length in tokens; 0 means the
+	// endpoint's default. Default 1024.
+	MaxOutputTokens int64 `yaml:"max_output_tokens"`
+	// DailyTokenBudget caps the tokens (prompt and answer) one workspace
+	// may use per UTC day; 0 means no cap. Default 200000.
+	DailyTokenBudget int64 `yaml:"daily_token_budget"`
+	// UserRate is how many requests to the assistant one user may make per
+	// minute; 0 means no limit. Default 10.
+	UserRate int64 `yaml:"user_rate"`
 }
 
 // NATSConfig configures the embedded NATS server.
@@ -285,6 +403,7 @@ func (t TLSConfig) Enabled() bool { return len(t.Domains) > 0 || t.CertFile != "
 func Default() Config {
 	return Config{
 		DataDir: "./data",
+		Alerts:  AlertsConfig{Enabled: true},
 		Server: ServerConfig{
 			Listen:          ":8080",
 			ShutdownTimeout: 15 * time.Second,
@@ -301,9 +420,14 @@ func Default() Config {
 		Database: DatabaseConfig{ConnectTimeout: time.Minute},
 		Limits:   defaultLimits(),
 		Log:      LogConfig{Format: "auto", Level: "info"},
-		Auth:     AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
-		Files:    FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
-		Search:   SearchConfig{Engine: SearchEmbedded},
+		Telemetry: TelemetryConfig{Tracing: TracingConfig{
+			Protocol: "http/protobuf", SampleRatio: 1, ServiceName: "fechatter",
+		}},
+		Auth:   AuthConfig{AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, SignupsPerHour: 20},
+		Files:  FilesConfig{MaxSize: 25 << 20, QuotaPerUser: 1 << 30, QuotaPerWorkspace: 10 << 30, OrphanGrace: 24 * time.Hour},
+		Backup: BackupConfig{Keep: 7},
+		Search: SearchConfig{Engine: SearchEmbedded},
+		Bot:    BotConfig{Timeout: 2 * time.Minute, MaxOutputTokens: 1024, DailyTokenBudget: 200_000, UserRate: 10},
 		NATS: NATSConfig{
 			SyncAlways: true, MaxStore: 10 << 30, MaxMemory: 64 << 20, ReplayHorizon: 168 * time.Hour,
 		},
@@ -313,6 +437,7 @@ func Default() Config {
 		},
 		TLS:     TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
 		Gateway: defaultGateway(),
+		Admin:   AdminConfig{AllowCIDRs: append([]string(nil), gateway.DefaultAdminCIDRs...)},
 	}
 }
 
@@ -350,8 +475,10 @@ func (c *Config) secrets() []secret {
 		{"database.url", &c.Database.URL, "database.url_file", &c.Database.URLFile},
 		{"auth.jwt_secret", &c.Auth.JWTSecret, "auth.jwt_secret_file", &c.Auth.JWTSecretFile},
 		{"search.meilisearch.api_key", &c.Search.Meilisearch.APIKey, "search.meilisearch.api_key_file", &c.Search.Meilisearch.APIKeyFile},
+		{"bot.api_key", &c.Bot.APIKey, "bot.api_key_file", &c.Bot.APIKeyFile},
 		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
 		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
+		{"metrics.token", &c.Metrics.Token, "metrics.token_file", &c.Metrics.TokenFile},
 	}
 }
 
@@ -366,6 +493,7 @@ func (c Config) Redacted() Config {
 	c.Cluster.Routes = cloneStrings(c.Cluster.Routes)
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
 	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
+	c.Admin.AllowCIDRs = cloneStrings(c.Admin.AllowCIDRs)
 	redactURLs(&c)
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {

@@ -98,9 +98,7 @@ func EnvName(key string) string {
 // in the file or the environment, is refused with that reason rather
 // than ignored, so nobody believes a feature is configured when it does
 // not exist. Adding or removing a section is one line.
-var unavailable = map[string]string{
-	"bot": "the assistant is not built into this version; remove the key",
-}
+var unavailable = map[string]string{}
 
 // unavailableError returns the refusal for key (dotted, lower case) when
 // it lies in an unavailable section, or "".

@@ -62,15 +62,17 @@ func fileKeys(t *testing.T, data []byte) []string {
 }
 
 func TestArchitectureKeys(t *testing.T) {
-	// ARCHITECTURE.md §8: keys that scripts and containers rely on. It also
-	// names bot.*, which this version refuses (TestUnavailableSectionsRefused).
+	// ARCHITECTURE.md §8: keys that scripts and containers rely on.
 	for key, env := range map[string]string{
-		"data_dir":       "FECHATTER_DATA_DIR",
-		"server.listen":  "FECHATTER_SERVER__LISTEN",
-		"database.url":   "FECHATTER_DATABASE__URL",
-		"search.engine":  "FECHATTER_SEARCH__ENGINE",
-		"tls.domains":    "FECHATTER_TLS__DOMAINS",
-		"cluster.routes": "FECHATTER_CLUSTER__ROUTES",
+		"data_dir":         "FECHATTER_DATA_DIR",
+		"server.listen":    "FECHATTER_SERVER__LISTEN",
+		"database.url":     "FECHATTER_DATABASE__URL",
+		"search.engine":    "FECHATTER_SEARCH__ENGINE",
+		"tls.domains":      "FECHATTER_TLS__DOMAINS",
+		"cluster.routes":   "FECHATTER_CLUSTER__ROUTES",
+		"bot.base_url":     "FECHATTER_BOT__BASE_URL",
+		"bot.model":        "FECHATTER_BOT__MODEL",
+		"bot.api_key_file": "FECHATTER_BOT__API_KEY_FILE",
 	} {
 		if !slices.Contains(Keys(), key) {
 			t.Errorf("key %s missing", key)
@@ -89,6 +91,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 	cfg.Auth.AccessTTL = 90 * time.Minute
 	cfg.TLS.Domains = []string{"chat.example.com"}
 	cfg.TLS.Email = "ops@example.com"
+	cfg.Alerts.WebhookURL = "https://hooks.example.com/fechatter"
 	cfg.Cluster.NodeName = "123" // must stay text
 	cfg.Log.Level = "debug"
 	data, err := cfg.YAML()
@@ -301,20 +304,24 @@ func TestLoadErrors(t *testing.T) {
 // why; it is never silently accepted. An empty variable sets nothing and
 // stays ignored, like every empty FECHATTER_* value.
 func TestUnavailableSectionsRefused(t *testing.T) {
-	const refusal = "bot.*: the assistant is not built into this version; remove the key"
+	// No section is unavailable in this version (bot.* is built now); the
+	// mechanism is kept for the next one, and tested with a stand-in.
+	unavailable["webhooks"] = "webhooks are not built into this version; remove the key"
+	t.Cleanup(func() { delete(unavailable, "webhooks") })
+	const refusal = "webhooks.*: webhooks are not built into this version; remove the key"
 	for _, tc := range []struct {
 		name, yaml string
 		env        []string
 		want       string
 	}{
-		{name: "file section", yaml: "bot:\n  base_url: http://localhost:11434/v1\n", want: "test.yaml:1: " + refusal},
-		{name: "file section after others", yaml: "log:\n  level: info\nbot:\n  model: x\n", want: "test.yaml:3: " + refusal},
-		{name: "file empty section", yaml: "bot: {}\n", want: "test.yaml:1: " + refusal},
-		{name: "file null section", yaml: "bot:\n", want: "test.yaml:1: " + refusal},
-		{name: "env key", env: []string{"FECHATTER_BOT__BASE_URL=http://localhost:11434/v1"}, want: "environment variable FECHATTER_BOT__BASE_URL: " + refusal},
-		{name: "env secret file", env: []string{"FECHATTER_BOT__API_KEY_FILE=/run/secrets/bot"}, want: "environment variable FECHATTER_BOT__API_KEY_FILE: " + refusal},
-		{name: "env single underscore", env: []string{"FECHATTER_BOT_MODEL=llama3"}, want: "environment variable FECHATTER_BOT_MODEL: " + refusal},
-		{name: "env lower case", env: []string{"fechatter_bot__model=llama3"}, want: "environment variable fechatter_bot__model: " + refusal},
+		{name: "file section", yaml: "webhooks:\n  url: http://localhost:9000/hook\n", want: "test.yaml:1: " + refusal},
+		{name: "file section after others", yaml: "log:\n  level: info\nwebhooks:\n  url: x\n", want: "test.yaml:3: " + refusal},
+		{name: "file empty section", yaml: "webhooks: {}\n", want: "test.yaml:1: " + refusal},
+		{name: "file null section", yaml: "webhooks:\n", want: "test.yaml:1: " + refusal},
+		{name: "env key", env: []string{"FECHATTER_WEBHOOKS__URL=http://localhost:9000/hook"}, want: "environment variable FECHATTER_WEBHOOKS__URL: " + refusal},
+		{name: "env secret file", env: []string{"FECHATTER_WEBHOOKS__SECRET_FILE=/run/secrets/hook"}, want: "environment variable FECHATTER_WEBHOOKS__SECRET_FILE: " + refusal},
+		{name: "env single underscore", env: []string{"FECHATTER_WEBHOOKS_URL=x"}, want: "environment variable FECHATTER_WEBHOOKS_URL: " + refusal},
+		{name: "env lower case", env: []string{"fechatter_webhooks__url=x"}, want: "environment variable fechatter_webhooks__url: " + refusal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load([]byte(tc.yaml), "test.yaml", LoadOptions{Env: tc.env})
@@ -323,15 +330,30 @@ func TestUnavailableSectionsRefused(t *testing.T) {
 			}
 		})
 	}
-	for _, key := range Keys() {
-		if strings.HasPrefix(key, "bot.") {
-			t.Errorf("Keys() still lists %s", key)
-		}
-	}
 	// Neither an empty variable nor a name that merely starts with the
 	// section's letters is refused.
-	if _, err := load(nil, "test.yaml", LoadOptions{Env: []string{"FECHATTER_BOT__MODEL=", "FECHATTER_BOTTLE=1"}}); err != nil {
-		t.Fatalf("refused a variable that sets nothing of bot.*: %v", err)
+	if _, err := load(nil, "test.yaml", LoadOptions{Env: []string{"FECHATTER_WEBHOOKS__URL=", "FECHATTER_WEBHOOKSX=1"}}); err != nil {
+		t.Fatalf("refused a variable that sets nothing of webhooks.*: %v", err)
+	}
+}
+
+// TestBotKeys: bot.* is read now, and a half-configured endpoint is refused.
+func TestBotKeys(t *testing.T) {
+	cfg, err := load([]byte("bot:\n  base_url: http://localhost:11434/v1\n  model: llama3.2\n"), "test.yaml",
+		LoadOptions{Env: []string{"FECHATTER_BOT__API_KEY=k", "FECHATTER_BOT__USER_RATE=3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Bot.BaseURL != "http://localhost:11434/v1" || cfg.Bot.Model != "llama3.2" || cfg.Bot.APIKey != "k" || cfg.Bot.UserRate != 3 {
+		t.Fatalf("bot = %+v", cfg.Bot)
+	}
+	if r := cfg.Redacted(); r.Bot.APIKey != redactedValue {
+		t.Fatalf("api key not redacted: %q", r.Bot.APIKey)
+	}
+	for _, yaml := range []string{"bot:\n  base_url: http://x/v1\n", "bot:\n  model: m\n", "bot:\n  base_url: ftp://x\n  model: m\n", "bot:\n  timeout: 0s\n"} {
+		if _, err := load([]byte(yaml), "test.yaml", LoadOptions{}); err == nil {
+			t.Errorf("accepted %q", yaml)
+		}
 	}
 }
 
@@ -366,6 +388,8 @@ func TestValidate(t *testing.T) {
 		{name: "unknown engine", mutate: func(c *Config) { c.Search.Engine = "lucene" }, keys: []string{"search.engine"}},
 		{name: "meilisearch without url or binary", mutate: func(c *Config) { c.Search.Engine = SearchMeilisearch }, keys: []string{"search.meilisearch.url"}},
 		{name: "meilisearch bad url", mutate: func(c *Config) { c.Search.Meilisearch.URL = "ftp://x" }, keys: []string{"search.meilisearch.url"}},
+		{name: "alert webhook not http", mutate: func(c *Config) { c.Alerts.WebhookURL = "ftp://hooks.example.com/x" }, keys: []string{"alerts.webhook_url"}},
+		{name: "alert webhook without host", mutate: func(c *Config) { c.Alerts.WebhookURL = "https:///x" }, keys: []string{"alerts.webhook_url"}},
 		{name: "bad nats listen", mutate: func(c *Config) { c.NATS.Listen = "nats" }, keys: []string{"nats.listen", "nats.user", "nats.password"}},
 		{
 			name:   "cluster without listen, postgres or secret",

@@ -54,16 +54,33 @@ func (c Config) Validate() error {
 	c.Server.validateEdge(&ck)
 	c.Limits.validate(&ck)
 	c.Log.validate(&ck)
+	c.Telemetry.Tracing.validate(&ck)
 	c.Database.validate(&ck)
 	c.Auth.validate(&ck)
 	c.Files.validate(&ck)
+	c.Backup.validate(&ck)
 	c.Search.validate(&ck)
+	c.Bot.validate(&ck)
 	c.NATS.validate(&ck)
 	c.validateCluster(&ck)
 	c.TLS.validate(&ck)
 	c.validateListeners(&ck, "server.listen", c.Server.Listen)
 	c.Gateway.validate(&ck)
+	c.Alerts.validate(&ck)
+	c.validateOperator(&ck)
 	return errors.Join(ck.errs...)
+}
+
+// minBackupInterval keeps scheduled backups from running back to back.
+const minBackupInterval = time.Minute
+
+func (b BackupConfig) validate(ck *checker) {
+	if b.Interval != 0 && b.Interval < minBackupInterval {
+		ck.fail("backup.interval", "must be 0 (off) or at least %s", minBackupInterval)
+	}
+	if b.Keep < 1 {
+		ck.fail("backup.keep", "must be at least 1")
+	}
 }
 
 // minOrphanGrace keeps the orphan sweep from deleting an upload that is
@@ -102,6 +119,25 @@ func (s ServerConfig) validate(ck *checker) {
 	case SecureCookiesAuto, SecureCookiesAlways, SecureCookiesNever:
 	default:
 		ck.fail("server.secure_cookies", "%q is not one of auto, always, never", s.SecureCookies)
+	}
+}
+
+func (t TracingConfig) validate(ck *checker) {
+	if t.Endpoint != "" {
+		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ck.fail("telemetry.tracing.endpoint", "%q is not an http:// or https:// URL", t.Endpoint)
+		}
+	}
+	switch t.Protocol {
+	case "grpc", "http/protobuf":
+	default:
+		ck.fail("telemetry.tracing.protocol", "%q is not one of grpc, http/protobuf", t.Protocol)
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		ck.fail("telemetry.tracing.sample_ratio", "%v is not between 0 and 1", t.SampleRatio)
+	}
+	if strings.TrimSpace(t.ServiceName) == "" {
+		ck.fail("telemetry.tracing.service_name", "must not be empty")
 	}
 }
 
@@ -170,6 +206,30 @@ func (s SearchConfig) validate(ck *checker) {
 	}
 	if m.URL != "" {
 		ck.check("search.meilisearch.url", checkHTTPURL(m.URL))
+	}
+}
+
+func (b BotConfig) validate(ck *checker) {
+	if b.BaseURL != "" {
+		ck.check("bot.base_url", checkHTTPURL(b.BaseURL))
+		if b.Model == "" {
+			ck.fail("bot.model", "required when bot.base_url is set")
+		}
+	}
+	if b.Model != "" && b.BaseURL == "" {
+		ck.fail("bot.base_url", "required when bot.model is set")
+	}
+	if b.Timeout <= 0 {
+		ck.fail("bot.timeout", "must be positive")
+	}
+	if b.MaxOutputTokens < 0 {
+		ck.fail("bot.max_output_tokens", "must be a number of tokens, or 0 for the endpoint's default")
+	}
+	if b.DailyTokenBudget < 0 {
+		ck.fail("bot.daily_token_budget", "must be a number of tokens, or 0 for no cap")
+	}
+	if b.UserRate < 0 {
+		ck.fail("bot.user_rate", "must be requests per minute, or 0 for no limit")
 	}
 }
 
@@ -346,4 +406,14 @@ func validLabel(l string) bool {
 		}
 	}
 	return true
+}
+
+func (a AlertsConfig) validate(ck *checker) {
+	if a.WebhookURL == "" {
+		return
+	}
+	u, err := url.Parse(a.WebhookURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ck.fail("alerts.webhook_url", "must be an http:// or https:// URL")
+	}
 }

@@ -41,6 +41,8 @@ type dataLayout struct {
 	// Certs holds TLS certificates and the ACME account (single node; a
 	// cluster keeps them in the database).
 	Certs string
+	// Backups holds scheduled backup archives unless backup.dir is set.
+	Backups string
 }
 
 // layoutOf lays out the data dir dataDir.
@@ -57,6 +59,7 @@ func layoutOf(dataDir string) dataLayout {
 		SearchEmbedded: in("search", "embedded"),
 		Meili:          in("search"),
 		Certs:          in("certs"),
+		Backups:        in("backups"),
 	}
 }
 

@@ -126,10 +126,34 @@ func (a *Appliance) eventsComponent() Component {
 // leaders (a lone first node waits for its peers here).
 func (a *Appliance) ensureStream(ctx context.Context) error {
 	opts := events.StreamOptions{MaxAge: a.cfg.NATS.ReplayHorizon, Replicas: a.cfg.replicas()}
+	first, err := a.newStreamFirstSeq(ctx)
+	if err != nil {
+		return err
+	}
+	opts.FirstSeq = first
 	return a.whileForming(ctx, "the event stream", func(ctx context.Context) error {
 		_, err := events.EnsureStream(ctx, a.js, opts)
 		return err
 	})
+}
+
+// newStreamFirstSeq is where the event stream starts if it has to be made
+// while the database already has users: after a restore, or once nats/ was
+// deleted. Clients still hold sequences of the lost stream; a new one
+// counting from 1 would, once past them, replay its events to them as if
+// they were the ones they missed. Starting at the clock in microseconds
+// puts it past any sequence handed out before (a stream gets far fewer
+// than one event per microsecond), so those clients get resync. A new
+// install starts at 1.
+func (a *Appliance) newStreamFirstSeq(ctx context.Context) (uint64, error) {
+	n, err := a.store.CountUsers(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("event stream: count users: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return uint64(time.Now().UnixMicro()), nil
 }
 
 // whileForming runs step (each try bounded to 5s) until it succeeds, ctx

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // readyTimeout bounds one component's readiness check.
@@ -109,26 +111,42 @@ func (l *lifecycle) popStarted() (Component, bool) {
 // notReady names the components that are not started or whose Ready
 // check fails, in start order.
 func (l *lifecycle) notReady(ctx context.Context) []string {
-	l.mu.Lock()
-	running := make(map[string]bool, len(l.started))
-	for _, c := range l.started {
-		running[c.Name] = true
-	}
-	l.mu.Unlock()
 	var names []string
-	for _, c := range l.components {
-		if !running[c.Name] || !checkReady(ctx, c) {
+	for _, c := range l.states(ctx) {
+		if !c.Ready {
 			names = append(names, c.Name)
 		}
 	}
 	return names
 }
 
-func checkReady(ctx context.Context, c Component) bool {
+// states reports every component's readiness, in start order: what
+// /readyz sums up and the status API lists.
+func (l *lifecycle) states(ctx context.Context) []telemetry.ComponentState {
+	l.mu.Lock()
+	running := make(map[string]bool, len(l.started))
+	for _, c := range l.started {
+		running[c.Name] = true
+	}
+	l.mu.Unlock()
+	out := make([]telemetry.ComponentState, 0, len(l.components))
+	for _, c := range l.components {
+		st := telemetry.ComponentState{Name: c.Name, Ready: running[c.Name]}
+		if !st.Ready {
+			st.Error = "not started"
+		} else if err := checkReady(ctx, c); err != nil {
+			st.Ready, st.Error = false, err.Error()
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func checkReady(ctx context.Context, c Component) error {
 	if c.Ready == nil {
-		return true
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	return c.Ready(ctx) == nil
+	return c.Ready(ctx)
 }

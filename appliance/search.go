@@ -27,6 +27,7 @@ func (a *Appliance) searchComponent() Component {
 			if err != nil {
 				return err
 			}
+			idx = search.Observed(idx, a.cfg.Search.Engine)
 			ix := search.NewIndexer(a.js, idx, searchData{a.store}, search.IndexerOptions{
 				Replicas: a.cfg.replicas(), Durable: a.indexerDurable(), Messages: searchData{a.store},
 				Log: a.log.With("component", "search"),

@@ -8,6 +8,7 @@ import (
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // handler builds the use cases over the started store and the API that
@@ -35,6 +36,11 @@ func (a *Appliance) handler() (http.Handler, error) {
 		a.cfg.chatConfig(layoutOf(a.cfg.DataDir).Files), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
 	a.chat = chatSvc
+	assistant, err := a.newAssistant(chatSvc)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: %w", err)
+	}
+	a.assistant = assistant
 	apiCfg := api.Config{
 		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
 		SecureCookies: a.cfg.secureCookies(),
@@ -44,6 +50,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		ForwardedProtoChecked: true,
 		MaxFileSize:           a.cfg.Files.MaxSize,
 		Version:               a.build.Version,
+		Pprof:                 a.cfg.Debug.Pprof,
 	}
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -52,17 +59,25 @@ func (a *Appliance) handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	operator, err := a.cfg.operatorGuard()
+	if err != nil {
+		return nil, err
+	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter: limiter,
-		Chat:    chatSvc,
-		Auth:    authSvc,
-		Events:  a.hub,
-		Search:  a.search,
-		Tickets: a.tickets,
-		Setup:   a.setup,
-		Log:     a.log,
-		Ready:   a.NotReady,
-		Config:  apiCfg,
+		Limiter:   limiter,
+		Operator:  operator,
+		Chat:      chatSvc,
+		Auth:      authSvc,
+		Events:    a.hub,
+		Search:    a.search,
+		Tickets:   a.tickets,
+		Setup:     a.setup,
+		Log:       a.log,
+		LogLevel:  telemetry.LevelOf(a.log),
+		Ready:     a.NotReady,
+		Status:    statusService{a},
+		Assistant: a.assistant,
+		Config:    apiCfg,
 	}))))
 }
 

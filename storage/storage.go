@@ -54,6 +54,40 @@ type Users interface {
 	// SetTokensValidAfter makes every access token issued before t invalid.
 	SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) error
 	CountUsers(ctx context.Context) (int64, error)
+	// InstanceAdmins returns the users with IsAdmin set, in id order.
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
+	// ListUsers returns up to limit users with ID > afterID, by ascending
+	// ID, bots included.
+	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
+	// SetUserDisabled disables the account at at, or enables it (nil).
+	SetUserDisabled(ctx context.Context, userID int64, at *time.Time) error
+	// SetUserAdmin sets or clears the instance administrator flag.
+	SetUserAdmin(ctx context.Context, userID int64, admin bool) error
+	// CountActiveAdmins counts instance administrators that are not
+	// disabled. Inside InTx it serialises with every other transaction
+	// that calls it (Postgres locks those users' rows; SQLite's single
+	// writer already does), so that the last administrator rule holds
+	// under concurrent demotions.
+	CountActiveAdmins(ctx context.Context) (int, error)
+}
+
+// AuditQuery pages through the audit log, newest first.
+type AuditQuery struct {
+	// BeforeID asks for entries with ID < BeforeID; 0 starts at the newest.
+	BeforeID int64
+	// Limit is the page size; see PageLimit.
+	Limit int
+	// Action keeps only entries of this action; "" keeps all.
+	Action string
+}
+
+// Audit stores the record of administrative actions.
+type Audit interface {
+	// AppendAudit inserts e and sets e.ID (and e.At when zero). An empty
+	// Detail is stored as {}.
+	AppendAudit(ctx context.Context, e *model.AuditEntry) error
+	// ListAudit returns a page of entries, newest (highest ID) first.
+	ListAudit(ctx context.Context, q AuditQuery) ([]model.AuditEntry, error)
 }
 
 // WorkspaceRole is a workspace together with one user's role in it.
@@ -72,6 +106,9 @@ type Workspaces interface {
 	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (WorkspaceRole, error)
 	// ListWorkspacesForUser returns the workspaces userID belongs to, oldest first.
 	ListWorkspacesForUser(ctx context.Context, userID int64) ([]WorkspaceRole, error)
+	// ListAllWorkspaces returns every workspace of the instance, oldest
+	// first (the administrator's view; never answer a member with it).
+	ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error)
 	RenameWorkspace(ctx context.Context, id int64, name string) error
 	// DeleteWorkspace removes the workspace and everything in it.
 	DeleteWorkspace(ctx context.Context, id int64) error
@@ -350,6 +387,41 @@ type Export interface {
 	MessagesByID(ctx context.Context, ids []int64) ([]model.Message, error)
 }
 
+// Reaction is one user's reaction to one message, as stored.
+type Reaction struct {
+	MessageID int64
+	UserID    int64
+	Emoji     string
+}
+
+// Transfers serves workspace import and export (fechatter import, export):
+// the record of what an import brought in, so that running it again adds
+// nothing, and reads of a whole workspace without a viewer. Never answer a
+// user's request with its reads.
+type Transfers interface {
+	// ImportedID returns the id an import recorded for key, of kind
+	// ("user", "chat", "message", "file"), from source, in workspaceID;
+	// ErrNotFound when none was.
+	ImportedID(ctx context.Context, workspaceID int64, source, kind, key string) (int64, error)
+	// RecordImported records that key became id; ErrConflict when key is
+	// already recorded.
+	RecordImported(ctx context.Context, workspaceID int64, source, kind, key string, id int64) error
+	// SetMessageTimes gives an imported message its original creation and
+	// edit times (edited nil: never edited) and moves its chat's last
+	// activity to created.
+	SetMessageTimes(ctx context.Context, messageID int64, created time.Time, edited *time.Time) error
+	// WorkspacesByName returns the workspaces with this exact name, oldest first.
+	WorkspacesByName(ctx context.Context, name string) ([]model.Workspace, error)
+	// WorkspaceChats returns every chat of a workspace, by ascending id.
+	WorkspaceChats(ctx context.Context, workspaceID int64) ([]model.Chat, error)
+	// ReactionsOf returns the reactions to these messages, by message id,
+	// then time.
+	ReactionsOf(ctx context.Context, messageIDs []int64) ([]Reaction, error)
+	// AttachmentsOf returns the files attached to these messages, by
+	// message id, in attachment order, SHA256 included.
+	AttachmentsOf(ctx context.Context, messageIDs []int64) (map[int64][]model.File, error)
+}
+
 // Certs holds TLS certificates, their keys and the ACME account as opaque
 // values under slash-separated keys ("certificates/ca/example.com/x.crt"),
 // and the locks with which one node at a time talks to the ACME CA, so that
@@ -374,6 +446,33 @@ type Certs interface {
 	UnlockCert(ctx context.Context, name, owner string) error
 }
 
+// Assistant holds each workspace's assistant settings, custom commands
+// and daily token use.
+type Assistant interface {
+	// AssistantSettings returns a workspace's saved settings; ErrNotFound
+	// when it never saved any.
+	AssistantSettings(ctx context.Context, workspaceID int64) (model.AssistantSettings, error)
+	// PutAssistantSettings saves s (its UpdatedAt is set when zero).
+	PutAssistantSettings(ctx context.Context, s model.AssistantSettings) error
+	// AssistantCommands lists a workspace's commands by name.
+	AssistantCommands(ctx context.Context, workspaceID int64) ([]model.AssistantCommand, error)
+	// CreateAssistantCommand inserts c and sets its ID and CreatedAt;
+	// ErrConflict when the workspace has a command of that name.
+	CreateAssistantCommand(ctx context.Context, c *model.AssistantCommand) error
+	// UpdateAssistantCommand replaces the name, description and template
+	// of the command c.ID of workspace c.WorkspaceID; ErrNotFound, ErrConflict.
+	UpdateAssistantCommand(ctx context.Context, c model.AssistantCommand) error
+	// DeleteAssistantCommand deletes one command; ErrNotFound when absent.
+	DeleteAssistantCommand(ctx context.Context, workspaceID, commandID int64) error
+	// AddAssistantTokens adds n to a workspace's tokens of day
+	// (YYYY-MM-DD, UTC) and returns the new total.
+	AddAssistantTokens(ctx context.Context, workspaceID int64, day string, n int64) (int64, error)
+	// AssistantTokens returns a workspace's tokens of day (0 when none).
+	AssistantTokens(ctx context.Context, workspaceID int64, day string) (int64, error)
+	// WorkspaceIDs returns the ids of every workspace, ascending.
+	WorkspaceIDs(ctx context.Context) ([]int64, error)
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -388,7 +487,10 @@ type Tx interface {
 	Files
 	Outbox
 	Export
+	Transfers
 	Certs
+	Audit
+	Assistant
 }
 
 // Store is a whole persistence engine.
@@ -406,5 +508,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
+	// SizeBytes is the space the database takes (SQLite: its pages;
+	// Postgres: pg_database_size of the current database).
+	SizeBytes(ctx context.Context) (int64, error)
 	Close() error
 }

@@ -35,7 +35,12 @@ func newRootCommand(build appliance.BuildInfo, stdout, stderr io.Writer) *cobra.
 		newHealthcheckCommand(stdout, stderr),
 		newConfigCommand(stdout),
 		newReindexCommand(stdout),
+		newBackupCommand(build, stdout, stderr),
+		newRestoreCommand(stdout, stderr),
 		newGatewayCommand(stderr),
+		newImportCommand(stdout),
+		newExportCommand(stdout),
+		newAdminCommand(os.Stdin, stdout),
 	)
 	return root
 }
@@ -56,4 +61,10 @@ func loadConfig(cmd *cobra.Command) (appliance.Config, error) {
 		return appliance.Config{}, err
 	}
 	return appliance.Load(appliance.LoadOptions{ConfigFile: file, Flags: cmd.Flags(), Env: os.Environ()})
+}
+
+// configFileOf is the config file loadConfig reads for cmd ("" for none).
+func configFileOf(cmd *cobra.Command) string {
+	file, _ := cmd.Flags().GetString("config")
+	return appliance.ConfigFileIn(appliance.LoadOptions{ConfigFile: file, Env: os.Environ()})
 }

@@ -42,6 +42,7 @@ func serve(cmd *cobra.Command, build appliance.BuildInfo, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	a.SetConfigFile(configFileOf(cmd))
 	ctx, stopSignals := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 	if err := a.Start(ctx); err != nil {

@@ -132,6 +132,8 @@ type certSource interface {
 	ready() error
 	// stop releases what start took.
 	stop()
+	// expiry is when each certificate in service expires, by name.
+	expiry() map[string]time.Time
 }
 
 // New checks cfg and prepares the server; nothing is bound yet.

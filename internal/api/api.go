@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -58,6 +59,9 @@ type Config struct {
 	// Version is the server version shown in the OpenAPI document.
 	// Default "dev".
 	Version string
+	// Pprof serves the Go profiles under /debug/pprof/ to callers the
+	// OperatorGate admits. Default false.
+	Pprof bool
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -119,10 +123,16 @@ type Deps struct {
 	// telemetry.NewLogger so that lines carry the request id. Nil means
 	// slog.Default() wrapped to add request ids.
 	Log *slog.Logger
+	// LogLevel is Log's run-time level (telemetry.LevelOf), which
+	// PUT /api/admin/log-level sets; nil answers 503 there.
+	LogLevel *slog.LevelVar
 	// Events streams events over SSE; nil answers 503 on /api/events.
 	Events EventService
 	// Search answers searches; nil answers 503 on the search routes.
 	Search SearchService
+	// Assistant serves the assistant's settings and commands; nil answers
+	// 503 on those routes.
+	Assistant *bot.Service
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Setup guards first-run setup with the setup token; nil refuses every
@@ -130,6 +140,11 @@ type Deps struct {
 	Setup SetupGate
 	// Limiter applies the rate limits (internal/gateway); nil means none.
 	Limiter Limiter
+	// Status computes GET /api/admin/status; nil answers 503.
+	Status StatusService
+	// Operator admits callers to /metrics and /debug/pprof; nil admits
+	// no one (404).
+	Operator OperatorGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
 	// Config holds the HTTP settings.
@@ -143,9 +158,13 @@ type server struct {
 	events    EventService
 	tickets   TicketService
 	searchSvc SearchService
+	statusSvc StatusService
+	assistant *bot.Service
 	setupGate SetupGate
 	limiter   Limiter
+	operator  OperatorGate
 	log       *slog.Logger
+	logLevel  *slog.LevelVar
 	ready     func(ctx context.Context) []string
 	cfg       Config
 	engine    *gin.Engine
@@ -173,9 +192,13 @@ func newServer(d Deps) *server {
 		events:    d.Events,
 		tickets:   d.Tickets,
 		searchSvc: d.Search,
+		statusSvc: d.Status,
+		assistant: d.Assistant,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
+		operator:  d.Operator,
 		log:       d.Log,
+		logLevel:  d.LogLevel,
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
 		cop:       http.NewCrossOriginProtection(),
@@ -203,7 +226,7 @@ func (s *server) newEngine() *gin.Engine {
 		s.log.Error("api: invalid trusted proxies, trusting none", slog.Any("error", err))
 		_ = e.SetTrustedProxies(nil)
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
+	e.Use(s.requestID, s.traceRequest, s.observe, s.accessLog, s.recovery, s.securityHeaders, s.crossOrigin, s.limitBody)
 	e.NoRoute(s.wrap(func(*gin.Context) error { return errNoRoute }))
 	e.NoMethod(s.wrap(func(*gin.Context) error { return errNoMethod }))
 	return e

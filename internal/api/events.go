@@ -12,6 +12,7 @@ import (
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/realtime"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 const eventsPath = "/api/events"
@@ -48,6 +49,7 @@ func (s *server) streamEvents(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	telemetry.SetUserID(c.Request.Context(), p.UserID)
 	if !p.ExpiresAt.IsZero() && !checked.Before(p.ExpiresAt) {
 		// Within the token parser's clock leeway: a stream would end at once.
 		return apperr.Unauthorized("credential expired")

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/apperr"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // Limiter holds the rate limits the API applies (internal/gateway's
@@ -33,6 +34,9 @@ const (
 	limitReads  = "reads"
 	limitSearch = "search"
 	limitEvents = "events"
+	// limitStreams labels refusals by the concurrent-stream caps in the
+	// rate-limited metric; it is no budget of its own.
+	limitStreams = "streams"
 )
 
 // authLimited are the routes of the auth class besides invite lookups:
@@ -73,6 +77,7 @@ func isInviteLookup(path string) bool {
 func (s *server) limitIP(class string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if wait, ok := s.limiter.AdmitIP(c.Writer.Header(), class, c.ClientIP()); !ok {
+			telemetry.RateLimited.WithLabelValues(class).Inc()
 			s.renderError(c, apperr.RateLimited(wait))
 		}
 	}
@@ -83,6 +88,7 @@ func (s *server) limitIP(class string) gin.HandlerFunc {
 func (s *server) limitUser(class string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if wait, ok := s.limiter.AdmitUser(c.Writer.Header(), class, userID(c)); !ok {
+			telemetry.RateLimited.WithLabelValues(class).Inc()
 			s.renderError(c, apperr.RateLimited(wait))
 		}
 	}
@@ -111,10 +117,12 @@ func (s *server) openStream(c *gin.Context, userID int64) (release func(), err e
 	}
 	h := c.Writer.Header()
 	if wait, ok := s.limiter.AdmitUser(h, limitEvents, userID); !ok {
+		telemetry.RateLimited.WithLabelValues(limitEvents).Inc()
 		return func() {}, apperr.RateLimited(wait)
 	}
 	release, wait, ok := s.limiter.OpenStream(h, userID, c.ClientIP())
 	if !ok {
+		telemetry.RateLimited.WithLabelValues(limitStreams).Inc()
 		return func() {}, apperr.RateLimited(wait)
 	}
 	return release, nil

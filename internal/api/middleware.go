@@ -240,6 +240,7 @@ func (s *server) requireAuth(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, p)
+	telemetry.SetUserID(c.Request.Context(), p.UserID)
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header; the

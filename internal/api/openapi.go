@@ -126,12 +126,13 @@ var pathParamDocs = map[string]struct {
 	schema obj
 	desc   string
 }{
-	"ws":    {idSchema(), "Workspace id."},
-	"chat":  {idSchema(), "Chat id."},
-	"user":  {idSchema(), "User id."},
-	"id":    {idSchema(), "Id of the resource."},
-	"code":  {obj{"type": "string", "maxLength": maxInviteCode}, "Invite code."},
-	"emoji": {obj{"type": "string", "maxLength": maxEmojiBytes}, "The emoji, URL-encoded."},
+	"ws":      {idSchema(), "Workspace id."},
+	"chat":    {idSchema(), "Chat id."},
+	"user":    {idSchema(), "User id."},
+	"id":      {idSchema(), "Id of the resource."},
+	"code":    {obj{"type": "string", "maxLength": maxInviteCode}, "Invite code."},
+	"emoji":   {obj{"type": "string", "maxLength": maxEmojiBytes}, "The emoji, URL-encoded."},
+	"profile": {obj{"type": "string"}, "A Go profile: allocs, block, cmdline, goroutine, heap, mutex, profile, symbol, threadcreate or trace."},
 }
 
 // parameters lists the path and query parameters of r.
@@ -195,6 +196,8 @@ func success(d doc, desc string) obj {
 			}},
 			"content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}},
 		}
+	case d.text:
+		return obj{"description": desc, "content": obj{"text/plain": obj{"schema": str()}}}
 	case d.result == "":
 		return obj{"description": desc}
 	}

@@ -18,8 +18,11 @@ type route struct {
 	// instanceAdmin routes (/api/admin/*) answer 403 unless the caller is
 	// the instance administrator (model.User.IsAdmin).
 	instanceAdmin bool
-	handle        handlerFunc
-	doc           doc
+	// operator routes (/metrics, /debug/pprof) answer 404 unless the
+	// OperatorGate admits the caller.
+	operator bool
+	handle   handlerFunc
+	doc      doc
 }
 
 // doc describes an operation for the OpenAPI document.
@@ -43,6 +46,8 @@ type doc struct {
 	binary bool
 	// eventStream marks a text/event-stream answer.
 	eventStream bool
+	// text marks a text/plain answer (metrics, profile listings).
+	text bool
 	// errors are statuses beyond those the document derives on its own
 	// (400 for input, 401 for auth, 404 for path ids, 413/415 for bodies).
 	errors []int
@@ -61,7 +66,11 @@ func (s *server) routes() []route {
 	for _, family := range [][]route{
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
 		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
-		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(),
+		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(), s.adminRoutes(),
+		s.statusRoutes(),
+		s.operatorRoutes(),
+		s.assistantRoutes(),
+		s.logLevelRoutes(),
 	} {
 		all = append(all, family...)
 	}
@@ -74,7 +83,11 @@ func (s *server) routes() []route {
 func (s *server) register(rs []route) {
 	for _, r := range rs {
 		beforeAuth, afterAuth := s.limitChain(r)
-		chain := append(make([]gin.HandlerFunc, 0, 5), beforeAuth...)
+		chain := make([]gin.HandlerFunc, 0, 6)
+		if r.operator {
+			chain = append(chain, s.requireOperator)
+		}
+		chain = append(chain, beforeAuth...)
 		if bodyMethod(r.method) && !r.doc.multipart {
 			chain = append(chain, s.requireJSON)
 		}

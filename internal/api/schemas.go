@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -237,7 +237,29 @@ func opsSchemas() obj {
 			"status":    enum("ok", "unavailable"),
 			"not_ready": arrayOf(str()),
 		}, "not_ready"),
-		"OpenAPI":     obj{"type": "object", "description": "This document."},
+		"Status":  statusSchema(),
+		"OpenAPI": obj{"type": "object", "description": "This document."},
+		"AuditEntry": objectOpt(obj{
+			"id": idSchema(), "at": dateTime(),
+			"actor":          obj{"type": "string", "description": "cli:<os user> for `fechatter admin`, the username for an API caller."},
+			"actor_id":       obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The acting user; 0 for the command line."},
+			"source":         obj{"type": "string", "description": "local for the command line, the client IP for the API."},
+			"action":         obj{"type": "string", "description": "user.create, user.disable, user.enable, user.promote, user.demote, user.reset_password, user.sessions_revoke, invite.create, member.role, member.ban, log_level.set."},
+			"target_user_id": idSchema(), "workspace_id": idSchema(),
+			"detail": obj{"type": "object", "description": "What else matters (a new role, an invite id); {} when nothing."},
+		}, "target_user_id", "workspace_id"),
+		"AuditPage": object(obj{"entries": arrayOf(ref("AuditEntry"))}),
+		"AdminUser": object(obj{
+			"id": idSchema(), "email": str(), "username": str(), "display_name": str(), "avatar_url": str(),
+			"locale": str(), "timezone": str(), "is_bot": boolean(), "is_admin": boolean(), "created_at": dateTime(),
+			"disabled_at": obj{"type": []string{"string", "null"}, "format": "date-time", "description": "null while the account may sign in."},
+		}),
+		"AdminUserList": object(obj{"users": arrayOf(ref("AdminUser"))}),
+		"AdminUserPatch": input(obj{
+			"disabled": obj{"type": "boolean", "description": "true disables the account: it cannot sign in, and its tokens and event streams stop at once."},
+			"is_admin": obj{"type": "boolean", "description": "Promote to or demote from instance administrator; the last enabled one cannot be demoted or disabled (409)."},
+		}),
+		"LogLevel":    input(obj{"level": enum("debug", "info", "warn", "error")}, "level"),
 		"EventTicket": object(obj{"ticket": str(), "expires_in": intSchema(1)}),
 		"SearchResult": object(obj{
 			"hits": arrayOf(object(obj{
@@ -254,5 +276,36 @@ func opsSchemas() obj {
 			"direct_chat_boost": obj{"type": "number"}, "frequent_chat_boost": obj{"type": "number"},
 			"stop_words": arrayOf(str()), "synonyms": obj{"type": "object", "additionalProperties": arrayOf(str())},
 		}),
+	}
+}
+
+func assistantSchemas() obj {
+	command := objectOpt(obj{
+		"id": idSchema(), "name": str(), "description": str(),
+		"usage":    obj{"type": "string", "description": "How to call it, e.g. /summarize [n | since <time>]."},
+		"template": obj{"type": "string", "description": "Custom commands only: the prompt, with {{input}}, {{context}}, {{user}} and {{chat}} replaced."},
+		"built_in": boolean(),
+	}, "id", "template")
+	return obj{
+		"Assistant": object(obj{
+			"enabled":       obj{"type": "boolean", "description": "The assistant answers: a model is configured on the server and the workspace has not turned it off."},
+			"configured":    obj{"type": "boolean", "description": "A model endpoint is configured on this server (bot.base_url and bot.model)."},
+			"turned_on":     obj{"type": "boolean", "description": "The workspace's admins have not turned the assistant off."},
+			"model":         obj{"type": "string", "description": "The model's name; empty when none is configured."},
+			"system_prompt": str(), "username": str(),
+			"user_id":  obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The assistant's user id in this workspace (start a direct chat with it)."},
+			"commands": arrayOf(ref("AssistantCommand")),
+		}),
+		"AssistantPatch": input(obj{
+			"enabled":       boolean(),
+			"system_prompt": obj{"type": "string", "maxLength": 4000, "description": "Added to the assistant's instructions in this workspace."},
+		}),
+		"AssistantCommand":     command,
+		"AssistantCommandList": object(obj{"commands": arrayOf(ref("AssistantCommand"))}),
+		"AssistantCommandRequest": input(obj{
+			"name":        obj{"type": "string", "pattern": "^/?[A-Za-z][A-Za-z0-9_-]{0,31}$", "description": "Called as /name (stored in lower case); not a built-in command's name."},
+			"description": obj{"type": "string", "maxLength": 200},
+			"template":    obj{"type": "string", "minLength": 1, "maxLength": 4000, "description": "The prompt; {{input}} is the text after the command, {{context}} the recent messages the caller can read, {{user}} the caller's @username, {{chat}} the chat's name."},
+		}, "name", "template"),
 	}
 }

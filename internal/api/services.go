@@ -62,6 +62,14 @@ type ChatService interface {
 	Unreact(ctx context.Context, userID, chatID, msgID int64, emoji string) error
 	Mentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
 
+	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
+	SetDisabled(ctx context.Context, a chat.Actor, userID int64, disabled bool) (model.User, error)
+	SetInstanceAdmin(ctx context.Context, a chat.Actor, userID int64, admin bool) (model.User, error)
+	AuditLog(ctx context.Context, q chat.AuditQuery) ([]model.AuditEntry, error)
+	// Audit records an admin action no use case performs (a log-level
+	// change); pass auditContext(c) so that it names the client IP.
+	Audit(ctx context.Context, userID int64, action string, detail map[string]any) error
+
 	UploadFile(ctx context.Context, userID, wsID int64, name string, r io.Reader) (model.File, error)
 	OpenFile(ctx context.Context, userID, fileID int64) (model.File, *os.File, error)
 }

@@ -186,7 +186,7 @@ func (s *server) setMemberRole(c *gin.Context) error {
 	if in.Role == nil || !in.Role.Valid() {
 		return apperr.Field("role", "must be one of owner, admin, member, guest")
 	}
-	m, err := s.chat.SetMemberRole(c.Request.Context(), userID(c), ws, target, *in.Role)
+	m, err := s.chat.SetMemberRole(auditContext(c), userID(c), ws, target, *in.Role)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *server) removeMember(c *gin.Context) error {
 	if ban {
 		remove = s.chat.RemoveAndBanMember
 	}
-	if err := remove(c.Request.Context(), userID(c), ws, target); err != nil {
+	if err := remove(auditContext(c), userID(c), ws, target); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

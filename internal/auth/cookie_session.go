@@ -29,5 +29,8 @@ func (s *Service) SessionFromRefresh(ctx context.Context, refreshToken string) (
 	if u.IsBot {
 		return Principal{}, errInvalidRefresh(errors.New("bot account"))
 	}
+	if u.Disabled() {
+		return Principal{}, errInvalidRefresh(errors.New("account disabled"))
+	}
 	return Principal{UserID: u.ID, SessionID: sess.ID, IssuedAt: now, ExpiresAt: sess.ExpiresAt}, nil
 }

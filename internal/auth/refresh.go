@@ -152,6 +152,11 @@ func (s *Service) rotate(ctx context.Context, tx storage.Tx, oldHash string, out
 	if err != nil {
 		return notFoundAs(err, errInvalidRefresh(nil), "refresh: load user")
 	}
+	if u.Disabled() {
+		// Disabling revokes every session too; this holds even for one
+		// started in the instant before.
+		return errInvalidRefresh(errors.New("account disabled"))
+	}
 	out.user, out.sessionID = u, sess.ID
 	return nil
 }

@@ -44,7 +44,8 @@ func (s *Service) revoked(ctx context.Context, userID, sessionID int64) {
 // of another node calls it.
 func (s *Service) ForgetSession(userID, sessionID int64) { s.sessions.forget(userID, sessionID) }
 
-// CheckPrincipal reports whether p still stands: its user exists, it was
+// CheckPrincipal reports whether p still stands: its user exists and is
+// not disabled, it was
 // issued at or after the user's TokensValidAfter, and its session is
 // neither revoked nor expired. It does not look at p.ExpiresAt.
 // Authenticate calls it for every access token; the API calls it when an
@@ -56,6 +57,9 @@ func (s *Service) CheckPrincipal(ctx context.Context, p Principal) error {
 	}
 	if err != nil {
 		return fmt.Errorf("authenticate: load user: %w", err)
+	}
+	if u.Disabled() {
+		return errInvalidAccess(errors.New("account disabled"))
 	}
 	if p.IssuedAt.UnixMilli() < cutMillis(u.TokensValidAfter) {
 		return errInvalidAccess(errors.New("issued before tokens_valid_after"))

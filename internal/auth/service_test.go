@@ -117,6 +117,7 @@ func runServiceTests(t *testing.T, open opener) {
 		{"ChangePassword", testChangePassword},
 		{"SessionsOnlyOwn", testSessionsOnlyOwn},
 		{"SessionFromRefresh", testSessionFromRefresh},
+		{"Disabled", testDisabled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -33,15 +34,46 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 	}
 	try, err := s.signInGate.begin(email, client, s.now())
 	if err != nil {
+		countSignInFailure(err)
 		return Grant{}, err
 	}
 	u, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
+		countSignInFailure(err)
 		return Grant{}, err
+	}
+	// Said only to whom knows the password, so it reveals nothing to a
+	// guesser; the attempt still counts against the budgets.
+	if u.Disabled() {
+		signInFailed("disabled")
+		return Grant{}, errDisabled()
 	}
 	try.succeeded()
 	return s.StartSession(ctx, u, meta)
 }
+
+// countSignInFailure counts a refused sign-in by reason: throttled (too
+// many recent failures), bad_credentials, or error (the store or the
+// hasher failed).
+func countSignInFailure(err error) {
+	reason := "error"
+	switch {
+	case apperr.Is(err, apperr.KindRateLimited):
+		reason = "throttled"
+	case apperr.Is(err, apperr.KindUnauthorized):
+		reason = "bad_credentials"
+	}
+	signInFailed(reason)
+}
+
+// errDisabled answers a disabled account's sign-in and refresh.
+func errDisabled() error {
+	return apperr.Forbidden("this account is disabled; ask an administrator to enable it")
+}
+
+// signInFailed counts a failed sign-in by reason (bounded: "locked",
+// "bad_credentials", "disabled").
+func signInFailed(reason string) { telemetry.SignInFailures.WithLabelValues(reason).Inc() }
 
 // normalizeEmail is the limiter key of an email: trimmed and lowercased
 // (the store looks emails up case-insensitively).
@@ -56,6 +88,7 @@ func (s *Service) AllowSignUp(ip string) error {
 		return nil
 	}
 	if _, wait, ok := s.signUpRate.reserve(ClientKey(ip), s.now()); !ok {
+		telemetry.RateLimited.WithLabelValues("signup").Inc()
 		return apperr.RateLimited(wait)
 	}
 	return nil

@@ -5,9 +5,12 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -16,11 +19,19 @@ import (
 // API JSON shape (model types marshal to that shape); its header gives
 // the outbox row's type, workspace, chat and actor.
 func (s *Service) record(ctx context.Context, tx storage.Outbox, p events.Payload) error {
+	return recordEvent(ctx, tx, p)
+}
+
+// recordEvent is record for writers without a Service (history imports).
+func recordEvent(ctx context.Context, tx storage.Outbox, p events.Payload) error {
 	h := p.EventHeader()
 	body, err := events.Encode(p)
 	if err != nil {
 		return err
 	}
+	ctx, span := telemetry.StartSpan(ctx, "outbox.append", trace.SpanKindInternal,
+		attribute.String("event.type", h.Type))
+	defer span.End()
 	e := model.Event{
 		ID:          uuid.NewString(),
 		Type:        h.Type,
@@ -28,7 +39,9 @@ func (s *Service) record(ctx context.Context, tx storage.Outbox, p events.Payloa
 		ChatID:      h.ChatID,
 		ActorID:     h.ActorID,
 		Payload:     body,
+		TraceParent: telemetry.TraceParent(ctx),
 	}
+	span.SetAttributes(attribute.String("event.id", e.ID))
 	if err := tx.AppendEvent(ctx, &e); err != nil {
 		return fmt.Errorf("append %s event: %w", h.Type, err)
 	}
@@ -38,4 +51,10 @@ func (s *Service) record(ctx context.Context, tx storage.Outbox, p events.Payloa
 // messageEvent is the payload of a message event about m.
 func messageEvent(typ string, workspaceID, chatID, actorID int64, m model.Message) events.MessageEvent {
 	return events.MessageEvent{Header: events.ChatHeader(typ, workspaceID, chatID, actorID), Message: m}
+}
+
+// startUseCase starts the span of a use case (chat.SendMessage, ...) under
+// the request's span; outside a sampled trace it costs one lookup.
+func startUseCase(ctx context.Context, name string) (context.Context, trace.Span) {
+	return telemetry.StartSpan(ctx, "chat."+name, trace.SpanKindInternal)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -49,6 +50,8 @@ type SendMessageInput struct {
 // ClientID returns the first message with created=false and records no
 // event. Readers of a public channel must join it first (403).
 func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in SendMessageInput) (model.Message, bool, error) {
+	ctx, span := startUseCase(ctx, "SendMessage")
+	defer span.End()
 	in, err := checkSendInput(in)
 	if err != nil {
 		return model.Message{}, false, err
@@ -71,6 +74,9 @@ func (s *Service) SendMessage(ctx context.Context, userID, chatID int64, in Send
 	}
 	if err != nil {
 		return model.Message{}, false, err
+	}
+	if created {
+		telemetry.MessagesSent.Inc()
 	}
 	return out, created, nil
 }
@@ -316,6 +322,8 @@ func senderOf(m model.Message) int64 {
 // message cannot be edited, 409), recomputes its mentions and sets its edit
 // time.
 func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, content string) (model.Message, error) {
+	ctx, span := startUseCase(ctx, "EditMessage")
+	defer span.End()
 	var out model.Message
 	err := s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
@@ -364,6 +372,8 @@ func checkEditable(a storage.ChatAccess, m model.Message, userID int64, content 
 // The sender, a chat admin or a workspace admin may; deleting a tombstone
 // again changes nothing.
 func (s *Service) DeleteMessage(ctx context.Context, userID, chatID, msgID int64) error {
+	ctx, span := startUseCase(ctx, "DeleteMessage")
+	defer span.End()
 	return s.inTx(ctx, func(tx storage.Tx) error {
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {

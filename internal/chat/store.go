@@ -22,6 +22,10 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (model.User, error)
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error)
+	InstanceAdmins(ctx context.Context) ([]model.User, error)
+	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
+	ListAudit(ctx context.Context, q storage.AuditQuery) ([]model.AuditEntry, error)
+	ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error)
 
 	WorkspaceByID(ctx context.Context, id int64) (model.Workspace, error)
 	WorkspaceForMember(ctx context.Context, workspaceID, userID int64) (storage.WorkspaceRole, error)

@@ -258,7 +258,11 @@ func (s *Service) setMemberRoleTx(ctx context.Context, tx storage.Tx, userID, wo
 	if err := tx.SetMemberRole(ctx, workspaceID, targetID, role); err != nil {
 		return model.Member{}, fmt.Errorf("set member role: %w", err)
 	}
+	detail := map[string]any{"from": target.Role, "to": role}
 	target.Role = role
+	if err := s.audit(ctx, tx, userActor(ctx, userID), AuditMemberRole, targetID, workspaceID, detail); err != nil {
+		return model.Member{}, err
+	}
 	return target, s.recordMember(ctx, tx, model.EventWorkspaceMemberUpdated, target, userID)
 }
 
@@ -329,6 +333,9 @@ func (s *Service) removeMember(ctx context.Context, userID, workspaceID, targetI
 		}
 		if ban {
 			if err := banTx(ctx, tx, userID, workspaceID, targetID); err != nil {
+				return err
+			}
+			if err := s.audit(ctx, tx, userActor(ctx, userID), AuditMemberBan, targetID, workspaceID, nil); err != nil {
 				return err
 			}
 		}

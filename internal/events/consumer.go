@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // Handler does one consumer's work for one event. Returning an error asks
@@ -50,7 +52,13 @@ type ConsumerOptions struct {
 	Linger time.Duration
 	// Replicas of the consumer state (3 in a cluster). Default: the stream's.
 	Replicas int
-	Log      *slog.Logger
+	// DeliverNew makes a consumer created for the first time start with
+	// the events published after it, not with the stream's history: for
+	// work that only makes sense live (the assistant answering a mention
+	// must not answer a week of old ones when it is first turned on).
+	// Default false.
+	DeliverNew bool
+	Log        *slog.Logger
 }
 
 // permanentError marks a failure that redelivery cannot fix.
@@ -112,7 +120,7 @@ func NewBatchConsumer(js jetstream.JetStream, opt ConsumerOptions, h BatchHandle
 		opt.MaxBatch = 256
 	}
 	if opt.Log == nil {
-		opt.Log = slog.Default()
+		opt.Log = telemetry.DefaultLogger()
 	}
 	opt.Log = opt.Log.With("consumer", opt.Durable)
 	return &Consumer{js: js, opt: opt, handle: h}
@@ -239,6 +247,9 @@ func (c *Consumer) setup(ctx context.Context) error {
 		BackOff:       backoffFor(c.opt.Backoff, c.opt.MaxDeliver),
 		MaxAckPending: max(256, 2*c.opt.MaxBatch),
 		Replicas:      c.opt.Replicas,
+	}
+	if c.opt.DeliverNew {
+		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
 	}
 	switch len(c.opt.FilterSubjects) {
 	case 0:

@@ -43,12 +43,29 @@ type Envelope struct {
 	OutboxSeq int64 `json:"outbox_seq"`
 }
 
+// TraceParentHeader is the W3C trace context header (and Trace key) an
+// event carries when it was written inside a trace.
+const TraceParentHeader = "traceparent"
+
 // FromModel wraps an outbox row into an envelope.
 func FromModel(e model.Event) Envelope {
-	return Envelope{
+	env := Envelope{
 		ID: e.ID, Type: e.Type, WorkspaceID: e.WorkspaceID, ChatID: e.ChatID,
 		ActorID: e.ActorID, Time: e.CreatedAt, Payload: json.RawMessage(e.Payload), OutboxSeq: e.Seq,
 	}
+	if e.TraceParent != "" {
+		env.Trace = map[string]string{TraceParentHeader: e.TraceParent}
+	}
+	return env
+}
+
+// TraceParent is the traceparent a stream message carries in its headers,
+// or else in its envelope; "" when it was written outside a trace.
+func TraceParent(h nats.Header, e Envelope) string {
+	if tp := h.Get(TraceParentHeader); tp != "" {
+		return tp
+	}
+	return e.Trace[TraceParentHeader]
 }
 
 // Subject is where e is published: fc.ev.<workspace>.<chat>.<type> for chat

@@ -277,3 +277,13 @@ func Encode(p Payload) ([]byte, error) {
 	}
 	return json.Marshal(fields) // a map's keys come out sorted
 }
+
+// CredentialsRevoked is the payload of model.EventCredentialsRevoked, a
+// control event of no workspace (workspace id 0) that no client receives:
+// every credential UserID held when it was written has stopped working.
+// The real-time hub of each node reads it from the stream and ends the
+// user's open streams, which is how a change made by `fechatter admin` in
+// another process reaches a running server.
+type CredentialsRevoked struct {
+	UserID int64 `json:"user_id"`
+}

@@ -10,8 +10,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // OutboxStore is the part of storage the relay needs.
@@ -84,7 +88,7 @@ func NewRelay(store OutboxStore, js jetstream.JetStream, opt RelayOptions) *Rela
 		opt.PruneInterval = time.Hour
 	}
 	if opt.Log == nil {
-		opt.Log = slog.Default()
+		opt.Log = telemetry.DefaultLogger()
 	}
 	return &Relay{store: store, js: js, opt: opt, wake: make(chan struct{}, 1)}
 }
@@ -185,6 +189,9 @@ func (r *Relay) loop(ctx context.Context) {
 func (r *Relay) round(ctx context.Context) (int, error) {
 	rows, err := r.store.UnpublishedEvents(ctx, r.opt.Batch)
 	if err != nil || len(rows) == 0 {
+		if err == nil {
+			telemetry.OutboxBacklog.Set(0)
+		}
 		return 0, err
 	}
 	acked, pubErr := r.publish(ctx, rows)
@@ -193,8 +200,21 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("mark published: %w", err)
 		}
 		r.published.Add(int64(len(acked)))
+		observeRelayed(rows[:len(acked)])
 	}
+	// What this round found and could not publish: exact when the round
+	// was not full, a lower bound (one batch) while JetStream refuses.
+	telemetry.OutboxBacklog.Set(float64(len(rows) - len(acked)))
 	return len(rows), pubErr
+}
+
+// observeRelayed records the commit-to-PubAck lag of published rows.
+func observeRelayed(rows []model.Event) {
+	now := time.Now()
+	for _, row := range rows {
+		telemetry.RelayLag.Observe(now.Sub(row.CreatedAt).Seconds())
+	}
+	telemetry.RelayPublished.Add(float64(len(rows)))
 }
 
 // publish sends rows in order, at most Window of them awaiting their PubAck
@@ -218,18 +238,33 @@ func (r *Relay) publish(ctx context.Context, rows []model.Event) ([]int64, error
 // publishWindow pipelines rows and reports how many leading ones were acknowledged.
 func (r *Relay) publishWindow(ctx context.Context, rows []model.Event) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
+	spans := make([]trace.Span, 0, len(rows))
+	defer func() { // after the acks are in, or not
+		for _, span := range spans {
+			span.End()
+		}
+	}()
 	for _, row := range rows {
-		msg, err := Message(FromModel(row))
+		env, span := r.publishSpan(ctx, row)
+		msg, err := Message(env)
 		if err != nil {
+			telemetry.EndSpan(span, err)
 			return 0, err
 		}
 		f, err := r.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.ID))
 		if err != nil {
+			telemetry.EndSpan(span, err)
 			break
 		}
 		futures = append(futures, f)
+		spans = append(spans, span)
 	}
 	n, err := awaitAcks(ctx, futures, r.opt.AckTimeout)
+	for i, span := range spans {
+		if i >= n {
+			span.SetStatus(codes.Error, "not acknowledged")
+		}
+	}
 	if err != nil {
 		if n < len(futures) {
 			err = fmt.Errorf("publish event %s: %w", rows[n].ID, err)
@@ -240,6 +275,23 @@ func (r *Relay) publishWindow(ctx context.Context, rows []model.Event) (int, err
 		return n, errors.New("publish: could not queue every event")
 	}
 	return n, nil
+}
+
+// publishSpan starts the publish span of an event written inside a sampled
+// trace, a child of the span that wrote it, and returns the envelope
+// carrying the publish span's traceparent, so the consumers continue the
+// trace under it. Other events go as they are, their traceparent kept.
+func (r *Relay) publishSpan(ctx context.Context, row model.Event) (Envelope, trace.Span) {
+	env := FromModel(row)
+	ctx = telemetry.ContextWithTraceParent(ctx, row.TraceParent)
+	ctx, span := telemetry.StartSpan(ctx, "outbox.publish", trace.SpanKindProducer,
+		attribute.String("messaging.system", "nats"),
+		attribute.String("messaging.destination.name", env.Subject()),
+		attribute.String("event.id", row.ID), attribute.String("event.type", row.Type))
+	if span.IsRecording() {
+		env.Trace = map[string]string{TraceParentHeader: telemetry.TraceParent(ctx)}
+	}
+	return env, span
 }
 
 // awaitAcks waits for the acknowledgements of asynchronous publishes, in

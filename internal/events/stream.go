@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,9 @@ type StreamOptions struct {
 	Replicas int
 	// DuplicateWindow is how long Nats-Msg-Id deduplicates. Default: 2 minutes.
 	DuplicateWindow time.Duration
+	// FirstSeq is the sequence a new stream starts at; an existing
+	// stream keeps its own. Default: 1.
+	FirstSeq uint64
 }
 
 // EnsureStream creates or updates the EVENTS stream.
@@ -29,7 +33,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 	if o.DuplicateWindow == 0 {
 		o.DuplicateWindow = 2 * time.Minute
 	}
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Fechatter events, relayed from the database outbox",
 		Subjects:    []string{SubjectPrefix + ".>"},
@@ -39,7 +43,15 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 		MaxAge:      o.MaxAge,
 		Replicas:    o.Replicas,
 		Duplicates:  o.DuplicateWindow,
-	})
+		FirstSeq:    o.FirstSeq,
+	}
+	// An update must not change where the stream started.
+	if old, err := js.Stream(ctx, StreamName); err == nil {
+		cfg.FirstSeq = old.CachedInfo().Config.FirstSeq
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("ensure stream %s: %w", StreamName, err)
+	}
+	st, err := js.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ensure stream %s: %w", StreamName, err)
 	}

@@ -62,7 +62,38 @@ type User struct {
 	// TokensValidAfter invalidates every access token issued before it
 	// (logout-all, password change).
 	TokensValidAfter time.Time `json:"-"`
-	CreatedAt        time.Time `json:"created_at"`
+	// DisabledAt is when an administrator disabled the account; nil while
+	// it may sign in. A disabled account cannot sign in, refresh or use
+	// any token.
+	DisabledAt *time.Time `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// Disabled reports whether the account is disabled.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// AuditEntry is one administrative action: who did what, to whom, when
+// and from where.
+type AuditEntry struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+	// Actor is who acted, as shown: "cli:<os user>" for the command line,
+	// the username for an API caller.
+	Actor string `json:"actor"`
+	// ActorID is the acting user's id; 0 for the command line.
+	ActorID int64 `json:"actor_id"`
+	// Source is where the action came from: "local" for the command
+	// line, the client's IP address for the API.
+	Source string `json:"source"`
+	// Action names what was done ("user.disable", "member.role", ...).
+	Action string `json:"action"`
+	// TargetUserID is the user acted on; 0 when none.
+	TargetUserID int64 `json:"target_user_id,omitempty"`
+	// WorkspaceID is the workspace acted in; 0 when none.
+	WorkspaceID int64 `json:"workspace_id,omitempty"`
+	// Detail is a small JSON object with what else matters (a new role,
+	// a new log level); "{}" when nothing.
+	Detail json.RawMessage `json:"detail"`
 }
 
 // Workspace is an isolated tenant: its chats, members and files are invisible
@@ -275,6 +306,9 @@ type Event struct {
 	Payload     []byte // JSON
 	CreatedAt   time.Time
 	PublishedAt *time.Time
+	// TraceParent is the W3C traceparent of the span that wrote the event
+	// ("" outside a trace): the relay and the consumers continue it.
+	TraceParent string
 }
 
 // Event types written to the outbox.
@@ -295,6 +329,12 @@ const (
 	EventWorkspaceMemberJoined  = "workspace.member_joined"
 	EventWorkspaceMemberLeft    = "workspace.member_left"
 	EventWorkspaceMemberUpdated = "workspace.member_updated"
+	// EventCredentialsRevoked is a control event, never shown to clients:
+	// every credential of a user checked before it was written stopped
+	// working (disabled, password reset, sessions revoked, possibly by
+	// `fechatter admin` in another process). Each node's real-time hub
+	// ends the user's streams when it reads it from the stream.
+	EventCredentialsRevoked = "user.credentials_revoked"
 )
 
 // MarshalJSON adds the download URL of the file.

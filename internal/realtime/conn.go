@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // frame is one SSE event; id 0 means an ephemeral event without an id line.
@@ -19,6 +20,9 @@ type frame struct {
 	id    uint64
 	event string
 	data  []byte
+	// committed is when a live event was committed, for the delivery
+	// latency; zero for replayed and hub-made frames.
+	committed time.Time
 }
 
 func (f frame) writeTo(w io.Writer) error {
@@ -29,8 +33,11 @@ func (f frame) writeTo(w io.Writer) error {
 	fmt.Fprintf(&b, "event: %s\n", f.event)
 	// Event data is JSON from json.Marshal: it never contains a raw newline.
 	fmt.Fprintf(&b, "data: %s\n\n", f.data)
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	observeSent(f)
+	return nil
 }
 
 // Credential is what a stream was opened with.
@@ -85,7 +92,10 @@ func (c *conn) offer(f frame) {
 	select {
 	case c.ch <- f:
 	default:
-		c.once.Do(func() { close(c.cut) })
+		c.once.Do(func() {
+			close(c.cut)
+			telemetry.SSESlowClientsCut.Inc()
+		})
 	}
 }
 
@@ -126,6 +136,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, cred Credential, las
 		return err
 	}
 	defer h.unregister(c)
+	telemetry.SSEConnections.Inc()
+	defer telemetry.SSEConnections.Dec()
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache, no-transform")
@@ -239,4 +251,13 @@ func dataOf(e events.Envelope) []byte {
 	}
 	b, _ := json.Marshal(map[string]any{"type": e.Type, "workspace_id": e.WorkspaceID, "chat_id": e.ChatID})
 	return b
+}
+
+// observeSent counts a frame written to a stream and, for a live event,
+// the time from its commit to now.
+func observeSent(f frame) {
+	telemetry.SSEEventsSent.Inc()
+	if !f.committed.IsZero() {
+		telemetry.DeliveryDuration.Observe(time.Since(f.committed).Seconds())
+	}
 }

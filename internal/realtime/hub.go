@@ -14,9 +14,12 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // Membership answers who may receive what, from the database (the source of truth).
@@ -101,7 +104,7 @@ func NewHub(nc *nats.Conn, js jetstream.JetStream, members Membership, opt Optio
 		opt.TypingTTL = 6 * time.Second
 	}
 	if opt.Log == nil {
-		opt.Log = slog.Default()
+		opt.Log = telemetry.DefaultLogger()
 	}
 	h := &Hub{js: js, nc: nc, members: members, opt: opt, conns: map[int64]map[*conn]struct{}{}}
 	h.cache = newMemberCache(members)
@@ -223,16 +226,27 @@ func (h *Hub) onLive(ctx context.Context, m jetstream.Msg) {
 		h.opt.Log.Warn("realtime: undecodable event", "subject", m.Subject(), "err", err)
 		return
 	}
+	ctx = telemetry.WithEventID(telemetry.ContextWithTraceParent(ctx, events.TraceParent(m.Headers(), e)), e.ID)
+	ctx, span := telemetry.StartSpan(ctx, "realtime fan-out", trace.SpanKindConsumer,
+		attribute.String("event.id", e.ID), attribute.String("event.type", e.Type))
+	defer span.End()
+	if e.Type == model.EventCredentialsRevoked {
+		h.onCredentialsRevoked(e, meta.Sequence.Stream)
+		return
+	}
 	recipients := h.recipients(ctx, e)
-	out := frame{id: meta.Sequence.Stream, event: e.Type, data: dataOf(e)}
+	out := frame{id: meta.Sequence.Stream, event: e.Type, data: dataOf(e), committed: e.Time}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastSeq = meta.Sequence.Stream
+	offered := 0
 	for uid := range recipients {
 		for c := range h.conns[uid] {
 			c.offer(out)
+			offered++
 		}
 	}
+	span.SetAttributes(attribute.Int("realtime.recipients", len(recipients)), attribute.Int("realtime.streams", offered))
 }
 
 // recipients applies membership changes carried by e to the cache and
@@ -241,7 +255,7 @@ func (h *Hub) onLive(ctx context.Context, m jetstream.Msg) {
 func (h *Hub) recipients(ctx context.Context, e events.Envelope) map[int64]struct{} {
 	set, err := h.cache.audience(ctx, e)
 	if err != nil {
-		h.opt.Log.Warn("realtime: membership lookup failed", "event_id", e.ID, "err", err)
+		h.opt.Log.WarnContext(ctx, "realtime: membership lookup failed", "err", err)
 	}
 	return set
 }

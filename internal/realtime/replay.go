@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
 // start writes ready, then a replay or a resync, and returns the sequence
@@ -26,13 +27,17 @@ func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, la
 	if err != nil {
 		return 0, err
 	}
-	if !parsed || after > last || (after+1 < first && first <= last) {
+	// after+1 < first: events after the client's are gone (aged out, or
+	// the stream was made anew after a restore and starts past it).
+	if !parsed || after > last || after+1 < first {
 		if err := h.writeReady(w, c.userID, regSeq, regSeq, online); err != nil {
 			return 0, err
 		}
+		telemetry.SSEResumes.WithLabelValues("resync").Inc()
 		data, _ := json.Marshal(map[string]any{"type": "resync", "user_id": c.userID, "last_event_id": regSeq})
 		return regSeq, frame{id: regSeq, event: "resync", data: data}.writeTo(w)
 	}
+	telemetry.SSEResumes.WithLabelValues("replayed").Inc()
 	if err := h.writeReady(w, c.userID, after, regSeq, online); err != nil {
 		return 0, err
 	}

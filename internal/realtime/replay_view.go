@@ -86,6 +86,9 @@ func (h *Hub) writePage(ctx context.Context, w io.Writer, v viewer, page []store
 // The user a leave is about, and the members of a chat deleted since, get
 // those events without the cut: they are no longer members.
 func (h *Hub) replayShows(ctx context.Context, v viewer, e events.Envelope) (bool, error) {
+	if e.Type == model.EventCredentialsRevoked {
+		return false, nil // a control event, for the hubs only
+	}
 	receives, asMember, err := h.cache.standing(ctx, e, v.userID)
 	if err != nil || !receives {
 		return false, err

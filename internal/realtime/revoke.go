@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/fechatter/fechatter/internal/events"
 )
 
 // RevokeSubject is the core-NATS subject of revocation notices. Its payload
@@ -85,8 +87,14 @@ func (h *Hub) onRevokeNotice(m *nats.Msg) {
 		h.opt.Log.Warn("realtime: malformed revocation notice", "data", string(m.Data[:min(len(m.Data), 200)]))
 		return
 	}
-	// Listeners first: once a client sees its stream end, this node's
-	// auth cache has already forgotten the session.
+	h.heardRevocation(r)
+}
+
+// heardRevocation acts on a revocation heard from another node or read
+// from the stream: it tells the listeners, then ends the streams. Listeners
+// first: once a client sees its stream end, this node's auth cache has
+// already forgotten the session.
+func (h *Hub) heardRevocation(r revocation) {
 	h.mu.Lock()
 	listeners := slices.Clone(h.revokeListeners)
 	h.mu.Unlock()
@@ -137,4 +145,22 @@ func (h *Hub) revokedSince(c *conn) bool {
 		}
 	}
 	return false
+}
+
+// onCredentialsRevoked acts on the control event
+// model.EventCredentialsRevoked, read from the stream at seq: as a
+// revocation notice of all the user's credentials. It is how a change
+// committed by another process (`fechatter admin`), which cannot reach
+// this node's NATS, ends the user's streams; every node reads it. No
+// client receives the event.
+func (h *Hub) onCredentialsRevoked(e events.Envelope, seq uint64) {
+	var p events.CredentialsRevoked
+	if json.Unmarshal(e.Payload, &p) != nil || p.UserID <= 0 {
+		h.opt.Log.Warn("realtime: malformed credentials event", "event_id", e.ID)
+	} else {
+		h.heardRevocation(revocation{UserID: p.UserID, ID: e.ID})
+	}
+	h.mu.Lock()
+	h.lastSeq = seq
+	h.mu.Unlock()
 }

@@ -209,3 +209,26 @@ func TestMalformedRevocationNoticeIsIgnored(t *testing.T) {
 	e.publish(t, 1, 10, model.EventMessageCreated, nil)
 	s.nextOf(t, model.EventMessageCreated)
 }
+
+// The control event user.credentials_revoked, read from the stream (as a
+// change made by `fechatter admin` in another process arrives), ends every
+// stream of its user, tells the listeners, and reaches no client; a
+// stream that resumes from before it does not replay it either.
+func TestCredentialsRevokedEventEndsTheUsersStreams(t *testing.T) {
+	e := newEnv(t, Options{})
+	notices := heard(e.hub)
+	a, b := open(t, e.srv.URL, 1, 1), open(t, e.srv.URL, 1, 2)
+	other := open(t, e.srv.URL, 2, 3)
+	e.publish(t, 0, 0, model.EventCredentialsRevoked, map[string]any{"user_id": 1})
+	e.publish(t, 1, 10, model.EventMessageCreated, nil) // chat 10: users 1 and 2
+	for _, s := range []*stream{a, b} {
+		if retry, got := s.waitEnd(t, model.EventMessageCreated); !retry || got {
+			t.Fatalf("revoked stream: retry hint %v, message after revocation %v", retry, got)
+		}
+	}
+	waitHeard(t, notices, [2]int64{1, 0})
+	isMessage := func(ev sseEvent) bool { return ev.Event == model.EventMessageCreated }
+	other.nextIsSentinel(t, "the message", isMessage, model.EventCredentialsRevoked, model.EventMessageCreated)
+	resumed := open(t, e.srv.URL, 2, 4, "Last-Event-ID", "0")
+	resumed.nextIsSentinel(t, "the replayed message", isMessage, model.EventCredentialsRevoked, model.EventMessageCreated)
+}

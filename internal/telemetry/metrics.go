@@ -121,6 +121,16 @@ var (
 		"Tokens used by the assistant, by kind (prompt, completion).", "kind")
 )
 
+// Backups.
+var (
+	// Backups counts scheduled backups by outcome ("ok", "failed").
+	Backups = newCounterVec("backups_total", "Scheduled backups, by outcome (ok, failed).", "outcome")
+	// BackupLastSuccess is when a scheduled backup last succeeded (unix
+	// seconds); 0 before the first.
+	BackupLastSuccess = newGauge("backup_last_success_timestamp_seconds",
+		"Unix time of the last successful scheduled backup.")
+)
+
 // Health of the node.
 var (
 	// ComponentUp is 1 when a component (database, stream, search, relay,

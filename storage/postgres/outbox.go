@@ -17,10 +17,10 @@ import (
 // not EventsAfter. Events of one chat are still in commit order: message
 // writes hold the chat row's lock until they commit.
 
-const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at`
+const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at, trace_parent`
 
 func eventDest(e *model.Event) []any {
-	return []any{&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &e.Payload, &e.CreatedAt, &e.PublishedAt}
+	return []any{&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &e.Payload, &e.CreatedAt, &e.PublishedAt, &e.TraceParent}
 }
 
 // AppendEvent inserts e and sets e.Seq and e.CreatedAt; ErrConflict when an
@@ -32,9 +32,9 @@ func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 		payload = []byte{}
 	}
 	err := q.db.QueryRow(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id, actor_id,
-			payload, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, payload, created).Scan(&e.Seq)
+			payload, created_at, trace_parent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING seq`,
+		e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, payload, created, e.TraceParent).Scan(&e.Seq)
 	if isNoRows(err) {
 		return conflict("append event")
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/fechatter/fechatter/internal/telemetry"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -54,6 +55,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: parse url: %w", err)
 	}
+	cfg.ConnConfig.Tracer = queryTracer{}
 	return openConfig(ctx, cfg)
 }
 
@@ -67,7 +69,7 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	s := &Store{pool: pool, queries: queries{db: pool}}
+	s := &Store{pool: pool, queries: queries{db: timed{pool}}}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -117,11 +119,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn in one transaction. Inside fn every call goes through the
 // transaction. fn's error rolls back and is returned as is.
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
+	defer queryTimer.SinceKind(telemetry.KindTx, time.Now())
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
+	return runTx(ctx, tx, func() error { return fn(&queries{db: timed{tx}, inTx: true}) })
 }
 
 // runTx runs fn, then commits tx when fn succeeded and rolls it back when
@@ -161,7 +164,7 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", wrapErr(err))
 	}
-	return runTx(ctx, tx, func() error { return fn(&queries{db: tx, inTx: true}) })
+	return runTx(ctx, tx, func() error { return fn(&queries{db: timed{tx}, inTx: true}) })
 }
 
 // guarded runs a single statement that may fail with a constraint error:
@@ -172,4 +175,13 @@ func (q *queries) guarded(ctx context.Context, fn func(q *queries) error) error 
 		return fn(q)
 	}
 	return q.atomic(ctx, fn)
+}
+
+// SizeBytes is pg_database_size of the current database.
+func (s *Store) SizeBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return n, nil
 }

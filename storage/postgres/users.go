@@ -4,17 +4,19 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/fechatter/fechatter/internal/model"
 )
 
 // userCols are the users columns in userDest order, for a table aliased u.
 const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
-	u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at`
+	u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at`
 
 // userDest returns scan destinations for userCols.
 func userDest(u *model.User) []any {
 	return []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
-		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &u.TokensValidAfter, &u.CreatedAt}
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &u.TokensValidAfter, &u.DisabledAt, &u.CreatedAt}
 }
 
 // CreateUser inserts u and sets u.ID and u.CreatedAt; ErrConflict when the
@@ -22,11 +24,11 @@ func userDest(u *model.User) []any {
 func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
 	created := now()
 	err := q.db.QueryRow(ctx, `INSERT INTO users (email, username, display_name, avatar_url, locale,
-			timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			timezone, is_bot, is_admin, password_hash, tokens_valid_after, disabled_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone,
-		u.IsBot, u.IsAdmin, u.PasswordHash, stored(u.TokensValidAfter), created).Scan(&u.ID)
+		u.IsBot, u.IsAdmin, u.PasswordHash, stored(u.TokensValidAfter), storedPtr(u.DisabledAt), created).Scan(&u.ID)
 	if isNoRows(err) {
 		return conflict("create user")
 	}
@@ -63,20 +65,25 @@ func (q *queries) UserByUsername(ctx context.Context, username string) (model.Us
 
 // UsersByIDs returns the users that exist among ids, in id order.
 func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ANY($1) ORDER BY u.id`, ids)
+	return q.usersWhere(ctx, "users by ids", `u.id = ANY($1)`, ids)
+}
+
+// usersWhere returns the users matching where, in id order.
+func (q *queries) usersWhere(ctx context.Context, op, where string, args ...any) ([]model.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE `+where+` ORDER BY u.id`, args...)
 	if err != nil {
-		return nil, wrap("users by ids", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	out := []model.User{}
 	for rows.Next() {
 		var u model.User
 		if err := rows.Scan(userDest(&u)...); err != nil {
-			return nil, wrap("users by ids", err)
+			return nil, wrap(op, err)
 		}
 		out = append(out, u)
 	}
-	return out, wrap("users by ids", rows.Err())
+	return out, wrap(op, rows.Err())
 }
 
 // UpdateProfile stores DisplayName, Username, AvatarURL, Locale and
@@ -107,4 +114,54 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, wrap("count users", err)
+}
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	return q.usersWhere(ctx, "instance admins", `u.is_admin`)
+}
+
+// storedPtr is stored for a time that may be nil (NULL).
+func storedPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := stored(*t)
+	return &v
+}
+
+// ListUsers returns a page of users by ascending id.
+func (q *queries) ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userCols+` FROM users u WHERE u.id > $1 ORDER BY u.id LIMIT $2`,
+		afterID, limit)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.User, error) {
+		var u model.User
+		return u, r.Scan(userDest(&u)...)
+	})
+	return nonNil(out), wrap("list users", err)
+}
+
+// SetUserDisabled disables the account at at, or enables it (nil).
+func (q *queries) SetUserDisabled(ctx context.Context, userID int64, at *time.Time) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET disabled_at = $2 WHERE id = $1`, userID, storedPtr(at))
+	return mustAffect("set user disabled", tag, err)
+}
+
+// SetUserAdmin sets or clears the instance administrator flag.
+func (q *queries) SetUserAdmin(ctx context.Context, userID int64, admin bool) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET is_admin = $2 WHERE id = $1`, userID, admin)
+	return mustAffect("set user admin", tag, err)
+}
+
+// CountActiveAdmins counts administrators that are not disabled, locking
+// their rows: inside a transaction, two demotions (or disables) of the
+// last two administrators serialise, and the second counts one.
+func (q *queries) CountActiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT id FROM users
+		WHERE is_admin AND disabled_at IS NULL FOR UPDATE) a`).Scan(&n)
+	return n, wrap("count active admins", err)
 }

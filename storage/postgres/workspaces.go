@@ -67,6 +67,19 @@ func (q *queries) ListWorkspacesForUser(ctx context.Context, userID int64) ([]st
 	return nonNil(out), wrap("list workspaces", err)
 }
 
+// ListAllWorkspaces returns every workspace, oldest first.
+func (q *queries) ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+workspaceCols+` FROM workspaces w ORDER BY w.created_at, w.id`)
+	if err != nil {
+		return nil, wrap("list all workspaces", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.Workspace, error) {
+		var w model.Workspace
+		return w, r.Scan(workspaceDest(&w)...)
+	})
+	return nonNil(out), wrap("list all workspaces", err)
+}
+
 // RenameWorkspace changes the workspace's name.
 func (q *queries) RenameWorkspace(ctx context.Context, id int64, name string) error {
 	tag, err := q.db.Exec(ctx, `UPDATE workspaces SET name = $2 WHERE id = $1`, id, name)

@@ -159,6 +159,7 @@ func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
 func (s *Store) lead() {
 	defer s.commits.handOff()
 	first := s.commits.take()
+	start := time.Now()
 	tx, err := s.begin(first.ctx)
 	if err != nil {
 		first.done <- outcome{err: err}
@@ -171,6 +172,7 @@ func (s *Store) lead() {
 			err = fmt.Errorf("commit: %w", err)
 		} else {
 			s.commits.commits.Add(1)
+			observeBatch(len(batch), start)
 		}
 	} else {
 		_ = tx.Rollback()
@@ -210,7 +212,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 // outcomes, and an error if the transaction must be rolled back: because
 // it broke, or because first failed (see runOne).
 func (s *Store) runBatch(tx *sql.Tx, stmts *batchStmts, first *request) ([]*request, []outcome, error) {
-	q := &queries{r: stmts, w: stmts, inTx: true, store: s}
+	q := &queries{r: observed{stmts}, w: observed{stmts}, inTx: true, store: s}
 	var batch []*request
 	var outs []outcome
 	start := time.Now()

@@ -13,8 +13,8 @@ func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 	created := orNow(e.CreatedAt)
 	return q.atomic(ctx, func(q *queries) error {
 		err := q.w.QueryRowContext(ctx, `INSERT INTO outbox (event_id, type, workspace_id, chat_id,
-			actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created)).Scan(&e.Seq)
+			actor_id, payload, created_at, trace_parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			e.ID, e.Type, e.WorkspaceID, e.ChatID, e.ActorID, string(e.Payload), micros(created), e.TraceParent).Scan(&e.Seq)
 		if err != nil {
 			return wrap("append event", err)
 		}
@@ -23,7 +23,7 @@ func (q *queries) AppendEvent(ctx context.Context, e *model.Event) error {
 	})
 }
 
-const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at`
+const eventCols = `seq, event_id, type, workspace_id, chat_id, actor_id, payload, created_at, published_at, trace_parent`
 
 func (q *queries) events(ctx context.Context, op, where string, args ...any) ([]model.Event, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT `+eventCols+` FROM outbox WHERE `+where, args...)
@@ -37,7 +37,7 @@ func (q *queries) events(ctx context.Context, op, where string, args ...any) ([]
 		var payload string
 		var created int64
 		var published sql.NullInt64
-		err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &payload, &created, &published)
+		err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.WorkspaceID, &e.ChatID, &e.ActorID, &payload, &created, &published, &e.TraceParent)
 		if err != nil {
 			return nil, wrap(op, err)
 		}

@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{wdb: wdb, rdb: rdb, wstmts: newStmtCache(wdb), rstmts: newStmtCache(rdb)}
 	s.commits.maxFuncs, s.commits.maxWork = maxBatch, maxBatchWork
-	s.queries = queries{r: cachedDB{s.rstmts}, w: rdb, store: s}
+	s.queries = queries{r: observed{cachedDB{s.rstmts}}, w: observed{rdb}, store: s}
 	return s, nil
 }
 
@@ -243,4 +243,15 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 		return fn(q)
 	}
 	return q.store.inTx(ctx, fn)
+}
+
+// SizeBytes is the database's page count times its page size (the WAL
+// beside it not included).
+func (s *Store) SizeBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return n, nil
 }

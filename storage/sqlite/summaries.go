@@ -10,7 +10,7 @@ import (
 const userColsNullable = `COALESCE(u.id, 0), COALESCE(u.email, ''), COALESCE(u.username, ''),
 	COALESCE(u.display_name, ''), COALESCE(u.avatar_url, ''), COALESCE(u.locale, ''),
 	COALESCE(u.timezone, ''), COALESCE(u.is_bot, 0), COALESCE(u.is_admin, 0),
-	COALESCE(u.password_hash, ''), COALESCE(u.tokens_valid_after, 0), COALESCE(u.created_at, 0)`
+	COALESCE(u.password_hash, ''), COALESCE(u.tokens_valid_after, 0), u.disabled_at, COALESCE(u.created_at, 0)`
 
 // summarySelect reads a chat as one user sees it, in one statement: the
 // member count is a correlated count over the chat_members primary key and

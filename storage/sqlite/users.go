@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -10,16 +11,18 @@ import (
 
 // userCols are the users columns scanUser reads, for a table aliased u.
 const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.timezone,
-	u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.created_at`
+	u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at`
 
 // userDest returns scan destinations for userCols into u, and a function
 // that converts the time columns once the scan is done.
 func userDest(u *model.User) ([]any, func()) {
 	var valid, created int64
+	var disabled sql.NullInt64
 	dest := []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
-		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &valid, &created}
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &valid, &disabled, &created}
 	return dest, func() {
 		u.TokensValidAfter = fromMicros(valid)
+		u.DisabledAt = fromNullMicros(disabled)
 		u.CreatedAt = fromMicros(created)
 	}
 }
@@ -39,10 +42,10 @@ func (q *queries) CreateUser(ctx context.Context, u *model.User) error {
 	created := orNow(u.CreatedAt)
 	return q.atomic(ctx, func(q *queries) error {
 		err := q.w.QueryRowContext(ctx, `INSERT INTO users (email, username, display_name, avatar_url,
-			locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			locale, timezone, is_bot, is_admin, password_hash, tokens_valid_after, disabled_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.Timezone, u.IsBot, u.IsAdmin,
-			u.PasswordHash, micros(u.TokensValidAfter), micros(created)).Scan(&u.ID)
+			u.PasswordHash, micros(u.TokensValidAfter), nullMicros(u.DisabledAt), micros(created)).Scan(&u.ID)
 		if err != nil {
 			return wrap("create user", err)
 		}
@@ -85,21 +88,25 @@ func (q *queries) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, er
 }
 
 func (q *queries) usersIn(ctx context.Context, ids []int64) ([]model.User, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id IN (`+
-		placeholders(len(ids))+`)`, int64Args(ids)...)
+	return q.usersWhere(ctx, "users by ids", `u.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+}
+
+// usersWhere returns the users matching where, in id order.
+func (q *queries) usersWhere(ctx context.Context, op, where string, args ...any) ([]model.User, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE `+where+` ORDER BY u.id`, args...)
 	if err != nil {
-		return nil, wrap("users by ids", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	var out []model.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, wrap("users by ids", err)
+			return nil, wrap(op, err)
 		}
 		out = append(out, u)
 	}
-	return out, wrap("users by ids", rows.Err())
+	return out, wrap(op, rows.Err())
 }
 
 // UpdateProfile stores the profile fields of u.
@@ -135,4 +142,51 @@ func (q *queries) CountUsers(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
+}
+
+// InstanceAdmins returns the instance administrators, in id order.
+func (q *queries) InstanceAdmins(ctx context.Context) ([]model.User, error) {
+	return q.usersWhere(ctx, "instance admins", `u.is_admin`)
+}
+
+// ListUsers returns a page of users by ascending id.
+func (q *queries) ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id > ? ORDER BY u.id LIMIT ?`,
+		afterID, limit)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	defer rows.Close()
+	out := []model.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("list users", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("list users", rows.Err())
+}
+
+// SetUserDisabled disables the account at at, or enables it (nil).
+func (q *queries) SetUserDisabled(ctx context.Context, userID int64, at *time.Time) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, nullMicros(at), userID)
+		return mustAffect("set user disabled", res, err)
+	})
+}
+
+// SetUserAdmin sets or clears the instance administrator flag.
+func (q *queries) SetUserAdmin(ctx context.Context, userID int64, admin bool) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET is_admin = ? WHERE id = ?`, admin, userID)
+		return mustAffect("set user admin", res, err)
+	})
+}
+
+// CountActiveAdmins counts administrators that are not disabled.
+func (q *queries) CountActiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE is_admin AND disabled_at IS NULL`).Scan(&n)
+	return n, wrap("count active admins", err)
 }

@@ -79,6 +79,26 @@ func (q *queries) ListWorkspacesForUser(ctx context.Context, userID int64) ([]st
 	return out, wrap("list workspaces", rows.Err())
 }
 
+// ListAllWorkspaces returns every workspace, oldest first.
+func (q *queries) ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+workspaceCols+` FROM workspaces w ORDER BY w.created_at, w.id`)
+	if err != nil {
+		return nil, wrap("list all workspaces", err)
+	}
+	defer rows.Close()
+	out := []model.Workspace{}
+	for rows.Next() {
+		var w model.Workspace
+		dest, finish := workspaceDest(&w)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, wrap("list all workspaces", err)
+		}
+		finish()
+		out = append(out, w)
+	}
+	return out, wrap("list all workspaces", rows.Err())
+}
+
 // RenameWorkspace changes the name.
 func (q *queries) RenameWorkspace(ctx context.Context, id int64, name string) error {
 	return q.atomic(ctx, func(q *queries) error {

@@ -22,6 +22,9 @@ func appendEvents(t *testing.T, s storage.Store, n int) []model.Event {
 	for i := range n {
 		e := model.Event{ID: fmt.Sprintf("ev-%d", i), Type: model.EventMessageCreated,
 			WorkspaceID: 1, ChatID: int64(i), ActorID: 7, Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		if i%2 == 1 { // odd events were written inside a trace, even ones outside
+			e.TraceParent = fmt.Sprintf("00-%032x-%016x-01", i+1, i+1)
+		}
 		noErr(t, s.AppendEvent(context.Background(), &e), "append event")
 		out = append(out, e)
 	}
@@ -48,7 +51,8 @@ func testOutboxAppend(t *testing.T, s storage.Store) {
 	for i, e := range got {
 		want := evs[i]
 		if e.Seq != want.Seq || e.ID != want.ID || e.Type != want.Type || e.WorkspaceID != 1 ||
-			e.ChatID != want.ChatID || e.ActorID != 7 || string(e.Payload) != string(want.Payload) || e.PublishedAt != nil {
+			e.ChatID != want.ChatID || e.ActorID != 7 || string(e.Payload) != string(want.Payload) || e.PublishedAt != nil ||
+			e.TraceParent != want.TraceParent {
 			t.Fatalf("event %d = %+v, want %+v", i, e, want)
 		}
 		sameTime(t, e.CreatedAt, want.CreatedAt, "created_at")

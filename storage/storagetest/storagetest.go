@@ -58,9 +58,12 @@ func groups() []group {
 		{"Reactions", reactionTests()},
 		{"Mentions", mentionTests()},
 		{"Files", fileTests()},
+		{"Assistant", assistantTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},
+		{"Transfers", transferTests()},
+		{"Admin", adminTests()},
 	}
 }
 

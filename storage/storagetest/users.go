@@ -19,6 +19,8 @@ func userTests() []leaf {
 		{"UsersByIDs", testUsersByIDs},
 		{"UpdateProfile", testUserUpdateProfile},
 		{"PasswordAndTokens", testUserPasswordAndTokens},
+		{"InstanceAdmins", testInstanceAdmins},
+		{"SizeBytes", testSizeBytes},
 	}
 }
 
@@ -182,4 +184,37 @@ func testUserPasswordAndTokens(t *testing.T, s storage.Store) {
 		t.Fatalf("password hash = %q", got.PasswordHash)
 	}
 	sameTime(t, got.TokensValidAfter, ts(5), "tokens valid after")
+}
+
+func testInstanceAdmins(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	admins, err := s.InstanceAdmins(ctx)
+	noErr(t, err, "instance admins on an empty store")
+	if len(admins) != 0 {
+		t.Fatalf("instance admins on an empty store = %+v", admins)
+	}
+	for _, u := range []model.User{
+		{Email: "root@example.com", Username: "root", IsAdmin: true},
+		{Email: "member@example.com", Username: "member"},
+		{Email: "ops@example.com", Username: "ops", IsAdmin: true},
+	} {
+		noErr(t, s.CreateUser(ctx, &u), "create user")
+	}
+	admins, err = s.InstanceAdmins(ctx)
+	noErr(t, err, "instance admins")
+	var names []string
+	for _, u := range admins {
+		names = append(names, u.Username)
+	}
+	if len(names) != 2 || names[0] != "root" || names[1] != "ops" {
+		t.Fatalf("instance admins = %v, want [root ops]", names)
+	}
+}
+
+func testSizeBytes(t *testing.T, s storage.Store) {
+	n, err := s.SizeBytes(context.Background())
+	noErr(t, err, "size")
+	if n <= 0 {
+		t.Fatalf("size of a migrated database = %d, want > 0", n)
+	}
 }

@@ -270,6 +270,21 @@ describe('fechatter in the browser', () => {
     await timelineMsg(alice, 'After the reload').waitFor({ timeout: T });
     await alice.shot('07-after-reload.png');
   });
+
+  journey('the instance admin sees the system health page and a member does not', async () => {
+    const a = alice.page;
+    await a.getByRole('button', { name: 'System health' }).click();
+    await a.getByRole('heading', { name: 'System health', level: 1 }).waitFor({ timeout: T });
+    await a.getByRole('region', { name: 'Components' }).getByText('search').waitFor({ timeout: T });
+    await a.getByRole('img', { name: /^Messages \/ s, last/ }).waitFor({ timeout: T });
+    await a.getByRole('region', { name: 'Rates and latencies' }).getByText('15 min').waitFor({ timeout: T });
+    await alice.shot('08-system-health.png');
+
+    const b = bob.page;
+    assert.equal(await b.getByRole('button', { name: 'System health' }).count(), 0, 'a member sees no health button');
+    await b.goto(`${srv.url}/admin/health`);
+    await b.getByText('Only the instance administrator can see the system health.').waitFor({ timeout: T });
+  });
 });
 
 async function bobContextOnline() {

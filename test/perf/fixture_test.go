@@ -9,7 +9,9 @@ package perf
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -123,6 +125,15 @@ func startAppliance(b *testing.B, dbURL string) string {
 		b.PerUser, b.PerIP = 1<<40, 1<<40
 	}
 	cfg.Limits.Auth.PerIP = 1 << 40
+	// FECHATTER_PERF_TRACING=<ratio> measures tracing: spans sampled at
+	// that ratio, exported over OTLP/HTTP to a sink in this process that
+	// reads and discards them.
+	if ratio := os.Getenv("FECHATTER_PERF_TRACING"); ratio != "" {
+		cfg.Telemetry.Tracing.Endpoint = otlpSink(b)
+		if _, err := fmt.Sscan(ratio, &cfg.Telemetry.Tracing.SampleRatio); err != nil {
+			b.Fatalf("FECHATTER_PERF_TRACING=%q: %v", ratio, err)
+		}
+	}
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -146,6 +157,17 @@ func startAppliance(b *testing.B, dbURL string) string {
 		}
 	})
 	return "http://" + a.Addr()
+}
+
+// otlpSink is an OTLP/HTTP endpoint that accepts and discards spans.
+func otlpSink(b *testing.B) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // newFixture starts an appliance and fills it: an admin (the reader, in

@@ -6,6 +6,7 @@ import { SearchPanel } from './components/SearchPanel';
 import { ChannelSidebar, WorkspaceRail } from './components/Sidebar';
 import { navigate, route, useRoute, type Route } from './router';
 import { InviteScreen, SetupScreen, SignInScreen } from './screens/Auth';
+import { HealthPage } from './screens/Health';
 import { AdminPage, ChannelBrowser, EmptyWorkspace, SettingsPage } from './screens/Pages';
 import { chatsOf } from './state/chats';
 import { chats, session, ui, workspaces } from './stores';
@@ -84,6 +85,7 @@ function Shell({ r }: { r: Route }) {
 
   let main;
   if (r.name === 'settings') main = <SettingsPage />;
+  else if (r.name === 'health') main = <HealthPage />;
   else if (r.name === 'channels') main = <ChannelBrowser ws={r.ws} />;
   else if (r.name === 'admin') main = <AdminPage ws={r.ws} />;
   else if (r.name === 'chat' && chat) main = <ChatView key={chat.id} chat={chat} jumpSeq={r.seq} />;

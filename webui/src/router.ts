@@ -11,6 +11,7 @@ export type Route =
   | { name: 'channels'; ws: number }
   | { name: 'admin'; ws: number }
   | { name: 'settings' }
+  | { name: 'health' }
   | { name: 'notFound' };
 
 export function parse(path: string, search = ''): Route {
@@ -24,6 +25,7 @@ export function parse(path: string, search = ''): Route {
   }
   if (a === 'signin' && parts.length === 1) return { name: 'signin' };
   if (a === 'settings' && parts.length === 1) return { name: 'settings' };
+  if (a === 'admin' && b === 'health' && parts.length === 2) return { name: 'health' };
   if (a === 'invite' && b && parts.length === 2) return { name: 'invite', code: decodeURIComponent(b) };
   if (a === 'w' && !Number.isNaN(n(b))) {
     const ws = n(b);
@@ -48,6 +50,8 @@ export function href(r: Route): string {
       return '/signin';
     case 'settings':
       return '/settings';
+    case 'health':
+      return '/admin/health';
     case 'invite':
       return `/invite/${encodeURIComponent(r.code)}`;
     case 'workspace':

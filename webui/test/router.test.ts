@@ -9,4 +9,9 @@ describe('router', () => {
     expect(parse('/setup', '?token=a%20b%26c')).toEqual({ name: 'setup', token: 'a b&c' });
     expect(href({ name: 'setup' })).toBe('/setup');
   });
+  it('routes the system health page', () => {
+    expect(parse('/admin/health')).toEqual({ name: 'health' });
+    expect(href({ name: 'health' })).toBe('/admin/health');
+    expect(parse('/admin/health/x')).toEqual({ name: 'notFound' });
+  });
 });

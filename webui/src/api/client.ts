@@ -2,7 +2,7 @@ import { endpoints, fillPath, withQuery, type Endpoint } from './endpoints';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import type {
   Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
-  Session, SessionInfo, User, Workspace, WorkspaceMember,
+  Session, SessionInfo, SystemStatus, User, Workspace, WorkspaceMember,
 } from './types';
 
 type Params = Record<string, string | number>;
@@ -204,6 +204,7 @@ export class ApiClient {
   // ---- search and events ----
   search = (ws: ID, q: SearchQuery, signal?: AbortSignal) =>
     this.call<SearchResult>(endpoints.search, { params: { ws }, query: { ...q }, signal });
+  adminStatus = () => this.call<SystemStatus>(endpoints.adminStatus);
   eventTicket = () => this.call<{ ticket: string; expires_in: number }>(endpoints.eventTicket);
 
   /** upload sends a file as multipart with progress (fetch has no upload

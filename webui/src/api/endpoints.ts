@@ -68,6 +68,8 @@ export const endpoints = {
 
   search: { method: 'GET', path: '/api/workspaces/{ws}/search' },
 
+  adminStatus: { method: 'GET', path: '/api/admin/status' },
+
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
 } as const satisfies Record<string, Endpoint>;

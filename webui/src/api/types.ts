@@ -172,3 +172,77 @@ export interface ApiErrorBody {
     fields?: Record<string, string>;
   };
 }
+
+// ---- GET /api/admin/status (instance admins) ----
+
+/** Latency quantiles in seconds; null when nothing was observed. */
+export interface Latency {
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface StatusWindow {
+  minutes: number;
+  seconds: number;
+  messages_per_second: number;
+  requests_per_second: number;
+  deliveries_per_second: number;
+  error_ratio: number;
+  signin_failures: number;
+  request_latency: Latency;
+  delivery_latency: Latency;
+  relay_lag: Latency;
+}
+
+export interface StatusPoint {
+  at: string;
+  messages_per_second: number;
+  requests_per_second: number;
+  deliveries_per_second: number;
+  request_p50: number | null;
+  request_p99: number | null;
+  delivery_p99: number | null;
+  relay_lag_p99: number | null;
+  sse_connections: number;
+  outbox_backlog: number;
+  indexer_lag_events: number;
+}
+
+export interface StatusAlert {
+  name: string;
+  state: 'pending' | 'firing';
+  severity: 'warning' | 'critical';
+  summary: string;
+  value: number;
+  active_since: string;
+  firing_since?: string;
+}
+
+export interface SystemStatus {
+  version: string;
+  commit: string;
+  started_at: string;
+  uptime_seconds: number;
+  sampled_at: string;
+  interval_seconds: number;
+  components: { name: string; ready: boolean; error?: string }[];
+  windows: StatusWindow[];
+  sse_connections: number;
+  outbox_backlog: number;
+  indexer_lag_events: number;
+  consumers: { name: string; pending: number; ack_pending: number }[];
+  streams: { name: string; messages: number; bytes: number }[];
+  storage: {
+    data_dir_free_bytes: number | null;
+    data_dir_size_bytes: number | null;
+    data_dir_free_percent: number | null;
+    database_bytes: number | null;
+    search_index_bytes: number | null;
+    jetstream_bytes: number | null;
+    jetstream_limit_bytes: number | null;
+    certificate_expires_at?: number;
+    certificate_domain?: string;
+  };
+  alerts: StatusAlert[];
+  series: StatusPoint[];
+}

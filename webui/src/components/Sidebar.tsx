@@ -151,6 +151,9 @@ export function ChannelSidebar() {
         <div className="sidebar-foot">
           <Avatar id={user.id} name={user.display_name} showPresence />
           <span className="me-name">{user.display_name}</span>
+          {user.is_admin && (
+            <button className="icon-btn" aria-label="System health" title="System health" onClick={() => navigate({ name: 'health' })}>📈</button>
+          )}
           <button className="icon-btn" aria-label="Settings: profile, password, sessions" title="Settings" onClick={() => navigate({ name: 'settings' })}>☰</button>
         </div>
       )}

@@ -12,7 +12,7 @@ import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
 
-function PageShell({ title, children }: { title: string; children: ReactNode }) {
+export function PageShell({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
     document.title = `${title} · Fechatter`;
   }, [title]);

@@ -1,0 +1,47 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/fechatter/fechatter/internal/bot"
+	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/gateway"
+)
+
+// newAssistant builds the assistant over the use cases (not started): the
+// API serves its settings at once, assistantComponent runs its consumer.
+func (a *Appliance) newAssistant(chatSvc *chat.Service) (*bot.Service, error) {
+	b := a.cfg.Bot
+	var limiter bot.Limiter
+	if b.UserRate > 0 {
+		l, err := gateway.NewLimiter(gateway.Config{Classes: map[string]gateway.Class{
+			bot.LimitClass: {PerUser: gateway.Policy{Quota: b.UserRate, Window: time.Minute}},
+		}})
+		if err != nil {
+			return nil, err
+		}
+		limiter = l
+	}
+	return bot.New(bot.Config{
+		BaseURL: b.BaseURL, Model: b.Model, APIKey: b.APIKey, Timeout: b.Timeout,
+		MaxOutputTokens: b.MaxOutputTokens, DailyTokenBudget: b.DailyTokenBudget,
+		Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
+	}, a.store, chatSvc, a.js, limiter), nil
+}
+
+// assistantComponent gives every workspace its assistant and runs the
+// consumer that answers triggers.
+func (a *Appliance) assistantComponent() Component {
+	return Component{
+		Name: "assistant",
+		Start: func(ctx context.Context) error {
+			if a.assistant == nil {
+				return errors.New("the assistant is not built (the http component starts first)")
+			}
+			return a.assistant.Start(ctx)
+		},
+		Stop: func(ctx context.Context) error { return a.assistant.Stop(ctx) },
+	}
+}

@@ -1,0 +1,35 @@
+package appliance
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestOperatorConfigValidation: a bad admin network or a short metrics
+// token stops the start with an error naming the key.
+func TestOperatorConfigValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *Config)
+		key  string
+	}{
+		{"bad CIDR", func(c *Config) { c.Admin.AllowCIDRs = []string{"10.0.0.0/33"} }, "admin.allow_cidrs"},
+		{"not an address", func(c *Config) { c.Admin.AllowCIDRs = []string{"localhost"} }, "admin.allow_cidrs"},
+		{"short token", func(c *Config) { c.Metrics.Token = "short" }, "metrics.token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.edit(&c)
+			var fe *FieldError
+			if err := c.Validate(); !errors.As(err, &fe) || fe.Key != tc.key {
+				t.Fatalf("Validate() = %v, want an error on %s", err, tc.key)
+			}
+		})
+	}
+	c := Default()
+	c.Admin.AllowCIDRs = []string{"192.0.2.7", "2001:db8::/32"}
+	c.Metrics.Token = "long-enough-token-123"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid operator keys refused: %v", err)
+	}
+}
