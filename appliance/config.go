@@ -226,6 +226,10 @@ type DatabaseConfig struct {
 	URL string `yaml:"url"`
 	// URLFile is a file holding URL (it may carry a password). Default "".
 	URLFile string `yaml:"url_file"`
+	// ConnectTimeout is how long `serve` keeps retrying, with backoff, a
+	// Postgres it cannot reach at start (containers start in any order);
+	// 0 tries once. Default 60s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 }
 
 // AuthConfig holds token signing and lifetimes.
@@ -352,7 +356,8 @@ type ClusterConfig struct {
 	Name string `yaml:"name"`
 	// Listen is the host:port for cluster routes. Default "".
 	Listen string `yaml:"listen"`
-	// Routes are the nats-route:// URLs of the other nodes. Default [].
+	// Routes are the route addresses of the nodes: host:port or
+	// nats-route://host:port URLs. Default [].
 	Routes []string `yaml:"routes"`
 	// NodeName names this node; unique within the cluster. Default: the host name.
 	NodeName string `yaml:"node_name"`
@@ -412,8 +417,9 @@ func Default() Config {
 			MaxHeaderBytes:    64 << 10,
 			MaxURIBytes:       8 << 10,
 		},
-		Limits: defaultLimits(),
-		Log:    LogConfig{Format: "auto", Level: "info"},
+		Database: DatabaseConfig{ConnectTimeout: time.Minute},
+		Limits:   defaultLimits(),
+		Log:      LogConfig{Format: "auto", Level: "info"},
 		Telemetry: TelemetryConfig{Tracing: TracingConfig{
 			Protocol: "http/protobuf", SampleRatio: 1, ServiceName: "fechatter",
 		}},

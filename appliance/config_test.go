@@ -397,6 +397,8 @@ func TestValidate(t *testing.T) {
 			keys:   []string{"cluster.listen", "database.url", "auth.jwt_secret", "cluster.password"},
 		},
 		{name: "bad route", mutate: func(c *Config) { c.Cluster.Routes = []string{"http://x"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
+		{name: "route without host", mutate: func(c *Config) { c.Cluster.Routes = []string{":6222"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
+		{name: "route without port", mutate: func(c *Config) { c.Cluster.Routes = []string{"10.0.0.2"}; c.Cluster.Listen = ":6222" }, keys: []string{"cluster.routes", "database.url", "auth.jwt_secret", "cluster.password"}},
 		{name: "empty cluster name", mutate: func(c *Config) { c.Cluster.Name = "" }, keys: []string{"cluster.name"}},
 		{name: "bad domain", mutate: func(c *Config) { c.TLS.Domains = []string{"-bad-.example"} }, keys: []string{"tls.domains"}},
 		{name: "wildcard domain", mutate: func(c *Config) { c.TLS.Domains = []string{"*.example.org"} }, keys: []string{"tls.domains"}},
@@ -440,7 +442,7 @@ func TestValidateAcceptsGoodValues(t *testing.T) {
 	cfg.NATS.User, cfg.NATS.Password = "worker", "worker-password"
 	cfg.Cluster.Password = "route-password"
 	cfg.Cluster.Listen = ":6222"
-	cfg.Cluster.Routes = []string{"nats-route://10.0.0.2:6222", "nats://10.0.0.3:6222"}
+	cfg.Cluster.Routes = []string{"nats-route://10.0.0.2:6222", "nats://10.0.0.3:6222", "10.0.0.4:6222"}
 	cfg.TLS.Domains = []string{"chat.example.com", "www.example.org"}
 	cfg.TLS.Email = "ops@example.com"
 	cfg.TLS.CA = "https://ca.internal:9000/acme/acme/directory"

@@ -155,6 +155,9 @@ func (l LogConfig) validate(ck *checker) {
 }
 
 func (d DatabaseConfig) validate(ck *checker) {
+	if d.ConnectTimeout < 0 {
+		ck.fail("database.connect_timeout", "must not be negative")
+	}
 	if d.URL == "" {
 		return
 	}
@@ -350,10 +353,19 @@ func checkHTTPURL(s string) error {
 	return nil
 }
 
+// checkRoute accepts a nats-route:// (or nats://) URL, or a bare host:port
+// (docs/cluster.md's form), which the embedded server reads as
+// nats-route://host:port.
 func checkRoute(s string) error {
+	if !strings.Contains(s, "://") {
+		if host, _, err := net.SplitHostPort(s); err == nil && host == "" {
+			return fmt.Errorf("%q names no host", s)
+		}
+		return checkHostPort(s)
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "nats-route" && u.Scheme != "nats") || u.Host == "" {
-		return fmt.Errorf("%q is not a nats-route://host:port URL", redactURL(s))
+		return fmt.Errorf("%q is not host:port or a nats-route://host:port URL", redactURL(s))
 	}
 	return checkHostPort(u.Host)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/search"
+	"github.com/fechatter/fechatter/internal/search/bleve"
 	"github.com/fechatter/fechatter/storage"
 )
 
@@ -23,11 +24,19 @@ func Reindex(ctx context.Context, cfg Config, workspaceID int64, progress func(d
 		}
 		a := &Appliance{cfg: cfg, log: NewLogger(discard{}, LogConfig{Format: "json", Level: "error"})}
 		idx, err := a.openIndex(ctx)
+		if errors.Is(err, bleve.ErrLocked) {
+			dir := layoutOf(cfg.DataDir).Search
+			return fmt.Errorf("%w, most likely by the running server: stop the server, then run fechatter reindex again (or stop it, delete %s and start it: it rebuilds an empty index by itself)", err, dir)
+		}
 		if err != nil {
-			return fmt.Errorf("open search index (is the server running? stop it first): %w", err)
+			return fmt.Errorf("open search index: %w", err)
 		}
 		defer func() { _ = closeIndex(idx); _ = a.stopSidecar(context.Background()) }()
-		return search.Rebuild(ctx, searchData{st}, idx, workspaceID, progress)
+		err = search.Rebuild(ctx, searchData{st}, idx, workspaceID, progress)
+		if ctx.Err() != nil {
+			return fmt.Errorf("reindex interrupted: the index holds only part of the messages; run fechatter reindex again: %w", ctx.Err())
+		}
+		return err
 	})
 }
 

@@ -96,9 +96,26 @@ func (a *Appliance) announceSetup(bound net.Addr) {
 }
 
 // SetupURL is the web app's setup page of a server configured to listen
-// on listen and bound to bound (whose port counts, for ":0"), with token
-// in the query when it is not empty. An unspecified host becomes localhost.
+// on listen and bound to bound (see AppURL), with token in the query when
+// it is not empty.
 func SetupURL(listen, bound, token string) string {
+	u := appURL(listen, bound)
+	u.Path = "/setup"
+	if token != "" {
+		u.RawQuery = url.Values{"token": {token}}.Encode()
+	}
+	return u.String()
+}
+
+// AppURL is the web app of a server configured to listen on listen and
+// bound to bound (whose port counts, for ":0"). An unspecified host
+// becomes localhost.
+func AppURL(listen, bound string) string {
+	u := appURL(listen, bound)
+	return u.String()
+}
+
+func appURL(listen, bound string) url.URL {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		host = ""
@@ -110,9 +127,23 @@ func SetupURL(listen, bound, token string) string {
 	if ip, err := netip.ParseAddr(host); host == "" || err == nil && ip.IsUnspecified() {
 		host = "localhost"
 	}
-	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: "/setup"}
-	if token != "" {
-		u.RawQuery = url.Values{"token": {token}}.Encode()
+	return url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: "/"}
+}
+
+// Welcome is the start log's pointer for the operator: where to finish
+// first-run setup while it is pending, else where the app is (the first of
+// tls.domains when HTTPS is by ACME).
+func (a *Appliance) Welcome() string {
+	app := AppURL(a.cfg.Server.Listen, a.Addr())
+	if d := a.cfg.TLS.Domains; len(d) > 0 {
+		u := url.URL{Scheme: "https", Host: d[0], Path: "/"}
+		if _, port, err := net.SplitHostPort(a.cfg.TLS.HTTPSListen); err == nil && port != "443" {
+			u.Host = net.JoinHostPort(d[0], port)
+		}
+		app = u.String()
 	}
-	return u.String()
+	if a.setupPending {
+		return "open " + app + " to finish setup"
+	}
+	return "open " + app + " to use Fechatter"
 }

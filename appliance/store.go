@@ -15,7 +15,7 @@ func (a *Appliance) storageComponent() Component {
 	return Component{
 		Name: "storage",
 		Start: func(ctx context.Context) error {
-			st, err := openStore(ctx, a.cfg)
+			st, err := a.openStoreWaiting(ctx)
 			if err != nil {
 				return err
 			}

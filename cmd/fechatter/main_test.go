@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/testproc"
+	"github.com/fechatter/fechatter/storage/postgres/pgtest"
 )
 
 // binary is the fechatter binary built once for these tests, with
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build fechatter:", err)
 	} else {
-		code = m.Run()
+		code = pgtest.Main(m)
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -101,7 +102,8 @@ func startServer(t *testing.T, args ...string) *server {
 }
 
 // startProcess runs the binary with env and args and waits for its start
-// log line msg, which carries the bound address as "listen".
+// log line msg, which carries the bound address as "listen" (with msg ""
+// it does not wait).
 func startProcess(t *testing.T, env []string, msg string, args ...string) *server {
 	t.Helper()
 	cmd := command(t, append([]string{"FECHATTER_LOG__FORMAT=json"}, env...), args...)
@@ -128,6 +130,9 @@ func startProcess(t *testing.T, env []string, msg string, args ...string) *serve
 			s.logs <- sc.Text()
 		}
 	}()
+	if msg == "" {
+		return s
+	}
 	line := s.waitLog(t, msg)
 	var rec struct{ Listen string }
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Listen == "" {
@@ -371,4 +376,32 @@ func TestMigrateCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "up to date") {
 		t.Fatalf("status after: exit %d, %q %q", code, out, errOut)
 	}
+}
+
+// TestStartLogSaysWhereToGo: the start log names the address to open, to
+// finish setup on a new instance and to use the app once it is done.
+func TestStartLogSaysWhereToGo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	s := startServer(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", data)
+	s.waitLog(t, "open http://"+s.addr+"/ to finish setup")
+	s.waitReady(t)
+	token, err := os.ReadFile(filepath.Join(data, "setup.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"email":"me@example.com","password":"a long password","username":"me","display_name":"Me","workspace_name":"Home","setup_token":%q}`,
+		strings.TrimSpace(string(token)))
+	resp, err := http.Post("http://"+s.addr+"/api/setup", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		t.Fatalf("setup: %s", resp.Status)
+	}
+	if code := s.signalAndWait(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	s = startServer(t, "serve", "--listen", "127.0.0.1:0", "--data-dir", data)
+	s.waitLog(t, "open http://"+s.addr+"/ to use Fechatter")
 }

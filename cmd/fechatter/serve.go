@@ -51,6 +51,7 @@ func serve(cmd *cobra.Command, build appliance.BuildInfo, stderr io.Writer) erro
 	log.Info("fechatter started", "listen", a.Addr(), "data_dir", absPath(cfg.DataDir),
 		"database", databaseKind(cfg), "version", build.Version,
 		"gogc", gcField(gc.GCPercent, "GOGC"), "memory_limit", gcField(gc.MemoryLimit, "GOMEMLIMIT"))
+	log.Info(a.Welcome())
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -188,8 +188,18 @@ func startCluster(t *testing.T, dbURL string) []*node {
 			"FECHATTER_CLUSTER__PASSWORD=route secret for the test cluster",
 			"FECHATTER_AUTH__JWT_SECRET=shared signing key of the three test nodes, 32+ bytes",
 		)
-		n.launch(t)
 		nodes = append(nodes, n)
+	}
+	launchCluster(t, nodes)
+	return nodes
+}
+
+// launchCluster launches the nodes of a cluster and waits until all are
+// ready.
+func launchCluster(t *testing.T, nodes []*node) {
+	t.Helper()
+	for _, n := range nodes {
+		n.launch(t)
 	}
 	// A node that gives up while the cluster forms (a component's first
 	// JetStream request timed out while the new cluster elected its
@@ -221,7 +231,6 @@ func startCluster(t *testing.T, dbURL string) []*node {
 		}
 		return nil
 	})
-	return nodes
 }
 
 // clusterRun follows one chat's messages through the streams of its three

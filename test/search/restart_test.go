@@ -1,10 +1,12 @@
 package search
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fechatter/fechatter/client"
@@ -35,6 +37,24 @@ func (s *suite) restartAndReindex(t *testing.T) {
 	s.srv = s.in.start(t)
 	s.repoint()
 	s.afterRestart(t, true)
+}
+
+// reindexWhileRunning: `fechatter reindex` beside the running server (which
+// holds the embedded index) fails at once saying what to do, instead of
+// waiting on the index lock forever.
+func (s *suite) reindexWhileRunning(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), reindexTimeout)
+	defer cancel()
+	out, err := s.in.proc.Command(ctx, "reindex").CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("reindex beside a running server hung; output:\n%s", out)
+	}
+	if err == nil {
+		t.Fatalf("reindex beside a running server succeeded; output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "in use by another process") || !strings.Contains(string(out), "stop the server") {
+		t.Errorf("reindex did not say what to do:\n%s", out)
+	}
 }
 
 // rebuildFromEmpty: with <data>/search deleted while stopped, the server

@@ -51,6 +51,7 @@ func TestSearch(t *testing.T) {
 				{"behaviour", s.behaviour, false},
 				{"settings", s.settings, true},
 				{"renamed and deleted chats", s.chatChanges, false},
+				{"reindex beside the running server", s.reindexWhileRunning, false},
 				{"restart and reindex", s.restartAndReindex, true},
 				{"rebuild a deleted index", s.rebuildFromEmpty, true},
 			} {

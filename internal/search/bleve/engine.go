@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -27,6 +28,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	index "github.com/blevesearch/bleve_index_api"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/fechatter/fechatter/internal/search"
 )
@@ -107,13 +109,24 @@ func register() {
 // (see docs/benchmarks.md).
 var mergePlan = map[string]any{"FloorSegmentSize": 100}
 
+// ErrLocked is returned by Open when another process holds the index (a
+// running server, or a reindex).
+var ErrLocked = errors.New("the search index is in use by another process")
+
+// lockWait is how long Open waits for another process to let go of the
+// index: bolt's file lock would otherwise block forever, deaf to signals.
+const lockWait = time.Second
+
 // Open opens the index in dir, creating it when absent.
 func Open(dir string, opt Options) (*Engine, error) {
 	register()
-	cfg := map[string]any{"unsafe_batch": opt.Unsafe, "scorchMergePlanOptions": mergePlan}
+	cfg := map[string]any{"unsafe_batch": opt.Unsafe, "scorchMergePlanOptions": mergePlan, "bolt_timeout": lockWait.String()}
 	idx, err := bleve.OpenUsing(dir, cfg)
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		idx, err = createEmbedded(dir, cfg)
+	}
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		err = ErrLocked
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)

@@ -2,6 +2,7 @@ package bleve_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -72,5 +73,24 @@ func TestEmbeddedReopen(t *testing.T) {
 	}
 	if got, _ := idx.Settings(ctx, searchtest.WS1); len(got.StopWords) != 1 {
 		t.Fatalf("settings lost: %+v", got)
+	}
+}
+
+// TestEmbeddedOpenLocked: a second opener of an index in use (a reindex
+// beside a running server) fails with ErrLocked instead of waiting on the
+// file lock forever.
+func TestEmbeddedOpenLocked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "search")
+	idx, err := bleve.Open(dir, bleve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	second, err := bleve.Open(dir, bleve.Options{})
+	if !errors.Is(err, bleve.ErrLocked) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second Open: err = %v, want ErrLocked", err)
 	}
 }
