@@ -103,9 +103,11 @@ func (a *Appliance) scheduledBackup(ctx context.Context, dir string) {
 	now := time.Now().UTC()
 	out := filepath.Join(dir, "fechatter-"+now.Format("20060102T150405.000Z")+".tar.gz")
 	m, err := Backup(ctx, a.cfg, BackupOptions{Out: out, ConfigFile: a.configFile, Version: a.build.Version})
-	if ctx.Err() != nil {
-		return // stopping: the partial archive was removed
+	if err != nil && ctx.Err() != nil {
+		return // stopped mid-archive: the partial archive was removed
 	}
+	// An archive that completed as the server began to stop is kept, so it
+	// is rotated and recorded like any other.
 	if err == nil {
 		err = rotateBackups(dir, int(a.cfg.Backup.Keep))
 	}
