@@ -76,9 +76,17 @@ func TestHTTPMetricsLabels(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	for _, leak := range []string{"12345", "98765"} {
-		if strings.Contains(body, leak) {
-			t.Errorf("/metrics holds the raw path segment %s", leak)
+	// Only the label sets matter: a sample value (a byte count, say) may
+	// hold the same digits by chance.
+	for _, line := range strings.Split(body, "\n") {
+		open, end := strings.IndexByte(line, '{'), strings.LastIndexByte(line, '}')
+		if strings.HasPrefix(line, "#") || open < 0 || end < open {
+			continue
+		}
+		for _, leak := range []string{"12345", "98765"} {
+			if strings.Contains(line[open:end], leak) {
+				t.Errorf("/metrics labels hold the raw path segment %s: %s", leak, line)
+			}
 		}
 	}
 }
