@@ -151,3 +151,62 @@ export async function apiSession(base, email, password) {
     return res.json();
   };
 }
+
+/** api calls the server as the holder of token and returns the parsed
+ * body; any answer outside 2xx throws with the server's words. */
+export async function api(base, token, method, path, body) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** seedTeam makes, over the API, what the first journeys make through the
+ * UI: the instance admin with a workspace, and each of members joined to
+ * it by invite. Every person comes back with their password and an access
+ * token, for journey files that start from a team rather than from setup. */
+export async function seedTeam(srv, { workspace = 'Acme', admin, members = [] }) {
+  const s = await api(srv.url, null, 'POST', '/api/setup', {
+    email: admin.email, password: admin.password, username: admin.username,
+    display_name: admin.name, workspace_name: workspace, setup_token: srv.setupToken(),
+  });
+  const [ws] = (await api(srv.url, s.access_token, 'GET', '/api/workspaces')).workspaces;
+  const people = [{ ...admin, user: s.user, token: s.access_token }];
+  for (const m of members) {
+    const inv = await api(srv.url, s.access_token, 'POST', `/api/workspaces/${ws.id}/invites`, {});
+    const ms = await api(srv.url, null, 'POST', '/api/auth/signup', {
+      email: m.email, password: m.password, username: m.username, display_name: m.name, invite_code: inv.code,
+    });
+    people.push({ ...m, user: ms.user, token: ms.access_token });
+  }
+  return { workspace: ws, people };
+}
+
+/** signIn signs who in through the web app's form and waits for the app. */
+export async function signIn(p, base, who) {
+  await p.page.goto(`${base}/signin`);
+  await p.page.getByLabel('Email').fill(who.email);
+  await p.page.getByLabel('Password').fill(who.password);
+  await p.page.getByRole('button', { name: 'Sign in' }).click();
+  await p.page.getByRole('heading').first().waitFor({ timeout: 20_000 });
+}
+
+/** a11yProblems runs axe-core in the page and returns its serious and
+ * critical violations, one line each (empty when there are none). */
+export async function a11yProblems(page) {
+  const { source } = await import('axe-core').then((m) => m.default ?? m);
+  // Evaluated over the DevTools protocol, so the page's strict CSP stays on.
+  await page.evaluate(source);
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  return found;
+}

@@ -32,7 +32,8 @@ fi
 echo "e2e: browser journeys"
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
-node --test --test-concurrency=1 --test-timeout=300000 journeys.test.mjs
+# Every *.test.mjs file is a set of journeys with a server of its own.
+node --test --test-concurrency=1 --test-timeout=300000 ./*.test.mjs
 
 if [ -n "${DOCS_SCREENSHOTS:-}" ]; then
   echo "e2e: documentation screenshots into docs/screenshots/"
