@@ -51,6 +51,8 @@ var allowed = map[string][]string{
 	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
+	// SSRF-safe outbound HTTP for user-given URLs.
+	"internal/netguard": {},
 	"webui":              {},
 	"client":             {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.

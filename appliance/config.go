@@ -53,6 +53,9 @@ type Config struct {
 	Alerts AlertsConfig `yaml:"alerts"`
 	// Admin says who may reach the operator endpoints.
 	Admin AdminConfig `yaml:"admin"`
+	// Outbound says where the server's own requests to user-given URLs
+	// (link previews, webhooks, integrations) may go.
+	Outbound OutboundConfig `yaml:"outbound"`
 	// Metrics configures GET /metrics.
 	Metrics MetricsConfig `yaml:"metrics"`
 	// Debug turns on debugging endpoints.
@@ -76,6 +79,16 @@ type AdminConfig struct {
 	// AllowCIDRs are the client networks (IPs or CIDRs) admitted without
 	// a token; the client is the TCP peer, or what a trusted proxy says.
 	// Default [127.0.0.0/8, ::1/128] (loopback).
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+}
+
+// OutboundConfig governs requests the server makes to URLs that users
+// supply. Public addresses are always allowed; nothing else is, unless
+// listed here.
+type OutboundConfig struct {
+	// AllowCIDRs are private networks (IPs or CIDRs) that such requests
+	// may reach anyway: a CI server or a monitoring host on the LAN.
+	// Default [] (public addresses only).
 	AllowCIDRs []string `yaml:"allow_cidrs"`
 }
 
@@ -494,6 +507,7 @@ func (c Config) Redacted() Config {
 	c.TLS.Domains = cloneStrings(c.TLS.Domains)
 	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
 	c.Admin.AllowCIDRs = cloneStrings(c.Admin.AllowCIDRs)
+	c.Outbound.AllowCIDRs = cloneStrings(c.Outbound.AllowCIDRs)
 	redactURLs(&c)
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 )
 
@@ -15,6 +16,7 @@ func TestOperatorConfigValidation(t *testing.T) {
 	}{
 		{"bad CIDR", func(c *Config) { c.Admin.AllowCIDRs = []string{"10.0.0.0/33"} }, "admin.allow_cidrs"},
 		{"not an address", func(c *Config) { c.Admin.AllowCIDRs = []string{"localhost"} }, "admin.allow_cidrs"},
+		{"outbound not an address", func(c *Config) { c.Outbound.AllowCIDRs = []string{"ci.lan"} }, "outbound.allow_cidrs"},
 		{"short token", func(c *Config) { c.Metrics.Token = "short" }, "metrics.token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,5 +33,21 @@ func TestOperatorConfigValidation(t *testing.T) {
 	c.Metrics.Token = "long-enough-token-123"
 	if err := c.Validate(); err != nil {
 		t.Fatalf("valid operator keys refused: %v", err)
+	}
+}
+
+// TestOutboundPolicy: outbound.allow_cidrs opens exactly those private
+// networks to user-given URLs; loopback and metadata stay shut.
+func TestOutboundPolicy(t *testing.T) {
+	c := Default()
+	c.Outbound.AllowCIDRs = []string{"192.168.10.0/24", "10.0.0.7"}
+	p := c.outboundPolicy()
+	for addr, want := range map[string]bool{
+		"192.168.10.20": true, "10.0.0.7": true, "8.8.8.8": true,
+		"192.168.11.1": false, "10.0.0.8": false, "127.0.0.1": false, "169.254.169.254": false,
+	} {
+		if got := p.Permitted(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("Permitted(%s) = %v, want %v", addr, got, want)
+		}
 	}
 }
