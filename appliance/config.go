@@ -117,6 +117,11 @@ type ServerConfig struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// MaxBodyBytes caps a JSON request body. Default 1048576 (1 MiB).
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// PublicURL is the address people use to reach this server, such as
+	// https://chat.example.org behind a reverse proxy: links in emails,
+	// sign-in redirects and webhook URLs are built from it. Default "":
+	// https:// the first of tls.domains, else http:// the listen address.
+	PublicURL string `yaml:"public_url"`
 	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-* headers are
 	// believed. Default [] (none).
 	TrustedProxies []string `yaml:"trusted_proxies"`

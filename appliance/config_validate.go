@@ -110,6 +110,12 @@ func (s ServerConfig) validate(ck *checker) {
 	if s.MaxBodyBytes <= 0 {
 		ck.fail("server.max_body_bytes", "must be a positive number of bytes")
 	}
+	if s.PublicURL != "" {
+		u, err := url.Parse(s.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			ck.fail("server.public_url", "%q is not an http:// or https:// URL without query or fragment, like https://chat.example.org", s.PublicURL)
+		}
+	}
 	for _, p := range s.TrustedProxies {
 		if !validIPOrPrefix(p) {
 			ck.fail("server.trusted_proxies", "%q is not an IP address or CIDR", p)

@@ -51,3 +51,27 @@ func TestOutboundPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicURL: server.public_url wins, then the first TLS domain; a
+// URL with a query or another scheme is refused at load.
+func TestPublicURL(t *testing.T) {
+	c := Default()
+	c.Server.PublicURL = "https://chat.example.org/"
+	if got := (&Appliance{cfg: c}).PublicURL(); got != "https://chat.example.org/" {
+		t.Errorf("PublicURL = %q", got)
+	}
+	c.Server.PublicURL = ""
+	c.TLS.Domains = []string{"chat.example.org"}
+	c.TLS.HTTPSListen = ":8443"
+	if got := (&Appliance{cfg: c}).PublicURL(); got != "https://chat.example.org:8443/" {
+		t.Errorf("PublicURL from tls.domains = %q", got)
+	}
+	for _, bad := range []string{"chat.example.org", "ftp://chat.example.org", "https://chat.example.org/?a=1", "https://"} {
+		c := Default()
+		c.Server.PublicURL = bad
+		var fe *FieldError
+		if err := c.Validate(); !errors.As(err, &fe) || fe.Key != "server.public_url" {
+			t.Errorf("Validate(public_url %q) = %v, want an error on server.public_url", bad, err)
+		}
+	}
+}

@@ -130,18 +130,29 @@ func appURL(listen, bound string) url.URL {
 	return url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: "/"}
 }
 
-// Welcome is the start log's pointer for the operator: where to finish
-// first-run setup while it is pending, else where the app is (the first of
-// tls.domains when HTTPS is by ACME).
-func (a *Appliance) Welcome() string {
-	app := AppURL(a.cfg.Server.Listen, a.Addr())
+// PublicURL is where people reach this server, with a trailing slash:
+// server.public_url, else https:// the first of tls.domains (with the
+// HTTPS port when it is not 443), else the bound listen address. Links
+// the server hands out (emails, sign-in redirects, webhook URLs) start
+// with it.
+func (a *Appliance) PublicURL() string {
+	if p := a.cfg.Server.PublicURL; p != "" {
+		return strings.TrimSuffix(p, "/") + "/"
+	}
 	if d := a.cfg.TLS.Domains; len(d) > 0 {
 		u := url.URL{Scheme: "https", Host: d[0], Path: "/"}
 		if _, port, err := net.SplitHostPort(a.cfg.TLS.HTTPSListen); err == nil && port != "443" {
 			u.Host = net.JoinHostPort(d[0], port)
 		}
-		app = u.String()
+		return u.String()
 	}
+	return AppURL(a.cfg.Server.Listen, a.Addr())
+}
+
+// Welcome is the start log's pointer for the operator: where to finish
+// first-run setup while it is pending, else where the app is.
+func (a *Appliance) Welcome() string {
+	app := a.PublicURL()
 	if a.setupPending {
 		return "open " + app + " to finish setup"
 	}
