@@ -50,7 +50,7 @@ func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
 	}
 	st, err := postgres.Open(ctx, cfg.Database.URL)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, err // already "open postgres: ..."
 	}
 	return st, nil
 }
