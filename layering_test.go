@@ -53,8 +53,8 @@ var allowed = map[string][]string{
 	"internal/telemetry": {},
 	// SSRF-safe outbound HTTP for user-given URLs.
 	"internal/netguard": {},
-	"webui":              {},
-	"client":             {"internal/model"},
+	"webui":             {},
+	"client":            {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.
 	"internal/testproc": {},
 	// The load generator is a client of the API like any other; it spawns
