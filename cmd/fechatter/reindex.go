@@ -31,33 +31,20 @@ a running server also rebuilds an empty index by itself: delete
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			start := time.Now()
-			bar := progressBar{w: stdout}
-			if err := appliance.Reindex(ctx, cfg, workspace, bar.update); err != nil {
+			bar := newBar(stdout, "reindex", false)
+			var done, total int
+			err = appliance.Reindex(ctx, cfg, workspace, func(d, t int) {
+				done, total = d, t
+				bar.count(d, t)
+			})
+			bar.finish()
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "\nreindexed in %s\n", time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "reindexed %d of %d messages in %s\n", done, total, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	cmd.Flags().Int64Var(&workspace, "workspace", 0, "rebuild only this workspace (default: all)")
 	return cmd
-}
-
-// progressBar draws "[#####     ] done/total" on one line.
-type progressBar struct{ w io.Writer }
-
-func (p progressBar) update(done, total int) {
-	const width = 30
-	filled := width
-	if total > 0 {
-		filled = min(width, done*width/total)
-	}
-	bar := make([]byte, width)
-	for i := range bar {
-		bar[i] = ' '
-		if i < filled {
-			bar[i] = '#'
-		}
-	}
-	fmt.Fprintf(p.w, "\r[%s] %d/%d messages", bar, done, total)
 }
