@@ -56,10 +56,11 @@ func trimLinkEnd(s string) string {
 // AttachPreview makes a message show the cached preview of link, when
 // link is still its first link (it may have been edited since) and it was
 // not deleted, and tells the chat with message.updated when what readers
-// see changed. Run by the link preview worker, not on behalf of a user; a
-// message that is gone is no error.
-func (s *Service) AttachPreview(ctx context.Context, chatID, msgID int64, link string) error {
-	return s.changePreview(ctx, chatID, msgID, func(tx storage.Tx, m model.Message) error {
+// see changed. Run by the link preview worker, not on behalf of a user
+// (the sender is the viewer the message is read as); a message that is
+// gone, or whose sender can no longer read it, is no error.
+func (s *Service) AttachPreview(ctx context.Context, senderID, chatID, msgID int64, link string) error {
+	return s.changePreview(ctx, senderID, chatID, msgID, func(tx storage.Tx, m model.Message) error {
 		if m.Deleted || FirstLink(m.Content) != link {
 			return nil
 		}
@@ -69,8 +70,8 @@ func (s *Service) AttachPreview(ctx context.Context, chatID, msgID int64, link s
 
 // DetachPreview drops a message's preview when its text no longer has a
 // link (after an edit), telling the chat if one was shown.
-func (s *Service) DetachPreview(ctx context.Context, chatID, msgID int64) error {
-	return s.changePreview(ctx, chatID, msgID, func(tx storage.Tx, m model.Message) error {
+func (s *Service) DetachPreview(ctx context.Context, senderID, chatID, msgID int64) error {
+	return s.changePreview(ctx, senderID, chatID, msgID, func(tx storage.Tx, m model.Message) error {
 		if FirstLink(m.Content) != "" {
 			return nil
 		}
@@ -82,20 +83,20 @@ func (s *Service) DetachPreview(ctx context.Context, chatID, msgID int64) error 
 // preview readers see changed, records message.updated with the message
 // as it is now. The sender is the actor: the preview belongs to their
 // message.
-func (s *Service) changePreview(ctx context.Context, chatID, msgID int64, change func(storage.Tx, model.Message) error) error {
+func (s *Service) changePreview(ctx context.Context, senderID, chatID, msgID int64, change func(storage.Tx, model.Message) error) error {
 	return s.inTx(ctx, func(tx storage.Tx) error {
-		m, err := tx.Message(ctx, 0, chatID, msgID)
+		m, err := tx.Message(ctx, senderID, chatID, msgID)
 		if err != nil {
 			return ignoreNotFound(err)
 		}
 		if err := change(tx, m); err != nil {
 			return err
 		}
-		after, err := tx.Message(ctx, senderOf(m), chatID, msgID)
+		after, err := tx.Message(ctx, senderID, chatID, msgID)
 		if err != nil {
 			return err
 		}
-		if samePreview(m.Preview, after.Preview) {
+		if senderOf(m) != senderID || samePreview(m.Preview, after.Preview) {
 			return nil
 		}
 		return s.record(ctx, tx, messageEvent(model.EventMessageUpdated, m.WorkspaceID, chatID, senderOf(m), after))

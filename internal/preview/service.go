@@ -92,8 +92,8 @@ type Store interface {
 
 // Messages attaches previews to messages; *chat.Service satisfies it.
 type Messages interface {
-	AttachPreview(ctx context.Context, chatID, msgID int64, link string) error
-	DetachPreview(ctx context.Context, chatID, msgID int64) error
+	AttachPreview(ctx context.Context, senderID, chatID, msgID int64, link string) error
+	DetachPreview(ctx context.Context, senderID, chatID, msgID int64) error
 }
 
 // Service makes previews and proxies their images.
@@ -160,7 +160,7 @@ func (s *Service) handle(ctx context.Context, e events.Envelope) error {
 	link := chat.FirstLink(m.Content)
 	if link == "" {
 		if m.Preview != nil {
-			return s.msgs.DetachPreview(ctx, m.ChatID, m.ID)
+			return s.msgs.DetachPreview(ctx, m.Sender.ID, m.ChatID, m.ID)
 		}
 		return nil
 	}
@@ -175,7 +175,7 @@ func (s *Service) handle(ctx context.Context, e events.Envelope) error {
 	if err != nil || !p.OK {
 		return err
 	}
-	return s.msgs.AttachPreview(ctx, m.ChatID, m.ID, link)
+	return s.msgs.AttachPreview(ctx, m.Sender.ID, m.ChatID, m.ID, link)
 }
 
 // Preview returns link's preview from the cache, fetching it when it is
