@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -342,8 +341,10 @@ func checkVAPID(t *testing.T, r *http.Request, publicKey, origin string) {
 		t.Fatalf("Authorization %q (key %q)", h, publicKey)
 	}
 	raw, _ := base64.RawURLEncoding.DecodeString(k)
-	x, y := elliptic.Unmarshal(elliptic.P256(), raw) //nolint:staticcheck // the JWT library wants an *ecdsa.PublicKey
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).Set(x), Y: y}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
+	if err != nil {
+		t.Fatalf("VAPID key: %v", err)
+	}
 	claims := jwt.MapClaims{}
 	if _, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return pub, nil },
 		jwt.WithValidMethods([]string{"ES256"}), jwt.WithExpirationRequired()); err != nil {
