@@ -48,13 +48,17 @@ var allowed = map[string][]string{
 	// Import and export: format readers and writers over the use cases'
 	// history writer and the store.
 	"internal/transfer":  {"internal/chat", "storage", "internal/model"},
-	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
+	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/push", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
 	// SSRF-safe outbound HTTP for user-given URLs.
 	"internal/netguard": {},
-	"webui":             {},
-	"client":            {"internal/model"},
+	// Link previews and Web Push: consumers of message events that act
+	// through the use cases.
+	"internal/preview": {"internal/chat", "internal/events", "internal/model", "internal/netguard", "internal/apperr"},
+	"internal/push":    {"internal/events", "internal/model", "internal/netguard", "internal/apperr"},
+	"webui":            {},
+	"client":           {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.
 	"internal/testproc": {},
 	// The load generator is a client of the API like any other; it spawns

@@ -25,6 +25,8 @@ import (
 	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/preview"
+	"github.com/fechatter/fechatter/internal/push"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/telemetry"
@@ -101,6 +103,10 @@ type Appliance struct {
 	// statusTuning lets tests speed it up.
 	sampler      atomic.Pointer[telemetry.Sampler]
 	statusTuning statusTuning
+
+	// previews makes link previews; push sends Web Push notifications.
+	previews *preview.Service
+	push     *push.Service
 }
 
 // New builds an appliance from cfg; nothing is started yet. log may be nil.
@@ -126,6 +132,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.statusComponent(),
 		a.filesComponent(),
 		a.assistantComponent(),
+		a.previewsComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())

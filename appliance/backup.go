@@ -32,6 +32,7 @@ const (
 	partSQLite   = "fechatter.db"
 	partDump     = "database.dump"
 	partKey      = "jwt.key"
+	partVAPID    = "vapid.json"
 	partConfig   = "config.yaml"
 	partFiles    = "files/"
 	// manifestFormat is the archive layout this binary writes and reads.
@@ -190,6 +191,9 @@ func backupSources(cfg Config, db source, configFile string) ([]source, error) {
 	l := layoutOf(cfg.DataDir)
 	if _, err := os.Stat(l.JWTKey); err == nil {
 		srcs = append(srcs, source{name: partKey, path: l.JWTKey})
+	}
+	if _, err := os.Stat(l.VAPIDKeys); err == nil {
+		srcs = append(srcs, source{name: partVAPID, path: l.VAPIDKeys})
 	}
 	if configFile != "" {
 		srcs = append(srcs, source{name: partConfig, path: configFile})

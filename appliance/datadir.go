@@ -43,6 +43,8 @@ type dataLayout struct {
 	Certs string
 	// Backups holds scheduled backup archives unless backup.dir is set.
 	Backups string
+	// VAPIDKeys is the Web Push key pair, generated on first start.
+	VAPIDKeys string
 }
 
 // layoutOf lays out the data dir dataDir.
@@ -60,6 +62,7 @@ func layoutOf(dataDir string) dataLayout {
 		Meili:          in("search"),
 		Certs:          in("certs"),
 		Backups:        in("backups"),
+		VAPIDKeys:      in("vapid.json"),
 	}
 }
 

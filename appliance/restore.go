@@ -220,7 +220,7 @@ func extractPart(dir string, hdr *tar.Header, r io.Reader) (Part, error) {
 // partPath maps a part name to its place under dir, refusing names that
 // are not parts of a backup (absolute, .., or unknown).
 func partPath(dir, name string) (string, error) {
-	known := name == partSQLite || name == partDump || name == partKey || name == partConfig ||
+	known := name == partSQLite || name == partDump || name == partKey || name == partConfig || name == partVAPID ||
 		strings.HasPrefix(name, partFiles) && len(name) > len(partFiles)
 	if !known || path.Clean(name) != name || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
 		return "", fmt.Errorf("restore: unexpected part %q: not a fechatter backup", name)

@@ -41,6 +41,10 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, fmt.Errorf("assistant: %w", err)
 	}
 	a.assistant = assistant
+	a.previews = a.newPreviews(chatSvc)
+	if a.push, err = a.newPush(); err != nil {
+		return nil, fmt.Errorf("push: %w", err)
+	}
 	apiCfg := api.Config{
 		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
 		SecureCookies: a.cfg.secureCookies(),
@@ -78,6 +82,8 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Status:    statusService{a},
 		Assistant: a.assistant,
 		Config:    apiCfg,
+
+		Previews: chatSvc, PreviewImages: a.previews, Push: a.push,
 	}))))
 }
 

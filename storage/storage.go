@@ -491,6 +491,8 @@ type Tx interface {
 	Certs
 	Audit
 	Assistant
+	Previews
+	PushSubscriptions
 }
 
 // Store is a whole persistence engine.
@@ -512,4 +514,45 @@ type Store interface {
 	// Postgres: pg_database_size of the current database).
 	SizeBytes(ctx context.Context) (int64, error)
 	Close() error
+}
+
+// Previews keeps link previews: the cache per URL, the preview each
+// message shows, and each workspace's switches.
+type Previews interface {
+	// CachedPreview returns url's cache entry, expired or not; ErrNotFound
+	// when there is none.
+	CachedPreview(ctx context.Context, url string) (model.CachedPreview, error)
+	// PutCachedPreview saves (or replaces) p's cache entry.
+	PutCachedPreview(ctx context.Context, p model.CachedPreview) error
+	// SetMessagePreview makes a message show url's preview, unless its
+	// author removed the message's preview. ErrNotFound for no message.
+	SetMessagePreview(ctx context.Context, messageID int64, url string) error
+	// ClearMessagePreview forgets a message's preview (its link was
+	// edited away); a removal by the author stays.
+	ClearMessagePreview(ctx context.Context, messageID int64) error
+	// RemoveMessagePreview hides a message's preview for good, also from
+	// later edits. ErrNotFound for no message.
+	RemoveMessagePreview(ctx context.Context, messageID int64) error
+	// PreviewSettings returns a workspace's switches; both are on when
+	// none were saved.
+	PreviewSettings(ctx context.Context, workspaceID int64) (model.PreviewSettings, error)
+	// PutPreviewSettings saves a workspace's switches; ErrNotFound for no
+	// workspace.
+	PutPreviewSettings(ctx context.Context, s model.PreviewSettings) error
+}
+
+// PushSubscriptions keeps the Web Push subscriptions of users' browsers.
+type PushSubscriptions interface {
+	// PutPushSubscription saves s, keyed by its endpoint: a browser that
+	// subscribes again (or for another user) replaces its old row. Sets
+	// ID and CreatedAt.
+	PutPushSubscription(ctx context.Context, s *model.PushSubscription) error
+	// PushSubscriptions lists a user's subscriptions, oldest first.
+	PushSubscriptions(ctx context.Context, userID int64) ([]model.PushSubscription, error)
+	// DeletePushSubscription removes the user's subscription with that
+	// endpoint; ErrNotFound when the user has none.
+	DeletePushSubscription(ctx context.Context, userID int64, endpoint string) error
+	// DeletePushEndpoint removes a subscription the push service says is
+	// gone (404/410), whoever owns it.
+	DeletePushEndpoint(ctx context.Context, endpoint string) error
 }

@@ -133,6 +133,12 @@ type Deps struct {
 	// Assistant serves the assistant's settings and commands; nil answers
 	// 503 on those routes.
 	Assistant *bot.Service
+	// Previews removes link previews and keeps the workspace switches;
+	// PreviewImages proxies their images; nil answers 503 on those routes.
+	Previews      PreviewService
+	PreviewImages PreviewImages
+	// Push handles Web Push subscriptions; nil answers 503 on its routes.
+	Push PushService
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Setup guards first-run setup with the setup token; nil refuses every
@@ -174,6 +180,10 @@ type server struct {
 	openapi []byte
 	// proxies are the parsed TrustedProxies, for secureRequest.
 	proxies []netip.Prefix
+
+	previews      PreviewService
+	previewImages PreviewImages
+	push          PushService
 }
 
 // New returns the API as an http.Handler serving every route of API.md
@@ -202,6 +212,8 @@ func newServer(d Deps) *server {
 		ready:     d.Ready,
 		cfg:       d.Config.withDefaults(),
 		cop:       http.NewCrossOriginProtection(),
+
+		previews: d.Previews, previewImages: d.PreviewImages, push: d.Push,
 	}
 	if s.log == nil {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))

@@ -71,6 +71,7 @@ func (s *server) routes() []route {
 		s.operatorRoutes(),
 		s.assistantRoutes(),
 		s.logLevelRoutes(),
+		s.previewRoutes(), s.pushRoutes(),
 	} {
 		all = append(all, family...)
 	}

@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -209,7 +209,8 @@ func messageSchemas() obj {
 			"sender": ref("User"), "content": str(), "client_id": str(), "reply_to": idSchema(),
 			"reply_count": intSchema(0), "attachments": arrayOf(ref("File")), "reactions": arrayOf(ref("Reaction")),
 			"mentions": arrayOf(idSchema()), "deleted": boolean(), "created_at": dateTime(), "edited_at": dateTime(),
-		}, "reply_to", "edited_at"),
+			"preview": ref("LinkPreview"),
+		}, "reply_to", "edited_at", "preview"),
 		"Reaction":    object(obj{"emoji": str(), "count": intSchema(1), "me": boolean()}),
 		"MessagePage": object(obj{"messages": arrayOf(ref("Message")), "has_more": boolean()}),
 		"MessageList": object(obj{"messages": arrayOf(ref("Message"))}),
@@ -307,5 +308,30 @@ func assistantSchemas() obj {
 			"description": obj{"type": "string", "maxLength": 200},
 			"template":    obj{"type": "string", "minLength": 1, "maxLength": 4000, "description": "The prompt; {{input}} is the text after the command, {{context}} the recent messages the caller can read, {{user}} the caller's @username, {{chat}} the chat's name."},
 		}, "name", "template"),
+	}
+}
+
+func previewSchemas() obj {
+	return obj{
+		"LinkPreview": objectOpt(obj{
+			"url": str(), "title": str(), "description": str(), "site_name": str(),
+			"image_url": obj{"type": "string", "description": "The server's signed image proxy path (relative to the server's base URL)."},
+		}, "title", "description", "site_name", "image_url"),
+		"PreviewSettings": object(obj{"workspace_id": idSchema(), "link_previews": boolean(), "notification_previews": boolean()}),
+		"PreviewSettingsPatch": input(obj{
+			"link_previews":         obj{"type": "boolean", "description": "Fetch previews of links in new messages."},
+			"notification_previews": obj{"type": "boolean", "description": "Put the sender and message text in push notifications."},
+		}),
+		"VAPIDKey": object(obj{"public_key": obj{"type": "string", "description": "base64url, the applicationServerKey."}}),
+		"PushSubscriptionCreate": input(obj{
+			"endpoint":       obj{"type": "string", "maxLength": 2048},
+			"keys":           input(obj{"p256dh": str(), "auth": str()}, "p256dh", "auth"),
+			"expirationTime": obj{"type": []string{"number", "null"}, "description": "As PushSubscription.toJSON() gives it; ignored."},
+		}, "endpoint", "keys"),
+		"PushSubscription": object(obj{"id": idSchema(), "endpoint": str(), "created_at": dateTime()}),
+		"Visibility": input(obj{
+			"tab":     obj{"type": "string", "minLength": 1, "maxLength": 64, "description": "An id the tab picks once per page load."},
+			"visible": boolean(),
+		}, "tab", "visible"),
 	}
 }

@@ -244,6 +244,9 @@ type Message struct {
 	Attachments []File          `json:"attachments"`
 	Reactions   []ReactionCount `json:"reactions"`
 	Mentions    []int64         `json:"mentions"`
+	// Preview is the link preview of the message's first link, once the
+	// server fetched it (and its author did not remove it).
+	Preview *LinkPreview `json:"preview,omitempty"`
 	// Deleted is true for a tombstone (DeletedAt set); kept as a field so
 	// the JSON form carries it.
 	Deleted   bool       `json:"deleted"`

@@ -34,6 +34,10 @@ func (q *queries) hydrate(ctx context.Context, viewerID int64, msgs []model.Mess
 	b.Queue(`SELECT message_id, user_id FROM mentions WHERE message_id = ANY($1)
 		ORDER BY message_id, user_id`, ids).
 		Query(func(rows pgx.Rows) error { return scanMentions(rows, byID) })
+	b.Queue(`SELECT mp.message_id, lp.url, lp.title, lp.description, lp.site_name, lp.image_url
+		FROM message_previews mp JOIN link_previews lp ON lp.url = mp.url
+		WHERE NOT mp.removed AND lp.ok AND mp.message_id = ANY($1)`, ids).
+		Query(func(rows pgx.Rows) error { return scanPreviews(rows, byID) })
 	return wrap("hydrate messages", q.db.SendBatch(ctx, b).Close())
 }
 
@@ -71,6 +75,21 @@ func scanMentions(rows pgx.Rows, byID map[int64]*model.Message) error {
 		}
 		m := byID[id]
 		m.Mentions = append(m.Mentions, userID)
+	}
+	return rows.Err()
+}
+
+// scanPreviews sets the link preview of the messages that show one.
+func scanPreviews(rows pgx.Rows, byID map[int64]*model.Message) error {
+	for rows.Next() {
+		var id int64
+		var p model.LinkPreview
+		if err := rows.Scan(&id, &p.URL, &p.Title, &p.Description, &p.SiteName, &p.ImageURL); err != nil {
+			return err
+		}
+		if m := byID[id]; !m.Deleted {
+			m.Preview = &p
+		}
 	}
 	return rows.Err()
 }

@@ -38,6 +38,9 @@ func (q *queries) hydrateChunk(ctx context.Context, viewerID int64, ids []int64,
 	if err := q.hydrateReactions(ctx, viewerID, ids, index); err != nil {
 		return err
 	}
+	if err := q.hydratePreviews(ctx, ids, index); err != nil {
+		return err
+	}
 	return q.hydrateMentions(ctx, ids, index)
 }
 
@@ -99,4 +102,25 @@ func (q *queries) hydrateMentions(ctx context.Context, ids []int64, index map[in
 		index[msgID].Mentions = append(index[msgID].Mentions, userID)
 	}
 	return wrap("hydrate mentions", rows.Err())
+}
+
+// hydratePreviews sets the link preview of the messages that show one: a
+// successful cache entry their author did not remove.
+func (q *queries) hydratePreviews(ctx context.Context, ids []int64, index map[int64]*model.Message) error {
+	rows, err := q.r.QueryContext(ctx, `SELECT mp.message_id, lp.url, lp.title, lp.description, lp.site_name, lp.image_url
+		FROM message_previews mp JOIN link_previews lp ON lp.url = mp.url
+		WHERE mp.removed = 0 AND lp.ok = 1 AND mp.message_id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return wrap("hydrate previews", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var msgID int64
+		var p model.LinkPreview
+		if err := rows.Scan(&msgID, &p.URL, &p.Title, &p.Description, &p.SiteName, &p.ImageURL); err != nil {
+			return wrap("hydrate previews", err)
+		}
+		index[msgID].Preview = &p
+	}
+	return wrap("hydrate previews", rows.Err())
 }

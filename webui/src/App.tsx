@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { usePushPresence } from './app/push';
 import * as actions from './app/actions';
 import { ChatView, MembersPanel, ThreadPanel } from './components/ChatView';
 import { Toasts } from './components/common';
@@ -51,6 +52,7 @@ function useShortcuts() {
 }
 
 function Shell({ r }: { r: Route }) {
+  usePushPresence();
   const ws = useStore(workspaces, (s) => s.currentId);
   const loaded = useStore(workspaces, (s) => s.loaded);
   const sidebarOpen = useStore(ui, (s) => s.sidebarOpen);

@@ -70,6 +70,14 @@ export const endpoints = {
 
   adminStatus: { method: 'GET', path: '/api/admin/status' },
 
+  removePreview: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/preview' },
+  previewSettings: { method: 'GET', path: '/api/workspaces/{ws}/preview-settings' },
+  setPreviewSettings: { method: 'PATCH', path: '/api/workspaces/{ws}/preview-settings' },
+  vapidPublicKey: { method: 'GET', path: '/api/push/vapid-public-key' },
+  subscribePush: { method: 'POST', path: '/api/me/push-subscriptions' },
+  unsubscribePush: { method: 'DELETE', path: '/api/me/push-subscriptions' },
+  reportVisibility: { method: 'PUT', path: '/api/me/visibility' },
+
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
 } as const satisfies Record<string, Endpoint>;

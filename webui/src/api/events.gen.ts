@@ -79,6 +79,7 @@ export interface Message {
   attachments: FileInfo[];
   reactions: ReactionCount[];
   mentions: number[];
+  preview?: LinkPreview;
   deleted: boolean;
   created_at: string;
   edited_at?: string;
@@ -172,6 +173,15 @@ export interface ReactionCount {
   emoji: string;
   count: number;
   me: boolean;
+}
+
+/** LinkPreview is model.LinkPreview in its JSON shape. */
+export interface LinkPreview {
+  url: string;
+  title?: string;
+  description?: string;
+  site_name?: string;
+  image_url?: string;
 }
 
 export type ChatType = 'direct' | 'group' | 'private_channel' | 'public_channel';

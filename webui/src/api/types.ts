@@ -71,6 +71,25 @@ export interface Message {
   created_at: string;
   edited_at?: string | null;
   deleted: boolean;
+  /** The link preview of the first link, once the server fetched it. */
+  preview?: LinkPreview;
+}
+
+/** LinkPreview is what a linked page says about itself; image_url is the
+ * server's signed image proxy path (never the page's own image URL). */
+export interface LinkPreview {
+  url: string;
+  title?: string;
+  description?: string;
+  site_name?: string;
+  image_url?: string;
+}
+
+/** PreviewSettings are a workspace's preview switches. */
+export interface PreviewSettings {
+  workspace_id: ID;
+  link_previews: boolean;
+  notification_previews: boolean;
 }
 
 export interface Chat {

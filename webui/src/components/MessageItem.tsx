@@ -7,6 +7,7 @@ import type { OutboxItem } from '../outbox/outbox';
 import { session, ui } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
+import { LinkPreviewCard } from './LinkPreviewCard';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -157,6 +158,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
         {!m.deleted && m.attachments.length > 0 && (
           <div className="attachments">{m.attachments.map((f) => <Attachment key={f.id} f={f} />)}</div>
         )}
+        {!m.deleted && m.preview && <LinkPreviewCard m={m} mine={mine} />}
         {!m.deleted && m.reactions.length > 0 && (
           <div className="reactions" role="group" aria-label="Reactions">
             {m.reactions.map((r) => (

@@ -5,6 +5,8 @@ import type { Chat, ID, Invite, Role, SessionInfo } from '../api/types';
 import * as actions from '../app/actions';
 import { Avatar, Dialog } from '../components/common';
 import { InviteList } from '../components/InviteList';
+import { PreviewSettingsPanel } from '../components/PreviewSettingsPanel';
+import { PushSettings } from '../components/PushSettings';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
 import { navigate } from '../router';
@@ -141,6 +143,7 @@ export function AdminPage({ ws }: { ws: ID }) {
           <button className="btn" type="submit" disabled={!name.trim() || name.trim() === workspace.name}>Rename</button>
         </form>
       </div>
+      <PreviewSettingsPanel ws={workspace.id} />
       <div className="card">
         <h2>Invite people</h2>
         <form onSubmit={createInvite} className="row">
@@ -284,6 +287,7 @@ export function SettingsPage() {
   };
   return (
     <PageShell title="Settings">
+      <PushSettings />
       <div className="card">
         <h2>Profile</h2>
         <form onSubmit={saveProfile}>
