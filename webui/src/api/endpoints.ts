@@ -70,6 +70,16 @@ export const endpoints = {
 
   adminStatus: { method: 'GET', path: '/api/admin/status' },
 
+  assistant: { method: 'GET', path: '/api/workspaces/{ws}/assistant' },
+  updateAssistant: { method: 'PATCH', path: '/api/workspaces/{ws}/assistant' },
+  assistantCommands: { method: 'GET', path: '/api/workspaces/{ws}/assistant/commands' },
+  createAssistantCommand: { method: 'POST', path: '/api/workspaces/{ws}/assistant/commands' },
+  updateAssistantCommand: { method: 'PATCH', path: '/api/workspaces/{ws}/assistant/commands/{command}' },
+  deleteAssistantCommand: { method: 'DELETE', path: '/api/workspaces/{ws}/assistant/commands/{command}' },
+  knowledge: { method: 'GET', path: '/api/workspaces/{ws}/knowledge' },
+  addKnowledge: { method: 'POST', path: '/api/workspaces/{ws}/knowledge' },
+  deleteKnowledge: { method: 'DELETE', path: '/api/workspaces/{ws}/knowledge/{document}' },
+
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
 } as const satisfies Record<string, Endpoint>;

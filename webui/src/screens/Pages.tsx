@@ -7,7 +7,7 @@ import { Avatar, Dialog } from '../components/common';
 import { InviteList } from '../components/InviteList';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
-import { navigate } from '../router';
+import { href, navigate } from '../router';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
@@ -140,6 +140,7 @@ export function AdminPage({ ws }: { ws: ID }) {
           </label>
           <button className="btn" type="submit" disabled={!name.trim() || name.trim() === workspace.name}>Rename</button>
         </form>
+        <p><a href={href({ name: 'assistantAdmin', ws })} onClick={(e) => { e.preventDefault(); navigate({ name: 'assistantAdmin', ws }); }}>Assistant: settings, commands and knowledge base</a></p>
       </div>
       <div className="card">
         <h2>Invite people</h2>
