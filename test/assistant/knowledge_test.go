@@ -30,6 +30,7 @@ func TestKnowledge(t *testing.T) {
 			t.Run("fusion of BM25 and vectors", func(t *testing.T) { testFusion(t, tm, stub) })
 			t.Run("another workspace never reaches the model", func(t *testing.T) { testKnowledgeWorkspaces(t, tm, stub) })
 			t.Run("messages only from readable chats, cited", func(t *testing.T) { testMessageRetrieval(t, tm, stub) })
+			t.Run("embeddings failing leave BM25", func(t *testing.T) { testEmbeddingsDown(t, tm, stub) })
 		})
 	}
 }
@@ -193,5 +194,29 @@ func testMessageRetrieval(t *testing.T, tm *team, stub *stubModel) {
 	settledReply(t, tm.cat, own)
 	if b := requestWith(t, stub, "which vault codeword?"); !strings.Contains(b, "swordfish-4711") {
 		t.Fatalf("cat's readable message did not reach the model:\n%s", b)
+	}
+}
+
+// testEmbeddingsDown: with the embeddings endpoint failing, a new
+// document is not embedded, and a question is answered from keywords.
+func testEmbeddingsDown(t *testing.T, tm *team, stub *stubModel) {
+	stub.set(func(s *stubModel) { s.embedStatus = http.StatusInternalServerError })
+	defer stub.set(func(s *stubModel) { s.embedStatus = http.StatusOK })
+	d, err := tm.ann.AddKnowledgeDocument(ctx, tm.ws.ID, client.DocumentInput{Title: "Parking", Text: "Parking permits are renewed every March."})
+	must(t, err)
+	ask := send(t, tm.bob, tm.general.ID, "/ask when are parking permits renewed?")
+	reply := settledReply(t, tm.bob, ask)
+	if b := requestWith(t, stub, "when are parking permits renewed?"); !strings.Contains(b, "Parking permits are renewed every March.") {
+		t.Fatalf("keyword retrieval did not work without embeddings:\n%s", b)
+	}
+	if answerOf(reply.Content) != "Here is what I found." || !strings.Contains(reply.Content, "Parking (knowledge base)") {
+		t.Fatalf("reply = %q", reply.Content)
+	}
+	docs, err := tm.ann.KnowledgeDocuments(ctx, tm.ws.ID)
+	must(t, err)
+	for _, x := range docs {
+		if x.ID == d.ID && x.Embedded != 0 {
+			t.Fatalf("embedded by a failing endpoint: %+v", x)
+		}
 	}
 }
