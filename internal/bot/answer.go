@@ -166,13 +166,16 @@ func (s *Service) compose(ctx context.Context, r *reply, userID int64, m model.M
 			return "I can't answer: this workspace has used its assistant budget for today. It renews at midnight UTC.", nil
 		}
 	}
-	turns, srcs, refusal, err := s.prompt(ctx, userID, m, tr, st)
+	if q := strings.TrimSpace(tr.input); q != "" && (tr.command == "" || tr.command == cmdAsk) {
+		tr.sources = s.retrieve(ctx, userID, m, q)
+	}
+	turns, refusal, err := s.prompt(ctx, userID, m, tr, st)
 	if err != nil || refusal != "" {
 		return refusal, err
 	}
 	text, ok := s.ask(ctx, r, m.WorkspaceID, turns)
 	if ok {
-		text += citations(text, srcs)
+		text += citations(text, tr.sources)
 	}
 	return text, nil
 }

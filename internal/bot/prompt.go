@@ -32,13 +32,10 @@ func (s *Service) helpText(ctx context.Context, wsID int64) (string, error) {
 // prompt builds the conversation for a trigger from what the invoking
 // user can read now (every read goes through the chat use cases as
 // userID). refusal, when not empty, is the reply instead of asking.
-//
-// For /ask and mentions it also retrieves sources (knowledge chunks and
-// messages userID can read), returned so the answer can cite them.
-func (s *Service) prompt(ctx context.Context, userID int64, m model.Message, tr trigger, st model.AssistantSettings) (turns []turn, srcs []source, refusal string, err error) {
+func (s *Service) prompt(ctx context.Context, userID int64, m model.Message, tr trigger, st model.AssistantSettings) (turns []turn, refusal string, err error) {
 	c, err := s.chat.Chat(ctx, userID, m.ChatID)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	system := baseInstructions
 	if st.SystemPrompt != "" {
@@ -51,56 +48,55 @@ func (s *Service) prompt(ctx context.Context, userID int64, m model.Message, tr 
 	case cmdSummarize:
 		rng, ok := parseSummaryRange(tr.input, s.now())
 		if !ok {
-			return nil, nil, "Usage: /summarize [n | since <time>], e.g. /summarize 20 or /summarize since 2h.", nil
+			return nil, "Usage: /summarize [n | since <time>], e.g. /summarize 20 or /summarize since 2h.", nil
 		}
 		ctxMsgs, err := s.history(ctx, userID, m, rng.n, rng.since)
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		if len(ctxMsgs) == 0 {
-			return nil, nil, "There is nothing to summarize yet.", nil
+			return nil, "There is nothing to summarize yet.", nil
 		}
-		return append(turns, turn{role: "user", content: "Summarize this conversation from " + where + " for " + asker + ": the main points, decisions and open questions.\n\n" + s.transcript(ctxMsgs)}), nil, "", nil
+		return append(turns, turn{role: "user", content: "Summarize this conversation from " + where + " for " + asker + ": the main points, decisions and open questions.\n\n" + s.transcript(ctxMsgs)}), "", nil
 	case cmdTranslate:
 		lang := strings.TrimSpace(tr.input)
 		if lang == "" {
-			return nil, nil, "Usage: /translate <language>, e.g. /translate German. I translate the previous message.", nil
+			return nil, "Usage: /translate <language>, e.g. /translate German. I translate the previous message.", nil
 		}
 		prev, err := s.history(ctx, userID, m, 1, time.Time{})
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		if len(prev) == 0 {
-			return nil, nil, "There is no previous message to translate.", nil
+			return nil, "There is no previous message to translate.", nil
 		}
-		return append(turns, turn{role: "user", content: "Translate the following message into " + lang + ". Reply with the translation only.\n\n" + prev[0].Content}), nil, "", nil
+		return append(turns, turn{role: "user", content: "Translate the following message into " + lang + ". Reply with the translation only.\n\n" + prev[0].Content}), "", nil
 	case "", cmdAsk:
 		question := strings.TrimSpace(tr.input)
 		if question == "" {
-			return nil, nil, "What would you like to ask? For example: /ask what did we decide about the release?", nil
+			return nil, "What would you like to ask? For example: /ask what did we decide about the release?", nil
 		}
 		ctxMsgs, err := s.history(ctx, userID, m, 50, time.Time{})
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
-		srcs := s.retrieve(ctx, userID, m, question)
-		content := retrievedContext(srcs) + "Question from " + asker + " in " + where + ":\n" + question
+		content := retrievedContext(tr.sources) + "Question from " + asker + " in " + where + ":\n" + question
 		if len(ctxMsgs) > 0 {
 			content = "Recent messages in " + where + ":\n" + s.transcript(ctxMsgs) + "\n\n" + content
 		}
-		return append(turns, turn{role: "user", content: content}), srcs, "", nil
+		return append(turns, turn{role: "user", content: content}), "", nil
 	}
 	cmd, ok := s.customCommand(ctx, m.WorkspaceID, tr.command)
 	if !ok {
-		return nil, nil, "I don't know the command /" + tr.command + ". Send /help to see the commands.", nil
+		return nil, "I don't know the command /" + tr.command + ". Send /help to see the commands.", nil
 	}
 	ctxMsgs, err := s.history(ctx, userID, m, 50, time.Time{})
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	text := strings.NewReplacer("{{input}}", tr.input, "{{context}}", s.transcript(ctxMsgs),
 		"{{user}}", asker, "{{chat}}", where).Replace(cmd.Template)
-	return append(turns, turn{role: "user", content: text}), nil, "", nil
+	return append(turns, turn{role: "user", content: text}), "", nil
 }
 
 func (s *Service) customCommand(ctx context.Context, wsID int64, name string) (model.AssistantCommand, bool) {
