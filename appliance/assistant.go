@@ -24,11 +24,16 @@ func (a *Appliance) newAssistant(chatSvc *chat.Service) (*bot.Service, error) {
 		}
 		limiter = l
 	}
-	return bot.New(bot.Config{
-		BaseURL: b.BaseURL, Model: b.Model, APIKey: b.APIKey, Timeout: b.Timeout,
+	cfg := bot.Config{
+		BaseURL: b.BaseURL, Model: b.Model, EmbeddingModel: b.EmbeddingModel, APIKey: b.APIKey, Timeout: b.Timeout,
+		KnowledgeDir: layoutOf(a.cfg.DataDir).Knowledge, PublicURL: a.PublicURL,
 		MaxOutputTokens: b.MaxOutputTokens, DailyTokenBudget: b.DailyTokenBudget,
 		Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
-	}, a.store, chatSvc, a.js, limiter), nil
+	}
+	if a.search != nil { // a nil *search.Service must not become a non-nil interface
+		cfg.Messages = a.search
+	}
+	return bot.New(cfg, a.store, chatSvc, a.js, limiter), nil
 }
 
 // assistantComponent gives every workspace its assistant and runs the

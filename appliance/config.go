@@ -327,6 +327,9 @@ type BotConfig struct {
 	BaseURL string `yaml:"base_url"`
 	// Model is the model name the endpoint serves. Default "".
 	Model string `yaml:"model"`
+	// EmbeddingModel is the endpoint's embedding model for the knowledge
+	// base; empty means keyword (BM25) retrieval only. Default "".
+	EmbeddingModel string `yaml:"embedding_model"`
 	// APIKey is sent as a bearer token. Secret. Default "".
 	APIKey string `yaml:"api_key"`
 	// APIKeyFile is a file holding APIKey. Default "".

@@ -350,7 +350,10 @@ func TestBotKeys(t *testing.T) {
 	if r := cfg.Redacted(); r.Bot.APIKey != redactedValue {
 		t.Fatalf("api key not redacted: %q", r.Bot.APIKey)
 	}
-	for _, yaml := range []string{"bot:\n  base_url: http://x/v1\n", "bot:\n  model: m\n", "bot:\n  base_url: ftp://x\n  model: m\n", "bot:\n  timeout: 0s\n"} {
+	if cfg, err := load(nil, "test.yaml", LoadOptions{Env: []string{"FECHATTER_BOT__BASE_URL=http://x/v1", "FECHATTER_BOT__MODEL=m", "FECHATTER_BOT__EMBEDDING_MODEL=e"}}); err != nil || cfg.Bot.EmbeddingModel != "e" {
+		t.Fatalf("embedding model: %+v, %v", cfg.Bot, err)
+	}
+	for _, yaml := range []string{"bot:\n  base_url: http://x/v1\n", "bot:\n  model: m\n", "bot:\n  base_url: ftp://x\n  model: m\n", "bot:\n  timeout: 0s\n", "bot:\n  embedding_model: e\n"} {
 		if _, err := load([]byte(yaml), "test.yaml", LoadOptions{}); err == nil {
 			t.Errorf("accepted %q", yaml)
 		}

@@ -225,6 +225,9 @@ func (b BotConfig) validate(ck *checker) {
 	if b.Model != "" && b.BaseURL == "" {
 		ck.fail("bot.base_url", "required when bot.model is set")
 	}
+	if b.EmbeddingModel != "" && b.BaseURL == "" {
+		ck.fail("bot.embedding_model", "needs bot.base_url and bot.model")
+	}
 	if b.Timeout <= 0 {
 		ck.fail("bot.timeout", "must be positive")
 	}

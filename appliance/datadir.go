@@ -38,6 +38,9 @@ type dataLayout struct {
 	// Meili is the Meilisearch sidecar's directory (its master key and
 	// database), which is Search itself.
 	Meili string
+	// Knowledge is the assistant's knowledge base keyword index (a copy of
+	// the database's chunks, rebuilt when missing).
+	Knowledge string
 	// Certs holds TLS certificates and the ACME account (single node; a
 	// cluster keeps them in the database).
 	Certs string
@@ -60,6 +63,7 @@ func layoutOf(dataDir string) dataLayout {
 		Search:         in("search"),
 		SearchEmbedded: in("search", "embedded"),
 		Meili:          in("search"),
+		Knowledge:      in("knowledge"),
 		Certs:          in("certs"),
 		Backups:        in("backups"),
 		VAPIDKeys:      in("vapid.json"),

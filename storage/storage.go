@@ -473,6 +473,36 @@ type Assistant interface {
 	WorkspaceIDs(ctx context.Context) ([]int64, error)
 }
 
+// Knowledge holds the assistant's knowledge base: each workspace's
+// documents, cut into chunks, and the chunks' embeddings.
+type Knowledge interface {
+	// CreateKnowledgeDocument inserts d and its chunks (in order) in one
+	// transaction and sets d's ID, Chunks and CreatedAt; ErrNotFound when
+	// the workspace is gone.
+	CreateKnowledgeDocument(ctx context.Context, d *model.KnowledgeDocument, chunks []string) error
+	// KnowledgeDocuments lists a workspace's documents, oldest first, with
+	// Embedded counting the chunks embedded by embeddingModel.
+	KnowledgeDocuments(ctx context.Context, workspaceID int64, embeddingModel string) ([]model.KnowledgeDocument, error)
+	// DeleteKnowledgeDocument deletes a document and its chunks;
+	// ErrNotFound when the workspace has no such document.
+	DeleteKnowledgeDocument(ctx context.Context, workspaceID, documentID int64) error
+	// KnowledgeChunks returns a document's chunks in order, without
+	// embeddings.
+	KnowledgeChunks(ctx context.Context, workspaceID, documentID int64) ([]model.KnowledgeChunk, error)
+	// KnowledgeChunksByID returns the chunks of ids that belong to the
+	// workspace (others are left out), without embeddings, in no order.
+	KnowledgeChunksByID(ctx context.Context, workspaceID int64, ids []int64) ([]model.KnowledgeChunk, error)
+	// KnowledgeEmbeddings returns the workspace's chunks embedded by
+	// embeddingModel: ID, DocumentID and Embedding only.
+	KnowledgeEmbeddings(ctx context.Context, workspaceID int64, embeddingModel string) ([]model.KnowledgeChunk, error)
+	// ChunksToEmbed returns up to limit chunks of any workspace without an
+	// embedding of embeddingModel, oldest first, without embeddings.
+	ChunksToEmbed(ctx context.Context, embeddingModel string, limit int) ([]model.KnowledgeChunk, error)
+	// PutKnowledgeEmbedding stores a chunk's embedding by embeddingModel;
+	// a chunk deleted meanwhile is no error.
+	PutKnowledgeEmbedding(ctx context.Context, chunkID int64, embeddingModel string, vec []float32) error
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -493,6 +523,7 @@ type Tx interface {
 	Assistant
 	Previews
 	PushSubscriptions
+	Knowledge
 }
 
 // Store is a whole persistence engine.

@@ -126,13 +126,14 @@ var pathParamDocs = map[string]struct {
 	schema obj
 	desc   string
 }{
-	"ws":      {idSchema(), "Workspace id."},
-	"chat":    {idSchema(), "Chat id."},
-	"user":    {idSchema(), "User id."},
-	"id":      {idSchema(), "Id of the resource."},
-	"code":    {obj{"type": "string", "maxLength": maxInviteCode}, "Invite code."},
-	"emoji":   {obj{"type": "string", "maxLength": maxEmojiBytes}, "The emoji, URL-encoded."},
-	"profile": {obj{"type": "string"}, "A Go profile: allocs, block, cmdline, goroutine, heap, mutex, profile, symbol, threadcreate or trace."},
+	"ws":       {idSchema(), "Workspace id."},
+	"chat":     {idSchema(), "Chat id."},
+	"user":     {idSchema(), "User id."},
+	"id":       {idSchema(), "Id of the resource."},
+	"document": {idSchema(), "Knowledge document id."},
+	"code":     {obj{"type": "string", "maxLength": maxInviteCode}, "Invite code."},
+	"emoji":    {obj{"type": "string", "maxLength": maxEmojiBytes}, "The emoji, URL-encoded."},
+	"profile":  {obj{"type": "string"}, "A Go profile: allocs, block, cmdline, goroutine, heap, mutex, profile, symbol, threadcreate or trace."},
 }
 
 // parameters lists the path and query parameters of r.
@@ -150,15 +151,19 @@ func parameters(r route) []any {
 
 // requestBody documents the body of d, or nil when it takes none.
 func requestBody(d doc) obj {
-	switch {
-	case d.multipart:
+	content := obj{}
+	if d.multipart {
 		file := obj{"type": "string", "contentMediaType": "application/octet-stream"}
 		schema := obj{"type": "object", "required": []string{uploadField}, "properties": obj{uploadField: file}}
-		return obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": schema}}}
-	case d.body != "":
-		return obj{"required": !d.bodyOptional, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
+		content["multipart/form-data"] = obj{"schema": schema}
 	}
-	return nil
+	if d.body != "" {
+		content["application/json"] = obj{"schema": ref(d.body)}
+	}
+	if len(content) == 0 {
+		return nil
+	}
+	return obj{"required": d.multipart || !d.bodyOptional, "content": content}
 }
 
 // responses documents the success answers and the errors r can give.

@@ -70,6 +70,7 @@ func (s *server) routes() []route {
 		s.statusRoutes(),
 		s.operatorRoutes(),
 		s.assistantRoutes(),
+		s.knowledgeRoutes(),
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
 	} {

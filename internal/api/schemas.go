@@ -303,6 +303,20 @@ func assistantSchemas() obj {
 		}),
 		"AssistantCommand":     command,
 		"AssistantCommandList": object(obj{"commands": arrayOf(ref("AssistantCommand"))}),
+		"KnowledgeDocument": object(obj{
+			"id": idSchema(), "workspace_id": idSchema(), "title": str(),
+			"format":     obj{"type": "string", "enum": []string{"text", "markdown"}},
+			"bytes":      intSchema(0),
+			"chunks":     obj{"type": "integer", "minimum": 0, "description": "How many overlapping chunks the text was cut into."},
+			"embedded":   obj{"type": "integer", "minimum": 0, "description": "How many chunks have an embedding of bot.embedding_model (0 without one)."},
+			"created_by": idSchema(), "created_at": obj{"type": "string", "format": "date-time"},
+		}),
+		"KnowledgeDocumentList": object(obj{"documents": arrayOf(ref("KnowledgeDocument"))}),
+		"KnowledgeDocumentRequest": input(obj{
+			"title":  obj{"type": "string", "minLength": 1, "maxLength": 200},
+			"format": obj{"type": "string", "enum": []string{"text", "markdown"}, "description": "Default text."},
+			"text":   obj{"type": "string", "minLength": 1, "description": "UTF-8 text, at most 1 MiB."},
+		}, "title", "text"),
 		"AssistantCommandRequest": input(obj{
 			"name":        obj{"type": "string", "pattern": "^/?[A-Za-z][A-Za-z0-9_-]{0,31}$", "description": "Called as /name (stored in lower case); not a built-in command's name."},
 			"description": obj{"type": "string", "maxLength": 200},

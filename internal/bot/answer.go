@@ -166,11 +166,18 @@ func (s *Service) compose(ctx context.Context, r *reply, userID int64, m model.M
 			return "I can't answer: this workspace has used its assistant budget for today. It renews at midnight UTC.", nil
 		}
 	}
+	if q := strings.TrimSpace(tr.input); q != "" && (tr.command == "" || tr.command == cmdAsk) {
+		tr.sources = s.retrieve(ctx, userID, m, q)
+	}
 	turns, refusal, err := s.prompt(ctx, userID, m, tr, st)
 	if err != nil || refusal != "" {
 		return refusal, err
 	}
-	return s.ask(ctx, r, m.WorkspaceID, turns), nil
+	text, ok := s.ask(ctx, r, m.WorkspaceID, turns)
+	if ok {
+		text += citations(text, tr.sources)
+	}
+	return text, nil
 }
 
 func (s *Service) hasCommand(ctx context.Context, wsID int64, name string) bool {
@@ -179,8 +186,8 @@ func (s *Service) hasCommand(ctx context.Context, wsID int64, name string) bool 
 }
 
 // ask streams the model's answer into r and returns the final text: the
-// answer, or what went wrong.
-func (s *Service) ask(ctx context.Context, r *reply, wsID int64, turns []turn) string {
+// answer (ok), or what went wrong.
+func (s *Service) ask(ctx context.Context, r *reply, wsID int64, turns []turn) (string, bool) {
 	mctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	text, use, err := s.model.stream(mctx, turns, func(sofar string) { r.grow(ctx, sofar) })
@@ -193,15 +200,15 @@ func (s *Service) ask(ctx context.Context, r *reply, wsID int64, turns []turn) s
 		telemetry.AssistantRequests.WithLabelValues(outcome).Inc()
 		s.log.Warn("assistant model request failed", "outcome", outcome, "error", err)
 		if text != "" {
-			return text + "\n\n" + sentence
+			return text + "\n\n" + sentence, false
 		}
-		return sentence
+		return sentence, false
 	}
 	telemetry.AssistantRequests.WithLabelValues(outcomeOK).Inc()
 	if strings.TrimSpace(text) == "" {
-		return "The model returned an empty answer."
+		return "The model returned an empty answer.", false
 	}
-	return text
+	return text, true
 }
 
 // spend records the tokens of one request against the workspace's day.

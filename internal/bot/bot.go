@@ -38,6 +38,18 @@ type Config struct {
 	BaseURL string
 	// Model to ask; empty: no model.
 	Model string
+	// EmbeddingModel embeds knowledge chunks and questions for vector
+	// retrieval; empty: keyword (BM25) retrieval only.
+	EmbeddingModel string
+	// KnowledgeDir is where the knowledge base's keyword index lives;
+	// empty: no index (retrieval from documents is off).
+	KnowledgeDir string
+	// Messages searches the asker's readable messages for /ask and
+	// mentions; nil: no message retrieval.
+	Messages MessageSearcher
+	// PublicURL returns the base of links to messages (with a trailing
+	// slash); nil: links are paths.
+	PublicURL func() string
 	// APIKey sent as a bearer token; local servers ignore it.
 	APIKey string
 	// Timeout bounds one answer, first token to last. Default 2m.
@@ -74,6 +86,7 @@ type Store interface {
 	AddAssistantTokens(ctx context.Context, workspaceID int64, day string, n int64) (int64, error)
 	AssistantTokens(ctx context.Context, workspaceID int64, day string) (int64, error)
 	WorkspaceIDs(ctx context.Context) ([]int64, error)
+	KnowledgeStore
 }
 
 // Limiter admits a user's request of a class (internal/gateway's Limiter).
@@ -104,6 +117,12 @@ type Service struct {
 	mu   sync.Mutex
 	bots map[int64]model.User // by workspace, once ensured
 	cons *events.Consumer
+	kb   *kbIndex // nil until started with a KnowledgeDir
+
+	embedWake chan struct{}
+	embedStop chan struct{} // closed to stop the embedding loop
+	embedDone chan struct{} // closed when it has stopped
+	vecs      vectorCache
 }
 
 // New returns the assistant, not started. js may be nil (no consumer: the
@@ -124,6 +143,7 @@ func New(cfg Config, store Store, chatSvc *chat.Service, js jetstream.JetStream,
 	s := &Service{
 		cfg: cfg, store: store, chat: chatSvc, js: js, limiter: limiter, log: cfg.Log,
 		now: func() time.Time { return time.Now().UTC() }, bots: map[int64]model.User{},
+		embedWake: make(chan struct{}, 1), vecs: vectorCache{ws: map[int64]vectorSet{}},
 	}
 	if cfg.Configured() {
 		s.model = newModelClient(cfg)
@@ -138,12 +158,16 @@ var Subjects = []string{
 	events.SubjectPrefix + ".*.ws." + model.EventWorkspaceMemberJoined,
 }
 
-// Start gives every existing workspace its assistant and starts the
-// consumer.
+// Start opens the knowledge index, starts embedding in the background
+// (when an embedding model is set), gives every existing workspace its
+// assistant and starts the consumer.
 func (s *Service) Start(ctx context.Context) error {
+	if err := s.startKnowledge(); err != nil {
+		return err
+	}
 	ids, err := s.store.WorkspaceIDs(ctx)
 	if err != nil {
-		return err
+		return errors.Join(err, s.stopKnowledge())
 	}
 	for _, id := range ids {
 		if _, err := s.Bot(ctx, id); err != nil {
@@ -158,7 +182,7 @@ func (s *Service) Start(ctx context.Context) error {
 		MaxBatch: s.cfg.Concurrency, AckWait: ackWait, DeliverNew: true, Log: s.log,
 	}, s.handleBatch)
 	if err := cons.Start(ctx); err != nil {
-		return err
+		return errors.Join(err, s.stopKnowledge())
 	}
 	s.mu.Lock()
 	s.cons = cons
@@ -173,10 +197,52 @@ func (s *Service) Stop(ctx context.Context) error {
 	cons := s.cons
 	s.cons = nil
 	s.mu.Unlock()
-	if cons == nil {
+	var err error
+	if cons != nil {
+		err = cons.Stop(ctx)
+	}
+	return errors.Join(err, s.stopKnowledge())
+}
+
+// startKnowledge opens the keyword index and starts the embedding loop.
+func (s *Service) startKnowledge() error {
+	if s.cfg.KnowledgeDir != "" {
+		kb, err := openKBIndex(s.cfg.KnowledgeDir)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.kb = kb
+		s.mu.Unlock()
+	}
+	if s.embeddings() {
+		stop, done := make(chan struct{}), make(chan struct{})
+		s.mu.Lock()
+		s.embedStop, s.embedDone = stop, done
+		s.mu.Unlock()
+		go func() { // owned: stopKnowledge closes stop and waits for done
+			defer close(done)
+			s.embedLoop(stop)
+		}()
+	}
+	return nil
+}
+
+// stopKnowledge stops the embedding loop and closes the index; a second
+// call does nothing.
+func (s *Service) stopKnowledge() error {
+	s.mu.Lock()
+	kb, stop, done := s.kb, s.embedStop, s.embedDone
+	s.kb, s.embedStop, s.embedDone = nil, nil, nil
+	s.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	if kb == nil {
 		return nil
 	}
-	return cons.Stop(ctx)
+	return kb.close()
 }
 
 // Bot returns the assistant account of a workspace, creating it or its

@@ -80,7 +80,7 @@ func (s *Service) prompt(ctx context.Context, userID int64, m model.Message, tr 
 		if err != nil {
 			return nil, "", err
 		}
-		content := "Question from " + asker + " in " + where + ":\n" + question
+		content := retrievedContext(tr.sources) + "Question from " + asker + " in " + where + ":\n" + question
 		if len(ctxMsgs) > 0 {
 			content = "Recent messages in " + where + ":\n" + s.transcript(ctxMsgs) + "\n\n" + content
 		}

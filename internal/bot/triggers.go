@@ -32,6 +32,9 @@ type trigger struct {
 	// input is the text after the command (or the message without the
 	// mention).
 	input string
+	// sources are what retrieval found for an /ask or a mention (set by
+	// compose), sent with the question and cited by the answer.
+	sources []source
 }
 
 // parseCommand reads a slash command at the start of content: /name and

@@ -60,6 +60,7 @@ func groups() []group {
 		{"Files", fileTests()},
 		{"Assistant", assistantTests()},
 		{"Previews", previewTests()},
+		{"Knowledge", knowledgeTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},

@@ -28,10 +28,14 @@ type stubModel struct {
 	// stalls mid-answer); started is closed once a held stream began.
 	hold    chan struct{}
 	started chan struct{}
+	// embeds are the texts sent to /v1/embeddings; embedStatus, when not
+	// 200, refuses them.
+	embeds      []string
+	embedStatus int
 }
 
 func newStubModel(t *testing.T, answer string) *stubModel {
-	s := &stubModel{answer: answer, status: http.StatusOK}
+	s := &stubModel{answer: answer, status: http.StatusOK, embedStatus: http.StatusOK}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -54,6 +58,10 @@ func (s *stubModel) bodies() []string {
 }
 
 func (s *stubModel) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/embeddings" {
+		s.serveEmbeddings(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
 		http.NotFound(w, r)
 		return
@@ -119,4 +127,51 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "invalid_request_error", "param": nil, "code": code}})
 	_, _ = w.Write(b)
+}
+
+// stubConcepts map words to a dimension of the stub's embeddings, so texts
+// that share a concept but no word are similar: "zebra" and "animal".
+var stubConcepts = map[string]int{"zebra": 0, "animal": 0, "ziggy": 0, "laptop": 1, "computer": 1}
+
+// stubEmbedding is a text's vector: one dimension per concept it names,
+// plus a constant one so no vector is zero.
+func stubEmbedding(text string) []float64 {
+	v := make([]float64, 8)
+	v[7] = 1
+	for w, dim := range stubConcepts {
+		if strings.Contains(strings.ToLower(text), w) {
+			v[dim] += 2
+		}
+	}
+	return v
+}
+
+// serveEmbeddings answers the OpenAI embeddings API for an array input.
+func (s *stubModel) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var req struct {
+		Model string   `json:"model"`
+		Input []string `json:"input"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Model == "" || len(req.Input) == 0 {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "bad request: "+string(body))
+		return
+	}
+	s.mu.Lock()
+	s.embeds = append(s.embeds, req.Input...)
+	status := s.embedStatus
+	s.mu.Unlock()
+	if status != http.StatusOK {
+		writeError(w, status, "server_error", fmt.Sprintf("stub refuses with %d", status))
+		return
+	}
+	data := make([]any, len(req.Input))
+	for i, text := range req.Input {
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": stubEmbedding(text)}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"object": "list", "data": data, "model": req.Model,
+		"usage": map[string]any{"prompt_tokens": len(req.Input), "total_tokens": len(req.Input)},
+	})
 }

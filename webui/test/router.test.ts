@@ -14,4 +14,9 @@ describe('router', () => {
     expect(href({ name: 'health' })).toBe('/admin/health');
     expect(parse('/admin/health/x')).toEqual({ name: 'notFound' });
   });
+  it('routes the assistant admin screen', () => {
+    expect(parse('/w/3/admin/assistant')).toEqual({ name: 'assistantAdmin', ws: 3 });
+    expect(href({ name: 'assistantAdmin', ws: 3 })).toBe('/w/3/admin/assistant');
+    expect(parse('/w/3/admin/other')).toEqual({ name: 'notFound' });
+  });
 });

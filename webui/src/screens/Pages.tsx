@@ -9,7 +9,7 @@ import { PreviewSettingsPanel } from '../components/PreviewSettingsPanel';
 import { PushSettings } from '../components/PushSettings';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
-import { navigate } from '../router';
+import { href, navigate } from '../router';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
@@ -142,6 +142,7 @@ export function AdminPage({ ws }: { ws: ID }) {
           </label>
           <button className="btn" type="submit" disabled={!name.trim() || name.trim() === workspace.name}>Rename</button>
         </form>
+        <p><a href={href({ name: 'assistantAdmin', ws })} onClick={(e) => { e.preventDefault(); navigate({ name: 'assistantAdmin', ws }); }}>Assistant: settings, commands and knowledge base</a></p>
       </div>
       <PreviewSettingsPanel ws={workspace.id} />
       <div className="card">
