@@ -70,6 +70,7 @@ func (s *server) routes() []route {
 		s.statusRoutes(),
 		s.operatorRoutes(),
 		s.assistantRoutes(),
+		s.twoFactorRoutes(), s.oidcRoutes(),
 		s.logLevelRoutes(),
 	} {
 		all = append(all, family...)
