@@ -336,8 +336,8 @@ func twoFactorSchemas() obj {
 			"recovery_code":   obj{"type": "string", "maxLength": 64, "description": "Instead of code: one of the recovery codes (each works once)."},
 			"refresh_in_body": boolean(),
 		}, "token"),
-		"StepTokenRequest":    input(obj{"token": str()}, "token"),
-		"EnrolConfirmRequest": input(obj{"token": str(), "code": code, "refresh_in_body": boolean()}, "token", "code"),
+		"StepTokenRequest":         input(obj{"token": str()}, "token"),
+		"EnrolConfirmRequest":      input(obj{"token": str(), "code": code, "refresh_in_body": boolean()}, "token", "code"),
 		"SessionWithRecoveryCodes": objectOpt(withCodes, "refresh_token"),
 		"TwoFactorStatus": object(obj{
 			"totp_enabled": boolean(), "recovery_codes_left": intSchema(0),
