@@ -82,6 +82,8 @@ export const endpoints = {
   beginTOTP: { method: 'POST', path: '/api/me/2fa/totp' },
   confirmTOTP: { method: 'POST', path: '/api/me/2fa/totp/confirm' },
   disableTOTP: { method: 'POST', path: '/api/me/2fa/disable' },
+  workspaceTwoFactor: { method: 'GET', path: '/api/workspaces/{ws}/2fa-policy' },
+  setWorkspaceTwoFactor: { method: 'PUT', path: '/api/workspaces/{ws}/2fa-policy' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

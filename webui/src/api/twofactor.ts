@@ -53,3 +53,6 @@ export const beginTOTP = () => api.call<TOTPEnrolment>(endpoints.beginTOTP);
 export const confirmTOTP = (code: string) => api.call<{ recovery_codes: string[] }>(endpoints.confirmTOTP, { body: { code } }).then((r) => r.recovery_codes);
 export const disableTOTP = (password: string, code: string) =>
   api.call<void>(endpoints.disableTOTP, { body: /^\d{6}$/.test(code.trim()) ? { password, code: code.trim() } : { password, recovery_code: code.trim() } });
+export const workspacePolicy = (ws: number) => api.call<{ required: boolean }>(endpoints.workspaceTwoFactor, { params: { ws } });
+export const setWorkspacePolicy = (ws: number, required: boolean) =>
+  api.call<{ required: boolean }>(endpoints.setWorkspaceTwoFactor, { params: { ws }, body: { required } });

@@ -8,6 +8,7 @@ import { InviteList } from '../components/InviteList';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
 import { navigate } from '../router';
+import { TwoFactorSettings, WorkspaceTwoFactorPolicy } from './TwoFactor';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
@@ -230,6 +231,7 @@ export function AdminPage({ ws }: { ws: ID }) {
           </div>
         </Dialog>
       )}
+      <WorkspaceTwoFactorPolicy ws={ws} />
     </PageShell>
   );
 }
@@ -313,6 +315,7 @@ export function SettingsPage() {
           <button className="btn primary" type="submit" disabled={!cur || next.length < 8}>Change password</button>
         </form>
       </div>
+      <TwoFactorSettings />
       <div className="card">
         <h2>Sessions</h2>
         {sessions === null ? <p aria-busy="true">Loading…</p> : (

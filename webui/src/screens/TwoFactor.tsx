@@ -213,3 +213,31 @@ export function TwoFactorSettings() {
     </div>
   );
 }
+
+/** WorkspaceTwoFactorPolicy lets workspace admins require 2FA of the
+ * members; those without it must set it up at their next sign-in. */
+export function WorkspaceTwoFactorPolicy({ ws }: { ws: number }) {
+  const [required, setRequired] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    tf.workspacePolicy(ws).then((r) => setRequired(r.required), (e) => setError(describe(e)));
+  }, [ws]);
+  const toggle = async () => {
+    setError(null);
+    try {
+      setRequired((await tf.setWorkspacePolicy(ws, !required)).required);
+    } catch (err) {
+      setError(describe(err));
+    }
+  };
+  return (
+    <div className="card">
+      <h2>Two-factor authentication</h2>
+      {error && <div className="form-error" role="alert">{error}</div>}
+      <label className="field-inline">
+        <input type="checkbox" checked={!!required} disabled={required === null} onChange={() => void toggle()} />{' '}
+        Require two-factor authentication of every member (members without it set it up at their next sign-in)
+      </label>
+    </div>
+  );
+}
