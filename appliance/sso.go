@@ -66,9 +66,6 @@ func (o OIDCConfig) validate(ck *checker) {
 		if p.ClientID == "" {
 			ck.fail(key+".client_id", "must be set")
 		}
-		if p.ClientSecret != "" && p.ClientSecretFile != "" {
-			ck.fail(key+".client_secret_file", "set either client_secret or client_secret_file, not both")
-		}
 	}
 	if o.SSOOnly && len(o.Providers) == 0 {
 		ck.fail("auth.oidc.sso_only", "needs at least one provider in auth.oidc.providers")
@@ -80,10 +77,14 @@ func (o *OIDCConfig) resolveProviderSecrets() []error {
 	var errs []error
 	for i := range o.Providers {
 		p := &o.Providers[i]
-		if p.ClientSecretFile == "" || p.ClientSecret != "" {
-			continue // both set: validate says so
+		if p.ClientSecretFile == "" {
+			continue
 		}
 		key := fmt.Sprintf("auth.oidc.providers[%d].client_secret_file", i)
+		if p.ClientSecret != "" {
+			errs = append(errs, &FieldError{Key: key, Reason: "set either client_secret or client_secret_file, not both"})
+			continue
+		}
 		data, err := readCapped(p.ClientSecretFile, maxSecretFile)
 		if err != nil {
 			errs = append(errs, &FieldError{Key: key, Reason: err.Error()})
