@@ -266,6 +266,10 @@ type AuthConfig struct {
 	// SignupsPerHour is how many sign-up attempts one client IP (one /64
 	// for IPv6) may make per hour; 0 turns the limit off. Default 20.
 	SignupsPerHour int64 `yaml:"signups_per_hour"`
+	// OIDC configures single sign-on.
+	OIDC OIDCConfig `yaml:"oidc"`
+	// TwoFactor configures two-factor authentication.
+	TwoFactor TwoFactorConfig `yaml:"two_factor"`
 }
 
 // FilesConfig holds upload limits.
@@ -517,6 +521,7 @@ func (c Config) Redacted() Config {
 	c.Admin.AllowCIDRs = cloneStrings(c.Admin.AllowCIDRs)
 	c.Outbound.AllowCIDRs = cloneStrings(c.Outbound.AllowCIDRs)
 	redactURLs(&c)
+	c.Auth.OIDC = c.Auth.OIDC.redacted()
 	for _, s := range c.secrets() {
 		if *s.value == "" || s.value == &c.Database.URL {
 			continue

@@ -300,6 +300,9 @@ func (c *Config) normalize() {
 			*s = nil
 		}
 	}
+	if len(c.Auth.OIDC.Providers) == 0 {
+		c.Auth.OIDC.Providers = nil
+	}
 }
 
 // resolveSecretFiles reads each secret whose *_file key is set.
@@ -322,5 +325,6 @@ func (c *Config) resolveSecretFiles() error {
 			errs = append(errs, &FieldError{Key: s.fileKey, Reason: *s.file + " is empty"})
 		}
 	}
+	errs = append(errs, c.Auth.OIDC.resolveProviderSecrets()...)
 	return errors.Join(errs...)
 }

@@ -194,6 +194,7 @@ func (a AuthConfig) validate(ck *checker) {
 	} else if a.RefreshTTL < a.AccessTTL {
 		ck.fail("auth.refresh_ttl", "must not be shorter than auth.access_ttl")
 	}
+	a.OIDC.validate(ck)
 }
 
 func (s SearchConfig) validate(ck *checker) {

@@ -19,6 +19,8 @@ func (a *Appliance) handler() (http.Handler, error) {
 		AccessTTL:  a.cfg.Auth.AccessTTL,
 		RefreshTTL: a.cfg.Auth.RefreshTTL,
 		Log:        a.log.With("component", "auth"),
+		Require2FA: a.cfg.Auth.TwoFactor.Required,
+		SSOOnly:    a.cfg.Auth.OIDC.SSOOnly,
 	}
 	authCfg.SignUpPerIP = auth.RateSpec{Burst: int(a.cfg.Auth.SignupsPerHour), Per: time.Hour}
 	if a.cfg.Auth.SignupsPerHour == 0 {
@@ -35,6 +37,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 	chatSvc := chat.New(notifyingStore{a.store, &a.notifier}, authSvc,
 		a.cfg.chatConfig(layoutOf(a.cfg.DataDir).Files), a.log.With("component", "chat"))
 	chatSvc.SetTypingNotifier(a.hub)
+	authSvc.SetOIDC(a.oidcConfig(chatSvc))
 	a.chat = chatSvc
 	assistant, err := a.newAssistant(chatSvc)
 	if err != nil {

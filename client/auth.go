@@ -63,14 +63,21 @@ func (c *Client) refreshLocked(ctx context.Context) (Session, error) {
 	})
 }
 
-// startSession posts body to path and keeps the tokens of the answer.
+// startSession posts body to path and keeps the tokens of the answer. A
+// sign-in that needs a second step answers *SecondStepRequired.
 func (c *Client) startSession(ctx context.Context, path string, body any) (Session, error) {
-	var s Session
+	var s struct {
+		Session
+		SecondStep *SecondStep `json:"second_step"`
+	}
 	if _, err := c.call(ctx, request{method: http.MethodPost, path: path, body: body, public: true}, &s); err != nil {
 		return Session{}, err
 	}
+	if s.SecondStep != nil {
+		return Session{}, &SecondStepRequired{Step: *s.SecondStep}
+	}
 	c.SetTokens(s.AccessToken, s.RefreshToken)
-	return s, nil
+	return s.Session, nil
 }
 
 // Logout ends the current session and forgets the tokens.

@@ -503,6 +503,55 @@ type Knowledge interface {
 	PutKnowledgeEmbedding(ctx context.Context, chunkID int64, embeddingModel string, vec []float32) error
 }
 
+// SecondFactors stores TOTP factors, recovery codes (hashed) and the
+// per-workspace rule that members must use a second factor.
+type SecondFactors interface {
+	// TOTP returns a user's factor, pending or confirmed; ErrNotFound when
+	// there is none.
+	TOTP(ctx context.Context, userID int64) (model.TOTP, error)
+	// PutPendingTOTP stores a new unconfirmed factor for t.UserID,
+	// replacing a pending one; ErrConflict when a confirmed one exists.
+	PutPendingTOTP(ctx context.Context, t model.TOTP) error
+	// ConfirmTOTP puts the pending factor in force at at, with step as its
+	// last used step, and replaces the user's recovery codes by hashes;
+	// ErrNotFound when there is no pending factor.
+	ConfirmTOTP(ctx context.Context, userID, step int64, at time.Time, recoveryHashes []string) error
+	// DeleteTOTP removes the factor and the recovery codes; ErrNotFound
+	// when there is no factor.
+	DeleteTOTP(ctx context.Context, userID int64) error
+	// UseTOTPStep records step as used and clears the failures;
+	// ErrConflict when step is not after the last used one (a replay).
+	UseTOTPStep(ctx context.Context, userID, step int64) error
+	// SetTOTPFailures stores the failure count and lock; ErrNotFound when
+	// there is no factor.
+	SetTOTPFailures(ctx context.Context, userID int64, failures int, lockedUntil time.Time) error
+	// UseRecoveryCode marks the unused code with this hash used at at;
+	// ErrNotFound when the user has no such unused code.
+	UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) error
+	// CountRecoveryCodes counts the user's unused recovery codes.
+	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)
+	// SetWorkspaceRequires2FA sets whether members of the workspace must
+	// use a second factor; ErrNotFound when there is no such workspace.
+	SetWorkspaceRequires2FA(ctx context.Context, workspaceID int64, on bool) error
+	// WorkspaceRequires2FA reports the workspace's rule; ErrNotFound when
+	// there is no such workspace.
+	WorkspaceRequires2FA(ctx context.Context, workspaceID int64) (bool, error)
+	// MemberOfWorkspaceRequiring2FA reports whether userID belongs to any
+	// workspace that requires a second factor.
+	MemberOfWorkspaceRequiring2FA(ctx context.Context, userID int64) (bool, error)
+}
+
+// Identities links users to accounts at OpenID providers, by issuer and
+// subject (the provider's stable user id).
+type Identities interface {
+	// IdentityUser returns the user linked to (issuer, subject);
+	// ErrNotFound when none is.
+	IdentityUser(ctx context.Context, issuer, subject string) (int64, error)
+	// LinkIdentity links (issuer, subject) to userID; ErrConflict when it
+	// is linked already, ErrNotFound when the user does not exist.
+	LinkIdentity(ctx context.Context, userID int64, issuer, subject string, at time.Time) error
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -524,6 +573,8 @@ type Tx interface {
 	Previews
 	PushSubscriptions
 	Knowledge
+	SecondFactors
+	Identities
 }
 
 // Store is a whole persistence engine.

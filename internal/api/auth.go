@@ -33,6 +33,9 @@ type sessionBody struct {
 	ExpiresIn   int64      `json:"expires_in"`
 	// RefreshToken is only in the body when the client asked for it.
 	RefreshToken string `json:"refresh_token,omitempty"`
+	// RecoveryCodes are only in the answer of an enrolment that ends a
+	// sign-in (POST /api/auth/2fa/enrol/confirm).
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 // signUpRequest is the body of POST /api/auth/signup.
@@ -73,9 +76,13 @@ func (s *server) authRoutes() []route {
 			errors: []int{http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests},
 		}},
 		{method: http.MethodPost, path: "/api/auth/signin", public: true, handle: s.signIn, doc: doc{
-			tag: "auth", summary: "Sign in with email and password",
-			body: "SignInRequest", status: http.StatusOK, result: "Session",
-			errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests},
+			tag: "auth", summary: "Sign in with email and password. Accounts without two-factor authentication get a Session. " +
+				"With it (or when an administrator requires it and the account has none) the answer is instead " +
+				"{\"second_step\": {\"token\", \"expires_in\", \"required_action\": \"code\" | \"enrol\", \"methods\"}} and no session: " +
+				"send the token with a code to POST /api/auth/2fa, or enrol with POST /api/auth/2fa/enrol and .../enrol/confirm. " +
+				"403 for non-admins when auth.oidc.sso_only is on",
+			body: "SignInRequest", status: http.StatusOK, result: "SignInResult",
+			errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests},
 		}},
 		{method: http.MethodPost, path: "/api/auth/refresh", public: true, handle: s.refresh, doc: doc{
 			tag: "auth", summary: "Exchange a refresh token (cookie or body) for new tokens",
@@ -99,6 +106,9 @@ func (s *server) authRoutes() []route {
 
 // signUp answers POST /api/auth/signup with a session (201).
 func (s *server) signUp(c *gin.Context) error {
+	if err := s.auth.AllowPasswordSignUp(); err != nil {
+		return err
+	}
 	if err := s.auth.AllowSignUp(c.ClientIP()); err != nil {
 		return err
 	}
@@ -127,7 +137,7 @@ func (s *server) signIn(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.writeSession(c, http.StatusOK, g, in.RefreshInBody)
+	s.writeGrant(c, http.StatusOK, g, in.RefreshInBody)
 	return nil
 }
 

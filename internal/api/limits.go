@@ -44,6 +44,8 @@ const (
 var authLimited = map[string]bool{
 	"POST /api/setup": true, "POST /api/auth/signup": true, "POST /api/auth/signin": true,
 	"POST /api/auth/refresh": true, "POST /api/me/password": true,
+	"POST /api/auth/2fa": true, "POST /api/auth/2fa/enrol": true, "POST /api/auth/2fa/enrol/confirm": true,
+	"POST /api/me/2fa/totp/confirm": true, "POST /api/me/2fa/disable": true,
 }
 
 // LimitClass names the rate-limit class of a request by its method and
@@ -55,7 +57,7 @@ func LimitClass(method, path string) string {
 	switch {
 	case path == healthPath || path == readyPath:
 		return ""
-	case authLimited[method+" "+path] || read && isInviteLookup(path):
+	case authLimited[method+" "+path] || read && (isInviteLookup(path) || isSSOFlow(path)):
 		return limitAuth
 	case path == eventsPath || path == eventsPath+"/ticket":
 		return limitEvents
@@ -65,6 +67,13 @@ func LimitClass(method, path string) string {
 		return limitReads
 	}
 	return limitWrites
+}
+
+// isSSOFlow matches the single sign-on start and callback
+// (/api/auth/oidc/{provider}/start and .../callback).
+func isSSOFlow(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api/auth/oidc/")
+	return ok && (strings.HasSuffix(rest, "/start") || strings.HasSuffix(rest, "/callback"))
 }
 
 // isInviteLookup matches /api/invites/{code}.

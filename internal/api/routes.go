@@ -71,6 +71,7 @@ func (s *server) routes() []route {
 		s.operatorRoutes(),
 		s.assistantRoutes(),
 		s.knowledgeRoutes(),
+		s.twoFactorRoutes(), s.oidcRoutes(),
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
 	} {

@@ -15,6 +15,17 @@ func validate(doc map[string]any, schema map[string]any, v any, at string) error
 	if r, ok := schema["$ref"].(string); ok {
 		return validate(doc, resolve(doc, r), v, at)
 	}
+	if alts, ok := schema["oneOf"].([]any); ok {
+		var errs []string
+		for _, a := range alts {
+			err := validate(doc, a.(map[string]any), v, at)
+			if err == nil {
+				return nil
+			}
+			errs = append(errs, err.Error())
+		}
+		return fmt.Errorf("%s: matches none of oneOf: %s", at, strings.Join(errs, "; "))
+	}
 	if err := checkType(schema["type"], v, at); err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -347,5 +347,57 @@ func previewSchemas() obj {
 			"tab":     obj{"type": "string", "minLength": 1, "maxLength": 64, "description": "An id the tab picks once per page load."},
 			"visible": boolean(),
 		}, "tab", "visible"),
+	}
+}
+
+// twoFactorSchemas are the schemas of single sign-on and two-factor
+// authentication.
+func twoFactorSchemas() obj {
+	session := accountSchemas()["Session"].(obj)
+	withCodes := obj{}
+	for k, v := range session["properties"].(obj) {
+		withCodes[k] = v
+	}
+	withCodes["recovery_codes"] = obj{"type": "array", "items": str(), "description": "Ten single-use recovery codes, shown only here."}
+	code := obj{"type": "string", "maxLength": 64, "description": "The 6-digit code of the authenticator app."}
+	return obj{
+		"SecondStep": object(obj{"second_step": object(obj{
+			"token":           obj{"type": "string", "description": "Send it to POST /api/auth/2fa (required_action code) or the enrol routes (enrol)."},
+			"expires_in":      obj{"type": "integer", "description": "Lifetime of the token in seconds (300)."},
+			"required_action": enum("code", "enrol"),
+			"methods":         arrayOf(enum("totp", "recovery_code")),
+		})}),
+		"SignInResult": obj{
+			"description": "A Session, or a SecondStep when the account has two-factor authentication or must enrol it.",
+			"oneOf":       []any{ref("Session"), ref("SecondStep")},
+		},
+		"SecondStepRequest": input(obj{
+			"token": str(), "code": code,
+			"recovery_code":   obj{"type": "string", "maxLength": 64, "description": "Instead of code: one of the recovery codes (each works once)."},
+			"refresh_in_body": boolean(),
+		}, "token"),
+		"StepTokenRequest":         input(obj{"token": str()}, "token"),
+		"EnrolConfirmRequest":      input(obj{"token": str(), "code": code, "refresh_in_body": boolean()}, "token", "code"),
+		"SessionWithRecoveryCodes": objectOpt(withCodes, "refresh_token"),
+		"TwoFactorStatus": object(obj{
+			"totp_enabled": boolean(), "recovery_codes_left": intSchema(0),
+			"required": obj{"type": "boolean", "description": "An administrator requires a second factor of this account (instance-wide or by one of its workspaces)."},
+		}),
+		"TOTPEnrolment": object(obj{
+			"secret":      obj{"type": "string", "description": "Base32 secret, for typing into the app by hand."},
+			"otpauth_url": obj{"type": "string", "description": "otpauth://totp/... URL (what the QR code holds)."},
+			"qr_code":     obj{"type": "string", "description": "PNG of the QR code as a data:image/png;base64 URL."},
+		}),
+		"TOTPCode":      input(obj{"code": code}, "code"),
+		"RecoveryCodes": object(obj{"recovery_codes": arrayOf(str())}),
+		"DisableTwoFactor": input(obj{
+			"password": str(), "code": code,
+			"recovery_code": obj{"type": "string", "maxLength": 64},
+		}, "password"),
+		"TwoFactorPolicy": input(obj{"required": boolean()}, "required"),
+		"OIDCProviders": object(obj{
+			"providers": arrayOf(object(obj{"id": str(), "name": str()})),
+			"sso_only":  obj{"type": "boolean", "description": "Password sign-in is off for everyone but instance administrators."},
+		}),
 	}
 }

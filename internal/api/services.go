@@ -88,6 +88,23 @@ type AuthService interface {
 	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
 	CheckPrincipal(ctx context.Context, p auth.Principal) error
 	AllowSignUp(ip string) error
+	AllowPasswordSignUp() error
+
+	SecondStep(ctx context.Context, token, code, recovery string, meta auth.ClientMeta) (auth.Grant, error)
+	EnrolWithToken(ctx context.Context, token string) (auth.TOTPEnrolment, error)
+	ConfirmWithToken(ctx context.Context, token, code string, meta auth.ClientMeta) (auth.Grant, []string, error)
+	TwoFactor(ctx context.Context, userID int64) (auth.TwoFactorStatus, error)
+	BeginTOTP(ctx context.Context, userID int64) (auth.TOTPEnrolment, error)
+	ConfirmTOTP(ctx context.Context, userID int64, code string) ([]string, error)
+	DisableTOTP(ctx context.Context, p auth.Principal, password, code, recovery string) error
+	InstanceRequires2FA() bool
+	WorkspaceRequires2FA(ctx context.Context, workspaceID int64) (bool, error)
+	SetWorkspaceRequires2FA(ctx context.Context, workspaceID int64, on bool) error
+
+	OIDCProviders() []auth.ProviderInfo
+	SSOOnly() bool
+	BeginOIDC(ctx context.Context, id string) (authURL, flow string, err error)
+	FinishOIDC(ctx context.Context, id, flow, state, code string, meta auth.ClientMeta) (auth.Grant, error)
 }
 
 // EventService streams a user's events (the realtime hub). Serve answers

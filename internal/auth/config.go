@@ -84,6 +84,17 @@ type Config struct {
 	// SignUpPerIP limits sign-up attempts per client IP (per /64 for IPv6).
 	// Default 20 per hour.
 	SignUpPerIP RateSpec
+	// Require2FA makes every account use a second factor: one without it
+	// must enrol at its next password sign-in before it gets a session.
+	// Default false.
+	Require2FA bool
+	// TOTPIssuer names the server in authenticator apps. Default
+	// "Fechatter".
+	TOTPIssuer string
+	// SSOOnly refuses password sign-in and sign-up to everyone but
+	// instance administrators (they keep a way in when the identity
+	// provider is down). Default false.
+	SSOOnly bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Log receives warnings that do not fail a request (a failed rehash).
@@ -162,6 +173,9 @@ func (c Config) withDefaults() Config {
 		if *r.dst == (RateSpec{}) {
 			*r.dst = r.def
 		}
+	}
+	if c.TOTPIssuer == "" {
+		c.TOTPIssuer = "Fechatter"
 	}
 	if c.Now == nil {
 		c.Now = d.Now

@@ -36,6 +36,10 @@ type Store interface {
 	ListSessions(ctx context.Context, userID int64, now time.Time) ([]model.Session, error)
 	RevokeSession(ctx context.Context, userID, sessionID int64, at time.Time) error
 	RefreshToken(ctx context.Context, tokenHash string) (model.RefreshToken, model.Session, error)
+	CreateUser(ctx context.Context, u *model.User) error
+	UserByUsername(ctx context.Context, username string) (model.User, error)
+	storage.SecondFactors
+	storage.Identities
 	// InTx runs fn in one write transaction; fn's error rolls it back.
 	InTx(ctx context.Context, fn func(tx storage.Tx) error) error
 }
@@ -53,6 +57,10 @@ type Service struct {
 	sessions *sessionCache
 	// revocations hears of ended credentials; nil tells no one.
 	revocations Revocations
+	// totpSeal seals TOTP secrets at rest; stepSeal second-step tokens.
+	totpSeal, stepSeal *sealer
+	// sso signs in with OpenID Connect providers; nil without any.
+	sso *ssoProviders
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -65,7 +73,10 @@ func New(store Store, cfg Config) *Service {
 	if cfg.Argon.validate() != nil {
 		cfg.Argon = DefaultArgon()
 	}
+	totpSeal, _ := newSealer(cfg.SigningKey, "totp secret") // fails only for
+	stepSeal, _ := newSealer(cfg.SigningKey, "second step") // impossible key sizes
 	return &Service{
+		totpSeal: totpSeal, stepSeal: stepSeal,
 		store:      store,
 		cfg:        cfg,
 		log:        cfg.Log,

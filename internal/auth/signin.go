@@ -49,7 +49,24 @@ func (s *Service) SignIn(ctx context.Context, email, password string, meta Clien
 		return Grant{}, errDisabled()
 	}
 	try.succeeded()
-	return s.StartSession(ctx, u, meta)
+	if s.cfg.SSOOnly && !u.IsAdmin {
+		signInFailed("sso_only")
+		return Grant{}, errSSOOnly()
+	}
+	return s.afterPassword(ctx, u, meta)
+}
+
+// errSSOOnly answers a password sign-in or sign-up under auth.oidc.sso_only.
+func errSSOOnly() error {
+	return apperr.Forbidden("password sign-in is turned off; sign in with your organisation's single sign-on")
+}
+
+// AllowPasswordSignUp refuses sign-up with a password under SSOOnly.
+func (s *Service) AllowPasswordSignUp() error {
+	if s.cfg.SSOOnly {
+		return errSSOOnly()
+	}
+	return nil
 }
 
 // countSignInFailure counts a refused sign-in by reason: throttled (too

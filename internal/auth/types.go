@@ -22,6 +22,10 @@ type Grant struct {
 	RefreshToken string
 	// RefreshExpiresAt is when RefreshToken stops working if unused.
 	RefreshExpiresAt time.Time
+	// Challenge, when set, means the password was right but no session
+	// was started: the sign-in goes on with a second step (SecondStep) or
+	// an enrolment (EnrolWithToken). Every other field is then empty.
+	Challenge *Challenge
 }
 
 // Principal is the authenticated caller of a request.

@@ -66,6 +66,7 @@ func groups() []group {
 		{"Certs", certTests()},
 		{"Transfers", transferTests()},
 		{"Admin", adminTests()},
+		{"SecondFactors", secondFactorTests()},
 	}
 }
 

@@ -4,6 +4,7 @@ import type {
   Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
   Session, SessionInfo, SystemStatus, User, Workspace, WorkspaceMember,
 } from './types';
+import type { SecondStep } from './twofactor';
 
 type Params = Record<string, string | number>;
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -135,7 +136,12 @@ export class ApiClient {
     this.adopt(await this.call<Session>(endpoints.setup, { body: b }));
   signup = async (b: { email: string; password: string; username: string; display_name: string; invite_code?: string }) =>
     this.adopt(await this.call<Session>(endpoints.signup, { body: b }));
-  signin = async (b: { email: string; password: string }) => this.adopt(await this.call<Session>(endpoints.signin, { body: b }));
+  /** signin answers the session, or the second step when the account has
+   * two-factor authentication (no session yet; see api/twofactor.ts). */
+  signin = async (b: { email: string; password: string }): Promise<Session | { second_step: SecondStep }> => {
+    const r = await this.call<Session | { second_step: SecondStep }>(endpoints.signin, { body: b });
+    return 'second_step' in r ? r : this.adopt(r);
+  };
   logout = async () => {
     try {
       await this.call<void>(endpoints.logout);

@@ -89,6 +89,18 @@ export const endpoints = {
 
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
+
+  ssoProviders: { method: 'GET', path: '/api/auth/oidc/providers', public: true },
+  ssoStart: { method: 'GET', path: '/api/auth/oidc/{provider}/start', public: true },
+  secondStep: { method: 'POST', path: '/api/auth/2fa', public: true },
+  enrolWithToken: { method: 'POST', path: '/api/auth/2fa/enrol', public: true },
+  confirmWithToken: { method: 'POST', path: '/api/auth/2fa/enrol/confirm', public: true },
+  twoFactor: { method: 'GET', path: '/api/me/2fa' },
+  beginTOTP: { method: 'POST', path: '/api/me/2fa/totp' },
+  confirmTOTP: { method: 'POST', path: '/api/me/2fa/totp/confirm' },
+  disableTOTP: { method: 'POST', path: '/api/me/2fa/disable' },
+  workspaceTwoFactor: { method: 'GET', path: '/api/workspaces/{ws}/2fa-policy' },
+  setWorkspaceTwoFactor: { method: 'PUT', path: '/api/workspaces/{ws}/2fa-policy' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

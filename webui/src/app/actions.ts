@@ -1,4 +1,5 @@
 import { api } from '../api/client';
+import type { SecondStep } from '../api/twofactor';
 import { ApiError, describe } from '../api/errors';
 import type { Chat, ChatType, FileInfo, ID, Message, User } from '../api/types';
 import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, newClientId, type OutboxStorage } from '../outbox/outbox';
@@ -130,9 +131,13 @@ export async function reconnected(): Promise<void> {
   void outbox.flush();
 }
 
-export async function signIn(email: string, password: string): Promise<void> {
+/** signIn signs in, or answers the second step when the account has
+ * two-factor authentication (TwoFactorStep finishes it). */
+export async function signIn(email: string, password: string): Promise<SecondStep | null> {
   const s = await api.signin({ email, password });
+  if ('second_step' in s) return s.second_step;
   await signedIn(s.user);
+  return null;
 }
 
 export async function setup(b: { email: string; password: string; username: string; display_name: string; workspace_name: string; setup_token: string }): Promise<void> {

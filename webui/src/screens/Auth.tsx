@@ -6,6 +6,8 @@ import { FieldError } from '../components/common';
 import { navigate, useRoute } from '../router';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
+import type { SecondStep } from '../api/twofactor';
+import { SSOButtons, TwoFactorStep } from './TwoFactor';
 
 function useForm() {
   const [busy, setBusy] = useState(false);
@@ -126,14 +128,16 @@ export function SetupScreen() {
 export function SignInScreen() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [step, setStep] = useState<SecondStep | null>(null);
   const bootError = useStore(session, (s) => s.bootError);
   const f = useForm();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void f.run(async () => {
-      await actions.signIn(email, password);
+      setStep(await actions.signIn(email, password));
     });
   };
+  if (step) return <Card title="Two-factor authentication"><TwoFactorStep step={step} onCancel={() => { setStep(null); setPassword(''); }} /></Card>;
   return (
     <Card title="Sign in">
       <form onSubmit={submit} noValidate>
@@ -142,6 +146,7 @@ export function SignInScreen() {
         <Field label="Password" name="password" type="password" value={password} onChange={setPassword} error={f.fields.password} autoComplete="current-password" />
         <button className="btn primary" type="submit" disabled={f.busy}>{f.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <SSOButtons />
       <p className="hint">New here? Ask a workspace admin for an invite link.</p>
     </Card>
   );

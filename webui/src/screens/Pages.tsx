@@ -10,6 +10,7 @@ import { PushSettings } from '../components/PushSettings';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
 import { href, navigate } from '../router';
+import { TwoFactorSettings, WorkspaceTwoFactorPolicy } from './TwoFactor';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
@@ -234,6 +235,7 @@ export function AdminPage({ ws }: { ws: ID }) {
           </div>
         </Dialog>
       )}
+      <WorkspaceTwoFactorPolicy ws={ws} />
     </PageShell>
   );
 }
@@ -318,6 +320,7 @@ export function SettingsPage() {
           <button className="btn primary" type="submit" disabled={!cur || next.length < 8}>Change password</button>
         </form>
       </div>
+      <TwoFactorSettings />
       <div className="card">
         <h2>Sessions</h2>
         {sessions === null ? <p aria-busy="true">Loading…</p> : (
