@@ -27,7 +27,7 @@ func (a *Appliance) newAssistant(chatSvc *chat.Service) (*bot.Service, error) {
 	return bot.New(bot.Config{
 		BaseURL: b.BaseURL, Model: b.Model, APIKey: b.APIKey, Timeout: b.Timeout,
 		MaxOutputTokens: b.MaxOutputTokens, DailyTokenBudget: b.DailyTokenBudget,
-		Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
+		Languages: b.Languages, Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
 	}, a.store, chatSvc, a.js, limiter), nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/bot"
 )
 
 // minJWTSecret is the shortest HS256 key accepted (RFC 7518 §3.2).
@@ -224,6 +225,11 @@ func (b BotConfig) validate(ck *checker) {
 	}
 	if b.Model != "" && b.BaseURL == "" {
 		ck.fail("bot.base_url", "required when bot.model is set")
+	}
+	for _, code := range b.Languages {
+		if !bot.KnownLanguage(code) {
+			ck.fail("bot.languages", "unknown language code %q (ISO 639-1, e.g. en, de, ja)", code)
+		}
 	}
 	if b.Timeout <= 0 {
 		ck.fail("bot.timeout", "must be positive")

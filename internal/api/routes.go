@@ -69,7 +69,7 @@ func (s *server) routes() []route {
 		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(), s.adminRoutes(),
 		s.statusRoutes(),
 		s.operatorRoutes(),
-		s.assistantRoutes(),
+		s.assistantRoutes(), s.languageRoutes(),
 		s.logLevelRoutes(),
 	} {
 		all = append(all, family...)

@@ -54,6 +54,9 @@ type Config struct {
 	Concurrency int
 	// Replicas of the consumer state (3 in a cluster).
 	Replicas int
+	// Languages limits language detection to these ISO 639-1 codes;
+	// empty means every language the detector knows.
+	Languages []string
 	// HTTPClient talks to the endpoint; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	Log        *slog.Logger
@@ -74,6 +77,17 @@ type Store interface {
 	AddAssistantTokens(ctx context.Context, workspaceID int64, day string, n int64) (int64, error)
 	AssistantTokens(ctx context.Context, workspaceID int64, day string) (int64, error)
 	WorkspaceIDs(ctx context.Context) ([]int64, error)
+	LanguageStore
+}
+
+// LanguageStore keeps detected languages, cached translations and users'
+// language settings. storage.Store satisfies it.
+type LanguageStore interface {
+	SetMessageLang(ctx context.Context, messageID int64, content, lang string) (bool, error)
+	MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error)
+	PutMessageTranslation(ctx context.Context, t model.Translation) error
+	UserLanguage(ctx context.Context, userID int64) (model.UserLanguage, error)
+	PutUserLanguage(ctx context.Context, l model.UserLanguage) error
 }
 
 // Limiter admits a user's request of a class (internal/gateway's Limiter).
@@ -92,18 +106,20 @@ const ackWait = 10 * time.Second
 // Service is the assistant. Start runs its consumer; the API uses the
 // settings and command methods.
 type Service struct {
-	cfg     Config
-	store   Store
-	chat    *chat.Service
-	js      jetstream.JetStream
-	limiter Limiter
-	model   *modelClient
-	log     *slog.Logger
-	now     func() time.Time
+	cfg      Config
+	store    Store
+	chat     *chat.Service
+	js       jetstream.JetStream
+	limiter  Limiter
+	model    *modelClient
+	detector *Detector
+	log      *slog.Logger
+	now      func() time.Time
 
-	mu   sync.Mutex
-	bots map[int64]model.User // by workspace, once ensured
-	cons *events.Consumer
+	mu       sync.Mutex
+	bots     map[int64]model.User // by workspace, once ensured
+	cons     *events.Consumer
+	langCons *events.Consumer
 }
 
 // New returns the assistant, not started. js may be nil (no consumer: the
@@ -124,6 +140,7 @@ func New(cfg Config, store Store, chatSvc *chat.Service, js jetstream.JetStream,
 	s := &Service{
 		cfg: cfg, store: store, chat: chatSvc, js: js, limiter: limiter, log: cfg.Log,
 		now: func() time.Time { return time.Now().UTC() }, bots: map[int64]model.User{},
+		detector: NewDetector(cfg.Languages),
 	}
 	if cfg.Configured() {
 		s.model = newModelClient(cfg)
@@ -160,8 +177,17 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := cons.Start(ctx); err != nil {
 		return err
 	}
+	// Language detection has its own consumer: it reads every message,
+	// edits included, and from the stream's start the first time, so the
+	// history still in the stream gets its lang too.
+	langCons := events.NewBatchConsumer(s.js, events.ConsumerOptions{
+		Durable: LanguageDurable, FilterSubjects: LanguageSubjects, Replicas: s.cfg.Replicas, Log: s.log,
+	}, s.detectBatch)
+	if err := langCons.Start(ctx); err != nil {
+		return errors.Join(err, cons.Stop(ctx))
+	}
 	s.mu.Lock()
-	s.cons = cons
+	s.cons, s.langCons = cons, langCons
 	s.mu.Unlock()
 	return nil
 }
@@ -170,13 +196,13 @@ func (s *Service) Start(ctx context.Context) error {
 // answered again, in the same reply, after a restart).
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
-	cons := s.cons
-	s.cons = nil
+	cons, langCons := s.cons, s.langCons
+	s.cons, s.langCons = nil, nil
 	s.mu.Unlock()
 	if cons == nil {
 		return nil
 	}
-	return cons.Stop(ctx)
+	return errors.Join(langCons.Stop(ctx), cons.Stop(ctx))
 }
 
 // Bot returns the assistant account of a workspace, creating it or its

@@ -244,6 +244,9 @@ type Message struct {
 	Attachments []File          `json:"attachments"`
 	Reactions   []ReactionCount `json:"reactions"`
 	Mentions    []int64         `json:"mentions"`
+	// Lang is the detected language (ISO 639-1), '' until detected or
+	// when the text is too short to tell; detection runs after the send.
+	Lang string `json:"lang"`
 	// Deleted is true for a tombstone (DeletedAt set); kept as a field so
 	// the JSON form carries it.
 	Deleted   bool       `json:"deleted"`
