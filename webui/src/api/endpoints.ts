@@ -72,6 +72,10 @@ export const endpoints = {
 
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
+
+  translateMessage: { method: 'POST', path: '/api/chats/{chat}/messages/{id}/translate' },
+  myLanguage: { method: 'GET', path: '/api/me/language' },
+  setMyLanguage: { method: 'PATCH', path: '/api/me/language' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

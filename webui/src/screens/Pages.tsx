@@ -6,6 +6,7 @@ import * as actions from '../app/actions';
 import { Avatar, Dialog } from '../components/common';
 import { InviteList } from '../components/InviteList';
 import { NewChatDialog } from '../components/Sidebar';
+import { LanguageSettings } from '../components/Translation';
 import { dateTime } from '../format';
 import { navigate } from '../router';
 import { canAdmin } from '../state/workspaces';
@@ -304,6 +305,7 @@ export function SettingsPage() {
           ))}
         </div>
       </div>
+      <LanguageSettings />
       <div className="card">
         <h2>Password</h2>
         <form onSubmit={changePw}>
