@@ -59,6 +59,7 @@ func groups() []group {
 		{"Mentions", mentionTests()},
 		{"Files", fileTests()},
 		{"Assistant", assistantTests()},
+		{"Languages", languageTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},
