@@ -204,3 +204,34 @@ func status(err error) int {
 	}
 	return 0
 }
+
+// TestTranslateLimits: a workspace that turned the assistant off gets 403,
+// and translations count against the daily token budget like questions:
+// once spent, 429 and no model request.
+func TestTranslateLimits(t *testing.T) {
+	stub := newStubModel(t, germanAnswer)
+	tm := startTeam(t, "", append(modelEnv(stub), "FECHATTER_BOT__DAILY_TOKEN_BUDGET=40")...)
+	msg := send(t, tm.ann, tm.general.ID, "Good morning everyone, the deploy went fine today.")
+	off, on := false, true
+	_, err := tm.ann.UpdateAssistant(ctx, tm.ws.ID, client.AssistantPatch{Enabled: &off})
+	must(t, err)
+	if _, err := tm.bob.TranslateMessage(ctx, msg.ChatID, msg.ID, "de"); status(err) != http.StatusForbidden {
+		t.Fatalf("translate with the assistant off: %v, want 403", err)
+	}
+	_, err = tm.ann.UpdateAssistant(ctx, tm.ws.ID, client.AssistantPatch{Enabled: &on})
+	must(t, err)
+	if _, err := tm.bob.TranslateMessage(ctx, msg.ChatID, msg.ID, "de"); err != nil {
+		t.Fatalf("first translation: %v", err) // spends 42 + n tokens of 40
+	}
+	asked := len(stub.bodies())
+	if _, err := tm.bob.TranslateMessage(ctx, msg.ChatID, msg.ID, "es"); status(err) != http.StatusTooManyRequests {
+		t.Fatalf("translate over budget: %v, want 429", err)
+	}
+	if n := len(stub.bodies()); n != asked {
+		t.Fatalf("the model was asked over budget (%d requests, was %d)", n, asked)
+	}
+	// The cached one is still served: it costs nothing.
+	if tr, err := tm.cat.TranslateMessage(ctx, msg.ChatID, msg.ID, "de"); err != nil || tr.Text != germanAnswer {
+		t.Fatalf("cached translation over budget: %+v, %v", tr, err)
+	}
+}
