@@ -60,7 +60,7 @@ func (s *Service) Translate(ctx context.Context, userID, chatID, msgID int64, ta
 	}
 	t := model.Translation{
 		MessageID: m.ID, Target: target, SourceHash: hash, SourceLanguage: source,
-		Text: text, CreatedAt: s.now(),
+		Text: text, CreatedAt: s.now().Truncate(time.Microsecond),
 	}
 	if err := s.store.PutMessageTranslation(ctx, t); err != nil {
 		return model.Translation{}, err
@@ -175,7 +175,7 @@ func (s *Service) SetUserLanguage(ctx context.Context, userID int64, p LanguageP
 	if p.AutoTranslate != nil {
 		l.AutoTranslate = *p.AutoTranslate
 	}
-	l.UpdatedAt = s.now()
+	l.UpdatedAt = s.now().Truncate(time.Microsecond) // as stored
 	if err := s.store.PutUserLanguage(ctx, l); err != nil {
 		return model.UserLanguage{}, err
 	}
