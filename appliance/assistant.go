@@ -28,7 +28,7 @@ func (a *Appliance) newAssistant(chatSvc *chat.Service) (*bot.Service, error) {
 		BaseURL: b.BaseURL, Model: b.Model, EmbeddingModel: b.EmbeddingModel, APIKey: b.APIKey, Timeout: b.Timeout,
 		KnowledgeDir: layoutOf(a.cfg.DataDir).Knowledge, PublicURL: a.PublicURL,
 		MaxOutputTokens: b.MaxOutputTokens, DailyTokenBudget: b.DailyTokenBudget,
-		Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
+		Languages: b.Languages, Replicas: a.cfg.replicas(), Log: a.log.With("component", "assistant"),
 	}
 	if a.search != nil { // a nil *search.Service must not become a non-nil interface
 		cfg.Messages = a.search

@@ -350,6 +350,11 @@ type BotConfig struct {
 	// UserRate is how many requests to the assistant one user may make per
 	// minute; 0 means no limit. Default 10.
 	UserRate int64 `yaml:"user_rate"`
+	// Languages are the ISO 639-1 codes language detection chooses among;
+	// empty means every language the detector knows. Naming the team's
+	// languages makes detection of short messages more accurate. Default
+	// empty.
+	Languages []string `yaml:"languages"`
 }
 
 // NATSConfig configures the embedded NATS server.
@@ -520,6 +525,7 @@ func (c Config) Redacted() Config {
 	c.Gateway.Backends = cloneStrings(c.Gateway.Backends)
 	c.Admin.AllowCIDRs = cloneStrings(c.Admin.AllowCIDRs)
 	c.Outbound.AllowCIDRs = cloneStrings(c.Outbound.AllowCIDRs)
+	c.Bot.Languages = cloneStrings(c.Bot.Languages)
 	redactURLs(&c)
 	c.Auth.OIDC = c.Auth.OIDC.redacted()
 	for _, s := range c.secrets() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/auth"
+	"github.com/fechatter/fechatter/internal/bot"
 )
 
 // minJWTSecret is the shortest HS256 key accepted (RFC 7518 §3.2).
@@ -228,6 +229,11 @@ func (b BotConfig) validate(ck *checker) {
 	}
 	if b.EmbeddingModel != "" && b.BaseURL == "" {
 		ck.fail("bot.embedding_model", "needs bot.base_url and bot.model")
+	}
+	for _, code := range b.Languages {
+		if !bot.KnownLanguage(code) {
+			ck.fail("bot.languages", "unknown language code %q (ISO 639-1, e.g. en, de, ja)", code)
+		}
 	}
 	if b.Timeout <= 0 {
 		ck.fail("bot.timeout", "must be positive")

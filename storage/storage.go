@@ -552,6 +552,25 @@ type Identities interface {
 	LinkIdentity(ctx context.Context, userID int64, issuer, subject string, at time.Time) error
 }
 
+// Languages holds the detected language of messages, their cached
+// translations and each user's language setting.
+type Languages interface {
+	// SetMessageLang stores lang for a live message whose content is
+	// still content (an edit since makes it a no-op) and reports whether
+	// it did.
+	SetMessageLang(ctx context.Context, messageID int64, content, lang string) (bool, error)
+	// MessageTranslation returns the cached translation of a message into
+	// target; ErrNotFound when there is none.
+	MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error)
+	// PutMessageTranslation stores t, replacing the one for its message
+	// and target.
+	PutMessageTranslation(ctx context.Context, t model.Translation) error
+	// UserLanguage returns a user's setting; ErrNotFound when never saved.
+	UserLanguage(ctx context.Context, userID int64) (model.UserLanguage, error)
+	// PutUserLanguage saves a user's setting.
+	PutUserLanguage(ctx context.Context, l model.UserLanguage) error
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -575,6 +594,7 @@ type Tx interface {
 	Knowledge
 	SecondFactors
 	Identities
+	Languages
 }
 
 // Store is a whole persistence engine.

@@ -59,7 +59,7 @@ func (s *server) assistantRoutes() []route {
 // assistantFor returns the workspace in the path, or 503 without an assistant.
 func (s *server) assistantFor(c *gin.Context) (int64, error) {
 	if s.assistant == nil {
-		return 0, apperr.Unavailable("the assistant is not running")
+		return 0, unavailableAssistant()
 	}
 	return pathID(c, "ws", "workspace")
 }
@@ -161,6 +161,8 @@ func (s *server) deleteCommand(c *gin.Context) error {
 	return nil
 }
 
+func unavailableAssistant() error { return apperr.Unavailable("the assistant is not running") }
+
 // botErr gives the assistant's refusals their API meaning.
 func botErr(err error) error {
 	var be *bot.Error
@@ -176,6 +178,10 @@ func botErr(err error) error {
 		return &apperr.Error{Kind: apperr.KindNotFound, Message: be.Message}
 	case bot.KindConflict:
 		return apperr.Conflict(be.Message)
+	case bot.KindRateLimited:
+		return &apperr.Error{Kind: apperr.KindRateLimited, Message: be.Message, RetryAfter: be.RetryAfter}
+	case bot.KindUnavailable:
+		return apperr.Unavailable(be.Message)
 	}
 	return err
 }

@@ -72,6 +72,7 @@ func (s *server) routes() []route {
 		s.assistantRoutes(),
 		s.knowledgeRoutes(),
 		s.twoFactorRoutes(), s.oidcRoutes(),
+		s.assistantRoutes(), s.languageRoutes(),
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
 	} {

@@ -210,6 +210,7 @@ func messageSchemas() obj {
 			"reply_count": intSchema(0), "attachments": arrayOf(ref("File")), "reactions": arrayOf(ref("Reaction")),
 			"mentions": arrayOf(idSchema()), "deleted": boolean(), "created_at": dateTime(), "edited_at": dateTime(),
 			"preview": ref("LinkPreview"),
+			"lang":    obj{"type": "string", "description": "The detected language (ISO 639-1); empty until detected, shortly after the send, and for texts too short to tell."},
 		}, "reply_to", "edited_at", "preview"),
 		"Reaction":    object(obj{"emoji": str(), "count": intSchema(1), "me": boolean()}),
 		"MessagePage": object(obj{"messages": arrayOf(ref("Message")), "has_more": boolean()}),
@@ -322,6 +323,23 @@ func assistantSchemas() obj {
 			"description": obj{"type": "string", "maxLength": 200},
 			"template":    obj{"type": "string", "minLength": 1, "maxLength": 4000, "description": "The prompt; {{input}} is the text after the command, {{context}} the recent messages the caller can read, {{user}} the caller's @username, {{chat}} the chat's name."},
 		}, "name", "template"),
+		"TranslateRequest": input(obj{
+			"target": obj{"type": "string", "pattern": "^[A-Za-z][A-Za-z -]{1,31}$", "description": "The language to translate into: an ISO 639-1 code (de, ja) or a name (german)."},
+		}, "target"),
+		"Translation": object(obj{
+			"message_id": idSchema(), "text": str(), "created_at": dateTime(),
+			"source_language": obj{"type": "string", "description": "The message's detected language (ISO 639-1); empty when unknown."},
+			"target_language": obj{"type": "string", "description": "The target as asked, in lower case."},
+		}),
+		"UserLanguage": object(obj{
+			"language":       obj{"type": "string", "description": "ISO 639-1 code; empty when not set (the web app then uses the browser's language)."},
+			"auto_translate": obj{"type": "boolean", "description": "The web app translates messages in other languages without being asked."},
+			"updated_at":     dateTime(),
+		}),
+		"UserLanguagePatch": input(obj{
+			"language":       obj{"type": "string", "description": "An ISO 639-1 code the detector knows (en, de, ja, ...) or empty."},
+			"auto_translate": boolean(),
+		}),
 	}
 }
 

@@ -66,6 +66,9 @@ type Config struct {
 	Concurrency int
 	// Replicas of the consumer state (3 in a cluster).
 	Replicas int
+	// Languages limits language detection to these ISO 639-1 codes;
+	// empty means every language the detector knows.
+	Languages []string
 	// HTTPClient talks to the endpoint; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	Log        *slog.Logger
@@ -87,6 +90,17 @@ type Store interface {
 	AssistantTokens(ctx context.Context, workspaceID int64, day string) (int64, error)
 	WorkspaceIDs(ctx context.Context) ([]int64, error)
 	KnowledgeStore
+	LanguageStore
+}
+
+// LanguageStore keeps detected languages, cached translations and users'
+// language settings. storage.Store satisfies it.
+type LanguageStore interface {
+	SetMessageLang(ctx context.Context, messageID int64, content, lang string) (bool, error)
+	MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error)
+	PutMessageTranslation(ctx context.Context, t model.Translation) error
+	UserLanguage(ctx context.Context, userID int64) (model.UserLanguage, error)
+	PutUserLanguage(ctx context.Context, l model.UserLanguage) error
 }
 
 // Limiter admits a user's request of a class (internal/gateway's Limiter).
@@ -105,19 +119,21 @@ const ackWait = 10 * time.Second
 // Service is the assistant. Start runs its consumer; the API uses the
 // settings and command methods.
 type Service struct {
-	cfg     Config
-	store   Store
-	chat    *chat.Service
-	js      jetstream.JetStream
-	limiter Limiter
-	model   *modelClient
-	log     *slog.Logger
-	now     func() time.Time
+	cfg      Config
+	store    Store
+	chat     *chat.Service
+	js       jetstream.JetStream
+	limiter  Limiter
+	model    *modelClient
+	detector *Detector
+	log      *slog.Logger
+	now      func() time.Time
 
-	mu   sync.Mutex
-	bots map[int64]model.User // by workspace, once ensured
-	cons *events.Consumer
-	kb   *kbIndex // nil until started with a KnowledgeDir
+	mu       sync.Mutex
+	bots     map[int64]model.User // by workspace, once ensured
+	cons     *events.Consumer
+	langCons *events.Consumer
+	kb       *kbIndex // nil until started with a KnowledgeDir
 
 	embedWake chan struct{}
 	embedStop chan struct{} // closed to stop the embedding loop
@@ -144,6 +160,7 @@ func New(cfg Config, store Store, chatSvc *chat.Service, js jetstream.JetStream,
 		cfg: cfg, store: store, chat: chatSvc, js: js, limiter: limiter, log: cfg.Log,
 		now: func() time.Time { return time.Now().UTC() }, bots: map[int64]model.User{},
 		embedWake: make(chan struct{}, 1), vecs: vectorCache{ws: map[int64]vectorSet{}},
+		detector: NewDetector(cfg.Languages),
 	}
 	if cfg.Configured() {
 		s.model = newModelClient(cfg)
@@ -184,8 +201,17 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := cons.Start(ctx); err != nil {
 		return errors.Join(err, s.stopKnowledge())
 	}
+	// Language detection has its own consumer: it reads every message,
+	// edits included, and from the stream's start the first time, so the
+	// history still in the stream gets its lang too.
+	langCons := events.NewBatchConsumer(s.js, events.ConsumerOptions{
+		Durable: LanguageDurable, FilterSubjects: LanguageSubjects, Replicas: s.cfg.Replicas, Log: s.log,
+	}, s.detectBatch)
+	if err := langCons.Start(ctx); err != nil {
+		return errors.Join(err, cons.Stop(ctx), s.stopKnowledge())
+	}
 	s.mu.Lock()
-	s.cons = cons
+	s.cons, s.langCons = cons, langCons
 	s.mu.Unlock()
 	return nil
 }
@@ -194,12 +220,15 @@ func (s *Service) Start(ctx context.Context) error {
 // answered again, in the same reply, after a restart).
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
-	cons := s.cons
-	s.cons = nil
+	cons, langCons := s.cons, s.langCons
+	s.cons, s.langCons = nil, nil
 	s.mu.Unlock()
 	var err error
 	if cons != nil {
 		err = cons.Stop(ctx)
+	}
+	if langCons != nil {
+		err = errors.Join(err, langCons.Stop(ctx))
 	}
 	return errors.Join(err, s.stopKnowledge())
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/fechatter/fechatter/internal/chat"
@@ -19,6 +20,11 @@ const (
 	KindForbidden
 	KindNotFound
 	KindConflict
+	// KindRateLimited: the user asks too often or the workspace's budget
+	// is spent (RetryAfter says for how long).
+	KindRateLimited
+	// KindUnavailable: no model is configured, or it failed to answer.
+	KindUnavailable
 )
 
 // Error is a refusal of a request to the assistant's settings or commands.
@@ -27,6 +33,8 @@ type Error struct {
 	Message string
 	// Fields names the invalid input fields (KindInvalid).
 	Fields map[string]string
+	// RetryAfter is when to ask again (KindRateLimited).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }

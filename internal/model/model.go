@@ -247,6 +247,9 @@ type Message struct {
 	// Preview is the link preview of the message's first link, once the
 	// server fetched it (and its author did not remove it).
 	Preview *LinkPreview `json:"preview,omitempty"`
+	// Lang is the detected language (ISO 639-1), '' until detected or
+	// when the text is too short to tell; detection runs after the send.
+	Lang string `json:"lang"`
 	// Deleted is true for a tombstone (DeletedAt set); kept as a field so
 	// the JSON form carries it.
 	Deleted   bool       `json:"deleted"`

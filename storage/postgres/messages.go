@@ -14,11 +14,11 @@ import (
 // messageCols are the messages columns with the sender, in messageDest
 // order, for messages aliased m joined with users aliased u.
 const messageCols = `m.id, m.chat_id, m.workspace_id, m.seq, m.sender_id, m.content, m.client_id,
-	m.reply_to, m.reply_count, m.created_at, m.edited_at, m.deleted_at, ` + userCols
+	m.reply_to, m.reply_count, m.created_at, m.edited_at, m.deleted_at, m.lang, ` + userCols
 
 func messageDest(m *model.Message) []any {
 	return append([]any{&m.ID, &m.ChatID, &m.WorkspaceID, &m.Seq, &m.SenderID, &m.Content, &m.ClientID,
-		&m.ReplyTo, &m.ReplyCount, &m.CreatedAt, &m.EditedAt, &m.DeletedAt}, userDest(&m.Sender)...)
+		&m.ReplyTo, &m.ReplyCount, &m.CreatedAt, &m.EditedAt, &m.DeletedAt, &m.Lang}, userDest(&m.Sender)...)
 }
 
 // canRead is true when user $2 may read chat $1: a member of it, or, for a
@@ -161,7 +161,7 @@ func collectMessages(rows pgx.Rows) ([]model.Message, error) {
 func (q *queries) EditMessage(ctx context.Context, messageID int64, content string, mentions []int64, at time.Time) error {
 	return q.atomic(ctx, func(q *queries) error {
 		var chatID int64
-		err := q.db.QueryRow(ctx, `UPDATE messages SET content = $2, edited_at = $3
+		err := q.db.QueryRow(ctx, `UPDATE messages SET content = $2, edited_at = $3, lang = ''
 			WHERE id = $1 AND deleted_at IS NULL RETURNING chat_id`, messageID, content, stored(at)).Scan(&chatID)
 		if err != nil {
 			return wrap("edit message", err)
@@ -195,8 +195,8 @@ func (q *queries) DeleteMessage(ctx context.Context, messageID int64, at time.Ti
 			return nil
 		}
 		b := &pgx.Batch{}
-		b.Queue(`UPDATE messages SET content = '', deleted_at = $2 WHERE id = $1`, messageID, stored(at))
-		for _, table := range []string{"message_files", "reactions", "mentions"} {
+		b.Queue(`UPDATE messages SET content = '', lang = '', deleted_at = $2 WHERE id = $1`, messageID, stored(at))
+		for _, table := range []string{"message_files", "reactions", "mentions", "message_translations"} {
 			b.Queue(`DELETE FROM `+table+` WHERE message_id = $1`, messageID)
 		}
 		return wrap("delete message", q.db.SendBatch(ctx, b).Close())

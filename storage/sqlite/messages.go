@@ -13,26 +13,26 @@ import (
 // msgCols are the messages columns msgDest reads, for a table aliased m,
 // followed by the sender's userCols (users aliased u).
 const msgCols = `m.id, m.chat_id, m.workspace_id, m.seq, m.sender_id, m.content, m.client_id,
-	m.reply_to, m.reply_count, m.created_at, m.edited_at, m.deleted_at`
+	m.reply_to, m.reply_count, m.created_at, m.edited_at, m.deleted_at, m.lang`
 
 // msgRow holds a scanned message; every column is nullable so that the
 // same scan serves LEFT JOINs (a chat without messages).
 type msgRow struct {
 	id, chatID, wsID, seq, senderID, replyCount, created sql.NullInt64
 	replyTo, edited, deleted                             sql.NullInt64
-	content, clientID                                    sql.NullString
+	content, clientID, lang                              sql.NullString
 }
 
 func (r *msgRow) dest() []any {
 	return []any{&r.id, &r.chatID, &r.wsID, &r.seq, &r.senderID, &r.content, &r.clientID,
-		&r.replyTo, &r.replyCount, &r.created, &r.edited, &r.deleted}
+		&r.replyTo, &r.replyCount, &r.created, &r.edited, &r.deleted, &r.lang}
 }
 
 // message converts the row; attachments, reactions and mentions start empty.
 func (r *msgRow) message() model.Message {
 	m := model.Message{
 		ID: r.id.Int64, ChatID: r.chatID.Int64, WorkspaceID: r.wsID.Int64, Seq: r.seq.Int64,
-		SenderID: r.senderID.Int64, Content: r.content.String, ClientID: r.clientID.String,
+		SenderID: r.senderID.Int64, Content: r.content.String, ClientID: r.clientID.String, Lang: r.lang.String,
 		ReplyCount: int(r.replyCount.Int64), CreatedAt: fromMicros(r.created.Int64),
 		EditedAt: fromNullMicros(r.edited), DeletedAt: fromNullMicros(r.deleted),
 		Attachments: []model.File{}, Reactions: []model.ReactionCount{}, Mentions: []int64{},
@@ -194,7 +194,7 @@ func (q *queries) ListMentions(ctx context.Context, userID int64, unreadOnly boo
 func (q *queries) EditMessage(ctx context.Context, messageID int64, content string, mentions []int64, at time.Time) error {
 	return q.atomic(ctx, func(q *queries) error {
 		var chatID int64
-		err := q.w.QueryRowContext(ctx, `UPDATE messages SET content = ?, edited_at = ?
+		err := q.w.QueryRowContext(ctx, `UPDATE messages SET content = ?, edited_at = ?, lang = ''
 			WHERE id = ? AND deleted_at IS NULL RETURNING chat_id`, content, micros(at), messageID).Scan(&chatID)
 		if err != nil {
 			return wrap("edit message", err)
@@ -209,12 +209,12 @@ func (q *queries) EditMessage(ctx context.Context, messageID int64, content stri
 // DeleteMessage turns a message into a tombstone.
 func (q *queries) DeleteMessage(ctx context.Context, messageID int64, at time.Time) error {
 	return q.atomic(ctx, func(q *queries) error {
-		res, err := q.w.ExecContext(ctx, `UPDATE messages SET content = '', deleted_at = COALESCE(deleted_at, ?)
+		res, err := q.w.ExecContext(ctx, `UPDATE messages SET content = '', lang = '', deleted_at = COALESCE(deleted_at, ?)
 			WHERE id = ?`, micros(at), messageID)
 		if err := mustAffect("delete message", res, err); err != nil {
 			return err
 		}
-		for _, table := range []string{"message_files", "reactions", "mentions"} {
+		for _, table := range []string{"message_files", "reactions", "mentions", "message_translations"} {
 			if _, err := q.w.ExecContext(ctx, `DELETE FROM `+table+` WHERE message_id = ?`, messageID); err != nil {
 				return wrap("delete message: "+table, err)
 			}

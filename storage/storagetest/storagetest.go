@@ -61,6 +61,7 @@ func groups() []group {
 		{"Assistant", assistantTests()},
 		{"Previews", previewTests()},
 		{"Knowledge", knowledgeTests()},
+		{"Languages", languageTests()},
 		{"Export", exportTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Certs", certTests()},

@@ -42,7 +42,7 @@ async function waitFor(url, ms = 30_000) {
 }
 
 function run(bin, args, name, env) {
-  const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+  const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   const log = [];
   const keep = (b) => {
     log.push(b.toString());
@@ -76,15 +76,14 @@ function setupLinkIn(logs) {
 }
 
 /** startServer runs the binary, which serves the API and the embedded web
- * app on one port. */
-/** startServer starts the binary on a fresh data dir; opts.env adds
- * environment variables (FECHATTER_* config) for journeys that need them. */
-export async function startServer(opts = {}) {
+ * app on one port, on a fresh data dir; env adds to its environment
+ * (FECHATTER_* config) for journeys that need it. */
+export async function startServer({ env } = {}) {
   const bin = process.env.FECHATTER_BIN ?? join(repo, 'bin', 'fechatter-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'fc-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = run(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], 'fechatter', opts.env);
+  const server = run(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], 'fechatter', env);
   await waitFor(`${url}/healthz`);
   const home = await fetch(`${url}/w/1`).then((r) => r.text(), () => '');
   if (!home.includes('<div id="root">')) throw new Error(`${bin} does not serve the web app at /: was it built from a tree with webui/dist?`);

@@ -101,6 +101,9 @@ export const endpoints = {
   disableTOTP: { method: 'POST', path: '/api/me/2fa/disable' },
   workspaceTwoFactor: { method: 'GET', path: '/api/workspaces/{ws}/2fa-policy' },
   setWorkspaceTwoFactor: { method: 'PUT', path: '/api/workspaces/{ws}/2fa-policy' },
+  translateMessage: { method: 'POST', path: '/api/chats/{chat}/messages/{id}/translate' },
+  myLanguage: { method: 'GET', path: '/api/me/language' },
+  setMyLanguage: { method: 'PATCH', path: '/api/me/language' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

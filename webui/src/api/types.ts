@@ -90,6 +90,8 @@ export interface PreviewSettings {
   workspace_id: ID;
   link_previews: boolean;
   notification_previews: boolean;
+  /** detected language (ISO 639-1); '' until detected. */
+  lang?: string;
 }
 
 export interface Chat {
@@ -264,4 +266,19 @@ export interface SystemStatus {
   };
   alerts: StatusAlert[];
   series: StatusPoint[];
+}
+
+/** Translation is POST /api/chats/{chat}/messages/{id}/translate's answer. */
+export interface Translation {
+  message_id: ID;
+  text: string;
+  source_language: string;
+  target_language: string;
+  created_at: string;
+}
+
+/** UserLanguage is GET/PATCH /api/me/language. */
+export interface UserLanguage {
+  language: string;
+  auto_translate: boolean;
 }

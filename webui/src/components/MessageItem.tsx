@@ -8,6 +8,7 @@ import { session, ui } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
 import { LinkPreviewCard } from './LinkPreviewCard';
+import { TranslationControls, useTranslation } from './Translation';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -91,6 +92,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const [picking, setPicking] = useState(false);
+  const tr = useTranslation(m);
   const mine = m.sender.id === me;
   const mentioned = m.mentions.includes(me);
   const openThread = () => ui.set((s) => ({ ...s, threadRootId: m.id, panel: 'thread' }));
@@ -151,10 +153,11 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
           </div>
         ) : (
           <div className="msg-body">
-            {m.deleted ? 'This message was deleted.' : <RichText text={m.content} />}
+            {m.deleted ? 'This message was deleted.' : <RichText text={tr.shown && tr.text !== null ? tr.text : m.content} />}
             {m.edited_at && !m.deleted && <span className="edited" title={dateTime(m.edited_at)}> (edited)</span>}
           </div>
         )}
+        {!editing && <TranslationControls tr={tr} lang={m.lang} />}
         {!m.deleted && m.attachments.length > 0 && (
           <div className="attachments">{m.attachments.map((f) => <Attachment key={f.id} f={f} />)}</div>
         )}

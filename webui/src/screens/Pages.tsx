@@ -8,6 +8,7 @@ import { InviteList } from '../components/InviteList';
 import { PreviewSettingsPanel } from '../components/PreviewSettingsPanel';
 import { PushSettings } from '../components/PushSettings';
 import { NewChatDialog } from '../components/Sidebar';
+import { LanguageSettings } from '../components/Translation';
 import { dateTime } from '../format';
 import { href, navigate } from '../router';
 import { TwoFactorSettings, WorkspaceTwoFactorPolicy } from './TwoFactor';
@@ -311,6 +312,7 @@ export function SettingsPage() {
           ))}
         </div>
       </div>
+      <LanguageSettings />
       <div className="card">
         <h2>Password</h2>
         <form onSubmit={changePw}>
