@@ -47,14 +47,17 @@ var allowed = map[string][]string{
 	"internal/bot":          {"internal/chat", "internal/search", "internal/events", "internal/model"},
 	// Import and export: format readers and writers over the use cases'
 	// history writer and the store.
-	"internal/transfer":  {"internal/chat", "storage", "internal/model"},
-	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
+	"internal/transfer": {"internal/chat", "storage", "internal/model"},
+	"internal/api":      {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/integ", "internal/model", "internal/apperr"},
+	// Webhooks and slash-command integrations: over the use cases, the
+	// event stream and the SSRF policy.
+	"internal/integ":     {"internal/chat", "internal/events", "internal/netguard", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
 	// SSRF-safe outbound HTTP for user-given URLs.
 	"internal/netguard": {},
-	"webui":              {},
-	"client":             {"internal/model"},
+	"webui":             {},
+	"client":            {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.
 	"internal/testproc": {},
 	// The load generator is a client of the API like any other; it spawns

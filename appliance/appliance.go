@@ -25,6 +25,7 @@ import (
 	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/integ"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/telemetry"
@@ -72,7 +73,9 @@ type Appliance struct {
 	search     *search.Service
 	chat       *chat.Service
 	assistant  *bot.Service
-	sweeper    *chat.FileSweeper
+	// integrations runs webhooks and slash-command integrations.
+	integrations *integ.Service
+	sweeper      *chat.FileSweeper
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
 	// print ("" when the operator configured one).
@@ -126,6 +129,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.statusComponent(),
 		a.filesComponent(),
 		a.assistantComponent(),
+		a.integrationsComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())

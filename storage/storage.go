@@ -491,6 +491,7 @@ type Tx interface {
 	Certs
 	Audit
 	Assistant
+	Integrations
 }
 
 // Store is a whole persistence engine.

@@ -78,6 +78,9 @@ func (s *server) sendMessage(c *gin.Context) error {
 	if in.ReplyTo != nil && *in.ReplyTo <= 0 {
 		return apperr.Field("reply_to", "must be a message id")
 	}
+	if handled, err := s.runCommand(c, id, in); handled || err != nil {
+		return err
+	}
 	m, created, err := s.chat.SendMessage(c.Request.Context(), userID(c), id, chat.SendMessageInput{
 		Content: in.Content, ClientID: in.ClientID, ReplyTo: deref(in.ReplyTo), AttachmentIDs: in.AttachmentIDs,
 	})

@@ -71,6 +71,7 @@ func (s *server) routes() []route {
 		s.operatorRoutes(),
 		s.assistantRoutes(),
 		s.logLevelRoutes(),
+		s.integrationRoutes(),
 	} {
 		all = append(all, family...)
 	}
@@ -83,7 +84,7 @@ func (s *server) routes() []route {
 func (s *server) register(rs []route) {
 	for _, r := range rs {
 		beforeAuth, afterAuth := s.limitChain(r)
-		chain := make([]gin.HandlerFunc, 0, 6)
+		chain := make([]gin.HandlerFunc, 0, 7)
 		if r.operator {
 			chain = append(chain, s.requireOperator)
 		}
@@ -92,7 +93,7 @@ func (s *server) register(rs []route) {
 			chain = append(chain, s.requireJSON)
 		}
 		if !r.public {
-			chain = append(chain, s.requireAuth)
+			chain = append(chain, s.requireAuth, s.enforceScope)
 		}
 		if r.instanceAdmin {
 			chain = append(chain, s.requireInstanceAdmin)

@@ -53,6 +53,8 @@ type Service struct {
 	sessions *sessionCache
 	// revocations hears of ended credentials; nil tells no one.
 	revocations Revocations
+	// botTokens serves bot API tokens; nil refuses them.
+	botTokens BotTokenStore
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -96,6 +98,9 @@ func (s *Service) HashPassword(ctx context.Context, pw string) (string, error) {
 // wrong issuer or audience, unknown user, issued before the user's
 // TokensValidAfter, or a session that was ended (CheckPrincipal).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+	if IsBotToken(accessToken) {
+		return s.authenticateBot(ctx, accessToken)
+	}
 	p, err := s.tokens.verify(accessToken)
 	if err != nil {
 		return Principal{}, err
