@@ -10,6 +10,7 @@ export type Route =
   | { name: 'chat'; ws: number; chat: number; seq?: number }
   | { name: 'channels'; ws: number }
   | { name: 'admin'; ws: number }
+  | { name: 'integrations'; ws: number }
   | { name: 'settings' }
   | { name: 'health' }
   | { name: 'notFound' };
@@ -36,6 +37,7 @@ export function parse(path: string, search = ''): Route {
     }
     if (c === 'channels' && parts.length === 3) return { name: 'channels', ws };
     if (c === 'admin' && parts.length === 3) return { name: 'admin', ws };
+    if (c === 'admin' && d === 'integrations' && parts.length === 4) return { name: 'integrations', ws };
   }
   return { name: 'notFound' };
 }
@@ -62,6 +64,8 @@ export function href(r: Route): string {
       return `/w/${r.ws}/channels`;
     case 'admin':
       return `/w/${r.ws}/admin`;
+    case 'integrations':
+      return `/w/${r.ws}/admin/integrations`;
     case 'notFound':
       return '/';
   }
