@@ -96,8 +96,8 @@ func (s *Service) RunCommand(ctx context.Context, userID, chatID int64, content,
 		return CommandResult{}, false, nil
 	}
 	c, err := s.chat.Chat(ctx, userID, chatID)
-	if err != nil {
-		return CommandResult{}, false, nil // the send path answers for the chat
+	if err != nil || c.MyRole == "" {
+		return CommandResult{}, false, nil // the send path answers: 404, or 403 for a reader who has not joined
 	}
 	cmd, found, err := s.command(ctx, c.WorkspaceID, name)
 	if err != nil || !found {
