@@ -14,4 +14,9 @@ describe('router', () => {
     expect(href({ name: 'health' })).toBe('/admin/health');
     expect(parse('/admin/health/x')).toEqual({ name: 'notFound' });
   });
+  it('routes the integrations page of a workspace', () => {
+    expect(parse('/w/3/admin/integrations')).toEqual({ name: 'integrations', ws: 3 });
+    expect(href({ name: 'integrations', ws: 3 })).toBe('/w/3/admin/integrations');
+    expect(parse('/w/3/admin/other')).toEqual({ name: 'notFound' });
+  });
 });
