@@ -47,8 +47,11 @@ var allowed = map[string][]string{
 	"internal/bot":          {"internal/chat", "internal/search", "internal/events", "internal/model"},
 	// Import and export: format readers and writers over the use cases'
 	// history writer and the store.
-	"internal/transfer":  {"internal/chat", "storage", "internal/model"},
-	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/push", "internal/model", "internal/apperr"},
+	"internal/transfer": {"internal/chat", "storage", "internal/model"},
+	"internal/api":      {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/push", "internal/integ", "internal/model", "internal/apperr"},
+	// Webhooks and slash-command integrations: over the use cases, the
+	// event stream and the SSRF policy.
+	"internal/integ":     {"internal/chat", "internal/events", "internal/netguard", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
 	// SSRF-safe outbound HTTP for user-given URLs.

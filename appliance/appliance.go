@@ -25,6 +25,7 @@ import (
 	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/integ"
 	"github.com/fechatter/fechatter/internal/preview"
 	"github.com/fechatter/fechatter/internal/push"
 	"github.com/fechatter/fechatter/internal/realtime"
@@ -74,7 +75,9 @@ type Appliance struct {
 	search     *search.Service
 	chat       *chat.Service
 	assistant  *bot.Service
-	sweeper    *chat.FileSweeper
+	// integrations runs webhooks and slash-command integrations.
+	integrations *integ.Service
+	sweeper      *chat.FileSweeper
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
 	// print ("" when the operator configured one).
@@ -133,6 +136,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.filesComponent(),
 		a.assistantComponent(),
 		a.previewsComponent(),
+		a.integrationsComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())

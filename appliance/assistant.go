@@ -50,3 +50,17 @@ func (a *Appliance) assistantComponent() Component {
 		Stop: func(ctx context.Context) error { return a.assistant.Stop(ctx) },
 	}
 }
+
+// integrationsComponent runs the consumers that deliver outgoing webhooks.
+func (a *Appliance) integrationsComponent() Component {
+	return Component{
+		Name: "integrations",
+		Start: func(ctx context.Context) error {
+			if a.integrations == nil {
+				return errors.New("the integrations are not built (the http component starts first)")
+			}
+			return a.integrations.Start(ctx)
+		},
+		Stop: func(ctx context.Context) error { return a.integrations.Stop(ctx) },
+	}
+}

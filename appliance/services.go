@@ -8,6 +8,7 @@ import (
 	"github.com/fechatter/fechatter/internal/api"
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
+	"github.com/fechatter/fechatter/internal/integ"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -48,6 +49,11 @@ func (a *Appliance) handler() (http.Handler, error) {
 	if a.push, err = a.newPush(); err != nil {
 		return nil, fmt.Errorf("push: %w", err)
 	}
+	authSvc.SetBotTokens(a.store)
+	a.integrations = integ.New(integ.Config{
+		Policy: a.cfg.outboundPolicy(), PublicURL: a.PublicURL, Replicas: a.cfg.replicas(),
+		Log: a.log.With("component", "integrations"),
+	}, a.store, chatSvc, a.js, a.hub)
 	apiCfg := api.Config{
 		MaxBodyBytes:  a.cfg.Server.MaxBodyBytes,
 		SecureCookies: a.cfg.secureCookies(),
@@ -71,20 +77,21 @@ func (a *Appliance) handler() (http.Handler, error) {
 		return nil, err
 	}
 	return a.withEdge(withNodeHeader(a.cfg.clusterNodeName(), withWebApp(api.New(api.Deps{
-		Limiter:   limiter,
-		Operator:  operator,
-		Chat:      chatSvc,
-		Auth:      authSvc,
-		Events:    a.hub,
-		Search:    a.search,
-		Tickets:   a.tickets,
-		Setup:     a.setup,
-		Log:       a.log,
-		LogLevel:  telemetry.LevelOf(a.log),
-		Ready:     a.NotReady,
-		Status:    statusService{a},
-		Assistant: a.assistant,
-		Config:    apiCfg,
+		Limiter:      limiter,
+		Operator:     operator,
+		Chat:         chatSvc,
+		Auth:         authSvc,
+		Events:       a.hub,
+		Search:       a.search,
+		Tickets:      a.tickets,
+		Setup:        a.setup,
+		Log:          a.log,
+		LogLevel:     telemetry.LevelOf(a.log),
+		Ready:        a.NotReady,
+		Status:       statusService{a},
+		Assistant:    a.assistant,
+		Integrations: a.integrations,
+		Config:       apiCfg,
 
 		Previews: chatSvc, PreviewImages: a.previews, Push: a.push,
 	}))))

@@ -24,5 +24,5 @@ func withWebApp(api http.Handler) http.Handler {
 }
 
 func apiPath(p string) bool {
-	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || api.IsOperatorPath(p)
+	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || api.IsOperatorPath(p) || api.IsHookPath(p)
 }

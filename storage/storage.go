@@ -595,6 +595,7 @@ type Tx interface {
 	SecondFactors
 	Identities
 	Languages
+	Integrations
 }
 
 // Store is a whole persistence engine.

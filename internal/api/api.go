@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fechatter/fechatter/internal/bot"
+	"github.com/fechatter/fechatter/internal/integ"
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
@@ -139,6 +140,9 @@ type Deps struct {
 	PreviewImages PreviewImages
 	// Push handles Web Push subscriptions; nil answers 503 on its routes.
 	Push PushService
+	// Integrations serves webhooks and slash-command integrations; nil
+	// answers 503 on their routes and runs no slash commands.
+	Integrations *integ.Service
 	// Tickets issues SSE tickets; nil answers 503.
 	Tickets TicketService
 	// Setup guards first-run setup with the setup token; nil refuses every
@@ -166,15 +170,17 @@ type server struct {
 	searchSvc SearchService
 	statusSvc StatusService
 	assistant *bot.Service
-	setupGate SetupGate
-	limiter   Limiter
-	operator  OperatorGate
-	log       *slog.Logger
-	logLevel  *slog.LevelVar
-	ready     func(ctx context.Context) []string
-	cfg       Config
-	engine    *gin.Engine
-	cop       *http.CrossOriginProtection
+	// integrations: webhooks and slash commands; nil when off.
+	integrations *integ.Service
+	setupGate    SetupGate
+	limiter      Limiter
+	operator     OperatorGate
+	log          *slog.Logger
+	logLevel     *slog.LevelVar
+	ready        func(ctx context.Context) []string
+	cfg          Config
+	engine       *gin.Engine
+	cop          *http.CrossOriginProtection
 	// limits maps a route (gin path) to its own body limit.
 	limits  map[string]int64
 	openapi []byte
@@ -197,21 +203,22 @@ func newServer(d Deps) *server {
 		gin.SetMode(gin.ReleaseMode)
 	}
 	s := &server{
-		chat:      d.Chat,
-		auth:      d.Auth,
-		events:    d.Events,
-		tickets:   d.Tickets,
-		searchSvc: d.Search,
-		statusSvc: d.Status,
-		assistant: d.Assistant,
-		setupGate: d.Setup,
-		limiter:   d.Limiter,
-		operator:  d.Operator,
-		log:       d.Log,
-		logLevel:  d.LogLevel,
-		ready:     d.Ready,
-		cfg:       d.Config.withDefaults(),
-		cop:       http.NewCrossOriginProtection(),
+		chat:         d.Chat,
+		auth:         d.Auth,
+		events:       d.Events,
+		tickets:      d.Tickets,
+		searchSvc:    d.Search,
+		statusSvc:    d.Status,
+		assistant:    d.Assistant,
+		integrations: d.Integrations,
+		setupGate:    d.Setup,
+		limiter:      d.Limiter,
+		operator:     d.Operator,
+		log:          d.Log,
+		logLevel:     d.LogLevel,
+		ready:        d.Ready,
+		cfg:          d.Config.withDefaults(),
+		cop:          http.NewCrossOriginProtection(),
 
 		previews: d.Previews, previewImages: d.PreviewImages, push: d.Push,
 	}

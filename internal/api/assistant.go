@@ -116,6 +116,9 @@ func (s *server) createCommand(c *gin.Context) error {
 	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
 		return err
 	}
+	if err := s.commandNameFree(c, ws, in.Name); err != nil {
+		return err
+	}
 	cmd, err := s.assistant.CreateCommand(c.Request.Context(), userID(c), ws, bot.CommandInput(in))
 	if err != nil {
 		return botErr(err)
@@ -135,6 +138,9 @@ func (s *server) updateCommand(c *gin.Context) error {
 	}
 	var in commandRequest
 	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
+		return err
+	}
+	if err := s.commandNameFree(c, ws, in.Name); err != nil {
 		return err
 	}
 	cmd, err := s.assistant.UpdateCommand(c.Request.Context(), userID(c), ws, id, bot.CommandInput(in))

@@ -84,6 +84,7 @@ func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Dep
 		ReuseGrace: -1,
 		Log:        log,
 	})
+	authSvc.SetBotTokens(st)
 	cc := chat.Config{FilesDir: t.TempDir(), MaxFileSize: testMaxFile}
 	if chatCfg != nil {
 		chatCfg(&cc)

@@ -44,6 +44,8 @@ func (s *server) messageRoutes() []route {
 			tag: "messages", summary: "Send a message; a repeated client_id returns the first message with 200",
 			body: "MessageCreate", status: http.StatusCreated, result: "Message",
 			alt: http.StatusOK, altWhy: "A message with this client_id from the caller already existed.",
+			also: []altResult{{status: http.StatusAccepted, result: "CommandAnswer",
+				why: "The content ran a slash-command integration whose answer only the caller sees, or that failed; nothing was stored (docs/integrations.md)."}},
 			errors: []int{http.StatusForbidden, http.StatusTooManyRequests},
 		}},
 		{method: http.MethodGet, path: "/api/chats/:chat/messages", handle: s.listMessages, doc: doc{
@@ -77,6 +79,9 @@ func (s *server) sendMessage(c *gin.Context) error {
 	}
 	if in.ReplyTo != nil && *in.ReplyTo <= 0 {
 		return apperr.Field("reply_to", "must be a message id")
+	}
+	if handled, err := s.runCommand(c, id, in); handled || err != nil {
+		return err
 	}
 	m, created, err := s.chat.SendMessage(c.Request.Context(), userID(c), id, chat.SendMessageInput{
 		Content: in.Content, ClientID: in.ClientID, ReplyTo: deref(in.ReplyTo), AttachmentIDs: in.AttachmentIDs,

@@ -173,6 +173,9 @@ func responses(r route) obj {
 	if r.doc.alt != 0 {
 		out[strconv.Itoa(r.doc.alt)] = success(r.doc, r.doc.altWhy)
 	}
+	for _, a := range r.doc.also {
+		out[strconv.Itoa(a.status)] = obj{"description": a.why, "content": jsonContent(ref(a.result))}
+	}
 	if r.doc.binary {
 		out["206"] = success(r.doc, "The requested range.")
 		out["304"] = obj{"description": "Not modified."}

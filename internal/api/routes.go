@@ -42,6 +42,8 @@ type doc struct {
 	// alt is a second success status with the same result, altWhy says when.
 	alt    int
 	altWhy string
+	// also are further success answers with results of their own.
+	also []altResult
 	// binary marks a success body of raw bytes (a file download).
 	binary bool
 	// eventStream marks a text/event-stream answer.
@@ -51,6 +53,13 @@ type doc struct {
 	// errors are statuses beyond those the document derives on its own
 	// (400 for input, 401 for auth, 404 for path ids, 413/415 for bodies).
 	errors []int
+}
+
+// altResult is a success answer with a result other than the route's.
+type altResult struct {
+	status int
+	result string
+	why    string
 }
 
 // param is a documented query parameter.
@@ -75,6 +84,7 @@ func (s *server) routes() []route {
 		s.assistantRoutes(), s.languageRoutes(),
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
+		s.integrationRoutes(),
 	} {
 		all = append(all, family...)
 	}
@@ -87,7 +97,7 @@ func (s *server) routes() []route {
 func (s *server) register(rs []route) {
 	for _, r := range rs {
 		beforeAuth, afterAuth := s.limitChain(r)
-		chain := make([]gin.HandlerFunc, 0, 6)
+		chain := make([]gin.HandlerFunc, 0, 7)
 		if r.operator {
 			chain = append(chain, s.requireOperator)
 		}
@@ -96,7 +106,7 @@ func (s *server) register(rs []route) {
 			chain = append(chain, s.requireJSON)
 		}
 		if !r.public {
-			chain = append(chain, s.requireAuth)
+			chain = append(chain, s.requireAuth, s.enforceScope)
 		}
 		if r.instanceAdmin {
 			chain = append(chain, s.requireInstanceAdmin)

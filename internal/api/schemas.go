@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas(), integrationSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}

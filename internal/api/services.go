@@ -52,6 +52,12 @@ type ChatService interface {
 	JoinChat(ctx context.Context, userID, chatID int64) (model.ChatSummary, error)
 	MarkRead(ctx context.Context, userID, chatID, seq int64) error
 	Typing(ctx context.Context, userID, chatID int64) error
+	ChatWorkspace(ctx context.Context, userID, chatID int64) (int64, error)
+	CreateWorkspaceBot(ctx context.Context, actorID, wsID int64, username, displayName string) (chat.CreatedBot, error)
+	WorkspaceBots(ctx context.Context, actorID, wsID int64) ([]model.WorkspaceBot, error)
+	CreateBotToken(ctx context.Context, actorID, wsID, botID int64) (string, model.BotToken, error)
+	RevokeBotToken(ctx context.Context, actorID, wsID, botID, tokenID int64) error
+	DeleteWorkspaceBot(ctx context.Context, actorID, wsID, botID int64) error
 
 	SendMessage(ctx context.Context, userID, chatID int64, in chat.SendMessageInput) (model.Message, bool, error)
 	Messages(ctx context.Context, userID, chatID int64, q chat.MessageQuery) ([]model.Message, bool, error)

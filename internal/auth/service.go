@@ -61,6 +61,8 @@ type Service struct {
 	totpSeal, stepSeal *sealer
 	// sso signs in with OpenID Connect providers; nil without any.
 	sso *ssoProviders
+	// botTokens serves bot API tokens; nil refuses them.
+	botTokens BotTokenStore
 }
 
 // New returns a Service over store. Zero fields of cfg take their defaults
@@ -107,6 +109,9 @@ func (s *Service) HashPassword(ctx context.Context, pw string) (string, error) {
 // wrong issuer or audience, unknown user, issued before the user's
 // TokensValidAfter, or a session that was ended (CheckPrincipal).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+	if IsBotToken(accessToken) {
+		return s.authenticateBot(ctx, accessToken)
+	}
 	p, err := s.tokens.verify(accessToken)
 	if err != nil {
 		return Principal{}, err

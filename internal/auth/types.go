@@ -37,4 +37,9 @@ type Principal struct {
 	// exp, or the session's expiry for the session cookie. An event stream
 	// opened with it ends then.
 	ExpiresAt time.Time
+	// WorkspaceID is the one workspace a bot API token may act in; 0 for a
+	// person's credential, which is not scoped.
+	WorkspaceID int64
+	// BotTokenID is the bot API token authenticated; 0 for a person.
+	BotTokenID int64
 }

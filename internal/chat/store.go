@@ -55,6 +55,8 @@ type Store interface {
 	UnattachedFiles(ctx context.Context, before time.Time, afterID int64, limit int) ([]model.File, error)
 	DeleteUnattachedFile(ctx context.Context, fileID int64, before time.Time) (bool, error)
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
+
+	WorkspaceBots(ctx context.Context, workspaceID int64) ([]model.WorkspaceBot, error)
 }
 
 // inTx runs fn in one transaction of the store and gives a storage error

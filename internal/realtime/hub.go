@@ -149,6 +149,10 @@ func (h *Hub) Start(ctx context.Context) error {
 		h.stopFeeds()
 		return err
 	}
+	if err := h.subscribeDirect(); err != nil {
+		h.stopFeeds()
+		return err
+	}
 	h.wg.Add(2)
 	go h.announceLoop(runCtx)
 	go h.presenceLoop(runCtx)

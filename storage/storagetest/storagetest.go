@@ -68,6 +68,7 @@ func groups() []group {
 		{"Transfers", transferTests()},
 		{"Admin", adminTests()},
 		{"SecondFactors", secondFactorTests()},
+		{"Integrations", integrationTests()},
 	}
 }
 

@@ -10,6 +10,7 @@ import { InviteScreen, SetupScreen, SignInScreen } from './screens/Auth';
 import { HealthPage } from './screens/Health';
 import { AdminPage, ChannelBrowser, EmptyWorkspace, SettingsPage } from './screens/Pages';
 import { AssistantAdmin } from './screens/AssistantAdmin';
+import { IntegrationsPage } from './screens/Integrations';
 import { chatsOf } from './state/chats';
 import { chats, session, ui, workspaces } from './stores';
 import { useStore } from './stores/store';
@@ -92,6 +93,7 @@ function Shell({ r }: { r: Route }) {
   else if (r.name === 'channels') main = <ChannelBrowser ws={r.ws} />;
   else if (r.name === 'admin') main = <AdminPage ws={r.ws} />;
   else if (r.name === 'assistantAdmin') main = <AssistantAdmin ws={r.ws} />;
+  else if (r.name === 'integrations') main = <IntegrationsPage ws={r.ws} />;
   else if (r.name === 'chat' && chat) main = <ChatView key={chat.id} chat={chat} jumpSeq={r.seq} />;
   else if (r.name === 'workspace' && chatsLoaded) main = <EmptyWorkspace ws={r.ws} />;
   else if (loaded && ws == null) main = <section className="main"><div className="center">You are not in any workspace yet. Create one with the + button, or open an invite link.</div></section>;

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'channels'; ws: number }
   | { name: 'admin'; ws: number }
   | { name: 'assistantAdmin'; ws: number }
+  | { name: 'integrations'; ws: number }
   | { name: 'settings' }
   | { name: 'health' }
   | { name: 'notFound' };
@@ -38,6 +39,7 @@ export function parse(path: string, search = ''): Route {
     if (c === 'channels' && parts.length === 3) return { name: 'channels', ws };
     if (c === 'admin' && parts.length === 3) return { name: 'admin', ws };
     if (c === 'admin' && d === 'assistant' && parts.length === 4) return { name: 'assistantAdmin', ws };
+    if (c === 'admin' && d === 'integrations' && parts.length === 4) return { name: 'integrations', ws };
   }
   return { name: 'notFound' };
 }
@@ -66,6 +68,8 @@ export function href(r: Route): string {
       return `/w/${r.ws}/admin`;
     case 'assistantAdmin':
       return `/w/${r.ws}/admin/assistant`;
+    case 'integrations':
+      return `/w/${r.ws}/admin/integrations`;
     case 'notFound':
       return '/';
   }

@@ -17,6 +17,11 @@ describe('router', () => {
   it('routes the assistant admin screen', () => {
     expect(parse('/w/3/admin/assistant')).toEqual({ name: 'assistantAdmin', ws: 3 });
     expect(href({ name: 'assistantAdmin', ws: 3 })).toBe('/w/3/admin/assistant');
+  });
+
+  it('routes the integrations page of a workspace', () => {
+    expect(parse('/w/3/admin/integrations')).toEqual({ name: 'integrations', ws: 3 });
+    expect(href({ name: 'integrations', ws: 3 })).toBe('/w/3/admin/integrations');
     expect(parse('/w/3/admin/other')).toEqual({ name: 'notFound' });
   });
 });

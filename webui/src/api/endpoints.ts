@@ -104,6 +104,20 @@ export const endpoints = {
   translateMessage: { method: 'POST', path: '/api/chats/{chat}/messages/{id}/translate' },
   myLanguage: { method: 'GET', path: '/api/me/language' },
   setMyLanguage: { method: 'PATCH', path: '/api/me/language' },
+  bots: { method: 'GET', path: '/api/workspaces/{ws}/bots' },
+  createBot: { method: 'POST', path: '/api/workspaces/{ws}/bots' },
+  deleteBot: { method: 'DELETE', path: '/api/workspaces/{ws}/bots/{bot}' },
+  createBotToken: { method: 'POST', path: '/api/workspaces/{ws}/bots/{bot}/tokens' },
+  revokeBotToken: { method: 'DELETE', path: '/api/workspaces/{ws}/bots/{bot}/tokens/{token}' },
+  incomingWebhooks: { method: 'GET', path: '/api/workspaces/{ws}/webhooks/incoming' },
+  createIncomingWebhook: { method: 'POST', path: '/api/workspaces/{ws}/webhooks/incoming' },
+  deleteIncomingWebhook: { method: 'DELETE', path: '/api/workspaces/{ws}/webhooks/incoming/{id}' },
+  outgoingWebhooks: { method: 'GET', path: '/api/workspaces/{ws}/webhooks/outgoing' },
+  createOutgoingWebhook: { method: 'POST', path: '/api/workspaces/{ws}/webhooks/outgoing' },
+  deleteOutgoingWebhook: { method: 'DELETE', path: '/api/workspaces/{ws}/webhooks/outgoing/{id}' },
+  slashCommands: { method: 'GET', path: '/api/workspaces/{ws}/slash-commands' },
+  createSlashCommand: { method: 'POST', path: '/api/workspaces/{ws}/slash-commands' },
+  deleteSlashCommand: { method: 'DELETE', path: '/api/workspaces/{ws}/slash-commands/{id}' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

@@ -2,6 +2,7 @@ import { api } from '../api/client';
 import type { SecondStep } from '../api/twofactor';
 import { ApiError, describe } from '../api/errors';
 import type { Chat, ChatType, FileInfo, ID, Message, User } from '../api/types';
+import { isCommandAnswer } from '../api/integrations';
 import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, newClientId, type OutboxStorage } from '../outbox/outbox';
 import { navigate, route } from '../router';
 import * as C from '../state/chats';
@@ -39,7 +40,7 @@ export const outbox = new Outbox({
       ...(i.attachments?.length ? { attachment_ids: i.attachments.map((a) => a.id) } : {}),
     }),
   onChange: (items) => outboxStore.set(items),
-  onDelivered: (_item, msg) => receiveOwnMessage(msg),
+  onDelivered: (_item, msg) => (isCommandAnswer(msg) ? toast(msg.text, msg.ok ? 'info' : 'error') : receiveOwnMessage(msg)),
 });
 
 /** report shows an error in words; it is the catch of every action. */

@@ -135,6 +135,7 @@ export function AdminPage({ ws }: { ws: ID }) {
   const link = invite ? `${location.origin}/invite/${encodeURIComponent(invite.code)}` : '';
   return (
     <PageShell title={`${workspace.name}: administration`}>
+      <p><a href={`/w/${ws}/admin/integrations`} onClick={(e) => { e.preventDefault(); navigate({ name: 'integrations', ws }); }}>Integrations: bots, webhooks, slash commands</a></p>
       <div className="card">
         <h2>Workspace</h2>
         <form onSubmit={rename} className="row">
