@@ -64,6 +64,7 @@ func groups() []group {
 		{"Certs", certTests()},
 		{"Transfers", transferTests()},
 		{"Admin", adminTests()},
+		{"AccountMail", accountMailTests()},
 	}
 }
 
