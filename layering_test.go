@@ -51,10 +51,12 @@ var allowed = map[string][]string{
 	"internal/api":       {"internal/chat", "internal/auth", "internal/search", "internal/realtime", "internal/bot", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
+	// Mail to users over SMTP: account links and the email digest.
+	"internal/mail": {"storage", "internal/model", "internal/apperr"},
 	// SSRF-safe outbound HTTP for user-given URLs.
 	"internal/netguard": {},
-	"webui":              {},
-	"client":             {"internal/model"},
+	"webui":             {},
+	"client":            {"internal/model"},
 	// Test and benchmark support: builds and runs the binary as a child.
 	"internal/testproc": {},
 	// The load generator is a client of the API like any other; it spawns
@@ -69,7 +71,7 @@ var allowed = map[string][]string{
 var telemetryDenied = []string{"cmd/fechatter", "internal/model", "internal/apperr", "webui", "client"}
 
 // exempt are test-only helper packages, outside the production graph.
-var exempt = []string{"storage/postgres/pgtest"}
+var exempt = []string{"storage/postgres/pgtest", "internal/mail/smtptest"}
 
 // rulesFor returns the table row that governs pkg: its own, or that of its
 // nearest ancestor in the table (a sub-package belongs to its parent).
