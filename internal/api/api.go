@@ -62,6 +62,10 @@ type Config struct {
 	// Pprof serves the Go profiles under /debug/pprof/ to callers the
 	// OperatorGate admits. Default false.
 	Pprof bool
+	// PublicURL is the server's address with a trailing slash, the start
+	// of every link the API hands out (mailed links, reset links).
+	// Default "" (links relative to the site root: "/").
+	PublicURL string
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -110,6 +114,9 @@ func (c Config) withDefaults() Config {
 	if c.SecureCookies == "" {
 		c.SecureCookies = CookiesAuto
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = "/"
+	}
 	return c
 }
 
@@ -147,6 +154,13 @@ type Deps struct {
 	Operator OperatorGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
+	// Mail sends account mails; nil (or not configured) means the server
+	// has no SMTP relay.
+	Mail MailService
+	// Recovery runs password reset and email change; nil answers 503.
+	Recovery RecoveryService
+	// Digest is the email digest setting and unsubscribe; nil answers 503.
+	Digest DigestService
 	// Config holds the HTTP settings.
 	Config Config
 }
@@ -160,6 +174,9 @@ type server struct {
 	searchSvc SearchService
 	statusSvc StatusService
 	assistant *bot.Service
+	mail      MailService
+	accounts  RecoveryService
+	digest    DigestService
 	setupGate SetupGate
 	limiter   Limiter
 	operator  OperatorGate
@@ -194,6 +211,9 @@ func newServer(d Deps) *server {
 		searchSvc: d.Search,
 		statusSvc: d.Status,
 		assistant: d.Assistant,
+		mail:      d.Mail,
+		accounts:  d.Recovery,
+		digest:    d.Digest,
 		setupGate: d.Setup,
 		limiter:   d.Limiter,
 		operator:  d.Operator,

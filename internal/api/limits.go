@@ -44,6 +44,8 @@ const (
 var authLimited = map[string]bool{
 	"POST /api/setup": true, "POST /api/auth/signup": true, "POST /api/auth/signin": true,
 	"POST /api/auth/refresh": true, "POST /api/me/password": true,
+	"POST /api/auth/password-reset": true, "POST /api/auth/password-reset/confirm": true,
+	"POST /api/me/email": true, "POST /api/me/email/confirm": true,
 }
 
 // LimitClass names the rate-limit class of a request by its method and

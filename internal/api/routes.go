@@ -71,6 +71,7 @@ func (s *server) routes() []route {
 		s.operatorRoutes(),
 		s.assistantRoutes(),
 		s.logLevelRoutes(),
+		s.recoveryRoutes(), s.digestRoutes(),
 	} {
 		all = append(all, family...)
 	}
