@@ -25,6 +25,7 @@ import (
 	"github.com/fechatter/fechatter/internal/bot"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
+	"github.com/fechatter/fechatter/internal/mail"
 	"github.com/fechatter/fechatter/internal/realtime"
 	"github.com/fechatter/fechatter/internal/search"
 	"github.com/fechatter/fechatter/internal/telemetry"
@@ -73,6 +74,8 @@ type Appliance struct {
 	chat       *chat.Service
 	assistant  *bot.Service
 	sweeper    *chat.FileSweeper
+	mailer     *mail.Mailer
+	digest     *mail.Digest
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
 	// print ("" when the operator configured one).
@@ -122,6 +125,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.eventsComponent(),
 		a.realtimeComponent(),
 		a.searchComponent(),
+		a.mailComponent(),
 		a.httpComponent(),
 		a.statusComponent(),
 		a.filesComponent(),

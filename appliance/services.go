@@ -51,6 +51,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		MaxFileSize:           a.cfg.Files.MaxSize,
 		Version:               a.build.Version,
 		Pprof:                 a.cfg.Debug.Pprof,
+		PublicURL:             a.PublicURL,
 	}
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -77,6 +78,9 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Ready:     a.NotReady,
 		Status:    statusService{a},
 		Assistant: a.assistant,
+		Mail:      a.mailer,
+		Recovery:  chatSvc,
+		Digest:    a.digest,
 		Config:    apiCfg,
 	}))))
 }

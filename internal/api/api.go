@@ -62,10 +62,11 @@ type Config struct {
 	// Pprof serves the Go profiles under /debug/pprof/ to callers the
 	// OperatorGate admits. Default false.
 	Pprof bool
-	// PublicURL is the server's address with a trailing slash, the start
-	// of every link the API hands out (mailed links, reset links).
-	// Default "" (links relative to the site root: "/").
-	PublicURL string
+	// PublicURL returns the server's address with a trailing slash, the
+	// start of every link the API hands out (mailed links, reset links);
+	// a function because a listener on port 0 knows its address only once
+	// bound. Default nil (links relative to the site root: "/").
+	PublicURL func() string
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -114,8 +115,8 @@ func (c Config) withDefaults() Config {
 	if c.SecureCookies == "" {
 		c.SecureCookies = CookiesAuto
 	}
-	if c.PublicURL == "" {
-		c.PublicURL = "/"
+	if c.PublicURL == nil {
+		c.PublicURL = func() string { return "/" }
 	}
 	return c
 }

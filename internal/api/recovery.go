@@ -102,7 +102,7 @@ func (s *server) recoveryOrUnavailable() (RecoveryService, error) {
 
 // pageLink is the address of a web app page with a token.
 func (s *server) pageLink(page, token string) string {
-	return s.cfg.PublicURL + page + "?token=" + url.QueryEscape(token)
+	return s.cfg.PublicURL() + page + "?token=" + url.QueryEscape(token)
 }
 
 // requestPasswordReset answers POST /api/auth/password-reset: 202, the

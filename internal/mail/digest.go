@@ -53,9 +53,9 @@ type DigestConfig struct {
 	// Every is how often the digest looks for mail to send. Default
 	// After/4, at least 10 s and at most 1 minute.
 	Every time.Duration
-	// PublicURL is the server's address with a trailing slash; links in
-	// the mail start with it.
-	PublicURL string
+	// PublicURL returns the server's address with a trailing slash; links
+	// in the mail start with it.
+	PublicURL func() string
 	// Key signs unsubscribe links (the server's signing key).
 	Key []byte
 	// Online reports whether a user has the web app open (an event
@@ -91,6 +91,9 @@ func NewDigest(st DigestStore, m *Mailer, cfg DigestConfig) *Digest {
 	}
 	if cfg.Online == nil {
 		cfg.Online = func(int64) bool { return false }
+	}
+	if cfg.PublicURL == nil {
+		cfg.PublicURL = func() string { return "/" }
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = min(max(cfg.After/4, 10*time.Second), time.Minute)
@@ -233,15 +236,14 @@ func (d *Digest) message(u model.User, items []model.DigestItem) Message {
 	unsub := d.UnsubscribeURL(u.ID)
 	fmt.Fprintf(&b, "Open Fechatter to answer: %s\n\n-- \n"+
 		"You get this mail for direct messages and mentions left unread while you are away.\n"+
-		"Stop these mails: %s\n", d.cfg.PublicURL, unsub)
+		"Stop these mails: %s\n", d.cfg.PublicURL(), unsub)
 	subject := "1 unread message on Fechatter"
 	if len(items) > 1 {
 		subject = strconv.Itoa(len(items)) + " unread messages on Fechatter"
 	}
 	return Message{To: u.Email, Subject: subject, Text: b.String(), Headers: map[string]string{
-		// RFC 2369 and RFC 8058 one-click unsubscribe (a POST to the link).
-		"List-Unsubscribe":      "<" + unsub + ">",
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		// RFC 2369: mail clients show an unsubscribe button that opens it.
+		"List-Unsubscribe": "<" + unsub + ">",
 	}}
 }
 
@@ -257,7 +259,7 @@ func snippet(s string) string {
 // UnsubscribeURL is the link that turns userID's digests off without
 // signing in.
 func (d *Digest) UnsubscribeURL(userID int64) string {
-	return d.cfg.PublicURL + UnsubscribePath + "?token=" + url.QueryEscape(d.unsubscribeToken(userID))
+	return d.cfg.PublicURL() + UnsubscribePath + "?token=" + url.QueryEscape(d.unsubscribeToken(userID))
 }
 
 // unsubscribeToken is "<user id>.<MAC>": it names the user and proves the
