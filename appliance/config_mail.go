@@ -13,7 +13,7 @@ type SMTPConfig struct {
 	Host string `yaml:"host"`
 	// Port is the relay's port: 587 for submission with STARTTLS, 465
 	// for implicit TLS, 25 for a local relay. Default 587.
-	Port int `yaml:"port"`
+	Port int64 `yaml:"port"`
 	// Username authenticates with AUTH PLAIN; empty sends no AUTH.
 	// Default "".
 	Username string `yaml:"username"`

@@ -17,7 +17,7 @@ func (a *Appliance) mailComponent() Component {
 		Start: func(ctx context.Context) error {
 			s := a.cfg.SMTP
 			a.mailer = mail.New(mail.Config{
-				Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
+				Host: s.Host, Port: int(s.Port), Username: s.Username, Password: s.Password,
 				From: s.From, TLSMode: s.TLS, Timeout: s.Timeout, Log: a.log.With("component", "mail"),
 			})
 			a.digest = mail.NewDigest(a.store, a.mailer, mail.DigestConfig{
