@@ -7,6 +7,7 @@ import { ChannelSidebar, WorkspaceRail } from './components/Sidebar';
 import { navigate, route, useRoute, type Route } from './router';
 import { InviteScreen, SetupScreen, SignInScreen } from './screens/Auth';
 import { HealthPage } from './screens/Health';
+import { ConfirmEmailScreen, ForgotPasswordScreen, ResetPasswordScreen } from './screens/Recovery';
 import { AdminPage, ChannelBrowser, EmptyWorkspace, SettingsPage } from './screens/Pages';
 import { chatsOf } from './state/chats';
 import { chats, session, ui, workspaces } from './stores';
@@ -119,6 +120,9 @@ export function App() {
 
   let screen;
   if (r.name === 'invite' && status !== 'booting') screen = <InviteScreen code={r.code} />;
+  else if (r.name === 'resetPassword' && status !== 'booting') screen = <ResetPasswordScreen token={r.token} />;
+  else if (r.name === 'forgotPassword' && status === 'signedOut') screen = <ForgotPasswordScreen />;
+  else if (r.name === 'confirmEmail' && status === 'signedIn') screen = <ConfirmEmailScreen token={r.token} />;
   else if (status === 'booting') screen = <div className="center" aria-busy="true">Loading Fechatter…</div>;
   else if (status === 'setup') screen = <SetupScreen />;
   else if (status === 'signedOut') screen = <SignInScreen />;

@@ -7,7 +7,7 @@ import { navigate, useRoute } from '../router';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
 
-function useForm() {
+export function useForm() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -31,7 +31,7 @@ function useForm() {
   return { busy, error, fields, run };
 }
 
-function Card({ title, children }: { title: string; children: ReactNode }) {
+export function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
     <main className="auth">
       <div className="auth-card">
@@ -46,7 +46,7 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Field(props: { label: string; name: string; type?: string; value: string; onChange: (v: string) => void; error?: string | undefined; autoComplete?: string; autoFocus?: boolean; hint?: string }) {
+export function Field(props: { label: string; name: string; type?: string; value: string; onChange: (v: string) => void; error?: string | undefined; autoComplete?: string; autoFocus?: boolean; hint?: string }) {
   const id = `f-${props.name}`;
   return (
     <label className="field" htmlFor={id}>
@@ -142,6 +142,7 @@ export function SignInScreen() {
         <Field label="Password" name="password" type="password" value={password} onChange={setPassword} error={f.fields.password} autoComplete="current-password" />
         <button className="btn primary" type="submit" disabled={f.busy}>{f.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <p className="hint"><a href="/forgot-password" onClick={(e) => { e.preventDefault(); navigate({ name: 'forgotPassword' }); }}>Forgot password?</a></p>
       <p className="hint">New here? Ask a workspace admin for an invite link.</p>
     </Card>
   );

@@ -5,6 +5,7 @@ import type { Chat, ID, Invite, Role, SessionInfo } from '../api/types';
 import * as actions from '../app/actions';
 import { Avatar, Dialog } from '../components/common';
 import { InviteList } from '../components/InviteList';
+import { EmailSettings } from './Recovery';
 import { NewChatDialog } from '../components/Sidebar';
 import { dateTime } from '../format';
 import { navigate } from '../router';
@@ -294,6 +295,7 @@ export function SettingsPage() {
           <button className="btn primary" type="submit">Save profile</button>
         </form>
       </div>
+      <EmailSettings />
       <div className="card">
         <h2>Appearance</h2>
         <div className="row" role="radiogroup" aria-label="Theme">
