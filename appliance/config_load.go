@@ -295,7 +295,7 @@ func scalarHook(from, to reflect.Type, data any) (any, error) {
 
 // normalize makes empty lists nil so that equal configurations compare equal.
 func (c *Config) normalize() {
-	for _, s := range []*[]string{&c.Server.TrustedProxies, &c.Server.AllowCIDRs, &c.Server.DenyCIDRs, &c.Cluster.Routes, &c.TLS.Domains, &c.Gateway.Backends} {
+	for _, s := range []*[]string{&c.Server.TrustedProxies, &c.Server.AllowCIDRs, &c.Server.DenyCIDRs, &c.Cluster.Routes, &c.TLS.Domains, &c.Gateway.Backends, &c.Outbound.AllowCIDRs} {
 		if len(*s) == 0 {
 			*s = nil
 		}
