@@ -484,6 +484,9 @@ type AccountMail interface {
 	// now and returns it, provided it was unused and expires after now;
 	// ErrNotFound otherwise (unknown, used or expired alike).
 	UseAccountToken(ctx context.Context, purpose, hash string, now time.Time) (model.AccountToken, error)
+	// CountAccountTokens counts the user's tokens of purpose created at or
+	// after since, used or not.
+	CountAccountTokens(ctx context.Context, userID int64, purpose string, since time.Time) (int, error)
 	// SetUserEmail changes a user's email; ErrConflict when another
 	// account has it (case-insensitively), ErrNotFound without the user.
 	SetUserEmail(ctx context.Context, userID int64, email string) error

@@ -18,6 +18,10 @@ const (
 	ResetLinkTTL = 30 * time.Minute
 	// EmailChangeTTL is how long an email-change confirmation link works.
 	EmailChangeTTL = 24 * time.Hour
+	// ResetLinksPerHour caps the reset links mailed to one account in an
+	// hour, so that nobody can flood a person's inbox; requests beyond it
+	// are answered alike and mail nothing.
+	ResetLinksPerHour = 3
 )
 
 // AuditResetLink records an instance administrator issuing a reset link.
@@ -56,6 +60,13 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (link 
 	}
 	if err != nil {
 		return AccountLink{}, false, fmt.Errorf("look up email: %w", err)
+	}
+	recent, err := s.store.CountAccountTokens(ctx, u.ID, model.TokenPasswordReset, s.now().Add(-time.Hour))
+	if err != nil {
+		return AccountLink{}, false, fmt.Errorf("count reset links: %w", err)
+	}
+	if recent >= ResetLinksPerHour {
+		return AccountLink{}, false, nil
 	}
 	link, err = s.newAccountLink(ctx, nil, u, model.TokenPasswordReset, "", ResetLinkTTL)
 	return link, err == nil, err

@@ -54,6 +54,15 @@ func TestPasswordResetLink(t *testing.T) {
 			t.Fatal("no credentials.revoked event: other nodes keep the user's streams")
 		}
 		wantFields(t, s.ConfirmPasswordReset(ctx, link.Token, "another password"), apperr.KindInvalid, "token")
+
+		// Three links an hour per account; the fourth request mails nothing.
+		if _, ok, err := s.RequestPasswordReset(ctx, u.Email); err != nil || ok {
+			t.Fatalf("fourth reset in an hour: ok=%v %v", ok, err)
+		}
+		advanceClock(s, 31*time.Minute)
+		if _, ok, err := s.RequestPasswordReset(ctx, u.Email); err != nil || !ok {
+			t.Fatalf("reset an hour later: ok=%v %v", ok, err)
+		}
 	})
 }
 

@@ -34,6 +34,14 @@ func (q *queries) UseAccountToken(ctx context.Context, purpose, hash string, now
 	return t, nil
 }
 
+// CountAccountTokens counts the user's recent tokens of purpose.
+func (q *queries) CountAccountTokens(ctx context.Context, userID int64, purpose string, since time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at >= $3`,
+		userID, purpose, stored(since)).Scan(&n)
+	return n, wrap("count account tokens", err)
+}
+
 // SetUserEmail changes a user's email.
 func (q *queries) SetUserEmail(ctx context.Context, userID int64, email string) error {
 	tag, err := q.db.Exec(ctx, `UPDATE users SET email = $2 WHERE id = $1`, userID, email)

@@ -39,6 +39,14 @@ func (q *queries) UseAccountToken(ctx context.Context, purpose, hash string, now
 	return t, err
 }
 
+// CountAccountTokens counts the user's recent tokens of purpose.
+func (q *queries) CountAccountTokens(ctx context.Context, userID int64, purpose string, since time.Time) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at >= ?`,
+		userID, purpose, micros(since)).Scan(&n)
+	return n, wrap("count account tokens", err)
+}
+
 // SetUserEmail changes a user's email.
 func (q *queries) SetUserEmail(ctx context.Context, userID int64, email string) error {
 	return q.atomic(ctx, func(q *queries) error {

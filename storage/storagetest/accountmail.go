@@ -44,6 +44,23 @@ func testAccountTokenOnce(t *testing.T, s storage.Store) {
 	wantErr(t, err, storage.ErrNotFound, "use a token twice")
 	wantErr(t, s.CreateAccountToken(ctx, &model.AccountToken{UserID: u.ID, Purpose: model.TokenPasswordReset,
 		ExpiresAt: ts(30)}, "h1"), storage.ErrConflict, "same hash twice")
+	// Counting sees used tokens too, only of the purpose, from since on.
+	newAccountToken(t, s, u, model.TokenEmailChange, "h1b", ts(30))
+	for _, tc := range []struct {
+		purpose string
+		since   time.Time
+		want    int
+	}{
+		{model.TokenEmailChange, tok.CreatedAt, 2},
+		{model.TokenPasswordReset, tok.CreatedAt, 0},
+		{model.TokenEmailChange, time.Now().Add(time.Hour), 0},
+	} {
+		n, err := s.CountAccountTokens(ctx, u.ID, tc.purpose, tc.since)
+		noErr(t, err, "count tokens")
+		if n != tc.want {
+			t.Errorf("count %s since %v = %d, want %d", tc.purpose, tc.since, n, tc.want)
+		}
+	}
 }
 
 func testAccountTokenRefused(t *testing.T, s storage.Store) {
