@@ -54,6 +54,8 @@ var allowed = map[string][]string{
 	"internal/integ":     {"internal/chat", "internal/events", "internal/netguard", "internal/model", "internal/apperr"},
 	"internal/gateway":   {"internal/telemetry"},
 	"internal/telemetry": {},
+	// Mail to users over SMTP: account links and the email digest.
+	"internal/mail": {"storage", "internal/model", "internal/apperr"},
 	// SSRF-safe outbound HTTP for user-given URLs.
 	"internal/netguard": {},
 	// Link previews and Web Push: consumers of message events that act
@@ -76,7 +78,7 @@ var allowed = map[string][]string{
 var telemetryDenied = []string{"cmd/fechatter", "internal/model", "internal/apperr", "webui", "client"}
 
 // exempt are test-only helper packages, outside the production graph.
-var exempt = []string{"storage/postgres/pgtest"}
+var exempt = []string{"storage/postgres/pgtest", "internal/mail/smtptest"}
 
 // rulesFor returns the table row that governs pkg: its own, or that of its
 // nearest ancestor in the table (a sub-package belongs to its parent).

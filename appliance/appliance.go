@@ -26,6 +26,7 @@ import (
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/integ"
+	"github.com/fechatter/fechatter/internal/mail"
 	"github.com/fechatter/fechatter/internal/preview"
 	"github.com/fechatter/fechatter/internal/push"
 	"github.com/fechatter/fechatter/internal/realtime"
@@ -78,6 +79,8 @@ type Appliance struct {
 	// integrations runs webhooks and slash-command integrations.
 	integrations *integ.Service
 	sweeper      *chat.FileSweeper
+	mailer       *mail.Mailer
+	digest       *mail.Digest
 	// setup guards first-run setup (see loadSetupToken); setupPending says
 	// no user existed at start, setupLinkToken is a generated token to
 	// print ("" when the operator configured one).
@@ -131,6 +134,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.eventsComponent(),
 		a.realtimeComponent(),
 		a.searchComponent(),
+		a.mailComponent(),
 		a.httpComponent(),
 		a.statusComponent(),
 		a.filesComponent(),

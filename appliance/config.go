@@ -56,6 +56,10 @@ type Config struct {
 	// Outbound says where the server's own requests to user-given URLs
 	// (link previews, webhooks, integrations) may go.
 	Outbound OutboundConfig `yaml:"outbound"`
+	// SMTP is the mail relay (password reset, email change, digests).
+	SMTP SMTPConfig `yaml:"smtp"`
+	// Notifications configures notifications sent outside the web app.
+	Notifications NotificationsConfig `yaml:"notifications"`
 	// Metrics configures GET /metrics.
 	Metrics MetricsConfig `yaml:"metrics"`
 	// Debug turns on debugging endpoints.
@@ -468,6 +472,9 @@ func Default() Config {
 		TLS:     TLSConfig{CA: DefaultACMECA, HTTPListen: ":80", HTTPSListen: ":443"},
 		Gateway: defaultGateway(),
 		Admin:   AdminConfig{AllowCIDRs: append([]string(nil), gateway.DefaultAdminCIDRs...)},
+		SMTP:    SMTPConfig{Port: 587, TLS: "starttls", Timeout: 30 * time.Second},
+
+		Notifications: NotificationsConfig{EmailDigestAfter: 15 * time.Minute},
 	}
 }
 
@@ -509,6 +516,7 @@ func (c *Config) secrets() []secret {
 		{"nats.password", &c.NATS.Password, "nats.password_file", &c.NATS.PasswordFile},
 		{"cluster.password", &c.Cluster.Password, "cluster.password_file", &c.Cluster.PasswordFile},
 		{"metrics.token", &c.Metrics.Token, "metrics.token_file", &c.Metrics.TokenFile},
+		{"smtp.password", &c.SMTP.Password, "smtp.password_file", &c.SMTP.PasswordFile},
 	}
 }
 

@@ -69,6 +69,8 @@ func (c Config) Validate() error {
 	c.Gateway.validate(&ck)
 	c.Alerts.validate(&ck)
 	c.validateOperator(&ck)
+	c.SMTP.validate(&ck)
+	c.Notifications.validate(&ck)
 	return errors.Join(ck.errs...)
 }
 

@@ -64,6 +64,7 @@ func (a *Appliance) handler() (http.Handler, error) {
 		MaxFileSize:           a.cfg.Files.MaxSize,
 		Version:               a.build.Version,
 		Pprof:                 a.cfg.Debug.Pprof,
+		PublicURL:             a.PublicURL,
 	}
 	if err := apiCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -94,6 +95,9 @@ func (a *Appliance) handler() (http.Handler, error) {
 		Config:       apiCfg,
 
 		Previews: chatSvc, PreviewImages: a.previews, Push: a.push,
+		Mail:     a.mailer,
+		Recovery: chatSvc,
+		Digest:   a.digest,
 	}))))
 }
 

@@ -571,6 +571,40 @@ type Languages interface {
 	PutUserLanguage(ctx context.Context, l model.UserLanguage) error
 }
 
+// AccountMail holds what mail to users needs: single-use account tokens
+// (password reset, email change), the email address itself, and the email
+// digest's per-user state.
+type AccountMail interface {
+	// CreateAccountToken stores t with the SHA-256 hex hash of its token
+	// and sets t.ID (and t.CreatedAt when zero).
+	CreateAccountToken(ctx context.Context, t *model.AccountToken, hash string) error
+	// UseAccountToken marks the token of purpose with this hash used at
+	// now and returns it, provided it was unused and expires after now;
+	// ErrNotFound otherwise (unknown, used or expired alike).
+	UseAccountToken(ctx context.Context, purpose, hash string, now time.Time) (model.AccountToken, error)
+	// CountAccountTokens counts the user's tokens of purpose created at or
+	// after since, used or not.
+	CountAccountTokens(ctx context.Context, userID int64, purpose string, since time.Time) (int, error)
+	// SetUserEmail changes a user's email; ErrConflict when another
+	// account has it (case-insensitively), ErrNotFound without the user.
+	SetUserEmail(ctx context.Context, userID int64, email string) error
+	// DigestState returns the user's digest state: enabled, nothing sent
+	// when it was never stored.
+	DigestState(ctx context.Context, userID int64) (model.DigestState, error)
+	// SetDigestEnabled turns the user's email digest on or off.
+	SetDigestEnabled(ctx context.Context, userID int64, enabled bool) error
+	// ClaimDigest moves the user's SentUpTo from old to upTo (and SentAt
+	// to at) and reports true, or reports false when SentUpTo is no longer
+	// old (another node sent that digest).
+	ClaimDigest(ctx context.Context, userID, old, upTo int64, at time.Time) (bool, error)
+	// DigestItems returns, for users who are neither bots nor disabled and
+	// have not turned digests off, their unread messages (above their read
+	// marker, not their own, not deleted) created in (since, before] with
+	// an id above the user's SentUpTo, in direct chats or mentioning the
+	// user; by user, then message id; at most limit rows.
+	DigestItems(ctx context.Context, since, before time.Time, limit int) ([]model.DigestItem, error)
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -596,6 +630,7 @@ type Tx interface {
 	Identities
 	Languages
 	Integrations
+	AccountMail
 }
 
 // Store is a whole persistence engine.

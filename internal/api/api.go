@@ -63,6 +63,11 @@ type Config struct {
 	// Pprof serves the Go profiles under /debug/pprof/ to callers the
 	// OperatorGate admits. Default false.
 	Pprof bool
+	// PublicURL returns the server's address with a trailing slash, the
+	// start of every link the API hands out (mailed links, reset links);
+	// a function because a listener on port 0 knows its address only once
+	// bound. Default nil (links relative to the site root: "/").
+	PublicURL func() string
 }
 
 // Validate reports what is wrong with c; the appliance calls it before New,
@@ -111,6 +116,9 @@ func (c Config) withDefaults() Config {
 	if c.SecureCookies == "" {
 		c.SecureCookies = CookiesAuto
 	}
+	if c.PublicURL == nil {
+		c.PublicURL = func() string { return "/" }
+	}
 	return c
 }
 
@@ -157,6 +165,13 @@ type Deps struct {
 	Operator OperatorGate
 	// Ready names the components that are not ready; nil means always ready.
 	Ready func(ctx context.Context) (notReady []string)
+	// Mail sends account mails; nil (or not configured) means the server
+	// has no SMTP relay.
+	Mail MailService
+	// Recovery runs password reset and email change; nil answers 503.
+	Recovery RecoveryService
+	// Digest is the email digest setting and unsubscribe; nil answers 503.
+	Digest DigestService
 	// Config holds the HTTP settings.
 	Config Config
 }
@@ -181,6 +196,9 @@ type server struct {
 	cfg          Config
 	engine       *gin.Engine
 	cop          *http.CrossOriginProtection
+	mail         MailService
+	accounts     RecoveryService
+	digest       DigestService
 	// limits maps a route (gin path) to its own body limit.
 	limits  map[string]int64
 	openapi []byte
@@ -221,6 +239,9 @@ func newServer(d Deps) *server {
 		cop:          http.NewCrossOriginProtection(),
 
 		previews: d.Previews, previewImages: d.PreviewImages, push: d.Push,
+		mail:     d.Mail,
+		accounts: d.Recovery,
+		digest:   d.Digest,
 	}
 	if s.log == nil {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))

@@ -16,6 +16,7 @@ import (
 	"github.com/fechatter/fechatter/internal/auth"
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/telemetry"
+	"github.com/fechatter/fechatter/storage"
 	"github.com/fechatter/fechatter/storage/sqlite"
 )
 
@@ -67,6 +68,16 @@ func newHarness(t *testing.T, edit func(d *Deps), routes func(s *server)) *harne
 // newHarnessChat is newHarness whose chat rules chatCfg may change first.
 func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Deps), routes func(s *server)) *harness {
 	t.Helper()
+	return newHarnessStore(t, chatCfg, func(d *Deps, _ storage.Store) {
+		if edit != nil {
+			edit(d)
+		}
+	}, routes)
+}
+
+// newHarnessStore is newHarnessChat whose edit also gets the store.
+func newHarnessStore(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Deps, st storage.Store), routes func(s *server)) *harness {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fechatter.db"))
 	if err != nil {
@@ -96,7 +107,7 @@ func newHarnessChat(t *testing.T, chatCfg func(c *chat.Config), edit func(d *Dep
 	}
 	h := &harness{t: t, logs: logs}
 	if edit != nil {
-		edit(&d)
+		edit(&d, st)
 	}
 	h.s = newServer(d)
 	if routes != nil {

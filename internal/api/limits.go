@@ -46,6 +46,8 @@ var authLimited = map[string]bool{
 	"POST /api/auth/refresh": true, "POST /api/me/password": true,
 	"POST /api/auth/2fa": true, "POST /api/auth/2fa/enrol": true, "POST /api/auth/2fa/enrol/confirm": true,
 	"POST /api/me/2fa/totp/confirm": true, "POST /api/me/2fa/disable": true,
+	"POST /api/auth/password-reset": true, "POST /api/auth/password-reset/confirm": true,
+	"POST /api/me/email": true, "POST /api/me/email/confirm": true,
 }
 
 // LimitClass names the rate-limit class of a request by its method and

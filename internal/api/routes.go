@@ -85,6 +85,7 @@ func (s *server) routes() []route {
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
 		s.integrationRoutes(),
+		s.recoveryRoutes(), s.digestRoutes(),
 	} {
 		all = append(all, family...)
 	}

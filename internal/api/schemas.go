@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas(), integrationSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas(), integrationSchemas(), mailSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -102,7 +102,8 @@ func accountSchemas() obj {
 			"current": obj{"type": "boolean", "description": "The session of the calling access token."},
 		}),
 		"SessionList": object(obj{"sessions": arrayOf(ref("DeviceSession"))}),
-		"SetupStatus": object(obj{"needed": boolean()}),
+		"SetupStatus": object(obj{"needed": boolean(),
+			"mail_enabled": obj{"type": "boolean", "description": "Whether the server can send mail (smtp.host is set). Without it, \"Forgot password\" cannot mail a link: an instance administrator issues one (POST /api/admin/users/{user}/reset-link)."}}),
 		"SetupRequest": input(obj{
 			"email": str(), "password": passwordSchema(), "username": str(), "display_name": str(), "workspace_name": str(),
 			"setup_token":     obj{"type": "string", "description": "The token of the setup link the server prints at first start (also in <data_dir>/setup.token), or FECHATTER_SETUP_TOKEN when the operator set one. Without the right one: 403."},
@@ -417,5 +418,30 @@ func twoFactorSchemas() obj {
 			"providers": arrayOf(object(obj{"id": str(), "name": str()})),
 			"sso_only":  obj{"type": "boolean", "description": "Password sign-in is off for everyone but instance administrators."},
 		}),
+	}
+}
+
+// mailSchemas are the bodies of password reset, email change and the
+// email digest setting.
+func mailSchemas() obj {
+	token := obj{"type": "string", "description": "The token of the mailed (or administrator-issued) link: its token query parameter."}
+	return obj{
+		"PasswordResetRequest": input(obj{"email": str()}, "email"),
+		"PasswordResetConfirm": input(obj{"token": token, "password": passwordSchema()}, "token", "password"),
+		"EmailChangeRequest": input(obj{
+			"email":    obj{"type": "string", "description": "The new address. One that has an account gets the same answer and no mail."},
+			"password": obj{"type": "string", "description": "The caller's current password (400 on password when wrong; wrong ones count against the sign-in limits)."},
+		}, "email", "password"),
+		"EmailChangeConfirm": input(obj{"token": token}, "token"),
+		"MailAccepted":       object(obj{"message": str()}),
+		"ResetLink": object(obj{
+			"url":        obj{"type": "string", "description": "The reset page of the web app with the single-use token, under server.public_url."},
+			"expires_at": dateTime(),
+		}),
+		"EmailDigest": object(obj{
+			"enabled": obj{"type": "boolean", "description": "The caller's choice; on until they turn it off or use a digest's unsubscribe link."},
+			"active":  obj{"type": "boolean", "description": "Whether this server sends digests at all (smtp.host set and notifications.email_digest_after not 0)."},
+		}),
+		"EmailDigestSetting": input(obj{"enabled": boolean()}, "enabled"),
 	}
 }

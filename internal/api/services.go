@@ -91,6 +91,7 @@ type AuthService interface {
 	Sessions(ctx context.Context, userID int64) ([]model.Session, error)
 	RevokeSession(ctx context.Context, userID, sessionID int64) error
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
+	CheckPassword(ctx context.Context, p auth.Principal, field, password string) error
 	SessionFromRefresh(ctx context.Context, refreshToken string) (auth.Principal, error)
 	CheckPrincipal(ctx context.Context, p auth.Principal) error
 	AllowSignUp(ip string) error

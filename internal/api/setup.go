@@ -51,7 +51,7 @@ func (s *server) setupStatus(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, gin.H{"needed": needed})
+	writeJSON(c, http.StatusOK, gin.H{"needed": needed, "mail_enabled": s.mailConfigured()})
 	return nil
 }
 

@@ -167,22 +167,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := validatePasswordField("new_password", next); err != nil {
 		return err
 	}
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if err != nil {
-		return notFoundAs(err, apperr.Unauthorized("unknown user"), "change password: load user")
-	}
-	try, err := s.signInGate.begin(normalizeEmail(u.Email), sessionClient(p.SessionID), s.now())
-	if err != nil {
+	if err := s.CheckPassword(ctx, p, "current_password", current); err != nil {
 		return err
 	}
-	res, err := s.hasher.verify(ctx, current, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !res.Match {
-		return apperr.Invalid("current password is wrong", map[string]string{"current_password": "is wrong"})
-	}
-	try.succeeded()
 	hash, err := s.hasher.hash(ctx, next)
 	if err != nil {
 		return err
@@ -197,4 +184,28 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		s.revoked(ctx, p.UserID, 0) // every token so far is cut: end every stream
 	}
 	return err
+}
+
+// CheckPassword confirms that password is the signed-in user's own before
+// a sensitive change (a new password, a new email address). A wrong one
+// is a 400 on field and counts against the sign-in budgets of the account
+// under this session, as a wrong sign-in does.
+func (s *Service) CheckPassword(ctx context.Context, p Principal, field, password string) error {
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return notFoundAs(err, apperr.Unauthorized("unknown user"), "check password: load user")
+	}
+	try, err := s.signInGate.begin(normalizeEmail(u.Email), sessionClient(p.SessionID), s.now())
+	if err != nil {
+		return err
+	}
+	res, err := s.hasher.verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !res.Match {
+		return apperr.Invalid("the password is wrong", map[string]string{field: "is wrong"})
+	}
+	try.succeeded()
+	return nil
 }

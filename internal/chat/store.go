@@ -25,6 +25,7 @@ type Store interface {
 	InstanceAdmins(ctx context.Context) ([]model.User, error)
 	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
 	ListAudit(ctx context.Context, q storage.AuditQuery) ([]model.AuditEntry, error)
+	CountAccountTokens(ctx context.Context, userID int64, purpose string, since time.Time) (int, error)
 	ListAllWorkspaces(ctx context.Context) ([]model.Workspace, error)
 
 	WorkspaceByID(ctx context.Context, id int64) (model.Workspace, error)

@@ -69,6 +69,7 @@ func groups() []group {
 		{"Admin", adminTests()},
 		{"SecondFactors", secondFactorTests()},
 		{"Integrations", integrationTests()},
+		{"AccountMail", accountMailTests()},
 	}
 }
 

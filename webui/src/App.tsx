@@ -8,6 +8,7 @@ import { ChannelSidebar, WorkspaceRail } from './components/Sidebar';
 import { navigate, route, useRoute, type Route } from './router';
 import { InviteScreen, SetupScreen, SignInScreen } from './screens/Auth';
 import { HealthPage } from './screens/Health';
+import { ConfirmEmailScreen, ForgotPasswordScreen, ResetPasswordScreen } from './screens/Recovery';
 import { AdminPage, ChannelBrowser, EmptyWorkspace, SettingsPage } from './screens/Pages';
 import { AssistantAdmin } from './screens/AssistantAdmin';
 import { IntegrationsPage } from './screens/Integrations';
@@ -125,6 +126,9 @@ export function App() {
 
   let screen;
   if (r.name === 'invite' && status !== 'booting') screen = <InviteScreen code={r.code} />;
+  else if (r.name === 'resetPassword' && status !== 'booting') screen = <ResetPasswordScreen token={r.token} />;
+  else if (r.name === 'forgotPassword' && status === 'signedOut') screen = <ForgotPasswordScreen />;
+  else if (r.name === 'confirmEmail' && status === 'signedIn') screen = <ConfirmEmailScreen token={r.token} />;
   else if (status === 'booting') screen = <div className="center" aria-busy="true">Loading Fechatter…</div>;
   else if (status === 'setup') screen = <SetupScreen />;
   else if (status === 'signedOut') screen = <SignInScreen />;

@@ -59,7 +59,8 @@ session.subscribe(() => {
   const s = session.get();
   const r = route.get();
   if (s.status === 'setup' && r.name !== 'setup' && r.name !== 'invite') navigate({ name: 'setup' }, true);
-  if (s.status === 'signedOut' && r.name !== 'signin' && r.name !== 'invite') navigate({ name: 'signin' }, true);
+  const signedOutRoutes = ['signin', 'invite', 'forgotPassword', 'resetPassword', 'confirmEmail'];
+  if (s.status === 'signedOut' && !signedOutRoutes.includes(r.name)) navigate({ name: 'signin' }, true);
   if (s.status === 'signedIn' && (r.name === 'signin' || r.name === 'setup')) navigate({ name: 'home' }, true);
 });
 

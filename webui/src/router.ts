@@ -14,6 +14,9 @@ export type Route =
   | { name: 'integrations'; ws: number }
   | { name: 'settings' }
   | { name: 'health' }
+  | { name: 'forgotPassword' }
+  | { name: 'resetPassword'; token: string }
+  | { name: 'confirmEmail'; token: string }
   | { name: 'notFound' };
 
 export function parse(path: string, search = ''): Route {
@@ -26,6 +29,11 @@ export function parse(path: string, search = ''): Route {
     return token ? { name: 'setup', token } : { name: 'setup' };
   }
   if (a === 'signin' && parts.length === 1) return { name: 'signin' };
+  if (a === 'forgot-password' && parts.length === 1) return { name: 'forgotPassword' };
+  if ((a === 'reset-password' || a === 'confirm-email') && parts.length === 1) {
+    const token = new URLSearchParams(search).get('token') ?? '';
+    return a === 'reset-password' ? { name: 'resetPassword', token } : { name: 'confirmEmail', token };
+  }
   if (a === 'settings' && parts.length === 1) return { name: 'settings' };
   if (a === 'admin' && b === 'health' && parts.length === 2) return { name: 'health' };
   if (a === 'invite' && b && parts.length === 2) return { name: 'invite', code: decodeURIComponent(b) };
@@ -70,6 +78,12 @@ export function href(r: Route): string {
       return `/w/${r.ws}/admin/assistant`;
     case 'integrations':
       return `/w/${r.ws}/admin/integrations`;
+    case 'forgotPassword':
+      return '/forgot-password';
+    case 'resetPassword':
+      return `/reset-password?token=${encodeURIComponent(r.token)}`;
+    case 'confirmEmail':
+      return `/confirm-email?token=${encodeURIComponent(r.token)}`;
     case 'notFound':
       return '/';
   }

@@ -118,6 +118,13 @@ export const endpoints = {
   slashCommands: { method: 'GET', path: '/api/workspaces/{ws}/slash-commands' },
   createSlashCommand: { method: 'POST', path: '/api/workspaces/{ws}/slash-commands' },
   deleteSlashCommand: { method: 'DELETE', path: '/api/workspaces/{ws}/slash-commands/{id}' },
+  passwordReset: { method: 'POST', path: '/api/auth/password-reset', public: true },
+  passwordResetConfirm: { method: 'POST', path: '/api/auth/password-reset/confirm', public: true },
+  changeEmail: { method: 'POST', path: '/api/me/email' },
+  confirmEmail: { method: 'POST', path: '/api/me/email/confirm' },
+  emailDigest: { method: 'GET', path: '/api/me/email-digest' },
+  setEmailDigest: { method: 'PUT', path: '/api/me/email-digest' },
+  adminResetLink: { method: 'POST', path: '/api/admin/users/{user}/reset-link' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

@@ -9,7 +9,7 @@ import { useStore } from '../stores/store';
 import type { SecondStep } from '../api/twofactor';
 import { SSOButtons, TwoFactorStep } from './TwoFactor';
 
-function useForm() {
+export function useForm() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
@@ -33,7 +33,7 @@ function useForm() {
   return { busy, error, fields, run };
 }
 
-function Card({ title, children }: { title: string; children: ReactNode }) {
+export function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
     <main className="auth">
       <div className="auth-card">
@@ -48,7 +48,7 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Field(props: { label: string; name: string; type?: string; value: string; onChange: (v: string) => void; error?: string | undefined; autoComplete?: string; autoFocus?: boolean; hint?: string }) {
+export function Field(props: { label: string; name: string; type?: string; value: string; onChange: (v: string) => void; error?: string | undefined; autoComplete?: string; autoFocus?: boolean; hint?: string }) {
   const id = `f-${props.name}`;
   return (
     <label className="field" htmlFor={id}>
@@ -147,6 +147,7 @@ export function SignInScreen() {
         <button className="btn primary" type="submit" disabled={f.busy}>{f.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
       <SSOButtons />
+      <p className="hint"><a href="/forgot-password" onClick={(e) => { e.preventDefault(); navigate({ name: 'forgotPassword' }); }}>Forgot password?</a></p>
       <p className="hint">New here? Ask a workspace admin for an invite link.</p>
     </Card>
   );

@@ -7,6 +7,7 @@ import { Avatar, Dialog } from '../components/common';
 import { InviteList } from '../components/InviteList';
 import { PreviewSettingsPanel } from '../components/PreviewSettingsPanel';
 import { PushSettings } from '../components/PushSettings';
+import { EmailSettings } from './Recovery';
 import { NewChatDialog } from '../components/Sidebar';
 import { LanguageSettings } from '../components/Translation';
 import { dateTime } from '../format';
@@ -303,6 +304,7 @@ export function SettingsPage() {
           <button className="btn primary" type="submit">Save profile</button>
         </form>
       </div>
+      <EmailSettings />
       <div className="card">
         <h2>Appearance</h2>
         <div className="row" role="radiogroup" aria-label="Theme">
