@@ -54,6 +54,10 @@ type Store interface {
 	UnattachedFiles(ctx context.Context, before time.Time, afterID int64, limit int) ([]model.File, error)
 	DeleteUnattachedFile(ctx context.Context, fileID int64, before time.Time) (bool, error)
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
+
+	ListDrafts(ctx context.Context, userID int64) ([]model.Draft, error)
+	MutedChats(ctx context.Context, userID int64) ([]int64, error)
+	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, error)
 }
 
 // inTx runs fn in one transaction of the store and gives a storage error
