@@ -72,6 +72,13 @@ export const endpoints = {
 
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },
+
+  drafts: { method: 'GET', path: '/api/me/drafts' },
+  putDraft: { method: 'PUT', path: '/api/chats/{chat}/draft' },
+  muteChat: { method: 'PUT', path: '/api/chats/{chat}/notifications' },
+  notificationSettings: { method: 'GET', path: '/api/me/notifications' },
+  updateNotificationSettings: { method: 'PATCH', path: '/api/me/notifications' },
+  assistantCommands: { method: 'GET', path: '/api/workspaces/{ws}/assistant/commands' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

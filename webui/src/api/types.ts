@@ -246,3 +246,24 @@ export interface SystemStatus {
   alerts: StatusAlert[];
   series: StatusPoint[];
 }
+
+/** Draft is unsent text of a chat (thread_id 0) or of one of its threads. */
+export interface Draft {
+  chat_id: ID;
+  thread_id: ID;
+  text: string;
+  updated_at: string;
+}
+
+/** NotificationSettings are the person's desktop notification choices. */
+export interface NotificationSettings {
+  sound: boolean;
+  dnd_until: string | null;
+  schedule_enabled: boolean;
+  schedule_start: string;
+  schedule_end: string;
+  updated_at: string;
+  muted_chat_ids: ID[];
+}
+
+export type NotificationPatch = Partial<Omit<NotificationSettings, 'updated_at' | 'muted_chat_ids'>>;

@@ -7,6 +7,7 @@ import type { OutboxItem } from '../outbox/outbox';
 import { session, ui } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
+import { Markdown } from '../markdown/Markdown';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -150,7 +151,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
           </div>
         ) : (
           <div className="msg-body">
-            {m.deleted ? 'This message was deleted.' : <RichText text={m.content} />}
+            {m.deleted ? 'This message was deleted.' : <Markdown text={m.content} />}
             {m.edited_at && !m.deleted && <span className="edited" title={dateTime(m.edited_at)}> (edited)</span>}
           </div>
         )}
@@ -207,7 +208,7 @@ export function PendingItem({ item }: { item: OutboxItem }) {
           <span className="who">{user.display_name}</span>
           <span className={`state${item.status === 'failed' ? ' failed' : ''}`}>{label}</span>
         </div>
-        <div className="msg-body"><RichText text={item.content} /></div>
+        <div className="msg-body"><Markdown text={item.content} /></div>
         {item.status === 'failed' && (
           <div className="row" style={{ marginTop: '0.25rem' }}>
             <span className="state failed">{item.error}</span>

@@ -1,0 +1,38 @@
+import { useEffect, useMemo, type MouseEvent } from 'react';
+import { href, navigate, parse, useRoute } from '../router';
+import { chats } from '../stores';
+import { useStore } from '../stores/store';
+import { emojiState, loadEmoji } from './emoji';
+import { renderMarkdown, type RenderContext } from './render';
+
+/** Markdown renders message text (see renderMarkdown) with the current
+ * workspace's channels as #links and the full emoji set once loaded. */
+export function Markdown({ text, marks, plainCode }: { text: string; marks?: boolean; plainCode?: boolean }) {
+  const emoji = useStore(emojiState, (s) => s);
+  const route = useRoute();
+  const ws = 'ws' in route ? route.ws : 0;
+  const byId = useStore(chats, (s) => s.byId);
+  const needsEmoji = !emoji && /:[a-z0-9_+-]+:/i.test(text);
+  useEffect(() => {
+    if (needsEmoji) void loadEmoji();
+  }, [needsEmoji]);
+  const nodes = useMemo(() => {
+    const ctx: RenderContext = {
+      emoji, marks, plainCode,
+      channelHref: (name) => {
+        const n = name.toLowerCase();
+        const c = Object.values(byId).find((x) => x.workspace_id === ws && x.type.endsWith('channel') && x.name?.toLowerCase() === n);
+        return c ? href({ name: 'chat', ws, chat: c.id }) : null;
+      },
+    };
+    return renderMarkdown(text, ctx);
+  }, [text, emoji, marks, plainCode, byId, ws]);
+  // #channel links move inside the app instead of loading the page.
+  const onClick = (e: MouseEvent) => {
+    const a = (e.target as Element).closest?.('a.channel-link');
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    navigate(parse(a.getAttribute('href') ?? '/'));
+  };
+  return <div className="md" onClick={onClick}>{nodes}</div>;
+}
