@@ -8,6 +8,7 @@ import { session, ui } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
 import { Markdown } from '../markdown/Markdown';
+import { EmojiPicker } from '../compose/EmojiPicker';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -91,6 +92,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const [picking, setPicking] = useState(false);
+  const [fullPicker, setFullPicker] = useState(false);
   const mine = m.sender.id === me;
   const mentioned = m.mentions.includes(me);
   const openThread = () => ui.set((s) => ({ ...s, threadRootId: m.id, panel: 'thread' }));
@@ -188,7 +190,11 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
           {QUICK_EMOJI.map((e, i) => (
             <button key={e} role="menuitem" autoFocus={i === 0} aria-label={`React with ${e}`} onClick={() => { setPicking(false); void actions.toggleReaction(m.chat_id, m.id, e); }}>{e}</button>
           ))}
+          <button role="menuitem" aria-label="More emoji" title="More emoji" onClick={() => { setPicking(false); setFullPicker(true); }}>＋</button>
         </div>
+      )}
+      {fullPicker && (
+        <EmojiPicker label="Pick a reaction" onClose={() => setFullPicker(false)} onPick={(e) => { setFullPicker(false); void actions.toggleReaction(m.chat_id, m.id, e); }} />
       )}
     </article>
   );

@@ -30,11 +30,11 @@ const STORE = 'drafts';
 /** IdbDraftStorage keeps drafts in IndexedDB, so they survive a reload. */
 export class IdbDraftStorage implements DraftStorage {
   private db: Promise<IDBDatabase> | null = null;
-  constructor(private readonly idb: IDBFactory = indexedDB) {}
+  constructor(private readonly idb: IDBFactory = indexedDB, private readonly name = DB_NAME) {}
 
   private open(): Promise<IDBDatabase> {
     this.db ??= new Promise((resolve, reject) => {
-      const req = this.idb.open(DB_NAME, 1);
+      const req = this.idb.open(this.name, 1);
       req.onupgradeneeded = () => {
         if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: ['chat_id', 'thread_id'] });
       };

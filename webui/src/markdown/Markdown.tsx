@@ -4,6 +4,7 @@ import { chats } from '../stores';
 import { useStore } from '../stores/store';
 import { emojiState, loadEmoji } from './emoji';
 import { renderMarkdown, type RenderContext } from './render';
+import './fmt.css';
 
 /** Markdown renders message text (see renderMarkdown) with the current
  * workspace's channels as #links and the full emoji set once loaded. */

@@ -11,6 +11,7 @@ import { navigate } from '../router';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
+import { NotificationSettingsCard } from '../notify/NotificationSettingsCard';
 
 export function PageShell({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
@@ -304,6 +305,7 @@ export function SettingsPage() {
           ))}
         </div>
       </div>
+      <NotificationSettingsCard />
       <div className="card">
         <h2>Password</h2>
         <form onSubmit={changePw}>
