@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { buildEmojiData, emojiFor, replaceShortcodes, searchEmoji } from '../src/markdown/emoji';
+import { highlightCode } from '../src/markdown/code';
 import { MARK_CLOSE, MARK_OPEN, markdownToPlain, renderMarkdown, type RenderContext } from '../src/markdown/render';
 
 const emoji = buildEmojiData(
   JSON.parse(readFileSync('node_modules/emojibase-data/en/compact.json', 'utf8')),
   JSON.parse(readFileSync('node_modules/emojibase-data/en/shortcodes/github.json', 'utf8')),
 );
-const ctx: RenderContext = { emoji, channelHref: (n) => (n === 'general' ? '/w/1/c/7' : null) };
+const ctx: RenderContext = { emoji, highlight: highlightCode, channelHref: (n) => (n === 'general' ? '/w/1/c/7' : null) };
 const html = (text: string, c: RenderContext = ctx) => renderToStaticMarkup(<>{renderMarkdown(text, c)}</>);
 
 describe('markdown renderer', () => {

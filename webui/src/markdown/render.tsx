@@ -1,7 +1,6 @@
 import MarkdownIt, { type Token } from 'markdown-it';
 import { createElement, type ReactNode } from 'react';
 import { emojiFor, type EmojiData } from './emoji';
-import { highlightCode } from './code';
 
 
 /** The chat subset of Markdown: no raw HTML (it stays text), no images,
@@ -38,6 +37,9 @@ export interface RenderContext {
   marks?: boolean;
   /** plainCode: no syntax highlighting (search hits). */
   plainCode?: boolean;
+  /** highlight colours code of a known language (code.tsx, loaded on
+   * demand); without it code is plain text. */
+  highlight?: ((code: string, lang: string) => ReactNode[] | null) | null;
 }
 
 /** safeHref returns href when its scheme is allowed, else null. */
@@ -162,7 +164,7 @@ class Renderer {
       } else if (t.type === 'fence') {
         const lang = t.info.trim().split(/\s+/)[0] ?? '';
         const code = t.content.replace(/\n$/, '');
-        const hl = this.ctx.plainCode || this.ctx.marks ? null : highlightCode(code, lang);
+        const hl = this.ctx.plainCode || this.ctx.marks || !this.ctx.highlight ? null : this.ctx.highlight(code, lang);
         top().push(
           <pre key={this.k()} className="code-block" data-lang={lang || undefined}>
             <code className={hl ? `hljs language-${lang.toLowerCase()}` : undefined}>{hl ?? this.marked(code)}</code>

@@ -73,6 +73,16 @@ function onMessage(m: Message): void {
   const r = route.get();
   const visible = document.visibilityState === 'visible' && document.hasFocus();
   const chat = chats.get().byId[m.chat_id];
+  if (!chat) {
+    // A new chat (a first DM): decide once the app has fetched it.
+    const stop = chats.subscribe(() => {
+      if (!chats.get().byId[m.chat_id]) return;
+      stop();
+      onMessage(m);
+    });
+    setTimeout(stop, 15_000);
+    return;
+  }
   const root = m.reply_to ? messages.get().byChat[m.chat_id]?.byId[m.reply_to] : undefined;
   const settings = notifySettings.get();
   const why = notifyReason(m, {
