@@ -63,7 +63,7 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
     const content = text.trim();
     const files = uploads.filter((u) => u.file).map((u) => u.file!);
     if ((!content && files.length === 0) || busyUploads) return;
-    setText('');
+    void drafts.clear(chat.id, replyTo ?? 0); // now, not after the typing pause
     setUploads([]);
     setSuggest(null);
     void askPermission(); // once, from this click: the first message sent
