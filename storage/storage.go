@@ -605,6 +605,28 @@ type AccountMail interface {
 	DigestItems(ctx context.Context, since, before time.Time, limit int) ([]model.DigestItem, error)
 }
 
+// Prefs holds each user's drafts, muted chats and notification settings.
+type Prefs interface {
+	// PutDraft saves d (replacing the user's draft for that chat and
+	// thread; its UpdatedAt is set when zero).
+	PutDraft(ctx context.Context, d model.Draft) error
+	// DeleteDraft removes one draft; nothing happens when there is none.
+	DeleteDraft(ctx context.Context, userID, chatID, threadID int64) error
+	// ListDrafts returns the user's drafts in chats the user is still a
+	// member of, newest first.
+	ListDrafts(ctx context.Context, userID int64) ([]model.Draft, error)
+	// SetChatMuted mutes or unmutes a chat for a user.
+	SetChatMuted(ctx context.Context, userID, chatID int64, muted bool) error
+	// MutedChats returns the ids of the chats the user muted and is still
+	// a member of, ascending.
+	MutedChats(ctx context.Context, userID int64) ([]int64, error)
+	// NotificationSettings returns a user's saved settings; ErrNotFound
+	// when the user never saved any.
+	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, error)
+	// PutNotificationSettings saves s (its UpdatedAt is set when zero).
+	PutNotificationSettings(ctx context.Context, s model.NotificationSettings) error
+}
+
 // Tx is everything a unit of work can do. Inside InTx it runs in one
 // database transaction; on the Store itself each call is its own.
 type Tx interface {
@@ -631,6 +653,7 @@ type Tx interface {
 	Languages
 	Integrations
 	AccountMail
+	Prefs
 }
 
 // Store is a whole persistence engine.

@@ -67,6 +67,11 @@ type ChatService interface {
 	React(ctx context.Context, userID, chatID, msgID int64, emoji string) error
 	Unreact(ctx context.Context, userID, chatID, msgID int64, emoji string) error
 	Mentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
+	SaveDraft(ctx context.Context, userID, chatID, threadID int64, text string) error
+	Drafts(ctx context.Context, userID int64) ([]model.Draft, error)
+	SetChatMuted(ctx context.Context, userID, chatID int64, muted bool) error
+	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, []int64, error)
+	UpdateNotificationSettings(ctx context.Context, userID int64, p chat.NotificationPatch) (model.NotificationSettings, []int64, error)
 
 	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
 	SetDisabled(ctx context.Context, a chat.Actor, userID int64, disabled bool) (model.User, error)

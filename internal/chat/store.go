@@ -58,6 +58,9 @@ type Store interface {
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
 
 	WorkspaceBots(ctx context.Context, workspaceID int64) ([]model.WorkspaceBot, error)
+	ListDrafts(ctx context.Context, userID int64) ([]model.Draft, error)
+	MutedChats(ctx context.Context, userID int64) ([]int64, error)
+	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, error)
 }
 
 // inTx runs fn in one transaction of the store and gives a storage error

@@ -9,6 +9,7 @@ import { navigate, route } from './router';
 import { expireTyping } from './state/presence';
 import { presence, session, toast } from './stores';
 import './styles.css';
+import { startNotifications } from './notify';
 
 // Real-time effects the reducer asks for.
 stream.handlers = {
@@ -82,4 +83,5 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
+startNotifications();
 void actions.boot();

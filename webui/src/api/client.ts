@@ -5,6 +5,7 @@ import type {
   Session, SessionInfo, SystemStatus, User, Workspace, WorkspaceMember,
 } from './types';
 import type { SecondStep } from './twofactor';
+import type { Draft, NotificationPatch, NotificationSettings } from './types';
 
 type Params = Record<string, string | number>;
 type Query = Record<string, string | number | boolean | undefined | null>;
@@ -212,6 +213,15 @@ export class ApiClient {
     this.call<SearchResult>(endpoints.search, { params: { ws }, query: { ...q }, signal });
   adminStatus = () => this.call<SystemStatus>(endpoints.adminStatus);
   eventTicket = () => this.call<{ ticket: string; expires_in: number }>(endpoints.eventTicket);
+
+  // ---- drafts, notification settings, assistant commands ----
+  drafts = () => this.call<{ drafts: Draft[] }>(endpoints.drafts).then((r) => r.drafts);
+  putDraft = (chat: ID, text: string, thread_id = 0) => this.call<void>(endpoints.putDraft, { params: { chat }, body: { text, thread_id } });
+  muteChat = (chat: ID, muted: boolean) => this.call<{ muted: boolean }>(endpoints.muteChat, { params: { chat }, body: { muted } });
+  notificationSettings = () => this.call<NotificationSettings>(endpoints.notificationSettings);
+  updateNotificationSettings = (b: NotificationPatch) => this.call<NotificationSettings>(endpoints.updateNotificationSettings, { body: b });
+  assistantCommands = (ws: ID) =>
+    this.call<{ commands: { id: ID; name: string; description: string }[] }>(endpoints.assistantCommands, { params: { ws } }).then((r) => r.commands);
 
   /** upload sends a file as multipart with progress (fetch has no upload
    * progress, so this one request uses XMLHttpRequest). */

@@ -125,6 +125,11 @@ export const endpoints = {
   emailDigest: { method: 'GET', path: '/api/me/email-digest' },
   setEmailDigest: { method: 'PUT', path: '/api/me/email-digest' },
   adminResetLink: { method: 'POST', path: '/api/admin/users/{user}/reset-link' },
+  drafts: { method: 'GET', path: '/api/me/drafts' },
+  putDraft: { method: 'PUT', path: '/api/chats/{chat}/draft' },
+  muteChat: { method: 'PUT', path: '/api/chats/{chat}/notifications' },
+  notificationSettings: { method: 'GET', path: '/api/me/notifications' },
+  updateNotificationSettings: { method: 'PATCH', path: '/api/me/notifications' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

@@ -73,6 +73,8 @@ export interface Message {
   deleted: boolean;
   /** The link preview of the first link, once the server fetched it. */
   preview?: LinkPreview;
+  /** detected language (ISO 639-1); '' until detected. */
+  lang?: string;
 }
 
 /** LinkPreview is what a linked page says about itself; image_url is the
@@ -90,8 +92,6 @@ export interface PreviewSettings {
   workspace_id: ID;
   link_previews: boolean;
   notification_previews: boolean;
-  /** detected language (ISO 639-1); '' until detected. */
-  lang?: string;
 }
 
 export interface Chat {
@@ -282,3 +282,24 @@ export interface UserLanguage {
   language: string;
   auto_translate: boolean;
 }
+
+/** Draft is unsent text of a chat (thread_id 0) or of one of its threads. */
+export interface Draft {
+  chat_id: ID;
+  thread_id: ID;
+  text: string;
+  updated_at: string;
+}
+
+/** NotificationSettings are the person's desktop notification choices. */
+export interface NotificationSettings {
+  sound: boolean;
+  dnd_until: string | null;
+  schedule_enabled: boolean;
+  schedule_start: string;
+  schedule_end: string;
+  updated_at: string;
+  muted_chat_ids: ID[];
+}
+
+export type NotificationPatch = Partial<Omit<NotificationSettings, 'updated_at' | 'muted_chat_ids'>>;

@@ -177,6 +177,11 @@ export function applyEvent(type: string, data: EventData, effect: (e: Effect) =>
   });
   writeData(out.data);
   for (const e of out.effects) effect(e);
+  for (const tap of eventTaps) tap(type, data);
 }
+
+/** eventTaps see every event after the stores took it in (desktop
+ * notifications listen here). */
+export const eventTaps: ((type: string, data: EventData) => void)[] = [];
 
 export const stream = new EventStream();

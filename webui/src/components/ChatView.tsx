@@ -11,6 +11,7 @@ import { Composer } from './Composer';
 import { MessageItem, PendingItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { chatIcon, chatTypeLabel, useChatTitle, useDirectPeer } from './chatInfo';
+import { MuteButton } from '../notify/NotificationSettingsCard';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -60,6 +61,7 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
           <h1>{title}</h1>
           <div className="topic">{chat.topic || chatTypeLabel[chat.type]}</div>
         </div>
+        <MuteButton chat={chat} />
         <button className="icon-btn" aria-label="Search" title="Search (Ctrl+K)" onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))}>🔍</button>
         <button
           className="btn small"

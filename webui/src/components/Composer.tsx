@@ -6,6 +6,9 @@ import { fileSize } from '../format';
 import { chatMembers, session, workspaces } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
+import { useComposerExtras } from '../compose/ComposerExtras';
+import { draftKey, useDrafts } from '../drafts';
+import { askPermission } from '../notify';
 
 interface Upload {
   key: number;
@@ -27,11 +30,15 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
 let uploadSeq = 0;
 
 export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?: ID; placeholder?: string }) {
-  const [text, setText] = useState('');
+  const drafts = useDrafts();
+  const draftId = draftKey(chat.id, replyTo ?? 0);
+  const text = useStore(drafts.state, (s) => s[draftId]?.text ?? '');
+  const setText = (v: string) => drafts.set(chat.id, replyTo ?? 0, v);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [suggest, setSuggest] = useState<{ start: number; query: string; index: number } | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const extras = useComposerExtras({ ref, text, setText, workspaceId: chat.workspace_id, id: `${chat.id}-${replyTo ?? 0}` });
   const me = useStore(session, (s) => s.user?.id ?? 0);
   const chatPeople = useStore(chatMembers, (s) => s.byChat[chat.id]);
   const wsPeople = useStore(workspaces, (s) => s.members[chat.workspace_id]);
@@ -56,9 +63,10 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
     const content = text.trim();
     const files = uploads.filter((u) => u.file).map((u) => u.file!);
     if ((!content && files.length === 0) || busyUploads) return;
-    setText('');
+    void drafts.clear(chat.id, replyTo ?? 0); // now, not after the typing pause
     setUploads([]);
     setSuggest(null);
+    void askPermission(); // once, from this click: the first message sent
     try {
       await actions.send(chat.id, content, replyTo, files);
     } catch (e) {
@@ -72,6 +80,7 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
     const caret = ref.current?.selectionStart ?? value.length;
     const q = mentionQuery(value, caret);
     setSuggest(q ? { ...q, index: 0 } : null);
+    extras.update(value, caret);
     if (value.trim()) actions.typing(chat.id);
   };
 
@@ -89,6 +98,7 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
   };
 
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (extras.onKey(e)) return;
     if (suggest && candidates.length > 0) {
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
@@ -160,6 +170,8 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
           ))}
         </ul>
       )}
+      {extras.list}
+      {extras.toolbar}
       <div className="composer-box">
         <button className="icon-btn" aria-label="Attach a file" title="Attach a file" onClick={() => fileRef.current?.click()}>📎</button>
         <input ref={fileRef} type="file" multiple hidden onChange={(e) => attach(e.target.files)} aria-hidden="true" tabIndex={-1} />
@@ -170,8 +182,8 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
           placeholder={replyTo ? 'Reply…' : `Message ${placeholder ?? ''}`}
           aria-label={label}
           aria-autocomplete="list"
-          aria-controls={suggest && candidates.length ? listId : undefined}
-          aria-activedescendant={suggest && candidates.length ? `${listId}-${suggest.index}` : undefined}
+          aria-controls={suggest && candidates.length ? listId : extras.ariaControls}
+          aria-activedescendant={suggest && candidates.length ? `${listId}-${suggest.index}` : extras.activeDescendant}
           aria-keyshortcuts="Enter"
           onChange={(e) => update(e.target.value)}
           onKeyDown={onKey}

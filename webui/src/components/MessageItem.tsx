@@ -9,6 +9,8 @@ import { useStore } from '../stores/store';
 import { Avatar } from './common';
 import { LinkPreviewCard } from './LinkPreviewCard';
 import { TranslationControls, useTranslation } from './Translation';
+import { Markdown } from '../markdown/Markdown';
+import { EmojiPicker } from '../compose/EmojiPicker';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -93,6 +95,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
   const [draft, setDraft] = useState(m.content);
   const [picking, setPicking] = useState(false);
   const tr = useTranslation(m);
+  const [fullPicker, setFullPicker] = useState(false);
   const mine = m.sender.id === me;
   const mentioned = m.mentions.includes(me);
   const openThread = () => ui.set((s) => ({ ...s, threadRootId: m.id, panel: 'thread' }));
@@ -153,7 +156,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
           </div>
         ) : (
           <div className="msg-body">
-            {m.deleted ? 'This message was deleted.' : <RichText text={tr.shown && tr.text !== null ? tr.text : m.content} />}
+            {m.deleted ? 'This message was deleted.' : <Markdown text={tr.shown && tr.text !== null ? tr.text : m.content} />}
             {m.edited_at && !m.deleted && <span className="edited" title={dateTime(m.edited_at)}> (edited)</span>}
           </div>
         )}
@@ -192,7 +195,11 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
           {QUICK_EMOJI.map((e, i) => (
             <button key={e} role="menuitem" autoFocus={i === 0} aria-label={`React with ${e}`} onClick={() => { setPicking(false); void actions.toggleReaction(m.chat_id, m.id, e); }}>{e}</button>
           ))}
+          <button role="menuitem" aria-label="More emoji" title="More emoji" onClick={() => { setPicking(false); setFullPicker(true); }}>＋</button>
         </div>
+      )}
+      {fullPicker && (
+        <EmojiPicker label="Pick a reaction" onClose={() => setFullPicker(false)} onPick={(e) => { setFullPicker(false); void actions.toggleReaction(m.chat_id, m.id, e); }} />
       )}
     </article>
   );
@@ -212,7 +219,7 @@ export function PendingItem({ item }: { item: OutboxItem }) {
           <span className="who">{user.display_name}</span>
           <span className={`state${item.status === 'failed' ? ' failed' : ''}`}>{label}</span>
         </div>
-        <div className="msg-body"><RichText text={item.content} /></div>
+        <div className="msg-body"><Markdown text={item.content} /></div>
         {item.status === 'failed' && (
           <div className="row" style={{ marginTop: '0.25rem' }}>
             <span className="state failed">{item.error}</span>

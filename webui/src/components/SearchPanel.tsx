@@ -4,20 +4,19 @@ import { describe } from '../api/errors';
 import type { ChatType, FacetValue, ID, SearchQuery, SearchResult } from '../api/types';
 import { dateTime } from '../format';
 import { parseHighlight } from '../highlight';
+import { Markdown } from '../markdown/Markdown';
+import { markedText } from '../markdown/render';
 import { navigate } from '../router';
 import { ui, workspaces } from '../stores';
 import { useStore } from '../stores/store';
 import { Dialog } from './common';
 import { chatIcon, chatTypeLabel } from './chatInfo';
 
-/** Highlight renders the server's highlight safely: the text becomes text
- * nodes and only <mark> becomes an element. */
+/** Highlight renders the server's highlight safely as Markdown: the text
+ * becomes text nodes and only <mark> (and the Markdown allowlist) become
+ * elements. */
 export function Highlight({ html }: { html: string }) {
-  return (
-    <>
-      {parseHighlight(html).map((s, i) => (s.mark ? <mark key={i}>{s.text}</mark> : <span key={i}>{s.text}</span>))}
-    </>
-  );
+  return <Markdown text={markedText(parseHighlight(html))} marks />;
 }
 
 interface Filters {

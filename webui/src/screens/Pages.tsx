@@ -16,6 +16,7 @@ import { TwoFactorSettings, WorkspaceTwoFactorPolicy } from './TwoFactor';
 import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
+import { NotificationSettingsCard } from '../notify/NotificationSettingsCard';
 
 export function PageShell({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
@@ -316,6 +317,7 @@ export function SettingsPage() {
         </div>
       </div>
       <LanguageSettings />
+      <NotificationSettingsCard />
       <div className="card">
         <h2>Password</h2>
         <form onSubmit={changePw}>
