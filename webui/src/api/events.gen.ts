@@ -80,6 +80,7 @@ export interface Message {
   reactions: ReactionCount[];
   mentions: number[];
   preview?: LinkPreview;
+  lang: string;
   deleted: boolean;
   created_at: string;
   edited_at?: string;
