@@ -61,6 +61,12 @@ type ChatService interface {
 	React(ctx context.Context, userID, chatID, msgID int64, emoji string) error
 	Unreact(ctx context.Context, userID, chatID, msgID int64, emoji string) error
 	Mentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
+	ArchiveChat(ctx context.Context, userID, chatID int64, archive bool) (model.ChatSummary, error)
+	SetChatMemberRole(ctx context.Context, userID, chatID, targetID int64, role model.ChatRole) (model.ChatMember, error)
+	Pins(ctx context.Context, userID, chatID int64) ([]model.Message, error)
+	PinMessage(ctx context.Context, userID, chatID, msgID int64, pin bool) error
+	SaveMessage(ctx context.Context, userID, chatID, msgID int64, save bool) error
+	SavedMessages(ctx context.Context, userID int64, limit int) ([]model.Message, error)
 
 	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
 	SetDisabled(ctx context.Context, a chat.Actor, userID int64, disabled bool) (model.User, error)
