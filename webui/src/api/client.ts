@@ -179,7 +179,7 @@ export class ApiClient {
   createChat = (ws: ID, b: { type: ChatType; name?: string; topic?: string; member_ids: ID[] }) =>
     this.call<Chat>(endpoints.createChat, { params: { ws }, body: b });
   chat = (chat: ID) => this.call<Chat>(endpoints.chat, { params: { chat } });
-  updateChat = (chat: ID, b: { name?: string; topic?: string }) => this.call<Chat>(endpoints.updateChat, { params: { chat }, body: b });
+  updateChat = (chat: ID, b: { name?: string; topic?: string; description?: string }) => this.call<Chat>(endpoints.updateChat, { params: { chat }, body: b });
   deleteChat = (chat: ID) => this.call<void>(endpoints.deleteChat, { params: { chat } });
   chatMembers = (chat: ID) => this.call<{ members: ChatMember[] }>(endpoints.chatMembers, { params: { chat } }).then((r) => r.members);
   addChatMembers = (chat: ID, user_ids: ID[]) =>
@@ -200,6 +200,13 @@ export class ApiClient {
   react = (chat: ID, id: ID, emoji: string) => this.call<void>(endpoints.react, { params: { chat, id, emoji } });
   unreact = (chat: ID, id: ID, emoji: string) => this.call<void>(endpoints.unreact, { params: { chat, id, emoji } });
   mentions = (unread = true) => this.call<{ messages: Message[] }>(endpoints.mentions, { query: { unread } }).then((r) => r.messages);
+  archiveChat = (chat: ID, archive: boolean) => this.call<Chat>(archive ? endpoints.archiveChat : endpoints.unarchiveChat, { params: { chat } });
+  setChatMemberRole = (chat: ID, user: ID, role: 'admin' | 'member') =>
+    this.call<ChatMember>(endpoints.setChatMemberRole, { params: { chat, user }, body: { role } });
+  pins = (chat: ID) => this.call<{ messages: Message[] }>(endpoints.pins, { params: { chat } }).then((r) => r.messages);
+  pin = (chat: ID, id: ID, on: boolean) => this.call<void>(on ? endpoints.pin : endpoints.unpin, { params: { chat, id } });
+  save = (chat: ID, id: ID, on: boolean) => this.call<void>(on ? endpoints.save : endpoints.unsave, { params: { chat, id } });
+  saved = () => this.call<{ messages: Message[] }>(endpoints.saved).then((r) => r.messages);
 
   // ---- search and events ----
   search = (ws: ID, q: SearchQuery, signal?: AbortSignal) =>

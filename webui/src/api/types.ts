@@ -88,6 +88,11 @@ export interface Chat {
   last_read_seq?: number;
   last_activity_at?: string;
   my_role?: 'admin' | 'member';
+  description?: string;
+  /** set while the channel is archived (read-only, not in the browser). */
+  archived_at?: string | null;
+  /** new workspace members join this channel (#general, #random). */
+  auto_join?: boolean;
 }
 
 export interface ChatMember {

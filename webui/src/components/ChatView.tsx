@@ -11,6 +11,7 @@ import { Composer } from './Composer';
 import { MessageItem, PendingItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { chatIcon, chatTypeLabel, useChatTitle, useDirectPeer } from './chatInfo';
+import { isChannel } from './ChannelSettings';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -61,6 +62,10 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
           <div className="topic">{chat.topic || chatTypeLabel[chat.type]}</div>
         </div>
         <button className="icon-btn" aria-label="Search" title="Search (Ctrl+K)" onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))}>🔍</button>
+        <button className="icon-btn" aria-label="Pinned messages" title="Pinned messages" aria-pressed={panel === 'pins'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'pins' ? 'none' : 'pins' }))}>📌</button>
+        {chat.type !== 'direct' && (
+          <button className="icon-btn" aria-label="Chat settings" title="Settings" aria-pressed={panel === 'settings'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'settings' ? 'none' : 'settings' }))}>⚙</button>
+        )}
         <button
           className="btn small"
           aria-pressed={panel === 'members'}
@@ -73,7 +78,11 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
       <ConnectionBanner />
       <MessageList key={chat.id} chat={chat} jumpSeq={jumpSeq} canModerate={moderate} />
       <TypingIndicator chatId={chat.id} />
-      <Composer chat={chat} placeholder={chat.type === 'public_channel' || chat.type === 'private_channel' ? `#${title}` : title} />
+      {chat.archived_at ? (
+        <div className="archived-note" role="status" data-testid="archived-note">#{chat.name} is archived: it is read-only.</div>
+      ) : (
+        <Composer chat={chat} placeholder={isChannel(chat) ? `#${title}` : title} />
+      )}
     </section>
   );
 }

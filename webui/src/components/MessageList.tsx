@@ -94,10 +94,13 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
     }
   }, [chat.id, chat.last_read_seq, newestAny]);
 
+  // "Jump to latest" shows while the person has scrolled up.
+  const [scrolledUp, setScrolledUp] = useState(false);
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
     follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    setScrolledUp(!follow.current);
     const first = v.getVirtualItems().find((it) => it.end > el.scrollTop);
     if (first) anchor.current = { key: String(first.key), delta: first.start - el.scrollTop };
     if (el.scrollTop < 400 && cm?.hasOlder && cm.loaded) void actions.loadOlder(chat.id);
@@ -129,6 +132,19 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
   useEffect(() => {
     markIfAtBottom();
   }, [markIfAtBottom]);
+
+  // Rows that grow after they are drawn (an image that loads late) must
+  // not leave a following reader above the newest message.
+  const total = v.getTotalSize();
+  useEffect(() => {
+    if (follow.current && !jumpSeq && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [total, jumpSeq, rows.length, v]);
+  const jumpToLatest = () => {
+    follow.current = true;
+    setScrolledUp(false);
+    v.scrollToIndex(rows.length - 1, { align: 'end' });
+    markIfAtBottom();
+  };
 
   // Fill the screen: a short first page leaves no room to scroll up.
   useEffect(() => {
@@ -173,6 +189,7 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
 
   const items = v.getVirtualItems();
   return (
+    <>
     <div className="messages" ref={scrollRef} onScroll={onScroll} role="log" aria-label={`Messages in ${chat.name || 'this chat'}`} aria-live="polite" aria-relevant="additions" tabIndex={0}>
       <div className="messages-inner" style={{ height: v.getTotalSize() }}>
         {items.map((it) => {
@@ -190,5 +207,9 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
         })}
       </div>
     </div>
+    {scrolledUp && (
+      <button className="btn small jump-latest" onClick={jumpToLatest}>↓ Jump to latest</button>
+    )}
+    </>
   );
 }
