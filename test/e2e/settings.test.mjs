@@ -92,10 +92,13 @@ describe('channel settings, onboarding and pins', () => {
     const general = (await api(srv.url, team.people[0].token, 'GET', `/api/workspaces/${team.workspace.id}/chats`)).chats.find((c) => c.name === 'general');
     await api(srv.url, team.people[1].token, 'POST', `/api/chats/${general.id}/messages`, { content: 'Release on Friday' });
     await openChat(alice, 'general');
+    // Bob joined after the channel was made: the timeline says so.
+    await p.getByTestId('joined-line').filter({ hasText: 'Bob Builder joined' }).waitFor({ timeout: T });
     const msg = p.locator('.messages article.msg', { hasText: 'Release on Friday' });
     await msg.hover();
     await msg.getByRole('button', { name: 'Pin message' }).click();
-    await p.getByRole('button', { name: 'Pinned messages' }).click();
+    const pinsBtn = p.getByRole('button', { name: 'Pinned messages' });
+    if ((await pinsBtn.getAttribute('aria-pressed')) !== 'true') await pinsBtn.click();
     const pins = p.getByTestId('pins-panel');
     await pins.getByText('Release on Friday').waitFor({ timeout: T });
     await alice.shot('settings-04-pins.png');
@@ -108,7 +111,8 @@ describe('channel settings, onboarding and pins', () => {
     const found = [];
     await openChat(alice, 'general');
     found.push(...(await a11yProblems(p)).map((x) => `chat: ${x}`));
-    await p.getByRole('button', { name: 'Chat settings' }).click();
+    const gear = p.getByRole('button', { name: 'Chat settings' });
+    if ((await gear.getAttribute('aria-pressed')) !== 'true') await gear.click();
     await p.getByRole('complementary', { name: 'Channel settings' }).waitFor({ timeout: T });
     found.push(...(await a11yProblems(p)).map((x) => `settings: ${x}`));
     await p.getByRole('button', { name: 'Saved' }).click();
@@ -118,5 +122,17 @@ describe('channel settings, onboarding and pins', () => {
     await p.getByRole('heading', { name: 'Browse channels' }).waitFor({ timeout: T });
     found.push(...(await a11yProblems(p)).map((x) => `browse: ${x}`));
     assert.deepEqual(found, []);
+  });
+
+  journey('the instance administrator makes Bob an administrator from the users list', async () => {
+    const p = alice.page;
+    await p.getByRole('button', { name: 'System health' }).click();
+    const users = p.getByTestId('instance-users');
+    const row = users.locator('li', { hasText: '@bob' });
+    await row.getByRole('button', { name: 'Make admin' }).click();
+    await row.getByText('instance admin').waitFor({ timeout: T });
+    await alice.shot('settings-05-instance-users.png');
+    const list = await api(srv.url, team.people[0].token, 'GET', '/api/admin/users');
+    assert.equal(list.users.find((u) => u.username === 'bob').is_admin, true);
   });
 });

@@ -1,7 +1,7 @@
 import { endpoints, fillPath, withQuery, type Endpoint } from './endpoints';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import type {
-  Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
+  AdminUser, Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
   Session, SessionInfo, SystemStatus, User, Workspace, WorkspaceMember,
 } from './types';
 
@@ -212,6 +212,9 @@ export class ApiClient {
   search = (ws: ID, q: SearchQuery, signal?: AbortSignal) =>
     this.call<SearchResult>(endpoints.search, { params: { ws }, query: { ...q }, signal });
   adminStatus = () => this.call<SystemStatus>(endpoints.adminStatus);
+  adminUsers = () => this.call<{ users: AdminUser[] }>(endpoints.adminUsers, { query: { limit: 200 } }).then((r) => r.users);
+  patchAdminUser = (user: ID, b: { disabled?: boolean; is_admin?: boolean }) =>
+    this.call<AdminUser>(endpoints.patchAdminUser, { params: { user }, body: b });
   eventTicket = () => this.call<{ ticket: string; expires_in: number }>(endpoints.eventTicket);
 
   /** upload sends a file as multipart with progress (fetch has no upload

@@ -78,6 +78,8 @@ export const endpoints = {
   search: { method: 'GET', path: '/api/workspaces/{ws}/search' },
 
   adminStatus: { method: 'GET', path: '/api/admin/status' },
+  adminUsers: { method: 'GET', path: '/api/admin/users' },
+  patchAdminUser: { method: 'PATCH', path: '/api/admin/users/{user}' },
 
   eventTicket: { method: 'POST', path: '/api/events/ticket' },
   events: { method: 'GET', path: '/api/events' },

@@ -251,3 +251,8 @@ export interface SystemStatus {
   alerts: StatusAlert[];
   series: StatusPoint[];
 }
+
+/** An account as the instance administrator sees it. */
+export interface AdminUser extends User {
+  disabled_at: string | null;
+}
