@@ -10,9 +10,11 @@ import (
 
 // defaultChannels are the public channels every new workspace starts with.
 // They are auto-join: whoever joins the workspace by invite lands in them.
+// #general is made last, so that it is the most recent chat, the one the
+// web app opens first.
 var defaultChannels = []struct{ name, topic string }{
-	{"general", "Announcements and work for everyone"},
 	{"random", "Anything else"},
+	{"general", "Announcements and work for everyone"},
 }
 
 // createDefaultChannels creates #general and #random in a new workspace,

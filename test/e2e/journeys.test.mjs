@@ -84,9 +84,10 @@ describe('fechatter in the browser', () => {
     await page.locator('.field-error').first().waitFor({ timeout: T });
     await page.getByLabel('Password').fill(ALICE.password);
     await page.getByRole('button', { name: 'Create account and workspace' }).click();
-    await page.getByRole('heading', { name: 'Start a conversation' }).waitFor({ timeout: T });
-    // Create the first channel.
-    await page.locator('.page').getByRole('button', { name: 'New channel' }).click();
+    // A new workspace opens on its #general.
+    await page.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    // Create the first channel of our own.
+    await page.getByRole('button', { name: 'New channel', exact: true }).click();
     await page.getByLabel('Channel name').fill('lobby');
     await page.getByLabel('Topic (optional)').fill('Everything and nothing');
     await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
@@ -106,7 +107,7 @@ describe('fechatter in the browser', () => {
     await b.getByRole('heading', { name: 'Join Acme' }).waitFor({ timeout: T });
     await signUpFields(b, BOB);
     await b.getByRole('button', { name: 'Create account and join' }).click();
-    await b.getByRole('heading', { name: /Start a conversation|lobby/ }).first().waitFor({ timeout: T });
+    await b.getByRole('heading', { name: /Start a conversation|lobby|general/ }).first().waitFor({ timeout: T });
     await b.getByRole('link', { name: 'Browse channels' }).click();
     await b.getByRole('button', { name: 'Join' }).click();
     await b.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });

@@ -12,6 +12,7 @@ import { MessageItem, PendingItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { chatIcon, chatTypeLabel, useChatTitle, useDirectPeer } from './chatInfo';
 import { isChannel } from './ChannelSettings';
+import { navigate } from '../router';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -38,6 +39,20 @@ export function TypingIndicator({ chatId }: { chatId: ID }) {
 function useCanModerate(chat: Chat): boolean {
   const ws = useStore(workspaces, (s) => s.list.find((w) => w.id === chat.workspace_id));
   return canAdmin(ws) || chat.my_role === 'admin';
+}
+
+/** InviteBanner offers "Invite people" in #general and #random to an
+ * admin who is still alone in the workspace. */
+function InviteBanner({ chat }: { chat: Chat }) {
+  const ws = useStore(workspaces, (s) => s.list.find((w) => w.id === chat.workspace_id));
+  const alone = useStore(workspaces, (s) => (s.members[chat.workspace_id]?.length ?? 2) <= 1);
+  if (!chat.auto_join || !alone || !canAdmin(ws)) return null;
+  return (
+    <div className="invite-banner" data-testid="invite-empty-state">
+      <span>You are the only one here. People you invite land in #general and #random.</span>
+      <button className="btn small primary" onClick={() => navigate({ name: 'admin', ws: chat.workspace_id })}>Invite people</button>
+    </div>
+  );
 }
 
 export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | undefined }) {
@@ -76,6 +91,7 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
         </button>
       </header>
       <ConnectionBanner />
+      <InviteBanner chat={chat} />
       <MessageList key={chat.id} chat={chat} jumpSeq={jumpSeq} canModerate={moderate} />
       <TypingIndicator chatId={chat.id} />
       {chat.archived_at ? (
