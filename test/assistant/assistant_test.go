@@ -57,7 +57,7 @@ func startTeam(t *testing.T, dbURL string, env ...string) *team {
 	must(t, err)
 	tm.bob = tm.signUp(t, "bob", inv.Code)
 	tm.cat = tm.signUp(t, "cat", inv.Code)
-	tm.general = tm.newChat(t, tm.ann, model.ChatPublicChannel, "general", tm.bob, tm.cat)
+	tm.general = tm.newChat(t, tm.ann, model.ChatPublicChannel, "hall", tm.bob, tm.cat)
 	return tm
 }
 
