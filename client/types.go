@@ -87,8 +87,9 @@ type CreateChatInput struct {
 
 // ChatPatch changes the fields of a chat that are not nil.
 type ChatPatch struct {
-	Name  *string `json:"name,omitempty"`
-	Topic *string `json:"topic,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Topic       *string `json:"topic,omitempty"`
+	Description *string `json:"description,omitempty"`
 }
 
 // SendMessageInput is the body of a new message. ClientID makes the send

@@ -226,6 +226,8 @@ type Chats interface {
 	AddChatMembers(ctx context.Context, chatID int64, members []model.ChatMember) ([]int64, error)
 	// RemoveChatMember removes one member; ErrNotFound if not a member.
 	RemoveChatMember(ctx context.Context, chatID, userID int64) error
+	// SetChatMemberRole changes one member's role; ErrNotFound if not a member.
+	SetChatMemberRole(ctx context.Context, chatID, userID int64, role model.ChatRole) error
 	// ListChatMembers returns members with User filled in, by join time;
 	// only those who are still members of the chat's workspace (it is the
 	// audience of real-time delivery).
@@ -654,6 +656,29 @@ type Tx interface {
 	Integrations
 	AccountMail
 	Prefs
+	Pins
+}
+
+// Pins stores pinned messages per chat, saved messages per user, and the
+// channels new workspace members join.
+type Pins interface {
+	// AutoJoinChats returns the ids of the workspace's auto-join channels
+	// that are not archived, ascending.
+	AutoJoinChats(ctx context.Context, workspaceID int64) ([]int64, error)
+	// PinMessage pins a message of chatID; false when it already was.
+	PinMessage(ctx context.Context, chatID, messageID, userID int64) (bool, error)
+	// UnpinMessage unpins a message; false when it was not pinned.
+	UnpinMessage(ctx context.Context, chatID, messageID int64) (bool, error)
+	// ListPins returns the chat's pinned live messages, hydrated for
+	// viewerID, most recently pinned first.
+	ListPins(ctx context.Context, viewerID, chatID int64) ([]model.Message, error)
+	// SaveMessage bookmarks a message for userID; false when it already was.
+	SaveMessage(ctx context.Context, userID, messageID int64) (bool, error)
+	// UnsaveMessage removes a bookmark; false when there was none.
+	UnsaveMessage(ctx context.Context, userID, messageID int64) (bool, error)
+	// ListSaved returns userID's saved live messages in chats the user is
+	// still a member of, hydrated, most recently saved first.
+	ListSaved(ctx context.Context, userID int64, limit int) ([]model.Message, error)
 }
 
 // Store is a whole persistence engine.

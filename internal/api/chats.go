@@ -21,8 +21,9 @@ type chatCreate struct {
 
 // chatPatch is the body of PATCH /api/chats/{chat}.
 type chatPatch struct {
-	Name  *string `json:"name"`
-	Topic *string `json:"topic"`
+	Name        *string `json:"name"`
+	Topic       *string `json:"topic"`
+	Description *string `json:"description"`
 }
 
 // readMarker is the body of POST /api/chats/{chat}/read.
@@ -49,7 +50,7 @@ func (s *server) chatRoutes() []route {
 			tag: "chats", summary: "One chat", status: http.StatusOK, result: "Chat",
 		}},
 		{method: http.MethodPatch, path: "/api/chats/:chat", handle: s.updateChat, doc: doc{
-			tag: "chats", summary: "Change a chat's name or topic", body: "ChatPatch",
+			tag: "chats", summary: "Change a chat's name, topic or description", body: "ChatPatch",
 			status: http.StatusOK, result: "Chat", errors: []int{http.StatusForbidden, http.StatusConflict},
 		}},
 		{method: http.MethodDelete, path: "/api/chats/:chat", handle: s.deleteChat, doc: doc{
@@ -149,7 +150,7 @@ func (s *server) updateChat(c *gin.Context) error {
 	if err := decodeJSON(c.Request, &in, bodyRequired); err != nil {
 		return err
 	}
-	sum, err := s.chat.UpdateChat(c.Request.Context(), userID(c), id, chat.ChatPatch{Name: in.Name, Topic: in.Topic})
+	sum, err := s.chat.UpdateChat(c.Request.Context(), userID(c), id, chat.ChatPatch{Name: in.Name, Topic: in.Topic, Description: in.Description})
 	if err != nil {
 		return err
 	}

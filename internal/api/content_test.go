@@ -13,7 +13,7 @@ func TestMessageContentRules(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	admin, ws := h.setup()
 	ch := want(t, h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/chats", ws), token: admin.token,
-		body: map[string]any{"type": "public_channel", "name": "general"}}), 201)
+		body: map[string]any{"type": "public_channel", "name": "lobby"}}), 201)
 	msgs := "/api/chats/" + itoa(idOf(t, ch)) + "/messages"
 	orig := want(t, h.do(req{method: "POST", path: msgs, token: admin.token, body: map[string]any{"content": "first"}}), 201)
 	msg := msgs + "/" + itoa(idOf(t, orig))

@@ -110,7 +110,7 @@ func TestQueryValidation(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	admin, ws := h.setup()
 	ch := h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/chats", ws), token: admin.token,
-		body: map[string]any{"type": "public_channel", "name": "general"}})
+		body: map[string]any{"type": "public_channel", "name": "lobby"}})
 	if ch.status != http.StatusCreated {
 		t.Fatalf("create chat: %d %s", ch.status, ch.body)
 	}

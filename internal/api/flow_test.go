@@ -74,7 +74,7 @@ func TestWorkspaceAndChatFlow(t *testing.T) {
 	if idOf(t, d1) != idOf(t, d2) {
 		t.Errorf("second direct chat %d, want the first %d", idOf(t, d2), idOf(t, d1))
 	}
-	ch := want(t, h.do(req{method: "POST", path: chats, token: admin.token, body: map[string]any{"type": "public_channel", "name": "general", "topic": "all"}}), 201)
+	ch := want(t, h.do(req{method: "POST", path: chats, token: admin.token, body: map[string]any{"type": "public_channel", "name": "lobby", "topic": "all"}}), 201)
 	chatPath := "/api/chats/" + itoa(idOf(t, ch))
 	channels := want(t, h.do(req{method: "GET", path: wsPath + "/channels", token: bob.token}), 200).json(t)["chats"].([]any)
 	if len(channels) != 1 {
@@ -90,7 +90,7 @@ func TestWorkspaceAndChatFlow(t *testing.T) {
 	want(t, h.do(req{method: "PATCH", path: chatPath, token: admin.token, body: map[string]any{"topic": "everything"}}), 200)
 	want(t, h.do(req{method: "GET", path: chatPath, token: bob.token}), 200)
 	list := want(t, h.do(req{method: "GET", path: chats, token: admin.token}), 200).json(t)["chats"].([]any)
-	if len(list) != 2 {
+	if len(list) != 4 { // #general, #random, the direct chat, #lobby
 		t.Errorf("admin's chats: %v", list)
 	}
 	want(t, h.do(req{method: "POST", path: chatPath + "/typing", token: bob.token}), 204)
@@ -108,7 +108,7 @@ func TestMessageFlow(t *testing.T) {
 	admin, ws := h.setup()
 	bob := h.join(admin, ws, "bob")
 	ch := want(t, h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/chats", ws), token: admin.token,
-		body: map[string]any{"type": "public_channel", "name": "general"}}), 201)
+		body: map[string]any{"type": "public_channel", "name": "lobby"}}), 201)
 	chatPath := "/api/chats/" + itoa(idOf(t, ch))
 	want(t, h.do(req{method: "POST", path: chatPath + "/join", token: bob.token}), 200)
 

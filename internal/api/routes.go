@@ -74,7 +74,7 @@ func (s *server) routes() []route {
 	var all []route
 	for _, family := range [][]route{
 		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
-		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(),
+		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(), s.channelSettingsRoutes(),
 		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.prefsRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(), s.adminRoutes(),
 		s.statusRoutes(),
 		s.operatorRoutes(),

@@ -176,13 +176,15 @@ func chatSchemas() obj {
 			"created_by": idSchema(), "created_at": dateTime(), "last_seq": intSchema(0), "last_activity_at": dateTime(),
 			"member_count": intSchema(0), "unread_count": intSchema(0), "last_read_seq": intSchema(0),
 			"my_role": enum("admin", "member"), "last_message": ref("Message"),
-		}, "my_role", "last_message"),
+			"description": str(), "auto_join": boolean(), "archived_at": dateTime(),
+		}, "my_role", "last_message", "archived_at"),
 		"ChatList": object(obj{"chats": arrayOf(ref("Chat"))}),
 		"ChatCreate": input(obj{
 			"type": enum(chatTypeEnum...), "name": str(), "topic": str(),
 			"member_ids": obj{"type": "array", "items": idSchema(), "description": "The other members; the caller is always one."},
 		}, "type"),
-		"ChatPatch": input(obj{"name": str(), "topic": str()}),
+		"ChatPatch":       input(obj{"name": str(), "topic": str(), "description": str()}),
+		"ChatMemberPatch": input(obj{"role": enum("admin", "member")}, "role"),
 		"ChatMember": object(obj{
 			"chat_id": idSchema(), "role": enum("admin", "member"), "joined_at": dateTime(),
 			"last_read_seq": intSchema(0), "user": ref("User"),

@@ -72,6 +72,12 @@ type ChatService interface {
 	SetChatMuted(ctx context.Context, userID, chatID int64, muted bool) error
 	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, []int64, error)
 	UpdateNotificationSettings(ctx context.Context, userID int64, p chat.NotificationPatch) (model.NotificationSettings, []int64, error)
+	ArchiveChat(ctx context.Context, userID, chatID int64, archive bool) (model.ChatSummary, error)
+	SetChatMemberRole(ctx context.Context, userID, chatID, targetID int64, role model.ChatRole) (model.ChatMember, error)
+	Pins(ctx context.Context, userID, chatID int64) ([]model.Message, error)
+	PinMessage(ctx context.Context, userID, chatID, msgID int64, pin bool) error
+	SaveMessage(ctx context.Context, userID, chatID, msgID int64, save bool) error
+	SavedMessages(ctx context.Context, userID int64, limit int) ([]model.Message, error)
 
 	ListUsers(ctx context.Context, afterID int64, limit int) ([]model.User, error)
 	SetDisabled(ctx context.Context, a chat.Actor, userID int64, disabled bool) (model.User, error)

@@ -134,8 +134,13 @@ func (s *Service) setupTx(ctx context.Context, tx storage.Tx, u *model.User, wsN
 	if err := tx.CreateUser(ctx, u); err != nil {
 		return fmt.Errorf("create admin: %w", err)
 	}
-	_, err = s.createWorkspaceTx(ctx, fixedEventIDTx{Tx: tx, eventID: setupEventID}, u.ID, wsName)
-	return err
+	wr, err := s.createWorkspaceTx(ctx, fixedEventIDTx{Tx: tx, eventID: setupEventID}, u.ID, wsName)
+	if err != nil {
+		return err
+	}
+	// The channels' events get their own ids: only the first event of the
+	// setup needs the fixed one that settles a race between two setups.
+	return s.createDefaultChannels(ctx, tx, u.ID, wr.Workspace.ID)
 }
 
 // fixedEventIDTx is tx with the ID of every appended event replaced by
@@ -226,7 +231,10 @@ func (s *Service) signUpTx(ctx context.Context, tx storage.Tx, u *model.User, in
 	if inv == nil {
 		return nil
 	}
-	return s.addMemberTx(ctx, tx, inv.WorkspaceID, u.ID, u.ID, model.RoleMember)
+	if err := s.addMemberTx(ctx, tx, inv.WorkspaceID, u.ID, u.ID, model.RoleMember); err != nil {
+		return err
+	}
+	return s.joinAutoJoinChannels(ctx, tx, inv.WorkspaceID, u.ID)
 }
 
 // accountConflict turns a unique-constraint failure of a sign-up (a race

@@ -46,8 +46,10 @@ func TestSetupCreatesAdminAndWorkspace(t *testing.T) {
 		if len(list) != 1 || list[0].Workspace.Name != "Home" || list[0].Role != model.RoleOwner {
 			t.Fatalf("workspaces = %+v", list)
 		}
+		// The ownership first (under the fixed id), then #general and #random.
 		evs := unpublished(t, st)
-		if len(evs) != 1 || evs[0].Type != model.EventWorkspaceMemberJoined || evs[0].ID != setupEventID {
+		if len(evs) != 3 || evs[0].Type != model.EventWorkspaceMemberJoined || evs[0].ID != setupEventID ||
+			evs[1].Type != model.EventChatCreated || evs[2].Type != model.EventChatCreated {
 			t.Fatalf("events = %+v", evs)
 		}
 		needed, err = s.SetupNeeded(ctx)

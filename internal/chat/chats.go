@@ -31,10 +31,12 @@ type CreateChatInput struct {
 	MemberIDs []int64
 }
 
-// ChatPatch changes a chat's name or topic; nil fields stay as they are.
+// ChatPatch changes a chat's name, topic or description; nil fields stay
+// as they are.
 type ChatPatch struct {
-	Name  *string
-	Topic *string
+	Name        *string
+	Topic       *string
+	Description *string
 }
 
 // ListChats returns the chats userID is a member of in a workspace, most
@@ -359,6 +361,9 @@ func (s *Service) UpdateChat(ctx context.Context, userID, chatID int64, p ChatPa
 		if err := checkChatEditable(a); err != nil {
 			return err
 		}
+		if a.Chat.ArchivedAt != nil {
+			return errArchived()
+		}
 		c, changed, err := applyChatPatch(a.Chat, p)
 		if err != nil {
 			return err
@@ -403,10 +408,18 @@ func applyChatPatch(c model.Chat, p ChatPatch) (model.Chat, bool, error) {
 		errs.add("topic", err)
 		out.Topic = topic
 	}
+	if p.Description != nil {
+		d, err := validateChatDescription(*p.Description)
+		if err == nil && c.Type == model.ChatDirect && d != "" {
+			err = apperr.Field("description", "direct chats have no description")
+		}
+		errs.add("description", err)
+		out.Description = d
+	}
 	if err := errs.err(); err != nil {
 		return c, false, err
 	}
-	return out, out.Name != c.Name || out.Topic != c.Topic, nil
+	return out, out.Name != c.Name || out.Topic != c.Topic || out.Description != c.Description, nil
 }
 
 // storeChatChange saves a renamed chat and records chat.updated.

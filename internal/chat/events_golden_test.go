@@ -71,7 +71,7 @@ func eventScenario(t *testing.T, s *Service, st storage.Store) {
 	}
 	group, _, err := s.CreateChat(ctx, owner.ID, ws.ID, CreateChatInput{Type: model.ChatGroup, MemberIDs: []int64{ann.ID, bob.ID}})
 	wantOK(t, err)
-	channel, _, err := s.CreateChat(ctx, owner.ID, ws.ID, CreateChatInput{Type: model.ChatPublicChannel, Name: "general", Topic: "all"})
+	channel, _, err := s.CreateChat(ctx, owner.ID, ws.ID, CreateChatInput{Type: model.ChatPublicChannel, Name: "hall", Topic: "all"})
 	wantOK(t, err)
 	_, err = s.JoinChat(ctx, ann.ID, channel.ID)
 	wantOK(t, err)

@@ -212,6 +212,9 @@ func (s *Service) acceptInviteTx(ctx context.Context, tx storage.Tx, inv model.I
 	if err := s.addMemberTx(ctx, tx, inv.WorkspaceID, userID, userID, model.RoleMember); err != nil {
 		return storage.WorkspaceRole{}, err
 	}
+	if err := s.joinAutoJoinChannels(ctx, tx, inv.WorkspaceID, userID); err != nil {
+		return storage.WorkspaceRole{}, err
+	}
 	return workspaceRoleOf(ctx, tx, inv.WorkspaceID, userID)
 }
 

@@ -140,8 +140,10 @@ func TestAcceptInvite(t *testing.T) {
 			t.Fatalf("joined as %+v", wr)
 		}
 		wantUses(t, st, inv.Code, 1)
+		// The membership, then joining #general and #random.
 		evs := unpublished(t, st)[before:]
-		if len(evs) != 1 || evs[0].Type != model.EventWorkspaceMemberJoined || evs[0].ActorID != f.outsider.ID {
+		if len(evs) != 3 || evs[0].Type != model.EventWorkspaceMemberJoined || evs[0].ActorID != f.outsider.ID ||
+			evs[1].Type != model.EventMemberJoined || evs[2].Type != model.EventMemberJoined {
 			t.Fatalf("events = %+v", evs)
 		}
 		member, _ := eventPayload(t, evs[0])["member"].(map[string]any)

@@ -36,6 +36,9 @@ func (s *Service) AddChatMembers(ctx context.Context, userID, chatID int64, ids 
 		if err := checkCanAddMembers(a); err != nil {
 			return err
 		}
+		if a.Chat.ArchivedAt != nil {
+			return errArchived()
+		}
 		added, err := s.addMembers(ctx, tx, a.Chat, userID, ids)
 		if err != nil {
 			return err
@@ -195,6 +198,9 @@ func (s *Service) JoinChat(ctx context.Context, userID, chatID int64) (model.Cha
 		}
 		if a.Chat.Type != model.ChatPublicChannel {
 			return apperr.Forbidden("only public channels can be joined")
+		}
+		if a.Chat.ArchivedAt != nil && !a.IsMember() {
+			return errArchived()
 		}
 		if !a.IsMember() {
 			if err := s.joinPublicChannel(ctx, tx, a.Chat, userID); err != nil {

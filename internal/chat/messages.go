@@ -102,7 +102,7 @@ func checkSendInput(in SendMessageInput) (SendMessageInput, error) {
 // message is completed from what was just written rather than read back, to
 // keep the chat's seq lock (held from CreateMessage to commit) short.
 func (s *Service) sendInTx(ctx context.Context, tx storage.Tx, userID, chatID int64, in SendMessageInput, pm parsedMentions) (model.Message, bool, error) {
-	a, err := memberChat(ctx, tx, chatID, userID)
+	a, err := writableChat(ctx, tx, chatID, userID)
 	if err != nil {
 		return model.Message{}, false, err
 	}
@@ -329,6 +329,9 @@ func (s *Service) EditMessage(ctx context.Context, userID, chatID, msgID int64, 
 		a, err := readableChat(ctx, tx, chatID, userID)
 		if err != nil {
 			return err
+		}
+		if a.Chat.ArchivedAt != nil {
+			return errArchived()
 		}
 		m, err := loadChatMessage(ctx, tx, userID, chatID, msgID)
 		if err != nil {

@@ -165,7 +165,7 @@ var joinRaces = []joinRace{
 	{
 		name: "join public channel",
 		setup: func(t *testing.T, s *Service, _ storage.Store, tr *removalTrial) {
-			tr.chatID = raceChat(t, s, tr, CreateChatInput{Type: model.ChatPublicChannel, Name: "general"})
+			tr.chatID = raceChat(t, s, tr, CreateChatInput{Type: model.ChatPublicChannel, Name: "lobby"})
 		},
 		put: func(ctx context.Context, s *Service, tr *removalTrial) error {
 			_, err := s.JoinChat(ctx, tr.user.ID, tr.chatID)

@@ -69,7 +69,7 @@ func (s *Service) Unreact(ctx context.Context, userID, chatID, msgID int64, emoj
 // reactionTarget checks that userID is a member of the chat and returns the
 // chat and the message reacted to.
 func reactionTarget(ctx context.Context, tx storage.Tx, userID, chatID, msgID int64) (model.Chat, model.Message, error) {
-	a, err := memberChat(ctx, tx, chatID, userID)
+	a, err := writableChat(ctx, tx, chatID, userID)
 	if err != nil {
 		return model.Chat{}, model.Message{}, err
 	}

@@ -49,6 +49,8 @@ type Store interface {
 	ListMessages(ctx context.Context, viewerID, chatID int64, q storage.MessageQuery) ([]model.Message, bool, error)
 	ListMentions(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]model.Message, error)
 	PreviewSettings(ctx context.Context, workspaceID int64) (model.PreviewSettings, error)
+	ListPins(ctx context.Context, viewerID, chatID int64) ([]model.Message, error)
+	ListSaved(ctx context.Context, userID int64, limit int) ([]model.Message, error)
 
 	FileForUser(ctx context.Context, fileID, userID int64) (model.File, error)
 	FileUsage(ctx context.Context, workspaceID, userID int64) (workspaceBytes, userBytes int64, err error)

@@ -78,7 +78,10 @@ func (s *Service) CreateWorkspace(ctx context.Context, userID int64, name string
 	var wr storage.WorkspaceRole
 	err = s.inTx(ctx, func(tx storage.Tx) error {
 		wr, err = s.createWorkspaceTx(ctx, tx, userID, name)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.createDefaultChannels(ctx, tx, userID, wr.Workspace.ID)
 	})
 	return WorkspaceRole(wr), err
 }

@@ -25,7 +25,7 @@ var (
 const (
 	userJSON = `{"id":2,"email":"ann@example.test","username":"ann","display_name":"Ann","avatar_url":"","locale":"","timezone":"","is_bot":false,"is_admin":false,"created_at":"2026-03-01T12:00:00Z"}`
 	wsJSON   = `{"id":1,"name":"Acme","created_by":1,"created_at":"2026-03-01T12:00:00Z"}`
-	chatJSON = `{"id":5,"workspace_id":1,"type":"group","name":"g","topic":"","created_by":1,"created_at":"2026-03-01T12:00:00Z","last_seq":3,"last_activity_at":"2026-03-01T12:00:00Z","member_count":2,"unread_count":0,"last_read_seq":0}`
+	chatJSON = `{"id":5,"workspace_id":1,"type":"group","name":"g","topic":"","description":"","created_by":1,"created_at":"2026-03-01T12:00:00Z","auto_join":false,"last_seq":3,"last_activity_at":"2026-03-01T12:00:00Z","member_count":2,"unread_count":0,"last_read_seq":0}`
 	msgJSON  = `{"id":9,"chat_id":5,"workspace_id":1,"seq":3,"sender":` + userJSON + `,"content":"hi \u003cyou\u003e","client_id":"c","reply_count":0,"attachments":[],"reactions":[],"mentions":[],"lang":"","deleted":false,"created_at":"2026-03-01T12:00:00Z"}`
 )
 

@@ -194,13 +194,20 @@ const (
 
 // Chat is a conversation inside a workspace.
 type Chat struct {
-	ID          int64     `json:"id"`
-	WorkspaceID int64     `json:"workspace_id"`
-	Type        ChatType  `json:"type"`
-	Name        string    `json:"name"`
-	Topic       string    `json:"topic"`
+	ID          int64    `json:"id"`
+	WorkspaceID int64    `json:"workspace_id"`
+	Type        ChatType `json:"type"`
+	Name        string   `json:"name"`
+	Topic       string   `json:"topic"`
+	// Description is a longer text about the channel than its one-line topic.
+	Description string    `json:"description"`
 	CreatedBy   int64     `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
+	// ArchivedAt is set while the chat is archived: read-only, and hidden
+	// from the channel browser.
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+	// AutoJoin marks a channel new workspace members are put in.
+	AutoJoin bool `json:"auto_join"`
 	// LastSeq is the seq of the newest message; messages are numbered 1..LastSeq.
 	LastSeq        int64     `json:"last_seq"`
 	LastActivityAt time.Time `json:"last_activity_at"`

@@ -13,11 +13,11 @@ import (
 // chatCols are the chats columns in chatDest order, for a table aliased c.
 // direct_key is NULL except for direct chats.
 const chatCols = `c.id, c.workspace_id, c.type, c.name, c.topic, c.created_by, c.created_at,
-	c.last_seq, c.last_activity_at, coalesce(c.direct_key, '')`
+	c.last_seq, c.last_activity_at, coalesce(c.direct_key, ''), c.description, c.archived_at, c.auto_join`
 
 func chatDest(c *model.Chat) []any {
 	return []any{&c.ID, &c.WorkspaceID, &c.Type, &c.Name, &c.Topic, &c.CreatedBy, &c.CreatedAt,
-		&c.LastSeq, &c.LastActivityAt, &c.DirectKey}
+		&c.LastSeq, &c.LastActivityAt, &c.DirectKey, &c.Description, &c.ArchivedAt, &c.AutoJoin}
 }
 
 // nullString stores "" as NULL.
@@ -37,9 +37,10 @@ func (q *queries) CreateChat(ctx context.Context, c *model.Chat, members []model
 	created := now()
 	return q.atomic(ctx, func(q *queries) error {
 		err := q.db.QueryRow(ctx, `INSERT INTO chats (workspace_id, type, name, topic, created_by,
-				created_at, last_seq, last_activity_at, direct_key)
-			VALUES ($1, $2, $3, $4, $5, $6, 0, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-			c.WorkspaceID, c.Type, c.Name, c.Topic, c.CreatedBy, created, nullString(c.DirectKey)).Scan(&c.ID)
+				created_at, last_seq, last_activity_at, direct_key, description, auto_join)
+			VALUES ($1, $2, $3, $4, $5, $6, 0, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+			c.WorkspaceID, c.Type, c.Name, c.Topic, c.CreatedBy, created, nullString(c.DirectKey),
+			c.Description, c.AutoJoin).Scan(&c.ID)
 		if isNoRows(err) {
 			return conflict("create chat")
 		}
@@ -151,12 +152,21 @@ func (q *queries) DirectChat(ctx context.Context, workspaceID int64, directKey s
 	return c, nil
 }
 
-// UpdateChat stores Name and Topic of c; ErrConflict on a duplicate channel name.
+// UpdateChat stores Name, Topic, Description and ArchivedAt of c;
+// ErrConflict on a duplicate channel name.
 func (q *queries) UpdateChat(ctx context.Context, c model.Chat) error {
 	return q.guarded(ctx, func(q *queries) error {
-		tag, err := q.db.Exec(ctx, `UPDATE chats SET name = $2, topic = $3 WHERE id = $1`, c.ID, c.Name, c.Topic)
+		tag, err := q.db.Exec(ctx, `UPDATE chats SET name = $2, topic = $3, description = $4, archived_at = $5
+			WHERE id = $1`, c.ID, c.Name, c.Topic, c.Description, c.ArchivedAt)
 		return mustAffect("update chat", tag, err)
 	})
+}
+
+// SetChatMemberRole changes one member's role; ErrNotFound if not a member.
+func (q *queries) SetChatMemberRole(ctx context.Context, chatID, userID int64, role model.ChatRole) error {
+	tag, err := q.db.Exec(ctx, `UPDATE chat_members SET role = $3 WHERE chat_id = $1 AND user_id = $2`,
+		chatID, userID, role)
+	return mustAffect("set chat member role", tag, err)
 }
 
 // DeleteChat removes the chat with its members and messages.

@@ -39,11 +39,12 @@ func (q *queries) ListChatsForUser(ctx context.Context, workspaceID, userID int6
 }
 
 // ListJoinableChannels returns the workspace's public channels userID is
-// not in, by name, with member count and last message.
+// not in and that are not archived, by name, with member count and last message.
 func (q *queries) ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error) {
 	return q.summaries(ctx, "list joinable channels", summarySelect+`
 		LEFT JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2`+summaryLastMessage+`
 		WHERE c.workspace_id = $1 AND c.type = 'public_channel' AND cm.user_id IS NULL
+			AND c.archived_at IS NULL
 		ORDER BY lower(c.name), c.id`, workspaceID, userID)
 }
 

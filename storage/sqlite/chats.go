@@ -12,13 +12,17 @@ import (
 
 // chatCols are the chats columns chatDest reads, for a table aliased c.
 const chatCols = `c.id, c.workspace_id, c.type, c.name, c.topic, c.created_by, c.created_at,
-	c.last_seq, c.last_activity_at, COALESCE(c.direct_key, '')`
+	c.last_seq, c.last_activity_at, COALESCE(c.direct_key, ''), c.description, c.archived_at, c.auto_join`
 
 func chatDest(c *model.Chat) ([]any, func()) {
 	var created, active int64
+	var archived sql.NullInt64
 	dest := []any{&c.ID, &c.WorkspaceID, &c.Type, &c.Name, &c.Topic, &c.CreatedBy, &created,
-		&c.LastSeq, &active, &c.DirectKey}
-	return dest, func() { c.CreatedAt, c.LastActivityAt = fromMicros(created), fromMicros(active) }
+		&c.LastSeq, &active, &c.DirectKey, &c.Description, &archived, &c.AutoJoin}
+	return dest, func() {
+		c.CreatedAt, c.LastActivityAt = fromMicros(created), fromMicros(active)
+		c.ArchivedAt = fromNullMicros(archived)
+	}
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
@@ -29,9 +33,10 @@ func (q *queries) CreateChat(ctx context.Context, c *model.Chat, members []model
 	created := orNow(c.CreatedAt)
 	return q.atomic(ctx, func(q *queries) error {
 		err := q.w.QueryRowContext(ctx, `INSERT INTO chats (workspace_id, type, name, topic, created_by,
-			created_at, last_seq, last_activity_at, direct_key) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id`,
+			created_at, last_seq, last_activity_at, direct_key, description, auto_join)
+			VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
 			c.WorkspaceID, c.Type, c.Name, c.Topic, c.CreatedBy, micros(created), micros(created),
-			nullString(c.DirectKey)).Scan(&c.ID)
+			nullString(c.DirectKey), c.Description, c.AutoJoin).Scan(&c.ID)
 		if err != nil {
 			return wrap("create chat", err)
 		}
@@ -131,10 +136,11 @@ func (q *queries) DirectChat(ctx context.Context, workspaceID int64, directKey s
 	return c, nil
 }
 
-// UpdateChat stores the chat's name and topic.
+// UpdateChat stores the chat's name, topic, description and archived time.
 func (q *queries) UpdateChat(ctx context.Context, c model.Chat) error {
 	return q.atomic(ctx, func(q *queries) error {
-		res, err := q.w.ExecContext(ctx, `UPDATE chats SET name = ?, topic = ? WHERE id = ?`, c.Name, c.Topic, c.ID)
+		res, err := q.w.ExecContext(ctx, `UPDATE chats SET name = ?, topic = ?, description = ?, archived_at = ?
+			WHERE id = ?`, c.Name, c.Topic, c.Description, nullMicros(c.ArchivedAt), c.ID)
 		return mustAffect("update chat", res, err)
 	})
 }
@@ -152,6 +158,15 @@ func (q *queries) RemoveChatMember(ctx context.Context, chatID, userID int64) er
 	return q.atomic(ctx, func(q *queries) error {
 		res, err := q.w.ExecContext(ctx, `DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?`, chatID, userID)
 		return mustAffect("remove chat member", res, err)
+	})
+}
+
+// SetChatMemberRole changes one member's role.
+func (q *queries) SetChatMemberRole(ctx context.Context, chatID, userID int64, role model.ChatRole) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE chat_members SET role = ? WHERE chat_id = ? AND user_id = ?`,
+			role, chatID, userID)
+		return mustAffect("set chat member role", res, err)
 	})
 }
 

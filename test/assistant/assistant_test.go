@@ -57,7 +57,7 @@ func startTeam(t *testing.T, dbURL string, env ...string) *team {
 	must(t, err)
 	tm.bob = tm.signUp(t, "bob", inv.Code)
 	tm.cat = tm.signUp(t, "cat", inv.Code)
-	tm.general = tm.newChat(t, tm.ann, model.ChatPublicChannel, "general", tm.bob, tm.cat)
+	tm.general = tm.newChat(t, tm.ann, model.ChatPublicChannel, "hall", tm.bob, tm.cat)
 	return tm
 }
 
@@ -314,7 +314,7 @@ func testCommands(t *testing.T, tm *team, stub *stubModel) {
 	}
 	run := send(t, tm.bob, tm.general.ID, "/standup fixed the login bug")
 	settledReply(t, tm.bob, run)
-	if b := requestWith(t, stub, "Write a standup for @bob in #general from: fixed the login bug"); b == "" {
+	if b := requestWith(t, stub, "Write a standup for @bob in #hall from: fixed the login bug"); b == "" {
 		t.Fatal("template not filled")
 	}
 	_, err = tm.ann.UpdateAssistantCommand(ctx, tm.ws.ID, cmd.ID, client.AssistantCommand{Name: "standup", Description: "d", Template: "t2"})

@@ -40,11 +40,11 @@ func send(t *testing.T, u *user, chatID int64, in client.SendMessageInput) model
 
 func (w *walk) chats(t *testing.T) {
 	ws := w.wsA.ID
-	w.general = newChat(t, w.alice, ws, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "general", Topic: "all hands"})
-	if w.general.Name != "general" || w.general.Topic != "all hands" || w.general.MemberCount != 1 {
+	w.general = newChat(t, w.alice, ws, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "hall", Topic: "all hands"})
+	if w.general.Name != "hall" || w.general.Topic != "all hands" || w.general.MemberCount != 1 {
 		t.Errorf("general = %+v", w.general)
 	}
-	_, _, err := w.bob.c.CreateChat(w.ctx, ws, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "GENERAL"})
+	_, _, err := w.bob.c.CreateChat(w.ctx, ws, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "HALL"})
 	wantStatus(t, "channel name taken (other case)", err, 409)
 	if !w.listed(t, w.bob.c.Channels, w.general.ID) {
 		t.Error("bob cannot see general among joinable channels")

@@ -84,13 +84,14 @@ describe('fechatter in the browser', () => {
     await page.locator('.field-error').first().waitFor({ timeout: T });
     await page.getByLabel('Password').fill(ALICE.password);
     await page.getByRole('button', { name: 'Create account and workspace' }).click();
-    await page.getByRole('heading', { name: 'Start a conversation' }).waitFor({ timeout: T });
-    // Create the first channel.
-    await page.locator('.page').getByRole('button', { name: 'New channel' }).click();
-    await page.getByLabel('Channel name').fill('general');
+    // A new workspace opens on its #general.
+    await page.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    // Create the first channel of our own.
+    await page.getByRole('button', { name: 'New channel', exact: true }).click();
+    await page.getByLabel('Channel name').fill('lobby');
     await page.getByLabel('Topic (optional)').fill('Everything and nothing');
     await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await page.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });
     await alice.shot('01-setup-done.png');
   });
 
@@ -106,13 +107,13 @@ describe('fechatter in the browser', () => {
     await b.getByRole('heading', { name: 'Join Acme' }).waitFor({ timeout: T });
     await signUpFields(b, BOB);
     await b.getByRole('button', { name: 'Create account and join' }).click();
-    await b.getByRole('heading', { name: /Start a conversation|general/ }).first().waitFor({ timeout: T });
+    await b.getByRole('heading', { name: /Start a conversation|lobby|general/ }).first().waitFor({ timeout: T });
     await b.getByRole('link', { name: 'Browse channels' }).click();
     await b.getByRole('button', { name: 'Join' }).click();
-    await b.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await b.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });
 
-    await a.getByRole('link', { name: /^general/ }).click();
-    await a.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await a.getByRole('link', { name: /^lobby/ }).click();
+    await a.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });
 
     // Bob types: Alice sees it.
     await b.getByTestId('composer').click();
@@ -227,7 +228,7 @@ describe('fechatter in the browser', () => {
     const get = await apiSession(srv.api, ALICE.email, ALICE.password);
     const { workspaces } = await get('/api/workspaces');
     const { chats } = await get(`/api/workspaces/${workspaces[0].id}/chats`);
-    const general = chats.find((c) => c.name === 'general');
+    const general = chats.find((c) => c.name === 'lobby');
     const { messages } = await get(`/api/chats/${general.id}/messages?limit=200`);
     const offline = messages.filter((m) => m.content.startsWith('Offline message'));
     assert.deepEqual(offline.map((m) => m.content), ['Offline message one', 'Offline message two']);
@@ -240,7 +241,7 @@ describe('fechatter in the browser', () => {
     await b.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: T });
     await bob.context.setOffline(true);
     await b.reload();
-    await b.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await b.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });
     await timelineMsg(bob, 'Hello everyone!').waitFor({ timeout: T });
     await b.getByText("You're offline", { exact: false }).first().waitFor({ timeout: T });
     await bob.shot('06-offline-reload.png');
@@ -260,7 +261,7 @@ describe('fechatter in the browser', () => {
     assert.equal(await timelineMsg(alice, 'Written while Alice was away').count(), 1);
 
     await a.reload();
-    await a.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: T });
+    await a.getByRole('heading', { name: 'lobby', level: 1 }).waitFor({ timeout: T });
     for (const text of ['Hello everyone!', 'glad you are here', 'Offline message one', 'Offline message two', 'Written while Alice was away']) {
       await timelineMsg(alice, text).waitFor({ timeout: T });
       assert.equal(await timelineMsg(alice, text).count(), 1, text);

@@ -91,7 +91,7 @@ func startNode(t *testing.T, dbURL string, env ...string) *node {
 	if err != nil || len(wss) == 0 {
 		t.Fatalf("workspaces: %v %v", wss, err)
 	}
-	ch, _, err := c.CreateChat(ctx, wss[0].ID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "general"})
+	ch, _, err := c.CreateChat(ctx, wss[0].ID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "hall"})
 	if err != nil {
 		t.Fatalf("create chat: %v", err)
 	}

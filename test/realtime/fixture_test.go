@@ -72,7 +72,7 @@ func newWorld(t *testing.T, n *node) *world {
 	_, err = w.carol.c.AcceptInvite(w.ctx, codeB)
 	must(t, err)
 
-	w.general = newChat(t, w.alice, w.wsA.ID, model.ChatPublicChannel, "general", w.bob, w.carol, w.dave)
+	w.general = newChat(t, w.alice, w.wsA.ID, model.ChatPublicChannel, "hall", w.bob, w.carol, w.dave)
 	w.team = newChat(t, w.alice, w.wsA.ID, model.ChatGroup, "team", w.bob, w.carol)
 	w.dmAB = newChat(t, w.alice, w.wsA.ID, model.ChatDirect, "", w.bob)
 	w.side = newChat(t, w.alice, w.wsA.ID, model.ChatPrivateChannel, "side", w.carol, w.dave)

@@ -64,7 +64,7 @@ func (s *suite) permissionWorld(t *testing.T) {
 		}
 		return s.newChat(t, a, ws, client.CreateChatInput{Type: typ, Name: name, MemberIDs: ids})
 	}
-	w.general = mk(model.ChatPublicChannel, "general")
+	w.general = mk(model.ChatPublicChannel, "hall")  // #general itself exists in every new workspace
 	w.lounge = mk(model.ChatPublicChannel, "lounge") // bob can read it but never joins
 	w.secret = mk(model.ChatPrivateChannel, "secret", s.carol)
 	w.dm = mk(model.ChatDirect, "", s.carol)

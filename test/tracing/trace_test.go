@@ -85,7 +85,7 @@ func start(t *testing.T, dbURL, service, otlp string, env ...string) *world {
 	wss, err := w.admin.Workspaces(ctx)
 	must(t, err)
 	w.wsID = wss[0].ID
-	w.chat, _, err = w.admin.CreateChat(ctx, w.wsID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "general"})
+	w.chat, _, err = w.admin.CreateChat(ctx, w.wsID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "hall"})
 	must(t, err)
 	return w
 }

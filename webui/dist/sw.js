@@ -4,8 +4,8 @@
  * shows recent history offline. Writes are never cached or replayed here:
  * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
  * fills in VERSION and PRECACHE. */
-const VERSION = "b644597e4290d41f";
-const PRECACHE = ["/assets/index-BUNaUJsL.js","/assets/style-C2eBLeWd.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
+const VERSION = "adeb7871693843bc";
+const PRECACHE = ["/assets/index-BZZH0VWm.js","/assets/style-BYoSCoA3.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
 const SHELL = `fechatter-shell-${VERSION}`;
 const API = 'fechatter-api';
 const API_MAX_ENTRIES = 300;

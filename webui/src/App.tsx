@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
 import { usePushPresence } from './app/push';
+import { ChannelSettings } from './components/ChannelSettings';
+import { MessagePanel } from './components/MessagePanels';
 import * as actions from './app/actions';
 import { ChatView, MembersPanel, ThreadPanel } from './components/ChatView';
 import { Toasts } from './components/common';
@@ -109,6 +111,9 @@ function Shell({ r }: { r: Route }) {
       {main}
       {chat && panel === 'thread' && threadRoot != null && <ThreadPanel chat={chat} root={threadRoot} />}
       {chat && panel === 'members' && <MembersPanel chat={chat} />}
+      {chat && panel === 'settings' && <ChannelSettings chat={chat} />}
+      {chat && panel === 'pins' && <MessagePanel kind="pins" chat={chat} />}
+      {(panel === 'saved' || panel === 'mentions') && <MessagePanel kind={panel} />}
       {searchOpen && <SearchPanel />}
     </div>
   );

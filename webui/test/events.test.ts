@@ -31,7 +31,8 @@ describe('stored events', () => {
       const before = e.type === 'member.joined' ? data.chats.byId[e.chat_id]?.member_count : undefined;
       data = reduceEvent(data, e.type, e, ctx).data;
       if (e.type === 'chat.created' && e.chat.type === 'public_channel') {
-        expect(data.chats.byId[e.chat.id]?.name).toBe('general');
+        expect(data.chats.byId[e.chat.id]?.name).toBe(e.chat.name); // #general, #random, then #hall
+        expect(e.chat.name).not.toBe('');
       }
       if (e.type === 'member.joined') {
         expect(data.chats.byId[e.chat_id]?.member_count).toBe((before ?? 0) + 1);

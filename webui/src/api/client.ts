@@ -1,7 +1,7 @@
 import { endpoints, fillPath, withQuery, type Endpoint } from './endpoints';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import type {
-  Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
+  AdminUser, Chat, ChatMember, ChatType, FileInfo, ID, Invite, InviteInfo, Message, MessagePage, SearchQuery, SearchResult,
   Session, SessionInfo, SystemStatus, User, Workspace, WorkspaceMember,
 } from './types';
 import type { SecondStep } from './twofactor';
@@ -186,7 +186,7 @@ export class ApiClient {
   createChat = (ws: ID, b: { type: ChatType; name?: string; topic?: string; member_ids: ID[] }) =>
     this.call<Chat>(endpoints.createChat, { params: { ws }, body: b });
   chat = (chat: ID) => this.call<Chat>(endpoints.chat, { params: { chat } });
-  updateChat = (chat: ID, b: { name?: string; topic?: string }) => this.call<Chat>(endpoints.updateChat, { params: { chat }, body: b });
+  updateChat = (chat: ID, b: { name?: string; topic?: string; description?: string }) => this.call<Chat>(endpoints.updateChat, { params: { chat }, body: b });
   deleteChat = (chat: ID) => this.call<void>(endpoints.deleteChat, { params: { chat } });
   chatMembers = (chat: ID) => this.call<{ members: ChatMember[] }>(endpoints.chatMembers, { params: { chat } }).then((r) => r.members);
   addChatMembers = (chat: ID, user_ids: ID[]) =>
@@ -207,11 +207,21 @@ export class ApiClient {
   react = (chat: ID, id: ID, emoji: string) => this.call<void>(endpoints.react, { params: { chat, id, emoji } });
   unreact = (chat: ID, id: ID, emoji: string) => this.call<void>(endpoints.unreact, { params: { chat, id, emoji } });
   mentions = (unread = true) => this.call<{ messages: Message[] }>(endpoints.mentions, { query: { unread } }).then((r) => r.messages);
+  archiveChat = (chat: ID, archive: boolean) => this.call<Chat>(archive ? endpoints.archiveChat : endpoints.unarchiveChat, { params: { chat } });
+  setChatMemberRole = (chat: ID, user: ID, role: 'admin' | 'member') =>
+    this.call<ChatMember>(endpoints.setChatMemberRole, { params: { chat, user }, body: { role } });
+  pins = (chat: ID) => this.call<{ messages: Message[] }>(endpoints.pins, { params: { chat } }).then((r) => r.messages);
+  pin = (chat: ID, id: ID, on: boolean) => this.call<void>(on ? endpoints.pin : endpoints.unpin, { params: { chat, id } });
+  save = (chat: ID, id: ID, on: boolean) => this.call<void>(on ? endpoints.save : endpoints.unsave, { params: { chat, id } });
+  saved = () => this.call<{ messages: Message[] }>(endpoints.saved).then((r) => r.messages);
 
   // ---- search and events ----
   search = (ws: ID, q: SearchQuery, signal?: AbortSignal) =>
     this.call<SearchResult>(endpoints.search, { params: { ws }, query: { ...q }, signal });
   adminStatus = () => this.call<SystemStatus>(endpoints.adminStatus);
+  adminUsers = () => this.call<{ users: AdminUser[] }>(endpoints.adminUsers, { query: { limit: 200 } }).then((r) => r.users);
+  patchAdminUser = (user: ID, b: { disabled?: boolean; is_admin?: boolean }) =>
+    this.call<AdminUser>(endpoints.patchAdminUser, { params: { user }, body: b });
   eventTicket = () => this.call<{ ticket: string; expires_in: number }>(endpoints.eventTicket);
 
   // ---- drafts, notification settings, assistant commands ----

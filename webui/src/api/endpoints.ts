@@ -62,6 +62,15 @@ export const endpoints = {
   react: { method: 'PUT', path: '/api/chats/{chat}/messages/{id}/reactions/{emoji}' },
   unreact: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/reactions/{emoji}' },
   mentions: { method: 'GET', path: '/api/mentions' },
+  archiveChat: { method: 'PUT', path: '/api/chats/{chat}/archive' },
+  unarchiveChat: { method: 'DELETE', path: '/api/chats/{chat}/archive' },
+  setChatMemberRole: { method: 'PATCH', path: '/api/chats/{chat}/members/{user}' },
+  pins: { method: 'GET', path: '/api/chats/{chat}/pins' },
+  pin: { method: 'PUT', path: '/api/chats/{chat}/messages/{id}/pin' },
+  unpin: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/pin' },
+  save: { method: 'PUT', path: '/api/chats/{chat}/messages/{id}/saved' },
+  unsave: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/saved' },
+  saved: { method: 'GET', path: '/api/me/saved' },
 
   uploadFile: { method: 'POST', path: '/api/workspaces/{ws}/files' },
   file: { method: 'GET', path: '/api/files/{id}' },
@@ -69,6 +78,8 @@ export const endpoints = {
   search: { method: 'GET', path: '/api/workspaces/{ws}/search' },
 
   adminStatus: { method: 'GET', path: '/api/admin/status' },
+  adminUsers: { method: 'GET', path: '/api/admin/users' },
+  patchAdminUser: { method: 'PATCH', path: '/api/admin/users/{user}' },
 
   removePreview: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/preview' },
   previewSettings: { method: 'GET', path: '/api/workspaces/{ws}/preview-settings' },

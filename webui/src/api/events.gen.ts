@@ -100,8 +100,11 @@ export interface ChatSummary {
   type: ChatType;
   name: string;
   topic: string;
+  description: string;
   created_by: number;
   created_at: string;
+  archived_at?: string;
+  auto_join: boolean;
   last_seq: number;
   last_activity_at: string;
   member_count: number;

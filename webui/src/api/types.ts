@@ -109,6 +109,11 @@ export interface Chat {
   last_read_seq?: number;
   last_activity_at?: string;
   my_role?: 'admin' | 'member';
+  description?: string;
+  /** set while the channel is archived (read-only, not in the browser). */
+  archived_at?: string | null;
+  /** new workspace members join this channel (#general, #random). */
+  auto_join?: boolean;
 }
 
 export interface ChatMember {
@@ -303,3 +308,7 @@ export interface NotificationSettings {
 }
 
 export type NotificationPatch = Partial<Omit<NotificationSettings, 'updated_at' | 'muted_chat_ids'>>;
+/** An account as the instance administrator sees it. */
+export interface AdminUser extends User {
+  disabled_at: string | null;
+}

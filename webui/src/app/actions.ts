@@ -307,9 +307,30 @@ export async function leaveChat(chatId: ID): Promise<void> {
   }
 }
 
-export async function updateChat(chatId: ID, b: { name?: string; topic?: string }): Promise<void> {
+export async function updateChat(chatId: ID, b: { name?: string; topic?: string; description?: string }): Promise<void> {
   const c = await api.updateChat(chatId, b);
   chats.set((s) => C.upsertChat(s, c));
+}
+
+export async function archiveChat(chatId: ID, archive: boolean): Promise<void> {
+  const c = await api.archiveChat(chatId, archive);
+  chats.set((s) => C.upsertChat(s, archive ? c : { ...c, archived_at: null }));
+}
+
+export async function setChatMemberRole(chatId: ID, userId: ID, role: 'admin' | 'member'): Promise<void> {
+  await api.setChatMemberRole(chatId, userId, role);
+  membersInFlight.delete(chatId);
+  await loadChatMembers(chatId);
+}
+
+export async function togglePin(m: Message, on: boolean): Promise<void> {
+  await api.pin(m.chat_id, m.id, on);
+  toast(on ? 'Pinned.' : 'Unpinned.', 'info');
+}
+
+export async function toggleSaved(m: Message, on: boolean): Promise<void> {
+  await api.save(m.chat_id, m.id, on);
+  toast(on ? 'Saved.' : 'Removed from saved messages.', 'info');
 }
 
 export async function deleteChat(chatId: ID): Promise<void> {

@@ -12,6 +12,8 @@ import { MessageItem, PendingItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { chatIcon, chatTypeLabel, useChatTitle, useDirectPeer } from './chatInfo';
 import { MuteButton } from '../notify/NotificationSettingsCard';
+import { isChannel } from './ChannelSettings';
+import { navigate } from '../router';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -40,6 +42,20 @@ function useCanModerate(chat: Chat): boolean {
   return canAdmin(ws) || chat.my_role === 'admin';
 }
 
+/** InviteBanner offers "Invite people" in #general and #random to an
+ * admin who is still alone in the workspace. */
+function InviteBanner({ chat }: { chat: Chat }) {
+  const ws = useStore(workspaces, (s) => s.list.find((w) => w.id === chat.workspace_id));
+  const alone = useStore(workspaces, (s) => (s.members[chat.workspace_id]?.length ?? 2) <= 1);
+  if (!chat.auto_join || !alone || !canAdmin(ws)) return null;
+  return (
+    <div className="invite-banner" data-testid="invite-empty-state">
+      <span>You are the only one here. People you invite land in #general and #random.</span>
+      <button className="btn small primary" onClick={() => navigate({ name: 'admin', ws: chat.workspace_id })}>Invite people</button>
+    </div>
+  );
+}
+
 export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | undefined }) {
   const title = useChatTitle(chat);
   const peer = useDirectPeer(chat);
@@ -63,6 +79,10 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
         </div>
         <MuteButton chat={chat} />
         <button className="icon-btn" aria-label="Search" title="Search (Ctrl+K)" onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))}>🔍</button>
+        <button className="icon-btn" aria-label="Pinned messages" title="Pinned messages" aria-pressed={panel === 'pins'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'pins' ? 'none' : 'pins' }))}>📌</button>
+        {chat.type !== 'direct' && (
+          <button className="icon-btn" aria-label="Chat settings" title="Settings" aria-pressed={panel === 'settings'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'settings' ? 'none' : 'settings' }))}>⚙</button>
+        )}
         <button
           className="btn small"
           aria-pressed={panel === 'members'}
@@ -73,9 +93,14 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
         </button>
       </header>
       <ConnectionBanner />
+      <InviteBanner chat={chat} />
       <MessageList key={chat.id} chat={chat} jumpSeq={jumpSeq} canModerate={moderate} />
       <TypingIndicator chatId={chat.id} />
-      <Composer chat={chat} placeholder={chat.type === 'public_channel' || chat.type === 'private_channel' ? `#${title}` : title} />
+      {chat.archived_at ? (
+        <div className="archived-note" role="status" data-testid="archived-note">#{chat.name} is archived: it is read-only.</div>
+      ) : (
+        <Composer chat={chat} placeholder={isChannel(chat) ? `#${title}` : title} />
+      )}
     </section>
   );
 }

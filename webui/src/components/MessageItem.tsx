@@ -184,6 +184,8 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
         <div className="msg-actions" role="toolbar" aria-label="Message actions">
           <button className="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking((p) => !p)}>☺</button>
           {!inThread && <button className="icon-btn" aria-label="Reply in thread" title="Reply in thread" onClick={openThread}>💬</button>}
+          {!inThread && <button className="icon-btn" aria-label="Pin message" title="Pin" onClick={() => void actions.togglePin(m, true).catch((e: unknown) => actions.report(e, 'Could not pin'))}>📌</button>}
+          <button className="icon-btn" aria-label="Save message" title="Save" onClick={() => void actions.toggleSaved(m, true).catch((e: unknown) => actions.report(e, 'Could not save'))}>🔖</button>
           {mine && <button className="icon-btn" aria-label="Edit message" title="Edit" onClick={() => { setDraft(m.content); setEditing(true); }}>✎</button>}
           {(mine || canModerate) && (
             <button className="icon-btn" aria-label="Delete message" title="Delete" onClick={() => { if (confirm('Delete this message for everyone?')) void actions.deleteMessage(m.chat_id, m.id); }}>🗑</button>

@@ -15,6 +15,7 @@ export type Row =
   | { kind: 'new'; key: string }
   | { kind: 'msg'; key: string; m: Message; compact: boolean }
   | { kind: 'seen'; key: string; names: string[] }
+  | { kind: 'joined'; key: string; name: string }
   | { kind: 'pending'; key: string; item: OutboxItem };
 
 const COMPACT_MS = 5 * 60 * 1000;
@@ -22,11 +23,26 @@ const COMPACT_MS = 5 * 60 * 1000;
 /** buildRows lays out a chat's timeline: day dividers, a "new" line after
  * the last message read when the chat was opened, messages grouped by
  * sender, who has seen the person's latest message, and pending sends. */
-export function buildRows(msgs: Message[], pending: OutboxItem[], opts: { hasOlder: boolean; loaded: boolean; readAtOpen: number; lastSeqAtOpen: number; me: ID; members: ChatMember[] | undefined }): Row[] {
+export function buildRows(msgs: Message[], pending: OutboxItem[], opts: { hasOlder: boolean; loaded: boolean; readAtOpen: number; lastSeqAtOpen: number; me: ID; members: ChatMember[] | undefined; joinsAfter?: string | undefined }): Row[] {
   const rows: Row[] = [{ kind: 'edge', key: 'edge', loading: opts.hasOlder || !opts.loaded }];
   let prev: Message | null = null;
   let newShown = false;
+  // "X joined" lines, from the members' join times: those who joined after
+  // joinsAfter (the chat's creation), placed among the loaded messages.
+  const at = (iso: string) => Date.parse(iso);
+  const joins = opts.joinsAfter == null ? [] : (opts.members ?? [])
+    .filter((x) => at(x.joined_at) > at(opts.joinsAfter!) && (!opts.hasOlder || (msgs[0] != null && at(x.joined_at) >= at(msgs[0].created_at))))
+    .sort((a, b) => at(a.joined_at) - at(b.joined_at));
+  let j = 0;
+  const joinsUntil = (t: string | null) => {
+    while (j < joins.length && (t == null || at(joins[j]!.joined_at) <= at(t))) {
+      const x = joins[j++]!;
+      rows.push({ kind: 'joined', key: `j-${x.user.id}`, name: x.user.display_name });
+      prev = null;
+    }
+  };
   for (const m of msgs) {
+    joinsUntil(m.created_at);
     const day = dayKey(m.created_at);
     const newDay = !prev || dayKey(prev.created_at) !== day;
     if (newDay) rows.push({ kind: 'day', key: `day-${day}`, label: dayLabel(m.created_at) });
@@ -41,6 +57,7 @@ export function buildRows(msgs: Message[], pending: OutboxItem[], opts: { hasOld
     rows.push({ kind: 'msg', key: `m-${m.id}`, m, compact });
     prev = m;
   }
+  if (opts.loaded) joinsUntil(null);
   // Read marker: who else has read the person's message, while it is the
   // latest one (anything after it is a reply, which says as much).
   const lastMine = msgs[msgs.length - 1]?.sender.id === opts.me ? msgs[msgs.length - 1] : undefined;
@@ -69,9 +86,13 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
   const [readAtOpen] = useState(() => chat.last_read_seq ?? 0);
   const [lastSeqAtOpen] = useState(() => chat.last_seq ?? 0);
   const msgs = useMemo(() => timeline(cm), [cm]);
+  // Joins are news in channels and groups; a direct chat's two people
+  // are there from the start. Those added with the chat joined in its
+  // creating transaction, within moments of created_at.
+  const joinsAfter = chat.type === 'direct' ? undefined : new Date(new Date(chat.created_at).getTime() + 50).toISOString();
   const rows = useMemo(
-    () => buildRows(msgs, pending, { hasOlder: cm?.hasOlder ?? true, loaded: cm?.loaded ?? false, readAtOpen, lastSeqAtOpen, me, members }),
-    [msgs, pending, cm?.hasOlder, cm?.loaded, readAtOpen, lastSeqAtOpen, me, members],
+    () => buildRows(msgs, pending, { hasOlder: cm?.hasOlder ?? true, loaded: cm?.loaded ?? false, readAtOpen, lastSeqAtOpen, me, members, joinsAfter }),
+    [msgs, pending, cm?.hasOlder, cm?.loaded, readAtOpen, lastSeqAtOpen, me, members, joinsAfter],
   );
   const scrollRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
@@ -94,10 +115,13 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
     }
   }, [chat.id, chat.last_read_seq, newestAny]);
 
+  // "Jump to latest" shows while the person has scrolled up.
+  const [scrolledUp, setScrolledUp] = useState(false);
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
     follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    setScrolledUp(!follow.current);
     const first = v.getVirtualItems().find((it) => it.end > el.scrollTop);
     if (first) anchor.current = { key: String(first.key), delta: first.start - el.scrollTop };
     if (el.scrollTop < 400 && cm?.hasOlder && cm.loaded) void actions.loadOlder(chat.id);
@@ -129,6 +153,19 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
   useEffect(() => {
     markIfAtBottom();
   }, [markIfAtBottom]);
+
+  // Rows that grow after they are drawn (an image that loads late) must
+  // not leave a following reader above the newest message.
+  const total = v.getTotalSize();
+  useEffect(() => {
+    if (follow.current && !jumpSeq && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [total, jumpSeq, rows.length, v]);
+  const jumpToLatest = () => {
+    follow.current = true;
+    setScrolledUp(false);
+    v.scrollToIndex(rows.length - 1, { align: 'end' });
+    markIfAtBottom();
+  };
 
   // Fill the screen: a short first page leaves no room to scroll up.
   useEffect(() => {
@@ -173,6 +210,7 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
 
   const items = v.getVirtualItems();
   return (
+    <>
     <div className="messages" ref={scrollRef} onScroll={onScroll} role="log" aria-label={`Messages in ${chat.name || 'this chat'}`} aria-live="polite" aria-relevant="additions" tabIndex={0}>
       <div className="messages-inner" style={{ height: v.getTotalSize() }}>
         {items.map((it) => {
@@ -184,11 +222,16 @@ export function MessageList({ chat, jumpSeq, canModerate }: Props) {
               {r.kind === 'new' && <div className="new-divider" role="separator">New messages</div>}
               {r.kind === 'msg' && <MessageItem m={r.m} compact={r.compact} canModerate={canModerate} highlight={highlight === r.m.id} />}
               {r.kind === 'seen' && <div className="seen">Seen by {r.names.join(', ')}</div>}
+              {r.kind === 'joined' && <div className="joined-line" data-testid="joined-line">{r.name} joined</div>}
               {r.kind === 'pending' && <PendingItem item={r.item} />}
             </div>
           );
         })}
       </div>
     </div>
+    {scrolledUp && (
+      <button className="btn small jump-latest" onClick={jumpToLatest}>↓ Jump to latest</button>
+    )}
+    </>
   );
 }

@@ -128,8 +128,12 @@ export function ChannelSidebar() {
         )}
       </div>
       <button className="search-btn" onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))} aria-keyshortcuts="Control+K Meta+K">
-        <span aria-hidden="true">🔍</span> Search <kbd>Ctrl K</kbd>
+        <span aria-hidden="true">🔍</span> Search <kbd className="desktop-hint">Ctrl K</kbd>
       </button>
+      <div className="sidebar-views">
+        <button className="btn small" onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'mentions' ? 'none' : 'mentions' }))}>@ Mentions</button>
+        <button className="btn small" onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'saved' ? 'none' : 'saved' }))}>🔖 Saved</button>
+      </div>
       <nav className="chat-list" aria-label="Chats in this workspace">
         {groups.map((g) => (
           <section className="chat-group" key={g.title} aria-label={g.title}>

@@ -4,6 +4,7 @@ import { describe } from '../api/errors';
 import type { StatusPoint, SystemStatus } from '../api/types';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
+import { InstanceUsers } from './InstanceUsers';
 import { PageShell } from './Pages';
 
 /** How often the page asks GET /api/admin/status again. */
@@ -33,6 +34,7 @@ export function HealthPage() {
     <PageShell title="System health">
       {error && <p className="form-error" role="alert">Could not refresh: {error}</p>}
       {!status ? <p aria-busy="true">Loading…</p> : <HealthView s={status} />}
+      <InstanceUsers />
     </PageShell>
   );
 }

@@ -35,8 +35,17 @@ export function PageShell({ title, children }: { title: string; children: ReactN
 
 export function EmptyWorkspace({ ws }: { ws: ID }) {
   const [creating, setCreating] = useState(false);
+  const admin = useStore(workspaces, (s) => canAdmin(s.list.find((w) => w.id === ws)));
+  const alone = useStore(workspaces, (s) => (s.members[ws]?.length ?? 2) <= 1);
   return (
     <PageShell title="Welcome">
+      {admin && alone && (
+        <div className="card" data-testid="invite-empty-state">
+          <h2>Invite your team</h2>
+          <p>You are the only one here. Everyone you invite lands in #general and #random.</p>
+          <button className="btn primary" onClick={() => navigate({ name: 'admin', ws })}>Invite people</button>
+        </div>
+      )}
       <div className="card">
         <h2>Start a conversation</h2>
         <p>Create a channel for your team, or browse the channels that exist.</p>

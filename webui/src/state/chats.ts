@@ -47,6 +47,8 @@ export function upsertChat(s: ChatsState, c: Chat): ChatsState {
         my_role: c.my_role ?? prev.my_role,
         last_message: c.last_message ?? prev.last_message,
         last_seq: Math.max(prev.last_seq ?? 0, c.last_seq ?? 0),
+        // The server omits archived_at of a live chat: absent means unarchived.
+        archived_at: c.archived_at ?? null,
       }
     : { ...c, unread_count: c.unread_count ?? 0 };
   return { ...s, byId: { ...s.byId, [c.id]: merged } };

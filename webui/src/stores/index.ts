@@ -39,7 +39,7 @@ export interface Toast {
 
 export interface UIState {
   threadRootId: ID | null;
-  panel: 'none' | 'members' | 'thread';
+  panel: 'none' | 'members' | 'thread' | 'settings' | 'pins' | 'saved' | 'mentions';
   searchOpen: boolean;
   sidebarOpen: boolean;
   connection: Connection;
