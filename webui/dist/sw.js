@@ -4,8 +4,8 @@
  * shows recent history offline. Writes are never cached or replayed here:
  * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
  * fills in VERSION and PRECACHE. */
-const VERSION = "adeb7871693843bc";
-const PRECACHE = ["/assets/index-BZZH0VWm.js","/assets/style-BYoSCoA3.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
+const VERSION = "f607547b01df366d";
+const PRECACHE = ["/assets/code-DLgtPZKh.js","/assets/compact-C8-lyxgK.js","/assets/github-Cr2dUmht.js","/assets/index-Dml1z9pn.js","/assets/style-c5XXhp3X.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
 const SHELL = `fechatter-shell-${VERSION}`;
 const API = 'fechatter-api';
 const API_MAX_ENTRIES = 300;
@@ -106,4 +106,42 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data === 'clear-api-cache') event.waitUntil(caches.delete(API));
+});
+
+// Web Push (docs/link-previews-and-push.md): the server pushes DMs and
+// mentions while no tab is in view. The payload is JSON from
+// internal/push (title, body, workspace_id, chat_id, seq, tag); without
+// notification previews it has no sender and no text.
+self.addEventListener('push', (event) => {
+  let n = {};
+  try {
+    n = event.data ? event.data.json() : {};
+  } catch {
+    n = {};
+  }
+  const title = n.title || 'Fechatter';
+  const url = n.workspace_id && n.chat_id ? `/w/${n.workspace_id}/c/${n.chat_id}${n.seq ? `?seq=${n.seq}` : ''}` : '/';
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: n.body || '',
+      tag: n.tag || undefined,
+      icon: '/icon-192.png',
+      data: { url },
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || '/';
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((wins) => {
+      for (const w of wins) {
+        if (new URL(w.url).origin === self.location.origin && 'focus' in w) {
+          return w.focus().then((c) => (c && 'navigate' in c ? c.navigate(url) : undefined));
+        }
+      }
+      return self.clients.openWindow(url);
+    }),
+  );
 });
