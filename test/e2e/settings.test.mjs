@@ -135,4 +135,17 @@ describe('channel settings, onboarding and pins', () => {
     const list = await api(srv.url, team.people[0].token, 'GET', '/api/admin/users');
     assert.equal(list.users.find((u) => u.username === 'bob').is_admin, true);
   });
+
+  journey('the instance administrator issues a password reset link for Bob', async () => {
+    const p = alice.page;
+    const row = p.getByTestId('instance-users').locator('li', { hasText: '@bob' });
+    await row.getByRole('button', { name: 'Reset link' }).click();
+    const link = (await p.getByTestId('reset-link').textContent({ timeout: T }))?.trim() ?? '';
+    assert.match(link, /\/reset-password\?token=/);
+    // The link works once: Bob sets a new password with it and signs in.
+    const token = new URL(link).searchParams.get('token');
+    await api(srv.url, null, 'POST', '/api/auth/password-reset/confirm', { token, password: 'a-brand-new-pass-3' });
+    await api(srv.url, null, 'POST', '/api/auth/signin', { email: team.people[1].email, password: 'a-brand-new-pass-3' });
+    await assert.rejects(api(srv.url, null, 'POST', '/api/auth/password-reset/confirm', { token, password: 'another-pass-4' }));
+  });
 });

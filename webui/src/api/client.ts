@@ -222,6 +222,9 @@ export class ApiClient {
   adminUsers = () => this.call<{ users: AdminUser[] }>(endpoints.adminUsers, { query: { limit: 200 } }).then((r) => r.users);
   patchAdminUser = (user: ID, b: { disabled?: boolean; is_admin?: boolean }) =>
     this.call<AdminUser>(endpoints.patchAdminUser, { params: { user }, body: b });
+  /** adminResetLink issues a single-use password reset link for an account
+   * (for when no SMTP is configured): the admin passes it on. */
+  adminResetLink = (user: ID) => this.call<{ url: string; expires_at: string }>(endpoints.adminResetLink, { params: { user }, body: {} });
   eventTicket = () => this.call<{ ticket: string; expires_in: number }>(endpoints.eventTicket);
 
   // ---- drafts, notification settings, assistant commands ----

@@ -8,12 +8,14 @@ import { useStore } from '../stores/store';
 
 /** InstanceUsers is the instance administrator's list of every account:
  * disable or enable one (a disabled account's sessions end at once), and
- * make or unmake instance administrators. The server refuses what would
+ * make or unmake instance administrators, and issue a password reset link
+ * to hand on. The server refuses what would
  * leave the instance without an administrator, and the page says so. */
 export function InstanceUsers() {
   const me = useStore(session, (s) => s.user?.id ?? 0);
   const [users, setUsers] = useState<AdminUser[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [link, setLink] = useState<{ user: string; url: string; expires_at: string } | null>(null);
   const load = () => api.adminUsers().then(setUsers, (e) => setError(describe(e)));
   useEffect(() => {
     void load();
@@ -27,10 +29,25 @@ export function InstanceUsers() {
       setError(describe(e));
     }
   };
+  const resetLink = async (u: AdminUser) => {
+    setError(null);
+    try {
+      const r = await api.adminResetLink(u.id);
+      setLink({ user: u.display_name, ...r });
+    } catch (e) {
+      setError(describe(e));
+    }
+  };
   return (
     <section className="card" aria-label="Users of this instance" data-testid="instance-users">
       <h2>Users</h2>
       {error && <p className="field-error" role="alert">{error}</p>}
+      {link && (
+        <p className="hint" role="status">
+          Password reset link for {link.user} (works once, until {new Date(link.expires_at).toLocaleString()}):{' '}
+          <code data-testid="reset-link">{link.url}</code>
+        </p>
+      )}
       {users === null && !error && <p aria-busy="true">Loading…</p>}
       <ul className="list">
         {users?.map((u) => (
@@ -42,6 +59,7 @@ export function InstanceUsers() {
             </span>
             {u.id !== me && (
               <span className="row">
+                <button className="btn small" onClick={() => void resetLink(u)}>Reset link</button>
                 <button className="btn small" onClick={() => void change(u, { is_admin: !u.is_admin })}>{u.is_admin ? 'Remove admin' : 'Make admin'}</button>
                 <button className={`btn small${u.disabled_at ? '' : ' danger'}`} onClick={() => void change(u, { disabled: !u.disabled_at })}>
                   {u.disabled_at ? 'Enable' : 'Disable'}
