@@ -20,7 +20,7 @@ func TestBotTokenScope(t *testing.T) {
 	chatB := idOf(t, h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/chats", wsB), token: admin.token,
 		body: map[string]any{"type": "public_channel", "name": "elsewhere"}}))
 	chatA := idOf(t, h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/chats", wsA), token: admin.token,
-		body: map[string]any{"type": "public_channel", "name": "general"}}))
+		body: map[string]any{"type": "public_channel", "name": "hall"}}))
 
 	created := h.do(req{method: "POST", path: fmt.Sprintf("/api/workspaces/%d/bots", wsA), token: admin.token,
 		body: map[string]any{"username": "ci-bot"}})

@@ -48,6 +48,13 @@ func openKBIndex(dir string) (*kbIndex, error) {
 			return nil, err
 		}
 		idx, err = bleve.New(dir, kbMapping())
+		if err == nil {
+			// Bleve writes index_meta.json 0666 less the umask; the rest of
+			// the index (document text) is 0600, and so must this be.
+			if cerr := os.Chmod(filepath.Join(dir, "index_meta.json"), 0o600); cerr != nil {
+				return nil, errors.Join(cerr, idx.Close())
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open knowledge index %s: %w", dir, err)
