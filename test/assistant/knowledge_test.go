@@ -169,7 +169,7 @@ func searchable(t *testing.T, c *client.Client, wsID int64, text string) {
 func testMessageRetrieval(t *testing.T, tm *team, stub *stubModel) {
 	vault := tm.newChat(t, tm.ann, model.ChatPrivateChannel, "vault", tm.cat)
 	send(t, tm.cat, vault.ID, "the vault codeword is swordfish-4711")
-	random := tm.newChat(t, tm.ann, model.ChatPublicChannel, "random", tm.bob)
+	random := tm.newChat(t, tm.ann, model.ChatPublicChannel, "lounge", tm.bob)
 	seen := send(t, tm.ann, random.ID, "the lobby codeword is tulip-99")
 	searchable(t, tm.cat, tm.ws.ID, "swordfish")
 	searchable(t, tm.bob, tm.ws.ID, "tulip")

@@ -71,7 +71,7 @@ func startTeam(t *testing.T, dbURL string) *team {
 	me, err := tm.bob.Me(ctx)
 	must(t, err)
 	tm.bobID = me.ID
-	tm.general, _, err = tm.ann.CreateChat(ctx, tm.ws.ID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "general", MemberIDs: []int64{tm.bobID}})
+	tm.general, _, err = tm.ann.CreateChat(ctx, tm.ws.ID, client.CreateChatInput{Type: model.ChatPublicChannel, Name: "hall", MemberIDs: []int64{tm.bobID}})
 	must(t, err)
 	tm.other, err = tm.ann.CreateWorkspace(ctx, "Other")
 	must(t, err)
