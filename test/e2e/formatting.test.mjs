@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { a11yProblems, api, person, repo, seedTeam, signIn, startServer } from './harness.mjs';
+import { a11yProblems, api, person, repo, seedTeam, signIn, startServer, myChat } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -62,7 +62,7 @@ before(async () => {
   srv = await startServer();
   team = await seedTeam(srv, { admin: ALICE, members: [BOB] });
   const [a, b] = team.people;
-  general = await api(srv.url, a.token, 'POST', `/api/workspaces/${team.workspace.id}/chats`, { type: 'public_channel', name: 'general', member_ids: [b.user.id] });
+  general = await myChat(srv, a.token, team.workspace.id, 'general');
   dm = await api(srv.url, a.token, 'POST', `/api/workspaces/${team.workspace.id}/chats`, { type: 'direct', member_ids: [b.user.id] });
   alice = await person('fmt-alice');
   bob = await person('fmt-bob');

@@ -211,3 +211,13 @@ export async function a11yProblems(page) {
   });
   return found;
 }
+
+/** myChat returns the chat named name among those the token's holder is a
+ * member of (every workspace starts with #general and #random, which
+ * members join by invite). */
+export async function myChat(srv, token, wsId, name) {
+  const { chats } = await api(srv.url, token, 'GET', `/api/workspaces/${wsId}/chats`);
+  const c = chats.find((x) => x.name === name);
+  if (!c) throw new Error(`no chat named ${name} among ${chats.map((x) => x.name).join(', ')}`);
+  return c;
+}

@@ -4,7 +4,7 @@
 // the post arrive in the open chat.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { a11yProblems, api, person, seedTeam, signIn, startServer } from './harness.mjs';
+import { a11yProblems, api, person, seedTeam, signIn, startServer, myChat } from './harness.mjs';
 
 const ann = { email: 'ann@example.com', password: 'correct horse battery', username: 'ann', name: 'Ann' };
 let srv;
@@ -14,7 +14,7 @@ let general;
 before(async () => {
   srv = await startServer();
   team = await seedTeam(srv, { admin: ann });
-  general = await api(srv.url, team.people[0].token, 'POST', `/api/workspaces/${team.workspace.id}/chats`, { type: 'public_channel', name: 'general' });
+  general = await myChat(srv, team.people[0].token, team.workspace.id, 'general');
 });
 
 after(async () => {
