@@ -156,6 +156,9 @@ describe('formatting, notifications and drafts', () => {
     await bob.page.goto(chatUrl(general));
     await bob.page.getByRole('heading', { name: 'general' }).waitFor({ timeout: T });
     await bob.page.waitForFunction(() => !/^\(\d+\)/.test(document.title), null, { timeout: T });
+    // The page is live once a message sent now shows in it.
+    await api(srv.url, team.people[0].token, 'POST', `/api/chats/${general.id}/messages`, { content: 'anyone here?' });
+    await bob.page.locator('.messages article.msg .msg-body', { hasText: 'anyone here?' }).waitFor({ timeout: T });
     await bob.page.evaluate(() => window.__setHidden(true));
     await api(srv.url, team.people[0].token, 'POST', `/api/chats/${dm.id}/messages`, { content: 'Lunch **today**? :pizza:' });
     const note = await bob.page.waitForFunction(() => window.__notes[0], null, { timeout: T });
@@ -172,6 +175,9 @@ describe('formatting, notifications and drafts', () => {
     await api(srv.url, team.people[1].token, 'PUT', `/api/chats/${dm.id}/notifications`, { muted: true });
     await bob.page.reload();
     await bob.page.getByRole('heading', { name: 'general' }).waitFor({ timeout: T });
+    // The reloaded page is live once a message sent now shows in it.
+    await api(srv.url, team.people[0].token, 'POST', `/api/chats/${general.id}/messages`, { content: 'are you back?' });
+    await bob.page.locator('.messages article.msg .msg-body', { hasText: 'are you back?' }).waitFor({ timeout: T });
     await bob.page.evaluate(() => window.__setHidden(true));
     await api(srv.url, team.people[0].token, 'POST', `/api/chats/${dm.id}/messages`, { content: 'muted one' });
     await api(srv.url, team.people[0].token, 'POST', `/api/chats/${general.id}/messages`, { content: `@${BOB.username} unmuted mention` });

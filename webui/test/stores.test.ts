@@ -47,6 +47,20 @@ describe('messages store', () => {
 });
 
 describe('chats store', () => {
+  it('keeps a message that arrived while the chat list was on its way', () => {
+    // The list was fetched before message 5 of chat 10; its event came first.
+    let s = setWorkspaceChats(emptyChats, 1, [chat(10, { last_seq: 4, last_read_seq: 4 })]);
+    s = noteMessage(s, msg(10, 5, 2), 1, false);
+    expect(s.byId[10].unread_count).toBe(1);
+    s = setWorkspaceChats(s, 1, [chat(10, { last_seq: 4, last_read_seq: 4, unread_count: 0 }), chat(11)]);
+    expect(s.byId[10].unread_count).toBe(1);
+    expect(s.byId[10].last_seq).toBe(5);
+    expect(s.byId[10].last_message?.seq).toBe(5);
+    // A list that has seen it (or later ones) wins.
+    s = setWorkspaceChats(s, 1, [chat(10, { last_seq: 6, last_read_seq: 6, unread_count: 0 })]);
+    expect(s.byId[10].unread_count).toBe(0);
+  });
+
   it('orders by activity and keeps per-person counts when a neutral chat arrives', () => {
     let s = setWorkspaceChats(emptyChats, 1, [chat(1, { last_activity_at: '2026-01-01T00:00:00Z', unread_count: 4 }), chat(2, { last_activity_at: '2026-01-03T00:00:00Z' })]);
     expect(chatsOf(s, 1).map((c) => c.id)).toEqual([2, 1]);

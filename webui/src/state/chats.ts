@@ -22,11 +22,27 @@ export function chatsOf(s: ChatsState, ws: ID): Chat[] {
     .sort((a, b) => (activityOf(b) < activityOf(a) ? -1 : activityOf(b) > activityOf(a) ? 1 : b.id - a.id));
 }
 
-/** setWorkspaceChats replaces one workspace's chats with a fresh list. */
+/** setWorkspaceChats replaces one workspace's chats with a fresh list. A
+ * chat the store has seen newer messages of (an event that arrived while
+ * the list was on its way) keeps those messages and its unread count: the
+ * list is a snapshot from before them. */
 export function setWorkspaceChats(s: ChatsState, ws: ID, chats: Chat[]): ChatsState {
   const byId: Record<ID, Chat> = {};
   for (const c of Object.values(s.byId)) if (c.workspace_id !== ws) byId[c.id] = c;
-  for (const c of chats) byId[c.id] = c;
+  for (const c of chats) {
+    const prev = s.byId[c.id];
+    byId[c.id] =
+      prev && (prev.last_seq ?? 0) > (c.last_seq ?? 0)
+        ? {
+            ...c,
+            last_seq: prev.last_seq,
+            last_message: prev.last_message,
+            last_activity_at: prev.last_activity_at,
+            last_read_seq: Math.max(prev.last_read_seq ?? 0, c.last_read_seq ?? 0),
+            unread_count: prev.unread_count,
+          }
+        : c;
+  }
   const mentions = { ...s.mentions };
   for (const c of chats) {
     const list = mentions[c.id];
