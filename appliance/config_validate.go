@@ -115,8 +115,11 @@ func (s ServerConfig) validate(ck *checker) {
 	}
 	if s.PublicURL != "" {
 		u, err := url.Parse(s.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
 			ck.fail("server.public_url", "%q is not an http:// or https:// URL without query or fragment, like https://chat.example.org", s.PublicURL)
+		case u.Path != "" && u.Path != "/":
+			ck.fail("server.public_url", "%q has a path: the web app is served at the root of its host (give the proxy a host of its own)", s.PublicURL)
 		}
 	}
 	for _, p := range s.TrustedProxies {

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
 )
@@ -60,13 +61,18 @@ func TestPublicURL(t *testing.T) {
 	if got := (&Appliance{cfg: c}).PublicURL(); got != "https://chat.example.org/" {
 		t.Errorf("PublicURL = %q", got)
 	}
+	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	if got := (&Appliance{cfg: c}).setupURL(bound, "tok"); got != "https://chat.example.org/setup?token=tok" {
+		t.Errorf("setupURL with public_url = %q", got)
+	}
+
 	c.Server.PublicURL = ""
 	c.TLS.Domains = []string{"chat.example.org"}
 	c.TLS.HTTPSListen = ":8443"
 	if got := (&Appliance{cfg: c}).PublicURL(); got != "https://chat.example.org:8443/" {
 		t.Errorf("PublicURL from tls.domains = %q", got)
 	}
-	for _, bad := range []string{"chat.example.org", "ftp://chat.example.org", "https://chat.example.org/?a=1", "https://"} {
+	for _, bad := range []string{"chat.example.org", "ftp://chat.example.org", "https://chat.example.org/?a=1", "https://", "https://example.org/chat"} {
 		c := Default()
 		c.Server.PublicURL = bad
 		var fe *FieldError

@@ -87,12 +87,29 @@ func (a *Appliance) announceSetup(bound net.Addr) {
 		return
 	}
 	if a.setupLinkToken == "" {
-		page := SetupURL(a.cfg.Server.Listen, bound.String(), "")
+		page := a.setupURL(bound, "")
 		a.log.Warn("first-run setup is pending: open the setup page and enter the configured setup_token", "url", page)
 		return
 	}
 	a.log.Warn("first-run setup is pending: open this link to create the administrator (it holds the setup token, also in "+SetupTokenPath(a.cfg)+")",
-		"url", SetupURL(a.cfg.Server.Listen, bound.String(), a.setupLinkToken))
+		"url", a.setupURL(bound, a.setupLinkToken))
+}
+
+// setupURL is the setup page on server.public_url when it is set (the
+// operator opens it through the proxy), else on the bound address.
+func (a *Appliance) setupURL(bound net.Addr, token string) string {
+	if a.cfg.Server.PublicURL == "" {
+		return SetupURL(a.cfg.Server.Listen, bound.String(), token)
+	}
+	u, err := url.Parse(a.PublicURL())
+	if err != nil { // validated at load
+		return SetupURL(a.cfg.Server.Listen, bound.String(), token)
+	}
+	u.Path = "/setup"
+	if token != "" {
+		u.RawQuery = url.Values{"token": {token}}.Encode()
+	}
+	return u.String()
 }
 
 // SetupURL is the web app's setup page of a server configured to listen

@@ -67,7 +67,7 @@ func (s *Service) onMessage(ctx context.Context, m model.Message) error {
 // command at its start, a mention of the assistant, or any message in a
 // direct chat with it.
 func (s *Service) triggerOf(ctx context.Context, userID int64, bot model.User, m model.Message) (trigger, bool, error) {
-	if name, input, ok := parseCommand(m.Content); ok {
+	if name, input, ok := chat.ParseCommand(m.Content); ok {
 		if isBuiltin(name) {
 			return trigger{command: name, input: input}, true, nil
 		}
@@ -82,7 +82,7 @@ func (s *Service) triggerOf(ctx context.Context, userID int64, bot model.User, m
 	if err != nil || !direct {
 		return trigger{}, false, err
 	}
-	if name, input, ok := parseCommand(m.Content); ok {
+	if name, input, ok := chat.ParseCommand(m.Content); ok {
 		return trigger{command: name, input: input}, true, nil // unknown: answered with help
 	}
 	return trigger{input: m.Content}, true, nil

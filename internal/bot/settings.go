@@ -211,7 +211,7 @@ func checkCommand(in CommandInput) (CommandInput, error) {
 	in.Description = strings.TrimSpace(in.Description)
 	in.Template = strings.TrimSpace(in.Template)
 	switch {
-	case !validCommandName(in.Name):
+	case !chat.ValidCommandName(in.Name):
 		return in, invalid("name", "1 to 32 of a-z, 0-9, - and _, starting with a letter")
 	case isBuiltin(in.Name):
 		return in, invalid("name", "a built-in command has this name")

@@ -37,24 +37,6 @@ type trigger struct {
 	sources []source
 }
 
-// parseCommand reads a slash command at the start of content: /name and
-// the rest. ok is false when content does not start with one.
-func parseCommand(content string) (name, input string, ok bool) {
-	s := strings.TrimSpace(content)
-	if !strings.HasPrefix(s, "/") {
-		return "", "", false
-	}
-	end := strings.IndexFunc(s, unicode.IsSpace)
-	if end < 0 {
-		end = len(s)
-	}
-	name = strings.ToLower(s[1:end])
-	if !validCommandName(name) {
-		return "", "", false
-	}
-	return name, strings.TrimSpace(s[end:]), true
-}
-
 // mentions reports whether content mentions @username at a word boundary,
 // and returns content without the mention.
 func mentions(content, username string) (bool, string) {
@@ -78,19 +60,6 @@ func mentions(content, username string) (bool, string) {
 
 func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-'
-}
-
-// validCommandName: 1 to 32 of a-z, 0-9, - and _, starting with a letter.
-func validCommandName(name string) bool {
-	if name == "" || len(name) > 32 || name[0] < 'a' || name[0] > 'z' {
-		return false
-	}
-	for _, c := range []byte(name) {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // summaryRange is what /summarize covers: the last n messages, or those

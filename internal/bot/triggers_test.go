@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
 )
 
@@ -23,7 +24,7 @@ func TestParseCommand(t *testing.T) {
 		{"/path/to/file", "", "", false},
 		{"//ask", "", "", false},
 	} {
-		name, input, ok := parseCommand(tc.in)
+		name, input, ok := chat.ParseCommand(tc.in)
 		if name != tc.name || input != tc.input || ok != tc.ok {
 			t.Errorf("parseCommand(%q) = %q, %q, %v; want %q, %q, %v", tc.in, name, input, ok, tc.name, tc.input, tc.ok)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/fechatter/fechatter/internal/chat"
 	"github.com/fechatter/fechatter/internal/model"
@@ -49,24 +48,6 @@ type CommandResult struct {
 	ChatID       int64          `json:"chat_id"`
 }
 
-// ParseCommand reads "/name rest" at the start of content; ok is false
-// for anything else (as the assistant reads its commands).
-func ParseCommand(content string) (name, input string, ok bool) {
-	s := strings.TrimSpace(content)
-	if !strings.HasPrefix(s, "/") {
-		return "", "", false
-	}
-	end := strings.IndexFunc(s, unicode.IsSpace)
-	if end < 0 {
-		end = len(s)
-	}
-	name = strings.ToLower(s[1:end])
-	if !validCommandName(name) {
-		return "", "", false
-	}
-	return name, strings.TrimSpace(s[end:]), true
-}
-
 // command finds a workspace's slash command by name.
 func (s *Service) command(ctx context.Context, wsID int64, name string) (model.Integration, bool, error) {
 	list, err := s.store.Integrations(ctx, wsID, model.IntegrationCommand)
@@ -91,7 +72,7 @@ func (s *Service) command(ctx context.Context, wsID int64, name string) (model.I
 // or timeout is an ephemeral answer saying so, not an error: the
 // invocation is not stored then.
 func (s *Service) RunCommand(ctx context.Context, userID, chatID int64, content, clientID string) (CommandResult, bool, error) {
-	name, text, ok := ParseCommand(content)
+	name, text, ok := chat.ParseCommand(content)
 	if !ok {
 		return CommandResult{}, false, nil
 	}

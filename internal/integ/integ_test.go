@@ -2,6 +2,8 @@ package integ
 
 import (
 	"testing"
+
+	"github.com/fechatter/fechatter/internal/chat"
 )
 
 func TestSignVerify(t *testing.T) {
@@ -78,7 +80,7 @@ func TestParseCommand(t *testing.T) {
 		{"/9lives", "", "", false},
 		{"/path/to/file", "", "", false},
 	} {
-		name, input, ok := ParseCommand(tc.in)
+		name, input, ok := chat.ParseCommand(tc.in)
 		if name != tc.name || input != tc.input || ok != tc.ok {
 			t.Errorf("ParseCommand(%q) = %q, %q, %v", tc.in, name, input, ok)
 		}

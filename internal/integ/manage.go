@@ -136,7 +136,7 @@ func (s *Service) checkURL(raw string) (string, error) {
 // checkCommandName refuses a malformed name and those of the assistant's
 // built-in and custom commands, so that one message never fires both.
 func (s *Service) checkCommandName(ctx context.Context, wsID int64, name string) error {
-	if !validCommandName(name) {
+	if !chat.ValidCommandName(name) {
 		return apperr.Field("name", "must be 1 to 32 of a-z, 0-9, '-' and '_', starting with a letter")
 	}
 	if slices.Contains(builtinCommands, name) {
@@ -239,13 +239,4 @@ func newSecret() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// validCommandName: 1 to 32 of a-z, 0-9, - and _, starting with a letter
-// (as the assistant's commands).
-func validCommandName(name string) bool {
-	if name == "" || len(name) > 32 || name[0] < 'a' || name[0] > 'z' {
-		return false
-	}
-	return strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == ""
 }
