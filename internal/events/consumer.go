@@ -348,3 +348,25 @@ func (c *Consumer) completionConfig() jetstream.StreamConfig {
 	}
 	return cfg
 }
+
+// Patiently runs step, each try bounded to 5s, until it succeeds, fails
+// with an error that will not go away by itself, ctx ends or the setup
+// patience runs out: for streams and consumers other packages create on
+// a cluster that may still be electing its leaders.
+func Patiently(ctx context.Context, log *slog.Logger, what string, step func(context.Context) error) error {
+	deadline := time.Now().Add(setupPatience)
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := step(tctx)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Info("waiting for JetStream (cluster forming?)", "what", what, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

@@ -69,17 +69,25 @@ func (s *Service) Start(ctx context.Context) error {
 	if s.js == nil {
 		return nil
 	}
-	_, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: DeliveryStream, Description: "outgoing webhook deliveries waiting to succeed",
-		Subjects: []string{deliverySubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-		MaxAge: 7 * 24 * time.Hour, Replicas: max(s.cfg.Replicas, 1), Duplicates: 10 * time.Minute,
+	// A forming cluster may take a while to elect the stream's leader.
+	err := events.Patiently(ctx, s.log, "stream "+DeliveryStream, func(ctx context.Context) error {
+		_, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name: DeliveryStream, Description: "outgoing webhook deliveries waiting to succeed",
+			Subjects: []string{deliverySubject}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
+			MaxAge: 7 * 24 * time.Hour, Replicas: max(s.cfg.Replicas, 1), Duplicates: 10 * time.Minute,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", DeliveryStream, err)
 	}
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, DeliveryStream, jetstream.ConsumerConfig{
-		Durable: DeliveryDurable, AckPolicy: jetstream.AckExplicitPolicy, MaxDeliver: s.cfg.MaxDeliver,
-		AckWait: s.cfg.DeliveryTimeout + 20*time.Second, Replicas: s.cfg.Replicas, MaxAckPending: 64,
+	var cons jetstream.Consumer
+	err = events.Patiently(ctx, s.log, "consumer "+DeliveryDurable, func(ctx context.Context) (err error) {
+		cons, err = s.js.CreateOrUpdateConsumer(ctx, DeliveryStream, jetstream.ConsumerConfig{
+			Durable: DeliveryDurable, AckPolicy: jetstream.AckExplicitPolicy, MaxDeliver: s.cfg.MaxDeliver,
+			AckWait: s.cfg.DeliveryTimeout + 20*time.Second, Replicas: s.cfg.Replicas, MaxAckPending: 64,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create consumer %s: %w", DeliveryDurable, err)
