@@ -220,11 +220,26 @@ func TestEmailDigest(t *testing.T) {
 		t.Fatalf("second digest:\n%s", second.Body)
 	}
 
-	want(t, h.do(req{method: "GET", path: "/api/notifications/unsubscribe?token=" + url.QueryEscape(fmt.Sprintf("%d.forged", bob.id))}), 400)
+	if got.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("List-Unsubscribe-Post %q", got.Header.Get("List-Unsubscribe-Post"))
+	}
+	forged := "/api/notifications/unsubscribe?token=" + url.QueryEscape(fmt.Sprintf("%d.forged", bob.id))
+	want(t, h.do(req{method: "GET", path: forged}), 400)
+	want(t, h.do(req{method: "POST", path: forged}), 400)
 	want(t, h.do(req{method: "GET", path: "/api/notifications/unsubscribe"}), 400)
-	off := want(t, h.do(req{method: "GET", path: "/" + strings.TrimPrefix(strings.Trim(unsub, "<>"), testPublicURL)}), 200)
+	want(t, h.do(req{method: "POST", path: "/api/notifications/unsubscribe"}), 400)
+	link := "/" + strings.TrimPrefix(strings.Trim(unsub, "<>"), testPublicURL)
+	// Opening the link (as a mail scanner does) only shows a button.
+	page := want(t, h.do(req{method: "GET", path: link}), 200)
+	if !strings.Contains(string(page.body), `<form method="post">`) {
+		t.Fatalf("unsubscribe page: %s", page.body)
+	}
+	if v := want(t, h.do(req{method: "GET", path: "/api/me/email-digest", token: bob.token}), 200).json(t); v["enabled"] != true {
+		t.Fatalf("digest setting after opening the link: %v", v)
+	}
+	off := want(t, h.do(req{method: "POST", path: link}), 200)
 	if !strings.Contains(string(off.body), "off") {
-		t.Fatalf("unsubscribe page: %s", off.body)
+		t.Fatalf("unsubscribe answer: %s", off.body)
 	}
 	if v := want(t, h.do(req{method: "GET", path: "/api/me/email-digest", token: bob.token}), 200).json(t); v["enabled"] != false || v["active"] != true {
 		t.Fatalf("digest setting after unsubscribe: %v", v)

@@ -242,8 +242,10 @@ func (d *Digest) message(u model.User, items []model.DigestItem) Message {
 		subject = strconv.Itoa(len(items)) + " unread messages on Fechatter"
 	}
 	return Message{To: u.Email, Subject: subject, Text: b.String(), Headers: map[string]string{
-		// RFC 2369: mail clients show an unsubscribe button that opens it.
-		"List-Unsubscribe": "<" + unsub + ">",
+		// RFC 2369: mail clients show an unsubscribe button that opens
+		// it; RFC 8058: they may instead POST to it at once.
+		"List-Unsubscribe":      "<" + unsub + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}}
 }
 
@@ -275,20 +277,40 @@ func (d *Digest) mac(id string) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
 }
 
+// errBadUnsubscribe is the answer to a token the server did not make.
+var errBadUnsubscribe = apperr.Field("token", "is not a valid unsubscribe token")
+
+// CheckUnsubscribe reports whether token is an unsubscribe token the server
+// made, without changing anything (the confirmation page a link opens);
+// a token the server did not make is a 400 on "token".
+func (d *Digest) CheckUnsubscribe(token string) error {
+	_, err := d.unsubscribeUser(token)
+	return err
+}
+
 // Unsubscribe turns off the digests of the user an unsubscribe token
 // names; a token the server did not make is a 400 on "token".
 func (d *Digest) Unsubscribe(ctx context.Context, token string) error {
-	bad := apperr.Field("token", "is not a valid unsubscribe token")
-	id, mac, ok := strings.Cut(token, ".")
-	uid, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || uid <= 0 || !hmac.Equal([]byte(mac), []byte(d.mac(id))) {
-		return bad
+	uid, err := d.unsubscribeUser(token)
+	if err != nil {
+		return err
 	}
 	err = d.st.SetDigestEnabled(ctx, uid, false)
 	if errors.Is(err, storage.ErrNotFound) {
-		return bad // the account is gone
+		return errBadUnsubscribe // the account is gone
 	}
 	return err
+}
+
+// unsubscribeUser is the user an unsubscribe token names, once its MAC is
+// checked.
+func (d *Digest) unsubscribeUser(token string) (int64, error) {
+	id, mac, ok := strings.Cut(token, ".")
+	uid, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || uid <= 0 || !hmac.Equal([]byte(mac), []byte(d.mac(id))) {
+		return 0, errBadUnsubscribe
+	}
+	return uid, nil
 }
 
 // DigestEnabled reports the user's digest setting.
