@@ -527,6 +527,12 @@ type SecondFactors interface {
 	// SetTOTPFailures stores the failure count and lock; ErrNotFound when
 	// there is no factor.
 	SetTOTPFailures(ctx context.Context, userID int64, failures int, lockedUntil time.Time) error
+	// ClaimTOTPAttempt counts one code attempt before the code is checked,
+	// in one atomic step, so concurrent guesses cannot share a count: it
+	// returns the count including this attempt, or ok false when the
+	// factor is locked at now or max attempts are already counted.
+	// ErrNotFound when there is no factor.
+	ClaimTOTPAttempt(ctx context.Context, userID int64, max int, now time.Time) (failures int, ok bool, err error)
 	// UseRecoveryCode marks the unused code with this hash used at at;
 	// ErrNotFound when the user has no such unused code.
 	UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) error

@@ -187,7 +187,8 @@ func (s *Service) checkSecondFactor(ctx context.Context, t model.TOTP, code, rec
 // A wrong code counts a failure; the last allowed failure locks.
 func (s *Service) checkTOTP(ctx context.Context, t model.TOTP, code string) (int64, error) {
 	now := s.now()
-	if err := codeLocked(t, now); err != nil {
+	failures, err := s.claimAttempt(ctx, t, now)
+	if err != nil {
 		return 0, err
 	}
 	secret, err := s.totpSeal.open(t.Secret, totpAD(t.UserID))
@@ -197,11 +198,11 @@ func (s *Service) checkTOTP(ctx context.Context, t model.TOTP, code string) (int
 	code = strings.Join(strings.Fields(code), "")
 	step, ok := matchTOTP(string(secret), code, now)
 	if !ok || step <= t.LastStep {
-		return 0, s.codeFailed(ctx, t, now)
+		return 0, s.codeFailed(ctx, t.UserID, failures, now)
 	}
 	err = s.store.UseTOTPStep(ctx, t.UserID, step)
 	if errors.Is(err, storage.ErrConflict) { // a concurrent use of the same code won
-		return 0, s.codeFailed(ctx, t, now)
+		return 0, s.codeFailed(ctx, t.UserID, failures, now)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("use totp step: %w", err)
@@ -229,12 +230,13 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // checkRecovery uses one recovery code; a wrong one counts a failure.
 func (s *Service) checkRecovery(ctx context.Context, t model.TOTP, code string) error {
 	now := s.now()
-	if err := codeLocked(t, now); err != nil {
+	failures, err := s.claimAttempt(ctx, t, now)
+	if err != nil {
 		return err
 	}
-	err := s.store.UseRecoveryCode(ctx, t.UserID, hashRecoveryCode(code), now)
+	err = s.store.UseRecoveryCode(ctx, t.UserID, hashRecoveryCode(code), now)
 	if errors.Is(err, storage.ErrNotFound) {
-		return s.codeFailed(ctx, t, now)
+		return s.codeFailed(ctx, t.UserID, failures, now)
 	}
 	if err != nil {
 		return fmt.Errorf("use recovery code: %w", err)
@@ -242,29 +244,37 @@ func (s *Service) checkRecovery(ctx context.Context, t model.TOTP, code string) 
 	return s.store.SetTOTPFailures(ctx, t.UserID, 0, time.Time{})
 }
 
-// codeLocked is the 429 of a locked second step.
-func codeLocked(t model.TOTP, now time.Time) error {
+// claimAttempt counts one code attempt before the code is checked, so
+// that concurrent guesses each take one of the maxCodeFailures attempts
+// (a count read, then written, would let them all see the same count).
+// It answers 429 while the second step is locked or every attempt is
+// taken, and returns the count including this one.
+func (s *Service) claimAttempt(ctx context.Context, t model.TOTP, now time.Time) (int, error) {
 	if now.Before(t.LockedUntil) {
-		return apperr.RateLimited(t.LockedUntil.Sub(now))
+		return 0, apperr.RateLimited(t.LockedUntil.Sub(now))
 	}
-	return nil
+	failures, ok, err := s.store.ClaimTOTPAttempt(ctx, t.UserID, maxCodeFailures, now)
+	if err != nil {
+		return 0, fmt.Errorf("claim code attempt: %w", err)
+	}
+	if !ok {
+		return 0, apperr.RateLimited(codeLockout)
+	}
+	return failures, nil
 }
 
-// codeFailed counts one wrong code and answers it: 401, or 429 once the
-// failures reach maxCodeFailures (the count starts again after the lock).
-func (s *Service) codeFailed(ctx context.Context, t model.TOTP, now time.Time) error {
-	failures, locked := t.Failures+1, time.Time{}
-	if failures >= maxCodeFailures {
-		failures, locked = 0, now.Add(codeLockout)
-	}
-	if err := s.store.SetTOTPFailures(ctx, t.UserID, failures, locked); err != nil {
-		return fmt.Errorf("count code failure: %w", err)
-	}
+// codeFailed answers a wrong code whose attempt claimAttempt counted as
+// the failures-th: 401, or 429 once that reaches maxCodeFailures, which
+// locks the second step for codeLockout (the count starts again after).
+func (s *Service) codeFailed(ctx context.Context, userID int64, failures int, now time.Time) error {
 	signInFailed("bad_code")
-	if !locked.IsZero() {
-		return apperr.RateLimited(codeLockout)
+	if failures < maxCodeFailures {
+		return errWrongCode()
 	}
-	return errWrongCode()
+	if err := s.store.SetTOTPFailures(ctx, userID, 0, now.Add(codeLockout)); err != nil {
+		return fmt.Errorf("lock second step: %w", err)
+	}
+	return apperr.RateLimited(codeLockout)
 }
 
 // newRecoveryCodes returns recoveryCodeCount codes (10 base32 letters in

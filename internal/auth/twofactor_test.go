@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ func runTwoFactorTests(t *testing.T, open opener) {
 		{"EnrolAndSignIn", testEnrolAndSignIn},
 		{"RecoveryCodeOnce", testRecoveryCodeOnce},
 		{"Lockout", testCodeLockout},
+		{"ConcurrentGuesses", testConcurrentCodeGuesses},
 		{"StepToken", testStepToken},
 		{"Disable", testDisableTOTP},
 		{"RequiredEnrolment", testRequiredEnrolment},
@@ -159,6 +162,39 @@ func testCodeLockout(t *testing.T, open opener) {
 	if _, err := e.svc.SecondStep(ctx, g.Challenge.Token, e.codeAt(t, secret, 0), "", meta); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}
+}
+
+// testConcurrentCodeGuesses sends many wrong codes at once: each takes
+// one of the maxCodeFailures attempts, so exactly maxCodeFailures-1 are
+// answered 401 and all the others 429, and the right code is then locked
+// out too.
+func testConcurrentCodeGuesses(t *testing.T, open opener) {
+	e := newEnv(t, open, nil)
+	ctx := context.Background()
+	alice := e.user(t, "alice@example.com", pwAlice)
+	secret, _ := e.enrol(t, alice)
+	g := e.signIn(t, alice.Email, pwAlice)
+	const guesses = 4 * maxCodeFailures
+	errs := make(chan error, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Go(func() {
+			_, err := e.svc.SecondStep(ctx, g.Challenge.Token, fmt.Sprintf("%06d", 100000+i), "", meta)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	kinds := map[apperr.Kind]int{}
+	for err := range errs {
+		kinds[apperr.KindOf(err)]++
+	}
+	if kinds[apperr.KindUnauthorized] != maxCodeFailures-1 || kinds[apperr.KindRateLimited] != guesses-maxCodeFailures+1 {
+		t.Fatalf("answers to %d concurrent wrong codes: %v, want %d unauthorized and the rest rate limited",
+			guesses, kinds, maxCodeFailures-1)
+	}
+	_, err := e.svc.SecondStep(ctx, g.Challenge.Token, e.codeAt(t, secret, 0), "", meta)
+	wantKind(t, err, apperr.KindRateLimited, "")
 }
 
 func testStepToken(t *testing.T, open opener) {

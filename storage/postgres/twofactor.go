@@ -106,6 +106,28 @@ func (q *queries) SetTOTPFailures(ctx context.Context, userID int64, failures in
 	return mustAffect("set totp failures", tag, err)
 }
 
+// ClaimTOTPAttempt counts one attempt unless the factor is locked or full;
+// the row lock makes concurrent claims count one by one.
+func (q *queries) ClaimTOTPAttempt(ctx context.Context, userID int64, max int, now time.Time) (failures int, ok bool, err error) {
+	err = q.db.QueryRow(ctx, `UPDATE user_totp SET failures = failures + 1
+		WHERE user_id = $1 AND failures < $2 AND (locked_until IS NULL OR locked_until <= $3) RETURNING failures`,
+		userID, max, stored(now)).Scan(&failures)
+	if err = wrap("claim totp attempt", err); errors.Is(err, storage.ErrNotFound) {
+		var n int
+		if err := q.db.QueryRow(ctx, `SELECT count(*) FROM user_totp WHERE user_id = $1`, userID).Scan(&n); err != nil {
+			return 0, false, wrap("claim totp attempt", err)
+		}
+		if n == 0 {
+			return 0, false, err
+		}
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return failures, true, nil
+}
+
 // UseRecoveryCode marks one unused code used.
 func (q *queries) UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) error {
 	tag, err := q.db.Exec(ctx, `UPDATE user_recovery_codes SET used_at = $1

@@ -106,6 +106,28 @@ func (q *queries) SetTOTPFailures(ctx context.Context, userID int64, failures in
 	})
 }
 
+// ClaimTOTPAttempt counts one attempt unless the factor is locked or full.
+func (q *queries) ClaimTOTPAttempt(ctx context.Context, userID int64, max int, now time.Time) (failures int, ok bool, err error) {
+	err = q.atomic(ctx, func(q *queries) error {
+		err := q.w.QueryRowContext(ctx, `UPDATE user_totp SET failures = failures + 1
+			WHERE user_id = ? AND failures < ? AND locked_until <= ? RETURNING failures`,
+			userID, max, micros(now)).Scan(&failures)
+		if errors.Is(err, sql.ErrNoRows) {
+			var n int
+			if err := q.w.QueryRowContext(ctx, `SELECT count(*) FROM user_totp WHERE user_id = ?`, userID).Scan(&n); err != nil {
+				return wrap("claim totp attempt", err)
+			}
+			if n == 0 {
+				return fmt.Errorf("claim totp attempt: %w", storage.ErrNotFound)
+			}
+			return nil
+		}
+		ok = err == nil
+		return wrap("claim totp attempt", err)
+	})
+	return failures, ok, err
+}
+
 // UseRecoveryCode marks one unused code used.
 func (q *queries) UseRecoveryCode(ctx context.Context, userID int64, hash string, at time.Time) error {
 	return q.atomic(ctx, func(q *queries) error {
