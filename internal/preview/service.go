@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -105,47 +104,30 @@ type Service struct {
 	fetch *fetcher
 	sign  signer
 
-	mu   sync.Mutex
-	cons *events.Consumer
+	cons *events.Consumer // started by Start
 }
 
 // New returns the service, not started.
 func New(cfg Config, store Store, msgs Messages, js jetstream.JetStream) *Service {
 	cfg = cfg.withDefaults()
-	return &Service{
+	s := &Service{
 		cfg: cfg, store: store, msgs: msgs, js: js,
 		fetch: newFetcher(cfg.Policy, cfg.MaxPageBytes, cfg.MaxImageBytes, cfg.UserAgent),
 		sign:  newSigner(cfg.Secret),
 	}
+	s.cons = events.NewConsumer(js, events.ConsumerOptions{
+		Durable: Durable, FilterSubjects: Subjects, Replicas: cfg.Replicas,
+		DeliverNew: true, Log: cfg.Log,
+	}, s.handle)
+	return s
 }
 
 // Start starts the consumer. Only new messages are previewed: a consumer
 // created for the first time does not work through the stream's history.
-func (s *Service) Start(ctx context.Context) error {
-	cons := events.NewConsumer(s.js, events.ConsumerOptions{
-		Durable: Durable, FilterSubjects: Subjects, Replicas: s.cfg.Replicas,
-		DeliverNew: true, Log: s.cfg.Log,
-	}, s.handle)
-	if err := cons.Start(ctx); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.cons = cons
-	s.mu.Unlock()
-	return nil
-}
+func (s *Service) Start(ctx context.Context) error { return s.cons.Start(ctx) }
 
 // Stop stops the consumer; it is idempotent.
-func (s *Service) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	cons := s.cons
-	s.cons = nil
-	s.mu.Unlock()
-	if cons == nil {
-		return nil
-	}
-	return cons.Stop(ctx)
-}
+func (s *Service) Stop(ctx context.Context) error { return s.cons.Stop(ctx) }
 
 // handle previews the first link of a new or edited message.
 func (s *Service) handle(ctx context.Context, e events.Envelope) error {

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -85,8 +84,7 @@ type Service struct {
 	client   *http.Client
 	Activity *Activity
 
-	mu   sync.Mutex
-	cons *events.Consumer
+	cons *events.Consumer // started by Start
 }
 
 // New returns the service, not started.
@@ -103,7 +101,11 @@ func New(cfg Config, store Store, js jetstream.JetStream) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, store: store, js: js, client: cfg.Policy.Client(), Activity: NewActivity(cfg.ActiveWindow, cfg.Now)}
+	s := &Service{cfg: cfg, store: store, js: js, client: cfg.Policy.Client(), Activity: NewActivity(cfg.ActiveWindow, cfg.Now)}
+	s.cons = events.NewConsumer(js, events.ConsumerOptions{
+		Durable: Durable, FilterSubjects: Subjects, Replicas: cfg.Replicas, DeliverNew: true, Log: cfg.Log,
+	}, s.handle)
+	return s
 }
 
 // ReportVisibility records whether a user's tab is in view (Activity).
@@ -115,30 +117,10 @@ func (s *Service) ReportVisibility(userID int64, tab string, visible bool) {
 func (s *Service) PublicKey() string { return s.cfg.Keys.Public }
 
 // Start starts the consumer (pushes only for messages sent from now on).
-func (s *Service) Start(ctx context.Context) error {
-	cons := events.NewConsumer(s.js, events.ConsumerOptions{
-		Durable: Durable, FilterSubjects: Subjects, Replicas: s.cfg.Replicas, DeliverNew: true, Log: s.cfg.Log,
-	}, s.handle)
-	if err := cons.Start(ctx); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.cons = cons
-	s.mu.Unlock()
-	return nil
-}
+func (s *Service) Start(ctx context.Context) error { return s.cons.Start(ctx) }
 
 // Stop stops the consumer; it is idempotent.
-func (s *Service) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	cons := s.cons
-	s.cons = nil
-	s.mu.Unlock()
-	if cons == nil {
-		return nil
-	}
-	return cons.Stop(ctx)
-}
+func (s *Service) Stop(ctx context.Context) error { return s.cons.Stop(ctx) }
 
 // SubscriptionInput is a browser's PushSubscription.toJSON().
 type SubscriptionInput struct {
