@@ -88,7 +88,7 @@ func (h *Hub) onTyping(ctx context.Context, m *nats.Msg) {
 		"type": "typing", "workspace_id": ws, "chat_id": chat, "user_id": sig.UserID,
 		"expires_in_ms": h.opt.TypingTTL.Milliseconds(),
 	})
-	h.deliver(members, sig.UserID, frame{event: "typing", data: data})
+	h.deliver(members, sig.UserID, newFrame(0, "typing", data))
 }
 
 // deliver queues an ephemeral frame for every connection of users, except skip's.

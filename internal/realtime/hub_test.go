@@ -481,7 +481,7 @@ func TestShutdownEndsStreamsWithRetryHint(t *testing.T) {
 func TestSlowConnectionIsCutOff(t *testing.T) {
 	c := newConn(Credential{UserID: 1}, 2)
 	for i := 1; i <= 3; i++ {
-		c.offer(frame{id: uint64(i), event: "x", data: []byte("{}")})
+		c.offer(newFrame(uint64(i), "x", []byte("{}")))
 	}
 	select {
 	case <-c.cut:

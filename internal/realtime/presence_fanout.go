@@ -153,7 +153,7 @@ func (h *Hub) deliverPresence(perUser map[int64]map[int64]string) {
 		key := presenceKey(list)
 		f, ok := frames[key]
 		if !ok {
-			f = frame{event: "presence", data: presenceData(list)}
+			f = newFrame(0, "presence", presenceData(list))
 			frames[key] = f
 		}
 		out[r] = f
