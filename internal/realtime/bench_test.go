@@ -253,6 +253,7 @@ func pct(sorted []float64, p float64) float64 {
 func BenchmarkConnectStorm(b *testing.B) {
 	h, _, addr := newBenchHub(b, benchRoster{users: int64(b.N), allInWorkspace: true})
 	sent0 := testutil.ToFloat64(telemetry.SSEEventsSent)
+	cpu0 := cpuTime()
 	conns := make([]net.Conn, 0, b.N)
 	b.Cleanup(func() {
 		for _, c := range conns {
@@ -275,6 +276,7 @@ func BenchmarkConnectStorm(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric((testutil.ToFloat64(telemetry.SSEEventsSent)-sent0)/float64(b.N), "events/user")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/user")
 }
 
 // cpuTime is the CPU time the process (server and clients) has used.
