@@ -277,8 +277,12 @@ func writeBatch(w io.Writer, batch []frame, sent uint64) (uint64, error) {
 	if err != nil {
 		return sent, err
 	}
+	telemetry.SSEEventsSent.Add(float64(n))
+	now := time.Now()
 	for _, f := range batch[:n] {
-		observeSent(f)
+		if !f.committed.IsZero() {
+			telemetry.DeliveryDuration.Observe(now.Sub(f.committed).Seconds())
+		}
 	}
 	return sent, nil
 }
