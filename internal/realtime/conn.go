@@ -7,7 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,25 +15,35 @@ import (
 	"github.com/fechatter/fechatter/internal/telemetry"
 )
 
-// frame is one SSE event; id 0 means an ephemeral event without an id line.
+// frame is one SSE event, encoded once: every connection it goes to
+// writes the same bytes. id 0 means an ephemeral event without an id line.
 type frame struct {
-	id    uint64
-	event string
-	data  []byte
+	id  uint64
+	enc []byte
 	// committed is when a live event was committed, for the delivery
 	// latency; zero for replayed and hub-made frames.
 	committed time.Time
 }
 
-func (f frame) writeTo(w io.Writer) error {
-	var b strings.Builder
-	if f.id != 0 {
-		fmt.Fprintf(&b, "id: %d\n", f.id)
+// newFrame encodes an event. Event data is JSON from json.Marshal: it never
+// contains a raw newline.
+func newFrame(id uint64, event string, data []byte) frame {
+	b := make([]byte, 0, len("id: \nevent: \ndata: \n\n")+20+len(event)+len(data))
+	if id != 0 {
+		b = append(b, "id: "...)
+		b = strconv.AppendUint(b, id, 10)
+		b = append(b, '\n')
 	}
-	fmt.Fprintf(&b, "event: %s\n", f.event)
-	// Event data is JSON from json.Marshal: it never contains a raw newline.
-	fmt.Fprintf(&b, "data: %s\n\n", f.data)
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	b = append(b, "event: "...)
+	b = append(b, event...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	b = append(b, "\n\n"...)
+	return frame{id: id, enc: b}
+}
+
+func (f frame) writeTo(w io.Writer) error {
+	if _, err := w.Write(f.enc); err != nil {
 		return err
 	}
 	observeSent(f)
@@ -62,8 +72,13 @@ type conn struct {
 	sessionID int64
 	expiresAt time.Time
 	checkedAt time.Time
-	ch        chan frame
-	once      sync.Once
+	// queue holds the frames waiting to be written, nil while idle (an
+	// idle stream costs no buffer); wake says it became non-empty.
+	qmu   sync.Mutex
+	queue []frame
+	limit int
+	wake  chan struct{}
+	once  sync.Once
 	// cut is closed when the connection must end: slow consumer,
 	// revocation or shutdown.
 	cut      chan struct{}
@@ -71,13 +86,13 @@ type conn struct {
 	mu       sync.Mutex
 }
 
-func newConn(cred Credential, buffer int) *conn {
+func newConn(cred Credential, limit int) *conn {
 	if cred.CheckedAt.IsZero() {
 		cred.CheckedAt = time.Now()
 	}
 	return &conn{
 		userID: cred.UserID, sessionID: cred.SessionID, expiresAt: cred.ExpiresAt, checkedAt: cred.CheckedAt,
-		ch: make(chan frame, buffer), cut: make(chan struct{}),
+		limit: limit, wake: make(chan struct{}, 1), cut: make(chan struct{}),
 	}
 }
 
@@ -86,17 +101,37 @@ func (c *conn) expired(now time.Time) bool {
 	return !c.expiresAt.IsZero() && !now.Before(c.expiresAt)
 }
 
-// offer queues f without blocking; a full buffer cuts the connection off so
-// one slow client never slows the others (it resumes with Last-Event-ID).
+// offer queues f without blocking; limit frames waiting cut the connection
+// off so one slow client never slows the others (it resumes with
+// Last-Event-ID).
 func (c *conn) offer(f frame) {
-	select {
-	case c.ch <- f:
-	default:
+	c.qmu.Lock()
+	if len(c.queue) >= c.limit {
+		c.qmu.Unlock()
 		c.once.Do(func() {
 			close(c.cut)
 			telemetry.SSESlowClientsCut.Inc()
 		})
+		return
 	}
+	c.queue = append(c.queue, f)
+	first := len(c.queue) == 1
+	c.qmu.Unlock()
+	if first {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take returns the waiting frames and leaves spare (emptied) as the queue.
+func (c *conn) take(spare []frame) []frame {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	q := c.queue
+	c.queue = spare[:0]
+	return q
 }
 
 // shutdown ends the stream with a retry hint (hub stop, revocation).
@@ -164,6 +199,7 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 		defer t.Stop()
 		expire = t.C
 	}
+	var batch, spare []frame
 	for {
 		select {
 		case <-ctx.Done():
@@ -180,7 +216,7 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
 				return nil
 			}
-		case f := <-c.ch:
+		case <-c.wake:
 			// select picks at random among ready cases: nothing is
 			// written once the stream was revoked, cut or expired.
 			if c.isCut() {
@@ -193,16 +229,17 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 				writeRetry(w, rc)
 				return nil
 			}
-			if f.id != 0 && f.id <= sent {
-				continue // already replayed
+			var err error
+			batch = c.take(spare)
+			sent, err = writeBatch(w, batch, sent)
+			// Drop the written frames' bytes; keep a small slice for the
+			// next burst, not a big one for an idle stream.
+			clear(batch)
+			spare = nil
+			if cap(batch) <= 16 {
+				spare = batch[:0]
 			}
-			if err := f.writeTo(w); err != nil {
-				return nil
-			}
-			if f.id != 0 {
-				sent = f.id
-			}
-			if err := h.drain(w, c, &sent); err != nil {
+			if err != nil {
 				return nil
 			}
 		}
@@ -212,35 +249,49 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 	}
 }
 
+// batchBufs hold a batch of frames while it is written in one go.
+var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// writeBatch writes the frames after sent in one write and returns the
+// sequence seen up to.
+func writeBatch(w io.Writer, batch []frame, sent uint64) (uint64, error) {
+	bp := batchBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	n := 0
+	for _, f := range batch {
+		if f.id != 0 && f.id <= sent {
+			continue // already replayed
+		}
+		buf = append(buf, f.enc...)
+		if f.id != 0 {
+			sent = f.id
+		}
+		batch[n] = f
+		n++
+	}
+	_, err := w.Write(buf)
+	if cap(buf) <= 64<<10 {
+		*bp = buf[:0]
+		batchBufs.Put(bp)
+	}
+	if err != nil {
+		return sent, err
+	}
+	telemetry.SSEEventsSent.Add(float64(n))
+	now := time.Now()
+	for _, f := range batch[:n] {
+		if !f.committed.IsZero() {
+			telemetry.DeliveryDuration.Observe(now.Sub(f.committed).Seconds())
+		}
+	}
+	return sent, nil
+}
+
 // writeRetry sends a reconnection hint of 1-4 s, jittered so that clients
 // do not all come back at once.
 func writeRetry(w io.Writer, rc *http.ResponseController) {
 	_, _ = fmt.Fprintf(w, "retry: %d\n\n", 1000+rand.IntN(3000))
 	_ = rc.Flush()
-}
-
-// drain writes whatever else is queued, so that a burst is one flush. It
-// stops when the connection is cut; pump then ends it.
-func (h *Hub) drain(w io.Writer, c *conn, sent *uint64) error {
-	for {
-		if c.isCut() {
-			return nil
-		}
-		select {
-		case f := <-c.ch:
-			if f.id != 0 && f.id <= *sent {
-				continue
-			}
-			if err := f.writeTo(w); err != nil {
-				return err
-			}
-			if f.id != 0 {
-				*sent = f.id
-			}
-		default:
-			return nil
-		}
-	}
 }
 
 // dataOf is the SSE data of an event: its payload, which already holds

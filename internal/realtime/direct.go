@@ -41,7 +41,7 @@ func (h *Hub) subscribeDirect() error {
 		if json.Unmarshal(m.Data, &n) != nil || n.UserID == 0 || n.Event == "" {
 			return
 		}
-		h.deliver(map[int64]struct{}{n.UserID: {}}, 0, frame{event: n.Event, data: n.Data})
+		h.deliver(map[int64]struct{}{n.UserID: {}}, 0, newFrame(0, n.Event, n.Data))
 	})
 	if err != nil {
 		return fmt.Errorf("realtime: subscribe direct events: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -88,7 +89,7 @@ func (h *Hub) onTyping(ctx context.Context, m *nats.Msg) {
 		"type": "typing", "workspace_id": ws, "chat_id": chat, "user_id": sig.UserID,
 		"expires_in_ms": h.opt.TypingTTL.Milliseconds(),
 	})
-	h.deliver(members, sig.UserID, frame{event: "typing", data: data})
+	h.deliver(members, sig.UserID, newFrame(0, "typing", data))
 }
 
 // deliver queues an ephemeral frame for every connection of users, except skip's.
@@ -140,6 +141,60 @@ func (p *presence) online(uid int64) bool {
 		}
 	}
 	return false
+}
+
+// onlineAmong appends to out the users of set connected to any live node.
+func (p *presence) onlineAmong(set map[int64]struct{}, out []int64) []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	var live []*nodeUsers
+	n := len(p.local)
+	for _, nu := range p.remote {
+		if now.Sub(nu.seen) < p.ttl {
+			live = append(live, nu)
+			n += len(nu.users)
+		}
+	}
+	isOnline := func(uid int64) bool {
+		if _, ok := p.local[uid]; ok {
+			return true
+		}
+		for _, nu := range live {
+			if _, ok := nu.users[uid]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	if len(set) <= n {
+		for uid := range set {
+			if isOnline(uid) {
+				out = append(out, uid)
+			}
+		}
+		return out
+	}
+	// Fewer online than members: walk the online users; one online on
+	// several nodes is listed once.
+	start := len(out)
+	for uid := range p.local {
+		if _, ok := set[uid]; ok {
+			out = append(out, uid)
+		}
+	}
+	for _, nu := range live {
+		for uid := range nu.users {
+			if _, ok := set[uid]; ok {
+				out = append(out, uid)
+			}
+		}
+	}
+	if len(live) > 0 {
+		slices.Sort(out[start:])
+		out = append(out[:start], slices.Compact(out[start:])...)
+	}
+	return out
 }
 
 func (p *presence) localUsers() []int64 {
@@ -240,27 +295,26 @@ func (h *Hub) onPresence(ctx context.Context, m *nats.Msg) {
 	}
 }
 
-// onlinePeers lists the online users who share a workspace with uid.
+// onlinePeers lists the online users who share a workspace with uid,
+// sorted. It looks at each workspace's members or at the online users,
+// whichever are fewer, under one lock.
 func (h *Hub) onlinePeers(ctx context.Context, uid int64) []int64 {
 	wsIDs, err := h.members.UserWorkspaceIDs(ctx, uid)
 	if err != nil {
 		return []int64{}
 	}
-	seen := map[int64]struct{}{}
 	out := []int64{}
 	for _, ws := range wsIDs {
 		members, err := h.cache.workspace(ctx, ws)
 		if err != nil {
 			continue
 		}
-		for m := range members {
-			if _, dup := seen[m]; !dup && h.pres.online(m) {
-				seen[m] = struct{}{}
-				out = append(out, m)
-			}
-		}
+		out = h.pres.onlineAmong(members, out)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	slices.Sort(out)
+	if len(wsIDs) > 1 {
+		out = slices.Compact(out)
+	}
 	return out
 }
 

@@ -239,7 +239,8 @@ func (h *Hub) onLive(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	recipients := h.recipients(ctx, e)
-	out := frame{id: meta.Sequence.Stream, event: e.Type, data: dataOf(e), committed: e.Time}
+	out := newFrame(meta.Sequence.Stream, e.Type, dataOf(e))
+	out.committed = e.Time
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastSeq = meta.Sequence.Stream

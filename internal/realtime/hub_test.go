@@ -481,7 +481,7 @@ func TestShutdownEndsStreamsWithRetryHint(t *testing.T) {
 func TestSlowConnectionIsCutOff(t *testing.T) {
 	c := newConn(Credential{UserID: 1}, 2)
 	for i := 1; i <= 3; i++ {
-		c.offer(frame{id: uint64(i), event: "x", data: []byte("{}")})
+		c.offer(newFrame(uint64(i), "x", []byte("{}")))
 	}
 	select {
 	case <-c.cut:
@@ -490,5 +490,44 @@ func TestSlowConnectionIsCutOff(t *testing.T) {
 	}
 	if c.isStopping() {
 		t.Fatal("a slow cut must not look like a shutdown")
+	}
+}
+
+// A batch is written in one go, in order, without the frames a replay
+// already sent; ephemeral frames (no id) always go out.
+func TestWriteBatchSkipsReplayedFrames(t *testing.T) {
+	var out strings.Builder
+	batch := []frame{newFrame(3, "a", []byte(`{"n":3}`)), newFrame(0, "presence", []byte(`{}`)),
+		newFrame(5, "a", []byte(`{"n":5}`)), newFrame(6, "a", []byte(`{"n":6}`))}
+	sent, err := writeBatch(&out, batch, 5)
+	if err != nil || sent != 6 {
+		t.Fatalf("sent %d, err %v; want 6", sent, err)
+	}
+	want := "event: presence\ndata: {}\n\nid: 6\nevent: a\ndata: {\"n\":6}\n\n"
+	if out.String() != want {
+		t.Fatalf("wrote %q, want %q", out.String(), want)
+	}
+}
+
+// An idle connection holds no queue; frames offered wait until taken, and
+// the limit counts only frames not yet taken.
+func TestQueueCostsNothingIdleAndCutsAtTheLimit(t *testing.T) {
+	c := newConn(Credential{UserID: 1}, 2)
+	if c.queue != nil {
+		t.Fatal("a new connection allocated a queue")
+	}
+	c.offer(newFrame(1, "x", []byte("{}")))
+	c.offer(newFrame(2, "x", []byte("{}")))
+	if got := c.take(nil); len(got) != 2 || got[0].id != 1 || got[1].id != 2 {
+		t.Fatalf("took %+v, want frames 1 and 2", got)
+	}
+	c.offer(newFrame(3, "x", []byte("{}")))
+	c.offer(newFrame(4, "x", []byte("{}")))
+	if c.isCut() {
+		t.Fatal("cut with 2 frames waiting, limit 2")
+	}
+	c.offer(newFrame(5, "x", []byte("{}")))
+	if !c.isCut() {
+		t.Fatal("a third waiting frame did not cut the connection")
 	}
 }

@@ -77,7 +77,11 @@ type presenceChange struct {
 }
 
 // flushPresence sends every connected peer of the changed users one event
-// with the changes it may see (never its own).
+// with the changes it may see (never its own). The work is linear in the
+// changes plus the recipients: a recipient in one workspace that is not
+// itself among its changes gets the workspace's frame, encoded once and
+// shared; only the changed users themselves and members of several
+// changed workspaces get a list of their own.
 func (h *Hub) flushPresence(ctx context.Context) {
 	changed := h.changed.take()
 	if len(changed) == 0 {
@@ -97,25 +101,77 @@ func (h *Hub) flushPresence(ctx context.Context) {
 			byWorkspace[ws] = append(byWorkspace[ws], presenceChange{uid, status})
 		}
 	}
-	perUser := map[int64]map[int64]string{}
+	// Each recipient's workspaces with changes: one in wsOf, more in multi.
+	wsOf := map[int64]int64{}
+	multi := map[int64][]int64{}
 	for ws, changes := range byWorkspace {
+		slices.SortFunc(changes, func(a, b presenceChange) int { return cmp.Compare(a.UserID, b.UserID) })
 		members, err := h.cache.workspace(ctx, ws)
 		if err != nil {
+			delete(byWorkspace, ws)
 			continue
 		}
 		for _, r := range h.connectedAmong(members) {
-			for _, c := range changes {
-				if c.UserID == r {
-					continue
+			if first, ok := wsOf[r]; !ok {
+				wsOf[r] = ws
+			} else {
+				if multi[r] == nil {
+					multi[r] = []int64{first}
 				}
-				if perUser[r] == nil {
-					perUser[r] = map[int64]string{}
-				}
-				perUser[r][c.UserID] = c.Status
+				multi[r] = append(multi[r], ws)
 			}
 		}
 	}
-	h.deliverPresence(perUser)
+	shared := map[int64]frame{}
+	own := map[string]frame{} // lists of their own, shared when equal
+	out := make(map[int64]frame, len(wsOf))
+	for r, ws := range wsOf {
+		var list []presenceChange
+		if more := multi[r]; more != nil {
+			list = mergeChanges(byWorkspace, more, r)
+		} else {
+			changes := byWorkspace[ws]
+			i, self := slices.BinarySearchFunc(changes, r, func(c presenceChange, uid int64) int { return cmp.Compare(c.UserID, uid) })
+			if !self {
+				f, ok := shared[ws]
+				if !ok {
+					f = newFrame(0, "presence", presenceData(changes))
+					shared[ws] = f
+				}
+				out[r] = f
+				continue
+			}
+			list = slices.Delete(slices.Clone(changes), i, i+1)
+		}
+		if len(list) == 0 {
+			continue
+		}
+		key := presenceKey(list)
+		f, ok := own[key]
+		if !ok {
+			f = newFrame(0, "presence", presenceData(list))
+			own[key] = f
+		}
+		out[r] = f
+	}
+	h.deliverPresence(out)
+}
+
+// mergeChanges is the union of the changes of the workspaces, without
+// skip's own, sorted by user.
+func mergeChanges(byWorkspace map[int64][]presenceChange, wsIDs []int64, skip int64) []presenceChange {
+	seen := map[int64]bool{}
+	var list []presenceChange
+	for _, ws := range wsIDs {
+		for _, c := range byWorkspace[ws] {
+			if c.UserID != skip && !seen[c.UserID] {
+				seen[c.UserID] = true
+				list = append(list, c)
+			}
+		}
+	}
+	slices.SortFunc(list, func(a, b presenceChange) int { return cmp.Compare(a.UserID, b.UserID) })
+	return list
 }
 
 // connectedAmong lists the users of set with a stream on this node.
@@ -139,25 +195,8 @@ func (h *Hub) connectedAmong(set map[int64]struct{}) []int64 {
 	return out
 }
 
-// deliverPresence queues each recipient's changes as one frame; recipients
-// with the same changes share its bytes.
-func (h *Hub) deliverPresence(perUser map[int64]map[int64]string) {
-	frames := map[string]frame{}
-	out := make(map[int64]frame, len(perUser))
-	for r, changes := range perUser {
-		list := make([]presenceChange, 0, len(changes))
-		for uid, st := range changes {
-			list = append(list, presenceChange{uid, st})
-		}
-		slices.SortFunc(list, func(a, b presenceChange) int { return cmp.Compare(a.UserID, b.UserID) })
-		key := presenceKey(list)
-		f, ok := frames[key]
-		if !ok {
-			f = frame{event: "presence", data: presenceData(list)}
-			frames[key] = f
-		}
-		out[r] = f
-	}
+// deliverPresence queues each recipient's presence frame.
+func (h *Hub) deliverPresence(out map[int64]frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for r, f := range out {

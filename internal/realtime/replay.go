@@ -35,7 +35,7 @@ func (h *Hub) start(ctx context.Context, w io.Writer, c *conn, regSeq uint64, la
 		}
 		telemetry.SSEResumes.WithLabelValues("resync").Inc()
 		data, _ := json.Marshal(map[string]any{"type": "resync", "user_id": c.userID, "last_event_id": regSeq})
-		return regSeq, frame{id: regSeq, event: "resync", data: data}.writeTo(w)
+		return regSeq, newFrame(regSeq, "resync", data).writeTo(w)
 	}
 	telemetry.SSEResumes.WithLabelValues("replayed").Inc()
 	if err := h.writeReady(w, c.userID, after, regSeq, online); err != nil {
@@ -60,9 +60,9 @@ func (h *Hub) writeReady(w io.Writer, userID int64, id, newest uint64, online []
 	data, _ := json.Marshal(map[string]any{"type": "ready", "user_id": userID, "last_event_id": newest, "online_user_ids": online})
 	if id == 0 {
 		// Sequence 0 is "nothing yet"; an id line of 0 would be ambiguous.
-		return frame{event: "ready", data: data}.writeTo(w)
+		return newFrame(0, "ready", data).writeTo(w)
 	}
-	return frame{id: id, event: "ready", data: data}.writeTo(w)
+	return newFrame(id, "ready", data).writeTo(w)
 }
 
 func (h *Hub) streamBounds(ctx context.Context) (first, last uint64, err error) {

@@ -73,7 +73,7 @@ func (h *Hub) writePage(ctx context.Context, w io.Writer, v viewer, page []store
 		if !ok {
 			continue
 		}
-		if err := (frame{id: s.seq, event: s.e.Type, data: data}).writeTo(w); err != nil {
+		if err := newFrame(s.seq, s.e.Type, data).writeTo(w); err != nil {
 			return err
 		}
 	}
