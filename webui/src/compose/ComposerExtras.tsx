@@ -5,6 +5,7 @@ import { useStore } from '../stores/store';
 import { EmojiPicker } from './EmojiPicker';
 import { code, insert, link, prefixLines, tokenBefore, wrap, type Edit } from './format';
 import { matchCommands, slashCommands, type SlashCommand } from './slash';
+import './integrationCommands'; // registers the workspace's slash-command integrations
 import '../markdown/fmt.css';
 
 interface Item {
