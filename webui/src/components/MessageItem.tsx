@@ -155,7 +155,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
             <div className="row" style={{ marginTop: '0.3rem' }}>
               <button className="btn small primary" onClick={() => void saveEdit()}>Save</button>
               <button className="btn small" onClick={() => setEditing(false)}>Cancel</button>
-              <span className="hint">Enter to save, Escape to cancel</span>
+              <span className="hint desktop-hint">Enter to save, Escape to cancel</span>
             </div>
           </div>
         ) : (
