@@ -94,3 +94,20 @@ func (c *Client) DeleteIntegration(ctx context.Context, wsID int64, kind string,
 	_, err := c.call(ctx, request{method: http.MethodDelete, path: wsPath(wsID) + kind + "/" + id(integrationID)}, nil)
 	return err
 }
+
+// SlashCommand is a workspace's slash-command integration as members see it.
+type SlashCommand struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Usage       string `json:"usage"`
+}
+
+// SlashCommands lists the slash-command integrations any member of a
+// workspace can run (never their URL or secret).
+func (c *Client) SlashCommands(ctx context.Context, wsID int64) ([]SlashCommand, error) {
+	var out struct {
+		Commands []SlashCommand `json:"commands"`
+	}
+	_, err := c.call(ctx, request{method: http.MethodGet, path: wsPath(wsID) + "/commands"}, &out)
+	return out.Commands, err
+}

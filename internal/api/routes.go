@@ -82,7 +82,7 @@ func (s *server) routes() []route {
 		s.twoFactorRoutes(), s.oidcRoutes(),
 		s.logLevelRoutes(),
 		s.previewRoutes(), s.pushRoutes(),
-		s.integrationRoutes(),
+		s.integrationRoutes(), s.slashCommandRoutes(),
 		s.recoveryRoutes(), s.digestRoutes(),
 	} {
 		all = append(all, family...)

@@ -86,6 +86,10 @@ func eventScenario(t *testing.T, s *Service, st storage.Store) {
 	wantOK(t, s.React(ctx, bob.ID, group.ID, first.ID, "👍"))
 	wantOK(t, s.Unreact(ctx, bob.ID, group.ID, first.ID, "👍"))
 	wantOK(t, s.MarkRead(ctx, bob.ID, group.ID, 2))
+	wantOK(t, s.PinMessage(ctx, ann.ID, group.ID, first.ID, true))
+	wantOK(t, s.PinMessage(ctx, bob.ID, group.ID, first.ID, false))
+	wantOK(t, s.SaveMessage(ctx, bob.ID, group.ID, first.ID, true))
+	wantOK(t, s.SaveMessage(ctx, bob.ID, group.ID, first.ID, false))
 	wantOK(t, s.DeleteMessage(ctx, owner.ID, group.ID, first.ID))
 	name := "lobby"
 	_, err = s.UpdateChat(ctx, owner.ID, channel.ID, ChatPatch{Name: &name})

@@ -4,31 +4,42 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/fechatter/fechatter/internal/events"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 )
 
 // PinMessage pins (pin=true) or unpins a message of a chat. Any member may,
 // while the chat is not archived (403); pinning twice is harmless. A
-// deleted message cannot be pinned (404).
+// deleted message cannot be pinned (404). A change records pin.added or
+// pin.removed for the chat's members; a repeat records nothing.
 func (s *Service) PinMessage(ctx context.Context, userID, chatID, msgID int64, pin bool) error {
 	return s.inTx(ctx, func(tx storage.Tx) error {
-		if _, err := writableChat(ctx, tx, chatID, userID); err != nil {
+		a, err := writableChat(ctx, tx, chatID, userID)
+		if err != nil {
 			return err
 		}
 		m, err := loadChatMessage(ctx, tx, userID, chatID, msgID)
 		if err != nil {
 			return err
 		}
+		var changed bool
+		typ := model.EventPinAdded
 		if !pin {
-			_, err = tx.UnpinMessage(ctx, chatID, m.ID)
-			return chatStoreErr(err, "unpin message", "message", "")
-		}
-		if m.Deleted {
+			typ = model.EventPinRemoved
+			changed, err = tx.UnpinMessage(ctx, chatID, m.ID)
+		} else if m.Deleted {
 			return chatStoreErr(storage.ErrNotFound, "pin message", "message", "")
+		} else {
+			changed, err = tx.PinMessage(ctx, chatID, m.ID, userID)
 		}
-		_, err = tx.PinMessage(ctx, chatID, m.ID, userID)
-		return chatStoreErr(err, "pin message", "message", "")
+		if err != nil || !changed {
+			return chatStoreErr(err, "pin message", "message", "")
+		}
+		return s.record(ctx, tx, events.PinEvent{
+			Header: events.ChatHeader(typ, a.Chat.WorkspaceID, chatID, userID),
+			Pin:    events.Pin{MessageID: m.ID, UserID: userID},
+		})
 	})
 }
 
@@ -49,19 +60,31 @@ func (s *Service) Pins(ctx context.Context, userID, chatID int64) ([]model.Messa
 // removes the bookmark. Bookmarks are private to the user.
 func (s *Service) SaveMessage(ctx context.Context, userID, chatID, msgID int64, save bool) error {
 	return s.inTx(ctx, func(tx storage.Tx) error {
-		if _, err := readableChat(ctx, tx, chatID, userID); err != nil {
+		a, err := readableChat(ctx, tx, chatID, userID)
+		if err != nil {
 			return err
 		}
 		m, err := loadChatMessage(ctx, tx, userID, chatID, msgID)
 		if err != nil {
 			return err
 		}
+		var changed bool
+		typ := model.EventSavedAdded
 		if save {
-			_, err = tx.SaveMessage(ctx, userID, m.ID)
+			changed, err = tx.SaveMessage(ctx, userID, m.ID)
 		} else {
-			_, err = tx.UnsaveMessage(ctx, userID, m.ID)
+			typ = model.EventSavedRemoved
+			changed, err = tx.UnsaveMessage(ctx, userID, m.ID)
 		}
-		return chatStoreErr(err, "save message", "message", "")
+		if err != nil || !changed {
+			return chatStoreErr(err, "save message", "message", "")
+		}
+		// Only the user's own streams receive it (events.ActorOnly): the
+		// other tabs and devices update their saved list.
+		return s.record(ctx, tx, events.SavedEvent{
+			Header: events.ChatHeader(typ, a.Chat.WorkspaceID, chatID, userID),
+			Saved:  events.Saved{MessageID: m.ID, UserID: userID},
+		})
 	})
 }
 

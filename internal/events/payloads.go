@@ -119,6 +119,35 @@ type Read struct {
 	UserID int64 `json:"user_id"`
 }
 
+// PinEvent is pin.added and pin.removed: a message of the chat was pinned
+// or unpinned, by UserID (the actor). The message itself is not carried:
+// clients that show the pins refetch them, so a replay never shows a
+// message as it was.
+type PinEvent struct {
+	Header
+	Pin Pin `json:"pin"`
+}
+
+// Pin is one pinned (or unpinned) message of a chat.
+type Pin struct {
+	MessageID int64 `json:"message_id"`
+	UserID    int64 `json:"user_id"`
+}
+
+// SavedEvent is saved.added and saved.removed: the actor bookmarked a
+// message of the chat, or removed the bookmark. Bookmarks are private, so
+// only the actor's own streams receive it (ActorOnly).
+type SavedEvent struct {
+	Header
+	Saved Saved `json:"saved"`
+}
+
+// Saved is one user's bookmark of a message.
+type Saved struct {
+	MessageID int64 `json:"message_id"`
+	UserID    int64 `json:"user_id"`
+}
+
 // WorkspaceEvent is workspace.updated and workspace.deleted.
 type WorkspaceEvent struct {
 	Header
@@ -183,6 +212,16 @@ func (p ReadEvent) completed(e Envelope) Payload {
 	return p
 }
 
+func (p PinEvent) completed(e Envelope) Payload {
+	p.Header = p.Header.orEnvelope(e)
+	return p
+}
+
+func (p SavedEvent) completed(e Envelope) Payload {
+	p.Header = p.Header.orEnvelope(e)
+	return p
+}
+
 func (p WorkspaceEvent) completed(e Envelope) Payload {
 	p.Header = p.Header.orEnvelope(e)
 	return p
@@ -224,8 +263,17 @@ var Families = []Family{
 	{ChatEvent{}, []string{model.EventChatCreated, model.EventChatUpdated, model.EventChatDeleted}, ScopeChat},
 	{MemberEvent{}, []string{model.EventMemberJoined, model.EventMemberLeft}, ScopeChat},
 	{ReadEvent{}, []string{model.EventReadUpdated}, ScopeChat},
+	{PinEvent{}, []string{model.EventPinAdded, model.EventPinRemoved}, ScopeChat},
+	{SavedEvent{}, []string{model.EventSavedAdded, model.EventSavedRemoved}, ScopeChat},
 	{WorkspaceEvent{}, []string{model.EventWorkspaceUpdated, model.EventWorkspaceDeleted}, ScopeWorkspace},
 	{WorkspaceMemberEvent{}, []string{model.EventWorkspaceMemberJoined, model.EventWorkspaceMemberUpdated, model.EventWorkspaceMemberLeft}, ScopeWorkspace},
+}
+
+// ActorOnly reports whether events of type typ go only to the streams of
+// the user who acted (while still a member of the workspace), not to the
+// chat's members: a bookmark is nobody else's business.
+func ActorOnly(typ string) bool {
+	return typ == model.EventSavedAdded || typ == model.EventSavedRemoved
 }
 
 // FamilyOf returns the family of an event type; false for a type that is

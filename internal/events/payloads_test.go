@@ -50,6 +50,10 @@ var familyCases = []struct {
 		`{"actor_id":1,"chat_id":5,"member":{"chat_id":5,"role":"member","joined_at":"2026-03-01T12:00:00Z","last_read_seq":0,"user":` + userJSON + `},"type":"member.left","user_id":2,"workspace_id":1}`},
 	{ReadEvent{ChatHeader(model.EventReadUpdated, 1, 5, 2), Read{ChatID: 5, Seq: 3, UserID: 2}},
 		`{"actor_id":2,"chat_id":5,"read":{"chat_id":5,"seq":3,"user_id":2},"type":"read.updated","workspace_id":1}`},
+	{PinEvent{ChatHeader(model.EventPinAdded, 1, 5, 2), Pin{MessageID: 9, UserID: 2}},
+		`{"actor_id":2,"chat_id":5,"pin":{"message_id":9,"user_id":2},"type":"pin.added","workspace_id":1}`},
+	{SavedEvent{ChatHeader(model.EventSavedRemoved, 1, 5, 2), Saved{MessageID: 9, UserID: 2}},
+		`{"actor_id":2,"chat_id":5,"saved":{"message_id":9,"user_id":2},"type":"saved.removed","workspace_id":1}`},
 	{WorkspaceEvent{WorkspaceHeader(model.EventWorkspaceUpdated, 1, 1), ws},
 		`{"actor_id":1,"type":"workspace.updated","workspace":` + wsJSON + `,"workspace_id":1}`},
 	{WorkspaceMemberEvent{WorkspaceHeader(model.EventWorkspaceMemberJoined, 1, 2), ws, model.Member{WorkspaceID: 1, UserID: 2, Role: model.RoleMember, JoinedAt: at, User: ann}},
@@ -96,6 +100,7 @@ func TestFamiliesCoverEveryEventType(t *testing.T) {
 		model.EventReactionAdded, model.EventReactionRemoved,
 		model.EventChatCreated, model.EventChatUpdated, model.EventChatDeleted,
 		model.EventMemberJoined, model.EventMemberLeft, model.EventReadUpdated,
+		model.EventPinAdded, model.EventPinRemoved, model.EventSavedAdded, model.EventSavedRemoved,
 		model.EventWorkspaceUpdated, model.EventWorkspaceDeleted,
 		model.EventWorkspaceMemberJoined, model.EventWorkspaceMemberLeft, model.EventWorkspaceMemberUpdated,
 	}

@@ -350,6 +350,16 @@ const (
 	EventCredentialsRevoked = "user.credentials_revoked"
 )
 
+// Event types of pins and bookmarks (saved messages). A pin event goes to
+// the chat's members; a saved event only to the user whose bookmark it is
+// (events.ActorOnly).
+const (
+	EventPinAdded     = "pin.added"
+	EventPinRemoved   = "pin.removed"
+	EventSavedAdded   = "saved.added"
+	EventSavedRemoved = "saved.removed"
+)
+
 // MarshalJSON adds the download URL of the file.
 func (f File) MarshalJSON() ([]byte, error) {
 	type plain File

@@ -44,6 +44,9 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 		pre = c.cachedWorkspace(e.WorkspaceID)
 		c.dropWorkspace(e.WorkspaceID, true)
 	}
+	if events.ActorOnly(e.Type) {
+		return c.actorOnly(ctx, e)
+	}
 	set, err := c.current(ctx, e)
 	for uid := range pre {
 		set[uid] = struct{}{}
@@ -60,6 +63,14 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 // the user it is about, and chat.deleted to the members it carries (a
 // deleted chat has none left in the database), as they do live.
 func (c *memberCache) standing(ctx context.Context, e events.Envelope, userID int64) (receives, asMember bool, err error) {
+	if events.ActorOnly(e.Type) {
+		if userID != e.ActorID {
+			return false, false, nil
+		}
+		set, err := c.actorOnly(ctx, e)
+		_, ok := set[userID]
+		return ok, ok, err
+	}
 	var set map[int64]struct{}
 	if e.ChatID != 0 {
 		set, err = c.chat(ctx, e.ChatID)
@@ -73,6 +84,17 @@ func (c *memberCache) standing(ctx context.Context, e events.Envelope, userID in
 		return true, true, nil
 	}
 	return slices.Contains(formerMembers(e), userID), false, nil
+}
+
+// actorOnly is the audience of an event only its actor receives (a
+// bookmark): the actor, while still a member of the event's workspace;
+// the chat's other members never.
+func (c *memberCache) actorOnly(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {
+	set, err := c.workspace(ctx, e.WorkspaceID)
+	if _, ok := set[e.ActorID]; !ok || e.ActorID == 0 {
+		return map[int64]struct{}{}, err
+	}
+	return map[int64]struct{}{e.ActorID: {}}, err
 }
 
 func (c *memberCache) current(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {

@@ -74,6 +74,7 @@ var workspaceRows = []row{
 	{method: "GET", path: "/api/invites/{code}", want: s(200, 200, 200, 200, 200, 200, 200, 200)},
 	{method: "POST", path: "/api/invites/{code}/accept", want: s(401, 200, 200, 200, 200, 200, 200, 200), mutates: true},
 	{method: "GET", path: "/api/workspaces/{ws}/chats", want: s(401, 404, 200, 200, 200, 200, 200, 200)},
+	{method: "GET", path: "/api/workspaces/{ws}/commands", want: s(401, 404, 200, 200, 200, 200, 200, 200)},
 	// Guests cannot join public channels, so they may not browse them either.
 	{method: "GET", path: "/api/workspaces/{ws}/channels", want: s(401, 404, 403, 200, 200, 200, 200, 200)},
 	{method: "POST", path: "/api/workspaces/{ws}/chats", body: `{"type":"public_channel","name":"new-{n}","member_ids":[]}`,

@@ -33,7 +33,9 @@ try {
     people.push({ id: s.user.id, token: s.access_token, name });
   }
   const [omar, lena, sam] = people;
-  const general = await call(api, A, 'POST', `/api/workspaces/${ws}/chats`, { type: 'public_channel', name: 'general', topic: 'Company-wide news and questions', member_ids: people.map((p) => p.id) });
+  // Every workspace starts with #general, which invited people join.
+  const general = (await call(api, A, 'GET', `/api/workspaces/${ws}/chats`)).chats.find((c) => c.name === 'general');
+  await call(api, A, 'PATCH', `/api/chats/${general.id}`, { topic: 'Company-wide news and questions' });
   const design = await call(api, A, 'POST', `/api/workspaces/${ws}/chats`, { type: 'public_channel', name: 'design', topic: 'Mockups, reviews, assets', member_ids: [omar.id, lena.id] });
   await call(api, A, 'POST', `/api/workspaces/${ws}/chats`, { type: 'private_channel', name: 'leadership', member_ids: [sam.id] });
   await call(api, A, 'POST', `/api/workspaces/${ws}/chats`, { type: 'group', member_ids: [omar.id, lena.id] });

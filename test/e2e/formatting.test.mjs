@@ -1,7 +1,8 @@
 // Journeys for formatted messages, desktop notifications with the unread
 // count, and drafts (issue 15). One server, two people seeded over the API.
 //   FECHATTER_BIN=... node --test --test-concurrency=1 formatting.test.mjs
-// DOCS_SCREENSHOTS=1 also saves docs/screenshots/formatted-messages.png.
+// DOCS_SCREENSHOTS=1 also saves docs/screenshots/formatted-messages.png,
+// notification-unread-count.png and draft.png.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -169,7 +170,7 @@ describe('formatting, notifications and drafts', () => {
     const icon = await bob.page.locator('link[rel="icon"]').getAttribute('href');
     assert.match(icon, /^data:image\/png;base64,/);
     await bob.page.evaluate(() => window.__setHidden(false));
-    await shot(bob, 'fmt-02-notification-title-count.png');
+    await shot(bob, 'fmt-02-notification-title-count.png', 'notification-unread-count.png');
 
     // A muted chat raises nothing.
     await api(srv.url, team.people[1].token, 'PUT', `/api/chats/${dm.id}/notifications`, { muted: true });
@@ -202,6 +203,7 @@ describe('formatting, notifications and drafts', () => {
     await alice.page.reload();
     await alice.page.getByTestId('composer').waitFor({ timeout: T });
     await alice.page.waitForFunction(() => document.querySelector('[data-testid="composer"]')?.value === 'an unfinished thought', null, { timeout: T });
+    await shot(alice, 'fmt-03a-draft-restored.png', 'draft.png');
     // Another chat has its own (empty) draft.
     await alice.page.goto(chatUrl(dm));
     await alice.page.waitForFunction(() => document.querySelector('[data-testid="composer"]')?.value === '', null, { timeout: T });

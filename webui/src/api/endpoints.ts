@@ -129,6 +129,7 @@ export const endpoints = {
   slashCommands: { method: 'GET', path: '/api/workspaces/{ws}/slash-commands' },
   createSlashCommand: { method: 'POST', path: '/api/workspaces/{ws}/slash-commands' },
   deleteSlashCommand: { method: 'DELETE', path: '/api/workspaces/{ws}/slash-commands/{id}' },
+  workspaceCommands: { method: 'GET', path: '/api/workspaces/{ws}/commands' },
   passwordReset: { method: 'POST', path: '/api/auth/password-reset', public: true },
   passwordResetConfirm: { method: 'POST', path: '/api/auth/password-reset/confirm', public: true },
   changeEmail: { method: 'POST', path: '/api/me/email' },

@@ -48,6 +48,24 @@ export interface ReadEvent {
   read: Read;
 }
 
+/** PinEvent is pin.added, pin.removed (chat scope). */
+export interface PinEvent {
+  type: 'pin.added' | 'pin.removed';
+  workspace_id: number;
+  chat_id: number;
+  actor_id: number;
+  pin: Pin;
+}
+
+/** SavedEvent is saved.added, saved.removed (chat scope). */
+export interface SavedEvent {
+  type: 'saved.added' | 'saved.removed';
+  workspace_id: number;
+  chat_id: number;
+  actor_id: number;
+  saved: Saved;
+}
+
 /** WorkspaceEvent is workspace.updated, workspace.deleted (workspace scope). */
 export interface WorkspaceEvent {
   type: 'workspace.updated' | 'workspace.deleted';
@@ -130,6 +148,18 @@ export interface Read {
   user_id: number;
 }
 
+/** Pin is events.Pin in its JSON shape. */
+export interface Pin {
+  message_id: number;
+  user_id: number;
+}
+
+/** Saved is events.Saved in its JSON shape. */
+export interface Saved {
+  message_id: number;
+  user_id: number;
+}
+
 /** Workspace is model.Workspace in its JSON shape. */
 export interface Workspace {
   id: number;
@@ -201,6 +231,8 @@ export type StoredEvent =
   | ChatEvent
   | MemberEvent
   | ReadEvent
+  | PinEvent
+  | SavedEvent
   | WorkspaceEvent
   | WorkspaceMemberEvent;
 
@@ -223,6 +255,10 @@ export const STORED_EVENT_TYPES: readonly StoredEventType[] = [
   'member.joined',
   'member.left',
   'read.updated',
+  'pin.added',
+  'pin.removed',
+  'saved.added',
+  'saved.removed',
   'workspace.updated',
   'workspace.deleted',
   'workspace.member_joined',
@@ -244,5 +280,7 @@ export interface StoredEventFields {
   member?: ChatMember | Member;
   user_id?: number;
   read?: Read;
+  pin?: Pin;
+  saved?: Saved;
   workspace?: Workspace;
 }

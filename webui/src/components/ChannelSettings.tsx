@@ -49,7 +49,7 @@ export function ChannelSettings({ chat }: { chat: Chat }) {
   });
   const editable = admin && !archived && chat.type !== 'direct';
   return (
-    <aside className="panel" aria-label="Channel settings" onKeyDown={(e) => e.key === 'Escape' && close()}>
+    <aside className="panel settings-panel" aria-label="Channel settings" onKeyDown={(e) => e.key === 'Escape' && close()}>
       <div className="panel-head">
         <h2>Settings</h2>
         <button className="icon-btn" aria-label="Close settings" onClick={close}>✕</button>

@@ -13,6 +13,7 @@ import { MessageList } from './MessageList';
 import { chatIcon, chatTypeLabel, useChatTitle, useDirectPeer } from './chatInfo';
 import { MuteButton } from '../notify/NotificationSettingsCard';
 import { isChannel } from './ChannelSettings';
+import { useTouch, withKeys } from '../touch';
 import { navigate } from '../router';
 
 function useNow(ms: number): number {
@@ -60,6 +61,7 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
   const title = useChatTitle(chat);
   const peer = useDirectPeer(chat);
   const panel = useStore(ui, (s) => s.panel);
+  const touch = useTouch();
   const moderate = useCanModerate(chat);
   useEffect(() => {
     void actions.openChat(chat.id);
@@ -78,7 +80,7 @@ export function ChatView({ chat, jumpSeq }: { chat: Chat; jumpSeq?: number | und
           <div className="topic">{chat.topic || chatTypeLabel[chat.type]}</div>
         </div>
         <MuteButton chat={chat} />
-        <button className="icon-btn" aria-label="Search" title="Search (Ctrl+K)" onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))}>🔍</button>
+        <button className="icon-btn" aria-label="Search" title={withKeys('Search', 'Ctrl+K', touch)} onClick={() => ui.set((s) => ({ ...s, searchOpen: true }))}>🔍</button>
         <button className="icon-btn" aria-label="Pinned messages" title="Pinned messages" aria-pressed={panel === 'pins'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'pins' ? 'none' : 'pins' }))}>📌</button>
         {chat.type !== 'direct' && (
           <button className="icon-btn" aria-label="Chat settings" title="Settings" aria-pressed={panel === 'settings'} onClick={() => ui.set((s) => ({ ...s, panel: s.panel === 'settings' ? 'none' : 'settings' }))}>⚙</button>

@@ -8,6 +8,7 @@ import { useStore } from '../stores/store';
 import { Avatar } from './common';
 import { useComposerExtras } from '../compose/ComposerExtras';
 import { draftKey, useDrafts } from '../drafts';
+import { useTouch } from '../touch';
 import { askPermission } from '../notify';
 
 interface Upload {
@@ -31,6 +32,7 @@ let uploadSeq = 0;
 
 export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?: ID; placeholder?: string }) {
   const drafts = useDrafts();
+  const touch = useTouch();
   const draftId = draftKey(chat.id, replyTo ?? 0);
   const text = useStore(drafts.state, (s) => s[draftId]?.text ?? '');
   const setText = (v: string) => drafts.set(chat.id, replyTo ?? 0, v);
@@ -118,7 +120,8 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
         return;
       }
     }
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    // On a phone's keyboard Enter makes a new line; Send sends.
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && !touch) {
       e.preventDefault();
       void send();
     }
@@ -184,7 +187,7 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
           aria-autocomplete="list"
           aria-controls={suggest && candidates.length ? listId : extras.ariaControls}
           aria-activedescendant={suggest && candidates.length ? `${listId}-${suggest.index}` : extras.activeDescendant}
-          aria-keyshortcuts="Enter"
+          aria-keyshortcuts={touch ? undefined : 'Enter'}
           onChange={(e) => update(e.target.value)}
           onKeyDown={onKey}
           onBlur={() => setTimeout(() => setSuggest(null), 150)}
@@ -194,7 +197,7 @@ export function Composer({ chat, replyTo, placeholder }: { chat: Chat; replyTo?:
           Send
         </button>
       </div>
-      <span className="sr-only">Enter sends, Shift+Enter adds a new line.</span>
+      {!touch && <span className="sr-only">Enter sends, Shift+Enter adds a new line.</span>}
     </div>
   );
 }

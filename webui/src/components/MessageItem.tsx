@@ -11,6 +11,7 @@ import { LinkPreviewCard } from './LinkPreviewCard';
 import { TranslationControls, useTranslation } from './Translation';
 import { Markdown } from '../markdown/Markdown';
 import { EmojiPicker } from '../compose/EmojiPicker';
+import { usePinned, useSaved } from '../marks/marks';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -97,6 +98,8 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
   const tr = useTranslation(m);
   const [fullPicker, setFullPicker] = useState(false);
   const mine = m.sender.id === me;
+  const pinned = usePinned(m.chat_id, m.id);
+  const saved = useSaved(m.id);
   const mentioned = m.mentions.includes(me);
   const openThread = () => ui.set((s) => ({ ...s, threadRootId: m.id, panel: 'thread' }));
   const saveEdit = async () => {
@@ -129,6 +132,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
             <time dateTime={m.created_at} title={dateTime(m.created_at)}>{timeOf(m.created_at)}</time>
           </div>
         )}
+        {pinned && <div className="pin-badge">📌 Pinned</div>}
         {editing ? (
           <div className="edit-box">
             <textarea
@@ -151,7 +155,7 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
             <div className="row" style={{ marginTop: '0.3rem' }}>
               <button className="btn small primary" onClick={() => void saveEdit()}>Save</button>
               <button className="btn small" onClick={() => setEditing(false)}>Cancel</button>
-              <span className="hint">Enter to save, Escape to cancel</span>
+              <span className="hint desktop-hint">Enter to save, Escape to cancel</span>
             </div>
           </div>
         ) : (
@@ -184,8 +188,8 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
         <div className="msg-actions" role="toolbar" aria-label="Message actions">
           <button className="icon-btn" aria-label="Add reaction" title="Add reaction" aria-expanded={picking} onClick={() => setPicking((p) => !p)}>☺</button>
           {!inThread && <button className="icon-btn" aria-label="Reply in thread" title="Reply in thread" onClick={openThread}>💬</button>}
-          {!inThread && <button className="icon-btn" aria-label="Pin message" title="Pin" onClick={() => void actions.togglePin(m, true).catch((e: unknown) => actions.report(e, 'Could not pin'))}>📌</button>}
-          <button className="icon-btn" aria-label="Save message" title="Save" onClick={() => void actions.toggleSaved(m, true).catch((e: unknown) => actions.report(e, 'Could not save'))}>🔖</button>
+          {!inThread && <button className="icon-btn" aria-label={pinned ? 'Unpin message' : 'Pin message'} aria-pressed={pinned} title={pinned ? 'Unpin' : 'Pin'} onClick={() => void actions.togglePin(m, !pinned).catch((e: unknown) => actions.report(e, 'Could not pin'))}>📌</button>}
+          <button className="icon-btn" aria-label={saved ? 'Remove from saved messages' : 'Save message'} aria-pressed={saved} title={saved ? 'Remove from saved' : 'Save'} onClick={() => void actions.toggleSaved(m, !saved).catch((e: unknown) => actions.report(e, 'Could not save'))}>🔖</button>
           {mine && <button className="icon-btn" aria-label="Edit message" title="Edit" onClick={() => { setDraft(m.content); setEditing(true); }}>✎</button>}
           {(mine || canModerate) && (
             <button className="icon-btn" aria-label="Delete message" title="Delete" onClick={() => { if (confirm('Delete this message for everyone?')) void actions.deleteMessage(m.chat_id, m.id); }}>🗑</button>

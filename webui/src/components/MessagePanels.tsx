@@ -8,6 +8,7 @@ import { navigate } from '../router';
 import { chats, ui } from '../stores';
 import { useStore } from '../stores/store';
 import { Avatar } from './common';
+import { useMarksVersion } from '../marks/marks';
 
 type Kind = 'pins' | 'saved' | 'mentions';
 
@@ -37,6 +38,12 @@ export function MessagePanel({ kind, chat }: { kind: Kind; chat?: Chat | undefin
     void reload();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [kind, chat?.id]);
+  // A pin or bookmark changed (here, in another tab or by another member).
+  const version = useMarksVersion(kind, chat?.id);
+  useEffect(() => {
+    if (version > 0) void reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version]);
   const close = () => ui.set((s) => ({ ...s, panel: 'none' }));
   const open = (m: Message) => navigate({ name: 'chat', ws: m.workspace_id, chat: m.chat_id, seq: m.seq });
   return (

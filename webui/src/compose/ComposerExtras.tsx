@@ -5,7 +5,9 @@ import { useStore } from '../stores/store';
 import { EmojiPicker } from './EmojiPicker';
 import { code, insert, link, prefixLines, tokenBefore, wrap, type Edit } from './format';
 import { matchCommands, slashCommands, type SlashCommand } from './slash';
+import './integrationCommands'; // registers the workspace's slash-command integrations
 import '../markdown/fmt.css';
+import { useTouch, withKeys } from '../touch';
 
 interface Item {
   key: string;
@@ -21,6 +23,7 @@ const mod = isMac ? '⌘' : 'Ctrl+';
  * text lives in the caller (text, setText). */
 export function useComposerExtras(opts: { ref: RefObject<HTMLTextAreaElement | null>; text: string; setText: (v: string) => void; workspaceId: ID; id: string }) {
   const { ref, text, setText, workspaceId, id } = opts;
+  const touch = useTouch();
   const [sug, setSug] = useState<{ kind: 'emoji' | 'slash'; start: number; query: string; index: number } | null>(null);
   const [cmds, setCmds] = useState<SlashCommand[] | null>(null);
   const [picker, setPicker] = useState(false);
@@ -118,7 +121,7 @@ export function useComposerExtras(opts: { ref: RefObject<HTMLTextAreaElement | n
     ) : null;
 
   const button = (label: string, keys: string, glyph: ReactNode, fn: (x: Edit) => Edit) => (
-    <button type="button" className="icon-btn" aria-label={`${label}${keys ? ` (${keys})` : ''}`} title={`${label}${keys ? ` (${keys})` : ''}`} onMouseDown={(e) => e.preventDefault()} onClick={() => apply(fn(current()))}>
+    <button type="button" className="icon-btn" aria-label={withKeys(label, keys, touch)} title={withKeys(label, keys, touch)} onMouseDown={(e) => e.preventDefault()} onClick={() => apply(fn(current()))}>
       {glyph}
     </button>
   );
