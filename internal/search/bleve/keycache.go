@@ -65,31 +65,16 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, uint8, error) {
 	if !ok {
 		return nil, 0, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
 	}
-	segs := snap.Segments()
-	offsets := make([]uint64, len(segs)) // as scorch numbers documents
-	tables := make([]*keyTable, len(segs))
+	tables, oldest, err := c.snapshotTables(snap)
+	if err != nil {
+		return nil, 0, err
+	}
+	offsets := make([]uint64, len(tables)) // as scorch numbers documents
 	var running uint64
-	now := time.Now()
-	for i, ss := range segs {
+	for i, ss := range snap.Segments() {
 		offsets[i] = running
 		running += ss.Segment().Count()
-		t, err := c.table(ss.Segment(), now)
-		if err != nil {
-			return nil, 0, err
-		}
-		tables[i] = t
 	}
-	oldest := uint8(keyLayout)
-	for _, t := range tables {
-		oldest = min(oldest, t.oldest)
-	}
-	if len(tables) > 0 {
-		// Only ever raised: an older snapshot seen later must not lower it.
-		for seen := c.layout.Load(); uint32(oldest) > seen && !c.layout.CompareAndSwap(seen, uint32(oldest)); {
-			seen = c.layout.Load()
-		}
-	}
-	c.prune(now)
 	return func(id index.IndexInternalID) (docKey, error) {
 		n := id.Value()
 		// The last segment starting at or before n (offsets[0] is 0).
@@ -109,6 +94,33 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, uint8, error) {
 		}
 		return docKey{}, nil
 	}, oldest, nil
+}
+
+// snapshotTables returns the key table of each segment of snap, in
+// snap.Segments() order, and the oldest layout among them.
+func (c *keyCache) snapshotTables(snap *scorch.IndexSnapshot) ([]*keyTable, uint8, error) {
+	segs := snap.Segments()
+	tables := make([]*keyTable, len(segs))
+	now := time.Now()
+	for i, ss := range segs {
+		t, err := c.table(ss.Segment(), now)
+		if err != nil {
+			return nil, 0, err
+		}
+		tables[i] = t
+	}
+	oldest := uint8(keyLayout)
+	for _, t := range tables {
+		oldest = min(oldest, t.oldest)
+	}
+	if len(tables) > 0 {
+		// Only ever raised: an older snapshot seen later must not lower it.
+		for seen := c.layout.Load(); uint32(oldest) > seen && !c.layout.CompareAndSwap(seen, uint32(oldest)); {
+			seen = c.layout.Load()
+		}
+	}
+	c.prune(now)
+	return tables, oldest, nil
 }
 
 // table returns the keys of s, reading them the first time.

@@ -62,6 +62,23 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, err
 }
 
 func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p search.ParsedQuery, s search.Settings) (search.Result, error) {
+	if term, ok := scanTerm(p); ok && scope.inWorkspace && !e.noScan {
+		kf := newKeyFilter(q, scope, true)
+		kf.newest = newNewestPage(q.Offset + q.Limit)
+		total, served, err := e.scan(ctx, kf, term)
+		if err != nil {
+			return search.Result{}, err
+		}
+		if served {
+			hits, err := e.loadHits(ctx, kf.page(nil, q.Offset), p)
+			if err != nil {
+				return search.Result{}, err
+			}
+			facets := e.facets(nil, q)
+			kf.facets.fill(e, facets)
+			return search.Result{Hits: hits, Total: total, Facets: facets}, nil
+		}
+	}
 	text := textQuery(p)
 	hasText := text != nil
 	if !hasText {
@@ -142,7 +159,9 @@ func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilte
 	return kf
 }
 
-func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
+// admits reports whether a match with key k passes the chat (permission),
+// chat type, sender and date checks.
+func (kf *keyFilter) admits(k docKey) bool {
 	if _, ok := kf.allowed[k.chat]; !ok {
 		return false
 	}
@@ -154,7 +173,11 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 			return false
 		}
 	}
-	if (kf.hasFrom && k.us < kf.from) || (kf.hasTo && k.us >= kf.to) {
+	return (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
+}
+
+func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
+	if !kf.admits(k) {
 		return false
 	}
 	if kf.rank != nil {
