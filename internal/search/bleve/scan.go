@@ -67,10 +67,10 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 		return 0, false, err
 	}
 	visit := func(k docKey) {
-		if kf.admits(k) {
+		if slot, ok := kf.admits(k); ok {
 			total++
 			kf.newest.add(k)
-			kf.facets.count(k)
+			kf.facets.count(k, slot)
 		}
 	}
 	for i, ss := range snap.Segments() {

@@ -124,7 +124,8 @@ func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p 
 // permission check), the client's chat types and dates; it also gives the
 // match its final score and counts the facets that keys hold.
 type keyFilter struct {
-	allowed  map[int64]struct{}
+	// allowed maps each chat in scope to its slot in facets.chats.
+	allowed  map[int64]int32
 	senders  map[int64]struct{} // nil: any (or checked by the postings)
 	letters  []byte             // chat types; empty: any
 	from, to int64              // microseconds, From inclusive, To exclusive
@@ -140,9 +141,9 @@ type keyFilter struct {
 }
 
 func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilter {
-	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q, sendersInKeys)}
-	for _, c := range scope.include {
-		kf.allowed[c] = struct{}{}
+	kf := &keyFilter{allowed: make(map[int64]int32, len(scope.include)), facets: newKeyFacets(q, scope, sendersInKeys)}
+	for i, c := range scope.include {
+		kf.allowed[c] = int32(i)
 	}
 	if sendersInKeys && len(q.SenderIDs) > 0 {
 		kf.senders = make(map[int64]struct{}, len(q.SenderIDs))
@@ -160,24 +161,26 @@ func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilte
 }
 
 // admits reports whether a match with key k passes the chat (permission),
-// chat type, sender and date checks.
-func (kf *keyFilter) admits(k docKey) bool {
-	if _, ok := kf.allowed[k.chat]; !ok {
-		return false
+// chat type, sender and date checks, and the slot of its chat.
+func (kf *keyFilter) admits(k docKey) (int32, bool) {
+	slot, ok := kf.allowed[k.chat]
+	if !ok {
+		return 0, false
 	}
 	if len(kf.letters) > 0 && !slices.Contains(kf.letters, k.letter) {
-		return false
+		return 0, false
 	}
 	if kf.senders != nil {
 		if _, ok := kf.senders[k.sender]; !ok {
-			return false
+			return 0, false
 		}
 	}
-	return (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
+	return slot, (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
 }
 
 func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
-	if !kf.admits(k) {
+	slot, ok := kf.admits(k)
+	if !ok {
 		return false
 	}
 	if kf.rank != nil {
@@ -186,7 +189,7 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 		d.Score = float64(k.us) // exact: microseconds stay below 2^53 until 2255
 		kf.newest.add(k)
 	}
-	kf.facets.count(k)
+	kf.facets.count(k, slot)
 	return true
 }
 
