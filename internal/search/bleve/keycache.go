@@ -46,6 +46,11 @@ const keyTTL = 2 * time.Minute
 type keyTable struct {
 	once sync.Once
 	keys []docKey
+	// chats is the segment's distinct chats, and chatOf each document's
+	// index in it: the scan path checks a document's chat against the
+	// scope by array, not by map (scan.go).
+	chats  []int64
+	chatOf []uint32
 	// oldest is the oldest layout among the segment's keys.
 	oldest uint8
 	err    error
@@ -133,7 +138,10 @@ func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	}
 	c.mu.Unlock()
 	t.used.Store(now.UnixNano())
-	t.once.Do(func() { t.keys, t.oldest, t.err = readKeys(s) })
+	t.once.Do(func() {
+		t.keys, t.oldest, t.err = readKeys(s)
+		t.chats, t.chatOf = chatIndex(t.keys)
+	})
 	if t.err != nil {
 		c.mu.Lock()
 		delete(c.tables, s) // read it again next time
@@ -215,4 +223,22 @@ func (q *keyedQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		}
 		return q.keep(d, k), nil
 	}, nil, nil, nil), nil
+}
+
+// chatIndex numbers the distinct chats of keys in order of appearance and
+// returns them with each key's number.
+func chatIndex(keys []docKey) ([]int64, []uint32) {
+	num := map[int64]uint32{}
+	var chats []int64
+	of := make([]uint32, len(keys))
+	for i, k := range keys {
+		n, ok := num[k.chat]
+		if !ok {
+			n = uint32(len(chats))
+			num[k.chat] = n
+			chats = append(chats, k.chat)
+		}
+		of[i] = n
+	}
+	return chats, of
 }

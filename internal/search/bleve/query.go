@@ -138,12 +138,7 @@ func termQuery(t search.Term) query.Query {
 		alts = append(alts, prefixQuery(t.Word))
 	}
 	if t.Typos > 0 {
-		f := bleve.NewFuzzyQuery(t.Word)
-		f.SetField(fContent)
-		f.SetFuzziness(t.Typos)
-		f.SetPrefix(1)
-		f.SetBoost(boostFuzzy)
-		alts = append(alts, f)
+		alts = append(alts, &fuzzyQuery{word: t.Word, typos: t.Typos, field: fContent, boost: boostFuzzy})
 	}
 	if len(alts) == 1 {
 		return alts[0]

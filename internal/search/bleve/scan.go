@@ -66,8 +66,22 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 	if err != nil || oldest < idLayout {
 		return 0, false, err
 	}
-	visit := func(k docKey) {
-		if slot, ok := kf.admits(k); ok {
+	// What only the chat decides is decided once per chat of a segment:
+	// slots[c] is the scope slot of the segment's chat c, or -1 when the
+	// chat is out of scope; a document then costs two array reads.
+	var slots []int32
+	var keys []docKey
+	var chatOf []uint32
+	visit := func(n uint64) {
+		if n >= uint64(len(keys)) {
+			return
+		}
+		slot := slots[chatOf[n]]
+		if slot < 0 {
+			return
+		}
+		k := keys[n]
+		if kf.plain || kf.admitsRest(k) {
 			total++
 			kf.newest.add(k)
 			kf.facets.count(k, slot)
@@ -77,12 +91,21 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 		if err := ctx.Err(); err != nil {
 			return 0, false, err
 		}
-		keys := tables[i].keys
+		t := tables[i]
+		keys, chatOf = t.keys, t.chatOf
+		slots = slots[:0]
+		for _, c := range t.chats {
+			slot, ok := kf.allowed[c]
+			if !ok {
+				slot = -1
+			}
+			slots = append(slots, slot)
+		}
 		if term == "" {
 			deleted := ss.Deleted()
 			for n := range keys {
 				if deleted == nil || !deleted.Contains(uint32(n)) {
-					visit(keys[n])
+					visit(uint64(n))
 				}
 			}
 			continue
@@ -104,9 +127,7 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 			if p == nil {
 				break
 			}
-			if n := p.Number(); n < uint64(len(keys)) {
-				visit(keys[n])
-			}
+			visit(p.Number())
 		}
 	}
 	return total, true, nil

@@ -138,6 +138,8 @@ type keyFilter struct {
 	// keys hold message ids (the fourth layout).
 	newest *newestPage
 	facets *keyFacets
+	// plain: the chat is the only check (no chat type, sender or date).
+	plain bool
 }
 
 func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilter {
@@ -157,6 +159,7 @@ func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilte
 	// Normalized rounded the bounds to the microsecond, as times are stored.
 	kf.from, kf.hasFrom = q.From.UnixMicro(), !q.From.IsZero()
 	kf.to, kf.hasTo = q.To.UnixMicro(), !q.To.IsZero()
+	kf.plain = len(kf.letters) == 0 && kf.senders == nil && !kf.hasFrom && !kf.hasTo
 	return kf
 }
 
@@ -167,15 +170,20 @@ func (kf *keyFilter) admits(k docKey) (int32, bool) {
 	if !ok {
 		return 0, false
 	}
+	return slot, kf.admitsRest(k)
+}
+
+// admitsRest is admits without the chat check.
+func (kf *keyFilter) admitsRest(k docKey) bool {
 	if len(kf.letters) > 0 && !slices.Contains(kf.letters, k.letter) {
-		return 0, false
+		return false
 	}
 	if kf.senders != nil {
 		if _, ok := kf.senders[k.sender]; !ok {
-			return 0, false
+			return false
 		}
 	}
-	return slot, (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
+	return (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
 }
 
 func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
