@@ -62,6 +62,9 @@ func newKeyFacets(q search.Query, scope chatScope, sendersInKeys bool) *keyFacet
 	return f
 }
 
+// any reports whether any facet is counted from the keys.
+func (f *keyFacets) any() bool { return f.chat || f.sender || f.chatType || f.day }
+
 // count counts a kept match, its chat at slot of the scope.
 func (f *keyFacets) count(k docKey, slot int32) {
 	if f.chat {

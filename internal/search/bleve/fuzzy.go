@@ -89,6 +89,7 @@ type levAutomaton struct {
 	states []levState
 	index  map[string]int
 	next   map[uint64]int // state<<8 | byte -> state
+	dead   []uint8        // the row of every state that cannot match
 }
 
 type levState struct {
@@ -100,8 +101,10 @@ type levState struct {
 func newLevAutomaton(word string, k int) *levAutomaton {
 	a := &levAutomaton{word: []rune(word), k: uint8(k), index: map[string]int{}, next: map[uint64]int{}}
 	row := make([]uint8, len(a.word)+1)
+	a.dead = make([]uint8, len(a.word)+1)
 	for i := range row {
 		row[i] = min(uint8(i), a.k+1)
+		a.dead[i] = a.k + 1
 	}
 	a.intern(levState{row: row, last: -1})
 	return a
@@ -150,7 +153,16 @@ func (a *levAutomaton) Accept(s int, b byte) int {
 		n = a.intern(levState{row: st.row, prev: st.prev, last: st.last, pending: pending})
 	} else {
 		r, _ := utf8.DecodeRune(pending)
-		n = a.intern(levState{row: a.step(st, r), prev: st.row, last: r})
+		next := levState{row: a.step(st, r), prev: st.row, last: r}
+		switch {
+		case slices.Min(next.row) > a.k:
+			next = levState{row: a.dead, last: -1} // no way back: one state
+		case !slices.Contains(a.word, r):
+			// A swap needs r in the word: without it the state is its
+			// row alone, and many more paths share it.
+			next.prev, next.last = nil, -1
+		}
+		n = a.intern(next)
 	}
 	a.next[key] = n
 	return n

@@ -1,12 +1,15 @@
 package bleve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -51,6 +54,10 @@ type keyTable struct {
 	// scope by array, not by map (scan.go).
 	chats  []int64
 	chatOf []uint32
+	// byTime is read on first use by the scan path's early stop (scan.go).
+	byTime   sync.Once
+	newest   []uint32          // document numbers, newest first
+	chatDocs []*roaring.Bitmap // by chat number: the chat's documents
 	// oldest is the oldest layout among the segment's keys.
 	oldest uint8
 	err    error
@@ -241,4 +248,37 @@ func chatIndex(keys []docKey) ([]int64, []uint32) {
 		of[i] = n
 	}
 	return chats, of
+}
+
+// timeOrder returns the segment's documents newest first (by time, then
+// id, as search.SortNewest orders) and each chat's documents, made on
+// first use.
+func (t *keyTable) timeOrder() ([]uint32, []*roaring.Bitmap) {
+	t.byTime.Do(func() {
+		order := make([]uint32, len(t.keys))
+		for i := range order {
+			order[i] = uint32(i)
+		}
+		slices.SortFunc(order, func(a, b uint32) int {
+			switch ka, kb := t.keys[a], t.keys[b]; {
+			case newer(ka, kb):
+				return -1
+			case newer(kb, ka):
+				return 1
+			}
+			return cmp.Compare(a, b)
+		})
+		docs := make([]*roaring.Bitmap, len(t.chats))
+		for i := range docs {
+			docs[i] = roaring.New()
+		}
+		for n, c := range t.chatOf {
+			docs[c].Add(uint32(n))
+		}
+		for _, b := range docs {
+			b.RunOptimize()
+		}
+		t.newest, t.chatDocs = order, docs
+	})
+	return t.newest, t.chatDocs
 }

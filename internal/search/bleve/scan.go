@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/fechatter/fechatter/internal/search"
 )
 
@@ -66,6 +68,9 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 	if err != nil || oldest < idLayout {
 		return 0, false, err
 	}
+	// Without facets, and with no check but the chat, the page and the
+	// total need not visit every match (see newestOf).
+	early := term != "" && kf.plain && !kf.facets.any()
 	// What only the chat decides is decided once per chat of a segment:
 	// slots[c] is the scope slot of the segment's chat c, or -1 when the
 	// chat is out of scope; a document then costs two array reads.
@@ -119,6 +124,14 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 			return 0, false, err
 		}
 		it := pl.Iterator(false, false, false, nil)
+		if early {
+			bm, err := postingsBitmap(it)
+			if err != nil {
+				return 0, false, err
+			}
+			total += kf.newestOf(t, bm, slots)
+			continue
+		}
 		for {
 			p, err := it.Next()
 			if err != nil {
@@ -131,4 +144,62 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 		}
 	}
 	return total, true, nil
+}
+
+// newestOf adds the newest matches of segment t to kf's page, the matches
+// being the documents of bm in a chat whose slot is not negative, and
+// returns how many there are, without visiting every match: the count is
+// the intersection of bm with each chat in scope (bitmaps), and the page
+// comes from walking the segment's documents newest first, stopping at the
+// first that is not newer than the oldest the page keeps (every later one
+// is older still: the page is certain). When matches are so few that the
+// walk would pass many documents per match, it visits the matches instead.
+func (kf *keyFilter) newestOf(t *keyTable, bm *roaring.Bitmap, slots []int32) int {
+	order, chatDocs := t.timeOrder()
+	count := 0
+	for c, slot := range slots {
+		if slot >= 0 {
+			count += int(bm.AndCardinality(chatDocs[c]))
+		}
+	}
+	p := kf.newest
+	if count == 0 || p.n == 0 {
+		return count
+	}
+	if walk := uint64(p.n) * uint64(len(order)) / uint64(count); walk > 4*bm.GetCardinality() {
+		for it := bm.Iterator(); it.HasNext(); {
+			if n := it.Next(); int(n) < len(t.keys) && slots[t.chatOf[n]] >= 0 {
+				p.add(t.keys[n])
+			}
+		}
+		return count
+	}
+	for _, n := range order {
+		k := t.keys[n]
+		if len(p.keys) == p.n && !newer(k, p.keys[0]) {
+			break
+		}
+		if slots[t.chatOf[n]] >= 0 && bm.Contains(n) {
+			p.add(k)
+		}
+	}
+	return count
+}
+
+// postingsBitmap returns the documents of a postings iterator as a bitmap
+// (not to be changed: it may be the segment's own).
+func postingsBitmap(it segment.PostingsIterator) (*roaring.Bitmap, error) {
+	if o, ok := it.(segment.OptimizablePostingsIterator); ok {
+		if bm := o.ActualBitmap(); bm != nil {
+			return bm, nil
+		}
+	}
+	bm := roaring.New() // one document, or none
+	for {
+		p, err := it.Next()
+		if err != nil || p == nil {
+			return bm, err
+		}
+		bm.Add(uint32(p.Number()))
+	}
 }
