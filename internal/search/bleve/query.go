@@ -138,7 +138,12 @@ func termQuery(t search.Term) query.Query {
 		alts = append(alts, prefixQuery(t.Word))
 	}
 	if t.Typos > 0 {
-		alts = append(alts, &fuzzyQuery{word: t.Word, typos: t.Typos, field: fContent, boost: boostFuzzy})
+		f := bleve.NewFuzzyQuery(t.Word)
+		f.SetField(fContent)
+		f.SetFuzziness(t.Typos)
+		f.SetPrefix(1)
+		f.SetBoost(boostFuzzy)
+		alts = append(alts, f)
 	}
 	if len(alts) == 1 {
 		return alts[0]
