@@ -175,6 +175,12 @@ var queryKinds = []queryKind{
 		q.Text = c.WordOfLength(rng, 4)[:2]
 		return []search.Query{q}
 	}},
+	// The first keystroke as the web app sends it: with all four facets.
+	{"first-letter-faceted", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
+		q.Text = c.WordOfLength(rng, 4)[:1]
+		q.Facets = []search.Facet{search.FacetSender, search.FacetChat, search.FacetChatType, search.FacetDate}
+		return []search.Query{q}
+	}},
 	{"filtered-faceted", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
 		q.Text = c.WordOfLength(rng, 4)
 		q.Facets = []search.Facet{search.FacetSender, search.FacetChat, search.FacetChatType, search.FacetDate}
