@@ -54,6 +54,9 @@ type keyTable struct {
 	// scope by array, not by map (scan.go).
 	chats  []int64
 	chatOf []uint32
+	// senders and senderOf do the same for the sender facet.
+	senders  []int64
+	senderOf []uint32
 	// byTime is read on first use by the scan path's early stop (scan.go).
 	byTime   sync.Once
 	newest   []uint32          // document numbers, newest first
@@ -147,7 +150,8 @@ func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	t.used.Store(now.UnixNano())
 	t.once.Do(func() {
 		t.keys, t.oldest, t.err = readKeys(s)
-		t.chats, t.chatOf = chatIndex(t.keys)
+		t.chats, t.chatOf = chatIndex(t.keys, func(k docKey) int64 { return k.chat })
+		t.senders, t.senderOf = chatIndex(t.keys, func(k docKey) int64 { return k.sender })
 	})
 	if t.err != nil {
 		c.mu.Lock()
@@ -232,22 +236,24 @@ func (q *keyedQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	}, nil, nil, nil), nil
 }
 
-// chatIndex numbers the distinct chats of keys in order of appearance and
-// returns them with each key's number.
-func chatIndex(keys []docKey) ([]int64, []uint32) {
+// chatIndex numbers the distinct values of field (the chat, the sender)
+// among keys in order of appearance and returns them with each key's
+// number.
+func chatIndex(keys []docKey, field func(docKey) int64) ([]int64, []uint32) {
 	num := map[int64]uint32{}
-	var chats []int64
+	var values []int64
 	of := make([]uint32, len(keys))
 	for i, k := range keys {
-		n, ok := num[k.chat]
+		v := field(k)
+		n, ok := num[v]
 		if !ok {
-			n = uint32(len(chats))
-			num[k.chat] = n
-			chats = append(chats, k.chat)
+			n = uint32(len(values))
+			num[v] = n
+			values = append(values, v)
 		}
 		of[i] = n
 	}
-	return chats, of
+	return values, of
 }
 
 // timeOrder returns the segment's documents newest first (by time, then

@@ -73,31 +73,18 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 	early := term != "" && kf.plain && !kf.facets.any()
 	// What only the chat decides is decided once per chat of a segment:
 	// slots[c] is the scope slot of the segment's chat c, or -1 when the
-	// chat is out of scope; a document then costs two array reads.
+	// chat is out of scope; a document then costs two array reads. The
+	// sender facet counts by the segment's sender numbers too (an array,
+	// added to the facet's map after the segment), not in a map per match.
+	sender := kf.facets.sender
+	kf.facets.sender = false
+	defer func() { kf.facets.sender = sender }()
 	var slots []int32
-	var keys []docKey
-	var chatOf []uint32
-	visit := func(n uint64) {
-		if n >= uint64(len(keys)) {
-			return
-		}
-		slot := slots[chatOf[n]]
-		if slot < 0 {
-			return
-		}
-		k := keys[n]
-		if kf.plain || kf.admitsRest(k) {
-			total++
-			kf.newest.add(k)
-			kf.facets.count(k, slot)
-		}
-	}
 	for i, ss := range snap.Segments() {
 		if err := ctx.Err(); err != nil {
 			return 0, false, err
 		}
 		t := tables[i]
-		keys, chatOf = t.keys, t.chatOf
 		slots = slots[:0]
 		for _, c := range t.chats {
 			slot, ok := kf.allowed[c]
@@ -106,41 +93,68 @@ func (e *Engine) scan(ctx context.Context, kf *keyFilter, term string) (total in
 			}
 			slots = append(slots, slot)
 		}
+		var bySender []int
+		if sender {
+			bySender = make([]int, len(t.senders))
+		}
+		visit := func(n uint64) {
+			if n >= uint64(len(t.keys)) {
+				return
+			}
+			slot := slots[t.chatOf[n]]
+			if slot < 0 {
+				return
+			}
+			k := t.keys[n]
+			if kf.plain || kf.admitsRest(k) {
+				total++
+				kf.newest.add(k)
+				if bySender != nil {
+					bySender[t.senderOf[n]]++
+				}
+				kf.facets.count(k, slot)
+			}
+		}
 		if term == "" {
 			deleted := ss.Deleted()
-			for n := range keys {
+			for n := range t.keys {
 				if deleted == nil || !deleted.Contains(uint32(n)) {
 					visit(uint64(n))
 				}
 			}
-			continue
-		}
-		dict, err := ss.Segment().Dictionary(fPrefix)
-		if err != nil {
-			return 0, false, err
-		}
-		pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
-		if err != nil {
-			return 0, false, err
-		}
-		it := pl.Iterator(false, false, false, nil)
-		if early {
-			bm, err := postingsBitmap(it)
+		} else {
+			dict, err := ss.Segment().Dictionary(fPrefix)
 			if err != nil {
 				return 0, false, err
 			}
-			total += kf.newestOf(t, bm, slots)
-			continue
-		}
-		for {
-			p, err := it.Next()
+			pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
 			if err != nil {
 				return 0, false, err
 			}
-			if p == nil {
-				break
+			it := pl.Iterator(false, false, false, nil)
+			if early {
+				bm, err := postingsBitmap(it)
+				if err != nil {
+					return 0, false, err
+				}
+				total += kf.newestOf(t, bm, slots)
+				continue
 			}
-			visit(p.Number())
+			for {
+				p, err := it.Next()
+				if err != nil {
+					return 0, false, err
+				}
+				if p == nil {
+					break
+				}
+				visit(p.Number())
+			}
+		}
+		for j, c := range bySender {
+			if c > 0 {
+				kf.facets.senders[t.senders[j]] += c
+			}
 		}
 	}
 	return total, true, nil
