@@ -168,16 +168,16 @@ var queryKinds = []queryKind{
 	// The first keystrokes of search as you type, on their own: the
 	// p99 of two-word-typed is theirs.
 	{"first-letter", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
-		q.Text = c.WordOfLength(rng, 4)[:1]
+		q.Text = firstRunes(c.WordOfLength(rng, 4), 1)
 		return []search.Query{q}
 	}},
 	{"two-letters", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
-		q.Text = c.WordOfLength(rng, 4)[:2]
+		q.Text = firstRunes(c.WordOfLength(rng, 4), 2)
 		return []search.Query{q}
 	}},
 	// The first keystroke as the web app sends it: with all four facets.
 	{"first-letter-faceted", func(rng *rand.Rand, c *corpus.Corpus, q search.Query) []search.Query {
-		q.Text = c.WordOfLength(rng, 4)[:1]
+		q.Text = firstRunes(c.WordOfLength(rng, 4), 1)
 		q.Facets = []search.Facet{search.FacetSender, search.FacetChat, search.FacetChatType, search.FacetDate}
 		return []search.Query{q}
 	}},
@@ -276,4 +276,16 @@ func loadAverage() float64 {
 	}
 	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
 	return f
+}
+
+// firstRunes is the first n letters of w (not bytes: a word may start
+// with a letter of two bytes, and half of it is no letter at all).
+func firstRunes(w string, n int) string {
+	for i := range w {
+		if n == 0 {
+			return w[:i]
+		}
+		n--
+	}
+	return w
 }
