@@ -84,6 +84,9 @@ type Engine struct {
 	upsertMu sync.Mutex
 	labels   *labelCache
 	keys     *keyCache
+	// noScan turns the scan path (scan.go) off, so tests can compare it
+	// with bleve's path.
+	noScan bool
 }
 
 var registerOnce sync.Once

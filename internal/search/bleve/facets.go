@@ -26,12 +26,16 @@ func addFacets(req *bleve.SearchRequest, q search.Query, sendersInKeys bool) {
 
 // keyFacets counts the facets of the matches a keyFilter keeps from their
 // keys, so that no doc values are read for them: chat, chat type, date, and
-// sender when the keys hold it.
+// sender when the keys hold it. It runs for every match (at 1M messages a
+// first letter keeps ~150,000), so the chats are counted by their slot in
+// the scope and the chat types by letter, without a map.
 type keyFacets struct {
-	want    map[search.Facet]bool
-	chats   map[int64]int
-	senders map[int64]int
-	types   map[byte]int
+	want                        map[search.Facet]bool
+	chat, sender, chatType, day bool // want, for the per-match path
+	chatIDs                     []int64
+	chats                       []int // by slot: chatIDs[i]'s count
+	senders                     map[int64]int
+	types                       [256]int // by letter
 	// lower is each date bucket's lower bound in microseconds, exclusive
 	// (the last, "older", has none); a match counts in the first bucket it
 	// is newer than, as search.DateBucketOf says.
@@ -39,11 +43,16 @@ type keyFacets struct {
 	dates []int
 }
 
-func newKeyFacets(q search.Query, sendersInKeys bool) *keyFacets {
-	f := &keyFacets{want: map[search.Facet]bool{}, chats: map[int64]int{}, senders: map[int64]int{},
-		types: map[byte]int{}, dates: make([]int, len(search.DateBuckets))}
+func newKeyFacets(q search.Query, scope chatScope, sendersInKeys bool) *keyFacets {
+	f := &keyFacets{want: map[search.Facet]bool{}, senders: map[int64]int{},
+		dates: make([]int, len(search.DateBuckets))}
 	for _, x := range q.Facets {
 		f.want[x] = x != search.FacetSender || sendersInKeys
+	}
+	f.chat, f.sender, f.chatType, f.day = f.want[search.FacetChat], f.want[search.FacetSender],
+		f.want[search.FacetChatType], f.want[search.FacetDate]
+	if f.chat {
+		f.chatIDs, f.chats = scope.include, make([]int, len(scope.include))
 	}
 	for _, b := range search.DateBuckets {
 		if b.Within > 0 {
@@ -53,17 +62,21 @@ func newKeyFacets(q search.Query, sendersInKeys bool) *keyFacets {
 	return f
 }
 
-func (f *keyFacets) count(k docKey) {
-	if f.want[search.FacetChat] {
-		f.chats[k.chat]++
+// any reports whether any facet is counted from the keys.
+func (f *keyFacets) any() bool { return f.chat || f.sender || f.chatType || f.day }
+
+// count counts a kept match, its chat at slot of the scope.
+func (f *keyFacets) count(k docKey, slot int32) {
+	if f.chat {
+		f.chats[slot]++
 	}
-	if f.want[search.FacetSender] {
+	if f.sender {
 		f.senders[k.sender]++
 	}
-	if f.want[search.FacetChatType] {
+	if f.chatType {
 		f.types[k.letter]++
 	}
-	if f.want[search.FacetDate] {
+	if f.day {
 		i := 0
 		for i < len(f.lower) && k.us <= f.lower[i] {
 			i++
@@ -75,24 +88,32 @@ func (f *keyFacets) count(k docKey) {
 // fill sets the counted facets in out, most frequent first, at most
 // MaxFacetValues each, with their labels.
 func (f *keyFacets) fill(e *Engine, out map[search.Facet][]search.FacetValue) {
-	for facet, counts := range map[search.Facet]map[int64]int{search.FacetChat: f.chats, search.FacetSender: f.senders} {
-		if !f.want[facet] {
-			continue
+	if f.chat {
+		vs := []search.FacetValue{}
+		for i, n := range f.chats {
+			if n > 0 {
+				vs = append(vs, search.FacetValue{Value: id(f.chatIDs[i]), Count: n})
+			}
 		}
-		vs := make([]search.FacetValue, 0, len(counts))
-		for v, n := range counts {
+		out[search.FacetChat] = e.topValues(search.FacetChat, vs)
+	}
+	if f.sender {
+		vs := make([]search.FacetValue, 0, len(f.senders))
+		for v, n := range f.senders {
 			vs = append(vs, search.FacetValue{Value: id(v), Count: n})
 		}
-		out[facet] = e.topValues(facet, vs)
+		out[search.FacetSender] = e.topValues(search.FacetSender, vs)
 	}
-	if f.want[search.FacetChatType] {
-		vs := make([]search.FacetValue, 0, len(f.types))
+	if f.chatType {
+		vs := []search.FacetValue{}
 		for l, n := range f.types {
-			vs = append(vs, search.FacetValue{Value: chatTypeOfLetter(l), Count: n})
+			if n > 0 {
+				vs = append(vs, search.FacetValue{Value: chatTypeOfLetter(byte(l)), Count: n})
+			}
 		}
 		out[search.FacetChatType] = e.topValues(search.FacetChatType, vs)
 	}
-	if f.want[search.FacetDate] {
+	if f.day {
 		vs := []search.FacetValue{}
 		for i, b := range search.DateBuckets {
 			if f.dates[i] > 0 {

@@ -1,12 +1,15 @@
 package bleve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -46,6 +49,18 @@ const keyTTL = 2 * time.Minute
 type keyTable struct {
 	once sync.Once
 	keys []docKey
+	// chats is the segment's distinct chats, and chatOf each document's
+	// index in it: the scan path checks a document's chat against the
+	// scope by array, not by map (scan.go).
+	chats  []int64
+	chatOf []uint32
+	// senders and senderOf do the same for the sender facet.
+	senders  []int64
+	senderOf []uint32
+	// byTime is read on first use by the scan path's early stop (scan.go).
+	byTime   sync.Once
+	newest   []uint32          // document numbers, newest first
+	chatDocs []*roaring.Bitmap // by chat number: the chat's documents
 	// oldest is the oldest layout among the segment's keys.
 	oldest uint8
 	err    error
@@ -65,31 +80,16 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, uint8, error) {
 	if !ok {
 		return nil, 0, fmt.Errorf("search index reader %T is not a scorch snapshot", r)
 	}
-	segs := snap.Segments()
-	offsets := make([]uint64, len(segs)) // as scorch numbers documents
-	tables := make([]*keyTable, len(segs))
+	tables, oldest, err := c.snapshotTables(snap)
+	if err != nil {
+		return nil, 0, err
+	}
+	offsets := make([]uint64, len(tables)) // as scorch numbers documents
 	var running uint64
-	now := time.Now()
-	for i, ss := range segs {
+	for i, ss := range snap.Segments() {
 		offsets[i] = running
 		running += ss.Segment().Count()
-		t, err := c.table(ss.Segment(), now)
-		if err != nil {
-			return nil, 0, err
-		}
-		tables[i] = t
 	}
-	oldest := uint8(keyLayout)
-	for _, t := range tables {
-		oldest = min(oldest, t.oldest)
-	}
-	if len(tables) > 0 {
-		// Only ever raised: an older snapshot seen later must not lower it.
-		for seen := c.layout.Load(); uint32(oldest) > seen && !c.layout.CompareAndSwap(seen, uint32(oldest)); {
-			seen = c.layout.Load()
-		}
-	}
-	c.prune(now)
 	return func(id index.IndexInternalID) (docKey, error) {
 		n := id.Value()
 		// The last segment starting at or before n (offsets[0] is 0).
@@ -111,6 +111,33 @@ func (c *keyCache) lookup(r index.IndexReader) (keyLookup, uint8, error) {
 	}, oldest, nil
 }
 
+// snapshotTables returns the key table of each segment of snap, in
+// snap.Segments() order, and the oldest layout among them.
+func (c *keyCache) snapshotTables(snap *scorch.IndexSnapshot) ([]*keyTable, uint8, error) {
+	segs := snap.Segments()
+	tables := make([]*keyTable, len(segs))
+	now := time.Now()
+	for i, ss := range segs {
+		t, err := c.table(ss.Segment(), now)
+		if err != nil {
+			return nil, 0, err
+		}
+		tables[i] = t
+	}
+	oldest := uint8(keyLayout)
+	for _, t := range tables {
+		oldest = min(oldest, t.oldest)
+	}
+	if len(tables) > 0 {
+		// Only ever raised: an older snapshot seen later must not lower it.
+		for seen := c.layout.Load(); uint32(oldest) > seen && !c.layout.CompareAndSwap(seen, uint32(oldest)); {
+			seen = c.layout.Load()
+		}
+	}
+	c.prune(now)
+	return tables, oldest, nil
+}
+
 // table returns the keys of s, reading them the first time.
 func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	c.mu.Lock()
@@ -121,7 +148,11 @@ func (c *keyCache) table(s segment.Segment, now time.Time) (*keyTable, error) {
 	}
 	c.mu.Unlock()
 	t.used.Store(now.UnixNano())
-	t.once.Do(func() { t.keys, t.oldest, t.err = readKeys(s) })
+	t.once.Do(func() {
+		t.keys, t.oldest, t.err = readKeys(s)
+		t.chats, t.chatOf = chatIndex(t.keys, func(k docKey) int64 { return k.chat })
+		t.senders, t.senderOf = chatIndex(t.keys, func(k docKey) int64 { return k.sender })
+	})
 	if t.err != nil {
 		c.mu.Lock()
 		delete(c.tables, s) // read it again next time
@@ -203,4 +234,57 @@ func (q *keyedQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		}
 		return q.keep(d, k), nil
 	}, nil, nil, nil), nil
+}
+
+// chatIndex numbers the distinct values of field (the chat, the sender)
+// among keys in order of appearance and returns them with each key's
+// number.
+func chatIndex(keys []docKey, field func(docKey) int64) ([]int64, []uint32) {
+	num := map[int64]uint32{}
+	var values []int64
+	of := make([]uint32, len(keys))
+	for i, k := range keys {
+		v := field(k)
+		n, ok := num[v]
+		if !ok {
+			n = uint32(len(values))
+			num[v] = n
+			values = append(values, v)
+		}
+		of[i] = n
+	}
+	return values, of
+}
+
+// timeOrder returns the segment's documents newest first (by time, then
+// id, as search.SortNewest orders) and each chat's documents, made on
+// first use.
+func (t *keyTable) timeOrder() ([]uint32, []*roaring.Bitmap) {
+	t.byTime.Do(func() {
+		order := make([]uint32, len(t.keys))
+		for i := range order {
+			order[i] = uint32(i)
+		}
+		slices.SortFunc(order, func(a, b uint32) int {
+			switch ka, kb := t.keys[a], t.keys[b]; {
+			case newer(ka, kb):
+				return -1
+			case newer(kb, ka):
+				return 1
+			}
+			return cmp.Compare(a, b)
+		})
+		docs := make([]*roaring.Bitmap, len(t.chats))
+		for i := range docs {
+			docs[i] = roaring.New()
+		}
+		for n, c := range t.chatOf {
+			docs[c].Add(uint32(n))
+		}
+		for _, b := range docs {
+			b.RunOptimize()
+		}
+		t.newest, t.chatDocs = order, docs
+	})
+	return t.newest, t.chatDocs
 }

@@ -62,6 +62,23 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, err
 }
 
 func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p search.ParsedQuery, s search.Settings) (search.Result, error) {
+	if term, ok := scanTerm(p); ok && scope.inWorkspace && !e.noScan {
+		kf := newKeyFilter(q, scope, true)
+		kf.newest = newNewestPage(q.Offset + q.Limit)
+		total, served, err := e.scan(ctx, kf, term)
+		if err != nil {
+			return search.Result{}, err
+		}
+		if served {
+			hits, err := e.loadHits(ctx, kf.page(nil, q.Offset), p)
+			if err != nil {
+				return search.Result{}, err
+			}
+			facets := e.facets(nil, q)
+			kf.facets.fill(e, facets)
+			return search.Result{Hits: hits, Total: total, Facets: facets}, nil
+		}
+	}
 	text := textQuery(p)
 	hasText := text != nil
 	if !hasText {
@@ -107,7 +124,8 @@ func (e *Engine) search(ctx context.Context, q search.Query, scope chatScope, p 
 // permission check), the client's chat types and dates; it also gives the
 // match its final score and counts the facets that keys hold.
 type keyFilter struct {
-	allowed  map[int64]struct{}
+	// allowed maps each chat in scope to its slot in facets.chats.
+	allowed  map[int64]int32
 	senders  map[int64]struct{} // nil: any (or checked by the postings)
 	letters  []byte             // chat types; empty: any
 	from, to int64              // microseconds, From inclusive, To exclusive
@@ -120,12 +138,14 @@ type keyFilter struct {
 	// keys hold message ids (the fourth layout).
 	newest *newestPage
 	facets *keyFacets
+	// plain: the chat is the only check (no chat type, sender or date).
+	plain bool
 }
 
 func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilter {
-	kf := &keyFilter{allowed: make(map[int64]struct{}, len(scope.include)), facets: newKeyFacets(q, sendersInKeys)}
-	for _, c := range scope.include {
-		kf.allowed[c] = struct{}{}
+	kf := &keyFilter{allowed: make(map[int64]int32, len(scope.include)), facets: newKeyFacets(q, scope, sendersInKeys)}
+	for i, c := range scope.include {
+		kf.allowed[c] = int32(i)
 	}
 	if sendersInKeys && len(q.SenderIDs) > 0 {
 		kf.senders = make(map[int64]struct{}, len(q.SenderIDs))
@@ -139,13 +159,22 @@ func newKeyFilter(q search.Query, scope chatScope, sendersInKeys bool) *keyFilte
 	// Normalized rounded the bounds to the microsecond, as times are stored.
 	kf.from, kf.hasFrom = q.From.UnixMicro(), !q.From.IsZero()
 	kf.to, kf.hasTo = q.To.UnixMicro(), !q.To.IsZero()
+	kf.plain = len(kf.letters) == 0 && kf.senders == nil && !kf.hasFrom && !kf.hasTo
 	return kf
 }
 
-func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
-	if _, ok := kf.allowed[k.chat]; !ok {
-		return false
+// admits reports whether a match with key k passes the chat (permission),
+// chat type, sender and date checks, and the slot of its chat.
+func (kf *keyFilter) admits(k docKey) (int32, bool) {
+	slot, ok := kf.allowed[k.chat]
+	if !ok {
+		return 0, false
 	}
+	return slot, kf.admitsRest(k)
+}
+
+// admitsRest is admits without the chat check.
+func (kf *keyFilter) admitsRest(k docKey) bool {
 	if len(kf.letters) > 0 && !slices.Contains(kf.letters, k.letter) {
 		return false
 	}
@@ -154,7 +183,12 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 			return false
 		}
 	}
-	if (kf.hasFrom && k.us < kf.from) || (kf.hasTo && k.us >= kf.to) {
+	return (!kf.hasFrom || k.us >= kf.from) && (!kf.hasTo || k.us < kf.to)
+}
+
+func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
+	slot, ok := kf.admits(k)
+	if !ok {
 		return false
 	}
 	if kf.rank != nil {
@@ -163,7 +197,7 @@ func (kf *keyFilter) keep(d *bsearch.DocumentMatch, k docKey) bool {
 		d.Score = float64(k.us) // exact: microseconds stay below 2^53 until 2255
 		kf.newest.add(k)
 	}
-	kf.facets.count(k)
+	kf.facets.count(k, slot)
 	return true
 }
 
