@@ -8,7 +8,7 @@ import { chats, session, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
 import { canAdmin } from '../state/workspaces';
 import { initials } from '../format';
-import { Avatar, Dialog } from './common';
+import { Avatar, Dialog, PresenceDot } from './common';
 import { chatIcon, useChatTitle, useDirectPeer } from './chatInfo';
 import { StatusBadge } from '../profile/ProfileCard';
 
@@ -95,7 +95,7 @@ function ChatItem({ c, ws }: { c: Chat; ws: ID }) {
       }}
     >
       <span className="chat-icon" aria-hidden="true">
-        {peer != null ? <Avatar id={peer} name={title} size="small" showPresence /> : chatIcon(c)}
+        {peer != null ? <><Avatar id={peer} name={title} size="small" showPresence /><span className="sr-only"><PresenceDot id={peer} /></span></> : chatIcon(c)}
       </span>
       <span className="name">{title}{peer != null && <StatusBadge id={peer} />}</span>
       {mentions > 0 && !active && <span className="badge mention" aria-hidden="true">@{mentions}</span>}
