@@ -23,8 +23,12 @@ const (
 	// MaxAvatarUpload is the largest avatar upload accepted: 5 MiB.
 	MaxAvatarUpload = 5 << 20
 	// maxAvatarPixels bounds width×height, read from the header before
-	// any pixel is decoded, so a small file cannot ask for gigabytes.
+	// any pixel is decoded, so a small file cannot ask for gigabytes:
+	// 40 megapixels are 160 MB as RGBA (320 MB for a 16-bit PNG).
 	maxAvatarPixels = 40_000_000
+	// avatarDecoders is how many uploads are decoded at once (Service's
+	// avatarSlots); the rest wait their turn.
+	avatarDecoders = 2
 	// AvatarSize is the edge of the stored square avatar, in pixels.
 	AvatarSize = 256
 	// avatarJPEGQuality is used for opaque avatars.

@@ -45,7 +45,13 @@ func (s *Service) SetAvatar(ctx context.Context, userID int64, r io.Reader, crop
 	if r == nil {
 		return model.User{}, apperr.Field("file", "is required")
 	}
+	select {
+	case s.avatarSlots <- struct{}{}:
+	case <-ctx.Done():
+		return model.User{}, ctx.Err()
+	}
 	img, err := renderAvatar(r, crop)
+	<-s.avatarSlots
 	if err != nil {
 		return model.User{}, err
 	}

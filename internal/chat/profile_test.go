@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -172,5 +174,27 @@ func TestRenderAvatarLimits(t *testing.T) {
 	img, format, err := image.Decode(bytes.NewReader(out))
 	if err != nil || format != "jpeg" || img.Bounds().Dx() != AvatarSize || img.Bounds().Dy() != AvatarSize {
 		t.Fatalf("rendered %s %v: %v", format, img.Bounds(), err)
+	}
+}
+
+// BenchmarkRenderAvatar decodes, crops, scales and encodes a 4000x3000
+// JPEG photo, the common case of a phone picture.
+func BenchmarkRenderAvatar(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for y := 0; y < 3000; y++ {
+		for x := 0; x < 4000; x++ {
+			img.Set(x, y, color.RGBA{R: byte(x / 16), G: byte(y / 12), B: byte((x + y) / 28), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, err := renderAvatar(bytes.NewReader(buf.Bytes()), nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
