@@ -49,6 +49,11 @@ type Users interface {
 	UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error)
 	// UpdateProfile stores DisplayName, Username, AvatarURL, Locale and Timezone of u.
 	UpdateProfile(ctx context.Context, u model.User) error
+	// SetAvatar names the user's avatar blob and the URL it is served at
+	// ("" and "" for none).
+	SetAvatar(ctx context.Context, userID int64, sha256, url string) error
+	// SetStatus stores the user's status; the zero UserStatus clears it.
+	SetStatus(ctx context.Context, userID int64, st model.UserStatus) error
 	// SetPasswordHash replaces the password hash (rehash on login, password change).
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	// SetTokensValidAfter makes every access token issued before t invalid.

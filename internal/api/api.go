@@ -247,7 +247,8 @@ func newServer(d Deps) *server {
 		s.log = slog.New(telemetry.NewContextHandler(slog.Default().Handler()))
 	}
 	s.proxies = parseProxies(s.cfg.TrustedProxies)
-	s.limits = map[string]int64{uploadPath: s.cfg.MaxFileSize + multipartSlack, knowledgePath: knowledgeBodyLimit}
+	s.limits = map[string]int64{uploadPath: s.cfg.MaxFileSize + multipartSlack, knowledgePath: knowledgeBodyLimit,
+		avatarUploadPath: maxAvatarUpload + multipartSlack}
 	s.engine = s.newEngine()
 	s.register(s.routes())
 	return s

@@ -73,7 +73,7 @@ type param struct {
 func (s *server) routes() []route {
 	var all []route
 	for _, family := range [][]route{
-		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(),
+		s.healthRoutes(), s.openAPIRoutes(), s.setupRoutes(), s.authRoutes(), s.meRoutes(), s.profileRoutes(),
 		s.workspaceRoutes(), s.inviteRoutes(), s.banRoutes(), s.chatRoutes(), s.chatMemberRoutes(), s.channelSettingsRoutes(),
 		s.messageRoutes(), s.reactionRoutes(), s.mentionRoutes(), s.prefsRoutes(), s.fileRoutes(), s.eventRoutes(), s.searchRoutes(), s.adminRoutes(),
 		s.statusRoutes(),

@@ -87,9 +87,21 @@ func schemas() obj {
 
 func accountSchemas() obj {
 	return obj{
-		"User": object(obj{
-			"id": idSchema(), "email": str(), "username": str(), "display_name": str(), "avatar_url": str(),
-			"locale": str(), "timezone": str(), "is_bot": boolean(), "is_admin": boolean(), "created_at": dateTime(),
+		"User": objectOpt(obj{
+			"id": idSchema(), "email": str(), "username": str(), "display_name": str(),
+			"avatar_url": obj{"type": "string", "description": "Where the server serves the uploaded avatar (GET /api/users/{user}/avatar?v=<hash>, with the bearer token); empty when there is none."},
+			"locale":     str(), "timezone": obj{"type": "string", "description": "IANA time zone name, e.g. Europe/Paris; empty when unset."},
+			"is_bot": boolean(), "is_admin": boolean(), "created_at": dateTime(),
+			"status": ref("UserStatus"),
+		}, "status"),
+		"UserStatus": objectOpt(obj{
+			"emoji": str(), "text": str(),
+			"expires_at": obj{"type": "string", "format": "date-time", "description": "When the status clears; absent: until cleared. An expired status is never returned."},
+		}, "expires_at"),
+		"StatusInput": input(obj{
+			"emoji":      obj{"type": "string", "maxLength": 64, "description": "One emoji (or :shortcode:); emoji or text is required."},
+			"text":       obj{"type": "string", "maxLength": 100},
+			"expires_at": obj{"type": []string{"string", "null"}, "format": "date-time", "description": "When to clear the status (in the future); null or absent: never."},
 		}),
 		"Session": objectOpt(obj{
 			"user": ref("User"), "access_token": str(), "token_type": enum("Bearer"),
@@ -118,7 +130,9 @@ func accountSchemas() obj {
 			"refresh_token":   obj{"type": "string", "description": "Omit to use the refresh cookie."},
 			"refresh_in_body": obj{"type": "boolean", "description": "Return the new refresh token in the body. Applies only to a refresh_token sent in the body: a token that came in the HttpOnly cookie goes back only in the cookie."},
 		}),
-		"ProfilePatch":   input(obj{"display_name": str(), "username": str(), "avatar_url": str(), "locale": str(), "timezone": str()}),
+		"ProfilePatch": input(obj{"display_name": str(), "username": str(),
+			"avatar_url": obj{"type": "string", "description": "Only \"\" (remove the avatar) or the current value: upload a picture with PUT /api/me/avatar. Any other URL is refused (400): an external picture would tell its host every reader's IP address."},
+			"locale":     str(), "timezone": obj{"type": "string", "description": "An IANA time zone name (e.g. Europe/Paris); others are refused (400)."}}),
 		"PasswordChange": input(obj{"current_password": str(), "new_password": passwordSchema()}, "current_password", "new_password"),
 	}
 }

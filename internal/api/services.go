@@ -21,6 +21,11 @@ type ChatService interface {
 	SignUp(ctx context.Context, in chat.SignUpInput, meta auth.ClientMeta) (auth.Grant, error)
 	Me(ctx context.Context, userID int64) (model.User, error)
 	UpdateProfile(ctx context.Context, userID int64, p chat.ProfilePatch) (model.User, error)
+	SetAvatar(ctx context.Context, userID int64, r io.Reader, crop *chat.Crop) (model.User, error)
+	DeleteAvatar(ctx context.Context, userID int64) (model.User, error)
+	OpenAvatar(ctx context.Context, viewerID, userID int64) (string, *os.File, error)
+	SetStatus(ctx context.Context, userID int64, st model.UserStatus) (model.User, error)
+	ClearStatus(ctx context.Context, userID int64) (model.User, error)
 
 	ListWorkspaces(ctx context.Context, userID int64) ([]chat.WorkspaceRole, error)
 	CreateWorkspace(ctx context.Context, userID int64, name string) (chat.WorkspaceRole, error)

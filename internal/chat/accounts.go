@@ -343,37 +343,54 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 	if err != nil {
 		return model.User{}, err
 	}
-	var out model.User
+	var out, before model.User
 	err = s.inTx(ctx, func(tx storage.Tx) error {
-		out, err = updateProfileTx(ctx, tx, userID, p)
-		return err
+		out, before, err = updateProfileTx(ctx, tx, userID, p)
+		if err != nil {
+			return err
+		}
+		return s.announceProfile(ctx, tx, userID)
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return model.User{}, &apperr.Error{Kind: apperr.KindConflict, Message: "already taken: username",
 			Fields: map[string]string{"username": "is already taken"}, Err: err}
 	}
-	return out, err
+	if err != nil {
+		return model.User{}, err
+	}
+	return out, s.dropOldAvatar(ctx, before.AvatarSHA256, out.AvatarSHA256)
 }
 
-// updateProfileTx applies an already normalised patch to the stored user.
-func updateProfileTx(ctx context.Context, tx storage.Tx, userID int64, p ProfilePatch) (model.User, error) {
-	u, err := tx.UserByID(ctx, userID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return model.User{}, apperr.NotFound("user")
-	}
+// updateProfileTx applies an already normalised patch to the stored user
+// and returns the user after and before. avatar_url may only keep its
+// value or be cleared (""): pictures are uploaded with SetAvatar, and an
+// external URL would hand every reader's address to its host.
+func updateProfileTx(ctx context.Context, tx storage.Tx, userID int64, p ProfilePatch) (model.User, model.User, error) {
+	u, err := loadUser(ctx, tx, userID)
 	if err != nil {
-		return model.User{}, fmt.Errorf("load user: %w", err)
+		return model.User{}, model.User{}, err
 	}
+	before := u
 	if p.Username != nil && *p.Username != u.Username {
 		if err := checkAccountFree(ctx, tx, "", *p.Username, u.ID); err != nil {
-			return model.User{}, err
+			return model.User{}, model.User{}, err
 		}
+	}
+	if p.AvatarURL != nil && *p.AvatarURL != u.AvatarURL {
+		if *p.AvatarURL != "" {
+			return model.User{}, model.User{}, apperr.Field("avatar_url",
+				`can only be cleared (""): upload a picture with PUT /api/me/avatar`)
+		}
+		if err := tx.SetAvatar(ctx, userID, "", ""); err != nil {
+			return model.User{}, model.User{}, fmt.Errorf("clear avatar: %w", err)
+		}
+		u.AvatarSHA256 = ""
 	}
 	applyProfilePatch(&u, p)
 	if err := tx.UpdateProfile(ctx, u); err != nil {
-		return model.User{}, fmt.Errorf("update profile: %w", err)
+		return model.User{}, model.User{}, fmt.Errorf("update profile: %w", err)
 	}
-	return u, nil
+	return u, before, nil
 }
 
 // applyProfilePatch copies the set fields of p into u. An empty display

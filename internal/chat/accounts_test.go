@@ -381,9 +381,9 @@ func TestUpdateProfile(t *testing.T) {
 			}
 		}},
 		{name: "everything", patch: ProfilePatch{DisplayName: str(" Alice A. "), Username: str("Alice2"),
-			AvatarURL: str("https://img.example/a.png"), Locale: str("pt-BR"), Timezone: str("Europe/Paris")},
+			AvatarURL: str(""), Locale: str("pt-BR"), Timezone: str("Europe/Paris")},
 			check: func(t *testing.T, u model.User) {
-				want := model.User{DisplayName: "Alice A.", Username: "alice2", AvatarURL: "https://img.example/a.png", Locale: "pt-BR", Timezone: "Europe/Paris"}
+				want := model.User{DisplayName: "Alice A.", Username: "alice2", AvatarURL: "", Locale: "pt-BR", Timezone: "Europe/Paris"}
 				if u.DisplayName != want.DisplayName || u.Username != want.Username || u.AvatarURL != want.AvatarURL || u.Locale != want.Locale || u.Timezone != want.Timezone {
 					t.Fatalf("user = %+v", u)
 				}
@@ -397,6 +397,8 @@ func TestUpdateProfile(t *testing.T) {
 		{name: "same username other case", patch: ProfilePatch{Username: str("ALICE")}},
 		{name: "taken username", patch: ProfilePatch{Username: str("Bob")}, kind: apperr.KindConflict, fields: []string{"username"}},
 		{name: "bad username", patch: ProfilePatch{Username: str("a b")}, kind: apperr.KindInvalid, fields: []string{"username"}},
+		{name: "external avatar", patch: ProfilePatch{AvatarURL: str("https://img.example/a.png")}, kind: apperr.KindInvalid, fields: []string{"avatar_url"}},
+		{name: "someone else's avatar", patch: ProfilePatch{AvatarURL: str("/api/users/99/avatar?v=abcd")}, kind: apperr.KindInvalid, fields: []string{"avatar_url"}},
 		{name: "ftp avatar", patch: ProfilePatch{AvatarURL: str("ftp://x/a.png")}, kind: apperr.KindInvalid, fields: []string{"avatar_url"}},
 		{name: "javascript avatar", patch: ProfilePatch{AvatarURL: str("javascript:alert(1)")}, kind: apperr.KindInvalid, fields: []string{"avatar_url"}},
 		{name: "long avatar", patch: ProfilePatch{AvatarURL: str("https://x/" + strings.Repeat("a", 2048))}, kind: apperr.KindInvalid, fields: []string{"avatar_url"}},

@@ -47,6 +47,9 @@ type Service struct {
 	// sweeper exclusively while it checks that no file row still uses a
 	// blob and removes it (files.go).
 	blobMu sync.RWMutex
+	// avatarSlots bounds how many avatars are decoded at once: a small
+	// file may still unpack to hundreds of megabytes (avatar_image.go).
+	avatarSlots chan struct{}
 }
 
 // New returns a Service over store (a storage.Store, or anything with the
@@ -57,7 +60,8 @@ func New(store Store, authSvc *auth.Service, cfg Config, log *slog.Logger) *Serv
 	}
 	return &Service{
 		store: store, auth: authSvc, cfg: cfg, log: log,
-		blobs: blobs.New(cfg.FilesDir),
-		now:   func() time.Time { return time.Now().UTC() },
+		blobs:       blobs.New(cfg.FilesDir),
+		now:         func() time.Time { return time.Now().UTC() },
+		avatarSlots: make(chan struct{}, avatarDecoders),
 	}
 }

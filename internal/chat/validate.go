@@ -170,12 +170,17 @@ func normalizeEmail(s string) (string, error) {
 	return e, nil
 }
 
-// validateAvatarURL accepts an empty string or an absolute http(s) URL of at
-// most 2048 bytes.
+// ownAvatarURL matches the URLs this server gives avatars (AvatarURL), which
+// a client may send back unchanged.
+var ownAvatarURL = regexp.MustCompile(`^/api/users/[0-9]+/avatar\?v=[0-9a-f]{1,64}$`)
+
+// validateAvatarURL accepts an empty string, one of our avatar URLs, or an
+// absolute http(s) URL of at most 2048 bytes. It checks the form only:
+// UpdateProfile then refuses any value but "" and the current one.
 func validateAvatarURL(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
+	if s == "" || ownAvatarURL.MatchString(s) {
+		return s, nil
 	}
 	if len(s) > maxAvatarURLLen {
 		return "", apperr.Field("avatar_url", fmt.Sprintf("must be at most %d characters", maxAvatarURLLen))

@@ -51,10 +51,18 @@ type User struct {
 	Email       string `json:"email"`
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
-	AvatarURL   string `json:"avatar_url"`
-	Locale      string `json:"locale"`
-	Timezone    string `json:"timezone"`
-	IsBot       bool   `json:"is_bot"`
+	// AvatarURL is where the server serves the uploaded avatar (with its
+	// content hash as v), or empty when there is none.
+	AvatarURL string `json:"avatar_url"`
+	Locale    string `json:"locale"`
+	Timezone  string `json:"timezone"`
+	IsBot     bool   `json:"is_bot"`
+	// AvatarSHA256 names the avatar's blob in the files store ("" for none).
+	AvatarSHA256 string `json:"-"`
+	// Status is what the user says they are up to; the zero value (left
+	// out of JSON) when none is set or it has expired: storage drops
+	// expired ones as it reads them, so nothing has to sweep them.
+	Status UserStatus `json:"status,omitzero"`
 	// IsAdmin marks the instance administrator created by first-run setup.
 	IsAdmin bool `json:"is_admin"`
 	// PasswordHash is a PHC-formatted argon2id string; empty for bots.
@@ -67,6 +75,23 @@ type User struct {
 	// any token.
 	DisabledAt *time.Time `json:"-"`
 	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// UserStatus is a user's emoji and short text, until ExpiresAt (nil: until
+// cleared).
+type UserStatus struct {
+	Emoji     string     `json:"emoji"`
+	Text      string     `json:"text"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Live returns st when it is set and not expired at now, else the zero
+// UserStatus.
+func (st UserStatus) Live(now time.Time) UserStatus {
+	if (st.Emoji == "" && st.Text == "") || (st.ExpiresAt != nil && !st.ExpiresAt.After(now)) {
+		return UserStatus{}
+	}
+	return st
 }
 
 // Disabled reports whether the account is disabled.

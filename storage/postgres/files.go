@@ -151,9 +151,11 @@ func (q *queries) DeleteUnattachedFile(ctx context.Context, fileID int64, before
 	return deleted, err
 }
 
-// BlobReferenced reports whether any file has this SHA-256.
+// BlobReferenced reports whether any file, or any user's avatar, has this
+// SHA-256 (avatars live in the same blob store).
 func (q *queries) BlobReferenced(ctx context.Context, sha256 string) (bool, error) {
 	var found bool
-	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = $1)`, sha256).Scan(&found)
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = $1)
+		OR EXISTS (SELECT 1 FROM users WHERE avatar_sha256 = $1)`, sha256).Scan(&found)
 	return found, wrap("blob referenced", err)
 }

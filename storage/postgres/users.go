@@ -11,12 +11,19 @@ import (
 
 // userCols are the users columns in userDest order, for a table aliased u.
 const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale,
-	u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at`
+	u.timezone, u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at,
+	u.avatar_sha256,
+	CASE WHEN u.status_expires_at IS NULL OR u.status_expires_at > now() THEN u.status_emoji ELSE '' END,
+	CASE WHEN u.status_expires_at IS NULL OR u.status_expires_at > now() THEN u.status_text ELSE '' END,
+	CASE WHEN u.status_expires_at > now() THEN u.status_expires_at END`
 
-// userDest returns scan destinations for userCols.
+// userDest returns scan destinations for userCols. An expired status is
+// dropped by the query itself (the CASEs in userCols), so nothing has to
+// sweep them.
 func userDest(u *model.User) []any {
 	return []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
-		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &u.TokensValidAfter, &u.DisabledAt, &u.CreatedAt}
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &u.TokensValidAfter, &u.DisabledAt, &u.CreatedAt,
+		&u.AvatarSHA256, &u.Status.Emoji, &u.Status.Text, &u.Status.ExpiresAt}
 }
 
 // CreateUser inserts u and sets u.ID and u.CreatedAt; ErrConflict when the
@@ -95,6 +102,20 @@ func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
 			u.ID, u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone)
 		return mustAffect("update profile", tag, err)
 	})
+}
+
+// SetAvatar names the user's avatar blob and its URL.
+func (q *queries) SetAvatar(ctx context.Context, userID int64, sha256, url string) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET avatar_sha256 = $2, avatar_url = $3 WHERE id = $1`,
+		userID, sha256, url)
+	return mustAffect("set avatar", tag, err)
+}
+
+// SetStatus stores the user's status; the zero UserStatus clears it.
+func (q *queries) SetStatus(ctx context.Context, userID int64, st model.UserStatus) error {
+	tag, err := q.db.Exec(ctx, `UPDATE users SET status_emoji = $2, status_text = $3, status_expires_at = $4
+		WHERE id = $1`, userID, st.Emoji, st.Text, storedPtr(st.ExpiresAt))
+	return mustAffect("set status", tag, err)
 }
 
 // SetPasswordHash replaces the password hash.

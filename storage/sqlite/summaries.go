@@ -10,7 +10,8 @@ import (
 const userColsNullable = `COALESCE(u.id, 0), COALESCE(u.email, ''), COALESCE(u.username, ''),
 	COALESCE(u.display_name, ''), COALESCE(u.avatar_url, ''), COALESCE(u.locale, ''),
 	COALESCE(u.timezone, ''), COALESCE(u.is_bot, 0), COALESCE(u.is_admin, 0),
-	COALESCE(u.password_hash, ''), COALESCE(u.tokens_valid_after, 0), u.disabled_at, COALESCE(u.created_at, 0)`
+	COALESCE(u.password_hash, ''), COALESCE(u.tokens_valid_after, 0), u.disabled_at, COALESCE(u.created_at, 0),
+	COALESCE(u.avatar_sha256, ''), COALESCE(u.status_emoji, ''), COALESCE(u.status_text, ''), u.status_expires_at`
 
 // summarySelect reads a chat as one user sees it, in one statement: the
 // member count is a correlated count over the chat_members primary key and

@@ -11,19 +11,24 @@ import (
 
 // userCols are the users columns scanUser reads, for a table aliased u.
 const userCols = `u.id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.timezone,
-	u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at`
+	u.is_bot, u.is_admin, u.password_hash, u.tokens_valid_after, u.disabled_at, u.created_at,
+	u.avatar_sha256, u.status_emoji, u.status_text, u.status_expires_at`
 
 // userDest returns scan destinations for userCols into u, and a function
 // that converts the time columns once the scan is done.
 func userDest(u *model.User) ([]any, func()) {
 	var valid, created int64
-	var disabled sql.NullInt64
+	var disabled, statusExpires sql.NullInt64
+	var st model.UserStatus
 	dest := []any{&u.ID, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
-		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &valid, &disabled, &created}
+		&u.Timezone, &u.IsBot, &u.IsAdmin, &u.PasswordHash, &valid, &disabled, &created,
+		&u.AvatarSHA256, &st.Emoji, &st.Text, &statusExpires}
 	return dest, func() {
 		u.TokensValidAfter = fromMicros(valid)
 		u.DisabledAt = fromNullMicros(disabled)
 		u.CreatedAt = fromMicros(created)
+		st.ExpiresAt = fromNullMicros(statusExpires)
+		u.Status = st.Live(time.Now()) // expired statuses are dropped as they are read
 	}
 }
 
@@ -116,6 +121,24 @@ func (q *queries) UpdateProfile(ctx context.Context, u model.User) error {
 			locale = ?, timezone = ? WHERE id = ?`,
 			u.DisplayName, u.Username, u.AvatarURL, u.Locale, u.Timezone, u.ID)
 		return mustAffect("update profile", res, err)
+	})
+}
+
+// SetAvatar names the user's avatar blob and its URL.
+func (q *queries) SetAvatar(ctx context.Context, userID int64, sha256, url string) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET avatar_sha256 = ?, avatar_url = ? WHERE id = ?`,
+			sha256, url, userID)
+		return mustAffect("set avatar", res, err)
+	})
+}
+
+// SetStatus stores the user's status; the zero UserStatus clears it.
+func (q *queries) SetStatus(ctx context.Context, userID int64, st model.UserStatus) error {
+	return q.atomic(ctx, func(q *queries) error {
+		res, err := q.w.ExecContext(ctx, `UPDATE users SET status_emoji = ?, status_text = ?,
+			status_expires_at = ? WHERE id = ?`, st.Emoji, st.Text, nullMicros(st.ExpiresAt), userID)
+		return mustAffect("set status", res, err)
 	})
 }
 

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 func groups() []group {
 	return []group{
 		{"Users", userTests()},
+		{"Profiles", profileTests()},
 		{"Workspaces", workspaceTests()},
 		{"Invites", inviteTests()},
 		{"Bans", banTests()},

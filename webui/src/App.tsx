@@ -17,6 +17,7 @@ import { IntegrationsPage } from './screens/Integrations';
 import { chatsOf } from './state/chats';
 import { chats, session, ui, workspaces } from './stores';
 import { useStore } from './stores/store';
+import { ProfileCardHost } from './profile/ProfileCard';
 
 /** useShortcuts wires the app-wide keys: Ctrl/Cmd+K search,
  * Alt+Up/Down previous/next chat, Escape closes panels. */
@@ -142,6 +143,7 @@ export function App() {
     <>
       {screen}
       <Toasts />
+      <ProfileCardHost />
     </>
   );
 }

@@ -162,7 +162,16 @@ export class ApiClient {
 
   // ---- me ----
   me = () => this.call<User>(endpoints.me);
-  updateMe = (b: Partial<Pick<User, 'display_name' | 'username' | 'avatar_url'>>) => this.call<User>(endpoints.updateMe, { body: b });
+  updateMe = (b: Partial<Pick<User, 'display_name' | 'username' | 'avatar_url' | 'timezone'>>) => this.call<User>(endpoints.updateMe, { body: b });
+  /** setAvatar uploads a picture; crop is a square in source pixels. */
+  setAvatar = (file: Blob, crop?: { x: number; y: number; size: number }) => {
+    const fd = new FormData();
+    fd.append('file', file, 'avatar');
+    return this.call<User>(endpoints.setAvatar, { body: fd, ...(crop ? { query: crop } : {}) });
+  };
+  deleteAvatar = () => this.call<User>(endpoints.deleteAvatar);
+  setStatus = (b: { emoji: string; text: string; expires_at: string | null }) => this.call<User>(endpoints.setStatus, { body: b });
+  clearStatus = () => this.call<User>(endpoints.clearStatus);
   changePassword = (current_password: string, new_password: string) =>
     this.call<void>(endpoints.changePassword, { body: { current_password, new_password } });
 

@@ -142,6 +142,11 @@ export const endpoints = {
   muteChat: { method: 'PUT', path: '/api/chats/{chat}/notifications' },
   notificationSettings: { method: 'GET', path: '/api/me/notifications' },
   updateNotificationSettings: { method: 'PATCH', path: '/api/me/notifications' },
+  setAvatar: { method: 'PUT', path: '/api/me/avatar' },
+  deleteAvatar: { method: 'DELETE', path: '/api/me/avatar' },
+  avatar: { method: 'GET', path: '/api/users/{user}/avatar' },
+  setStatus: { method: 'PUT', path: '/api/me/status' },
+  clearStatus: { method: 'DELETE', path: '/api/me/status' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

@@ -186,6 +186,7 @@ export interface User {
   locale: string;
   timezone: string;
   is_bot: boolean;
+  status?: UserStatus;
   is_admin: boolean;
   created_at: string;
 }
@@ -223,6 +224,13 @@ export type ChatType = 'direct' | 'group' | 'private_channel' | 'public_channel'
 export type ChatRole = 'admin' | 'member';
 
 export type Role = 'owner' | 'admin' | 'member' | 'guest';
+
+/** UserStatus is model.UserStatus in its JSON shape. */
+export interface UserStatus {
+  emoji: string;
+  text: string;
+  expires_at?: string;
+}
 
 /** StoredEvent is the data of any stored event; `type` tells which. */
 export type StoredEvent =

@@ -14,6 +14,14 @@ export interface User {
   locale?: string;
   timezone?: string;
   created_at: string;
+  /** status is left out when none is set or it has expired. */
+  status?: UserStatus;
+}
+
+export interface UserStatus {
+  emoji: string;
+  text: string;
+  expires_at?: string;
 }
 
 export interface Session {

@@ -15,6 +15,7 @@ import { MuteButton } from '../notify/NotificationSettingsCard';
 import { isChannel } from './ChannelSettings';
 import { useTouch, withKeys } from '../touch';
 import { navigate } from '../router';
+import { openProfile, StatusBadge } from '../profile/ProfileCard';
 
 function useNow(ms: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -178,7 +179,7 @@ export function MembersPanel({ chat }: { chat: Chat }) {
             <li className="member" key={m.user.id}>
               <Avatar id={m.user.id} name={m.user.display_name} showPresence />
               <span className="who">
-                {m.user.display_name}{m.user.id === me ? ' (you)' : ''}
+                <button type="button" className="link-btn" onClick={() => openProfile(m.user)}>{m.user.display_name}</button>{m.user.id === me ? ' (you)' : ''} <StatusBadge id={m.user.id} fallback={m.user} />
                 <small>@{m.user.username} · {online[m.user.id] ? 'online' : 'offline'}{m.role === 'admin' ? ' · admin' : ''}</small>
               </span>
               {chat.type !== 'direct' && m.user.id !== me && moderate && (

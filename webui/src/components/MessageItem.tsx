@@ -12,6 +12,7 @@ import { TranslationControls, useTranslation } from './Translation';
 import { Markdown } from '../markdown/Markdown';
 import { EmojiPicker } from '../compose/EmojiPicker';
 import { usePinned, useSaved } from '../marks/marks';
+import { openProfile, StatusBadge } from '../profile/ProfileCard';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '🙏', '👀', '✅', '🚀'];
 
@@ -127,7 +128,8 @@ export const MessageItem = memo(function MessageItem({ m, compact, inThread, can
       <div>
         {!compact && (
           <div className="msg-head">
-            <span className="who">{m.sender.display_name}</span>
+            <button type="button" className="who link-btn" onClick={() => openProfile(m.sender)}>{m.sender.display_name}</button>
+            <StatusBadge id={m.sender.id} fallback={m.sender} />
             {m.sender.is_bot && <span className="hint">bot</span>}
             <time dateTime={m.created_at} title={dateTime(m.created_at)}>{timeOf(m.created_at)}</time>
           </div>

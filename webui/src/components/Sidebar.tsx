@@ -10,6 +10,7 @@ import { canAdmin } from '../state/workspaces';
 import { initials } from '../format';
 import { Avatar, Dialog, PresenceDot } from './common';
 import { chatIcon, useChatTitle, useDirectPeer } from './chatInfo';
+import { StatusBadge } from '../profile/ProfileCard';
 
 export function WorkspaceRail() {
   const list = useStore(workspaces, (s) => s.list);
@@ -94,9 +95,9 @@ function ChatItem({ c, ws }: { c: Chat; ws: ID }) {
       }}
     >
       <span className="chat-icon" aria-hidden="true">
-        {peer != null ? <PresenceDot id={peer} /> : chatIcon(c)}
+        {peer != null ? <><Avatar id={peer} name={title} size="small" showPresence /><span className="sr-only"><PresenceDot id={peer} /></span></> : chatIcon(c)}
       </span>
-      <span className="name">{title}</span>
+      <span className="name">{title}{peer != null && <StatusBadge id={peer} />}</span>
       {mentions > 0 && !active && <span className="badge mention" aria-hidden="true">@{mentions}</span>}
       {unread > 0 && !(mentions > 0 && !active) && <span className="badge" aria-hidden="true">{unread > 99 ? '99+' : unread}</span>}
     </a>

@@ -3,12 +3,17 @@ import type { ID } from '../api/types';
 import { colorFor, initials } from '../format';
 import { dismissToast, presence, ui } from '../stores';
 import { useStore } from '../stores/store';
+import { useAvatarSrc, useKnownUser } from '../profile/avatars';
 
-export function Avatar({ id, name, size, showPresence }: { id: ID; name: string; size?: 'small'; showPresence?: boolean }) {
+/** Avatar shows a person's picture, or their initials on a colour chosen
+ * by their id while there is none (or it is still loading). */
+export function Avatar({ id, name, size, showPresence, url }: { id: ID; name: string; size?: 'small' | 'large'; showPresence?: boolean; url?: string }) {
   const online = useStore(presence, (p) => !!p.online[id]);
+  const known = useKnownUser(id);
+  const src = useAvatarSrc(known ? known.avatar_url : url);
   return (
-    <span className={`avatar${size ? ` ${size}` : ''}`} style={{ background: colorFor(id) }} aria-hidden="true">
-      {initials(name)}
+    <span className={`avatar${size ? ` ${size}` : ''}`} style={{ background: colorFor(id) }} aria-hidden="true" data-user-id={id}>
+      {src ? <img className="avatar-img" src={src} alt={name} /> : initials(name)}
       {showPresence && <span className={`dot${online ? ' on' : ''}`} />}
     </span>
   );

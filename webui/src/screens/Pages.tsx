@@ -17,6 +17,7 @@ import { canAdmin } from '../state/workspaces';
 import { chats, presence, session, toast, ui, workspaces } from '../stores';
 import { NONE, useStore } from '../stores/store';
 import { NotificationSettingsCard } from '../notify/NotificationSettingsCard';
+import { ProfileSettings } from '../profile/ProfileSettings';
 
 export function PageShell({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
@@ -314,6 +315,7 @@ export function SettingsPage() {
           <button className="btn primary" type="submit">Save profile</button>
         </form>
       </div>
+      <ProfileSettings />
       <EmailSettings />
       <div className="card">
         <h2>Appearance</h2>
