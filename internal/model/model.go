@@ -48,6 +48,8 @@ func (r Role) rank() int {
 // User is an account on this instance.
 type User struct {
 	ID          int64  `json:"id"`
+	// Email is "" in what another user receives unless the instance shows
+	// member emails or that user is an instance administrator.
 	Email       string `json:"email"`
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`

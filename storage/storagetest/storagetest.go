@@ -70,6 +70,7 @@ func groups() []group {
 		{"SecondFactors", secondFactorTests()},
 		{"Integrations", integrationTests()},
 		{"AccountMail", accountMailTests()},
+		{"Instance", instanceTests()},
 	}
 }
 
