@@ -3,6 +3,8 @@ package chat
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/fechatter/fechatter/internal/apperr"
 	"github.com/fechatter/fechatter/internal/model"
@@ -69,6 +71,7 @@ func (s *Service) UpdateInstanceSettings(ctx context.Context, a Actor, p Instanc
 	if err != nil {
 		return model.InstanceSettings{}, err
 	}
+	s.settings.forget()
 	return st, nil
 }
 
@@ -105,7 +108,7 @@ func requireWorkspaceCreation(ctx context.Context, tx storage.Tx, userID int64) 
 // create a workspace (by default), so being one is no trust level, and a
 // response (mentions, search) may span workspaces.
 func (s *Service) SeesEmails(ctx context.Context, viewerID int64) (bool, error) {
-	st, err := s.InstanceSettings(ctx)
+	st, err := s.settings.get(func() (model.InstanceSettings, error) { return s.InstanceSettings(ctx) })
 	if err != nil {
 		return false, err
 	}
@@ -117,4 +120,39 @@ func (s *Service) SeesEmails(ctx context.Context, viewerID int64) (bool, error) 
 		return false, fmt.Errorf("load viewer: %w", err)
 	}
 	return u.IsAdmin && !u.Disabled(), nil
+}
+
+// settingsTTL is how long a node answers from its copy of the instance
+// settings: SeesEmails runs for most answers that show users (history,
+// member lists), and the settings change rarely. A change made on this
+// node applies at once; one made on another node within settingsTTL.
+const settingsTTL = 2 * time.Second
+
+// settingsCache is a copy of the instance settings and when it was read.
+type settingsCache struct {
+	mu sync.Mutex
+	st model.InstanceSettings
+	at time.Time // monotonic: the service's clock may be a test's fixed one
+}
+
+// get returns the cached settings, reading them with load when stale.
+func (c *settingsCache) get(load func() (model.InstanceSettings, error)) (model.InstanceSettings, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < settingsTTL {
+		return c.st, nil
+	}
+	st, err := load()
+	if err != nil {
+		return model.InstanceSettings{}, err
+	}
+	c.st, c.at = st, time.Now()
+	return st, nil
+}
+
+// forget drops the copy, so that the next get reads the database.
+func (c *settingsCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = time.Time{}
 }

@@ -47,6 +47,8 @@ type Service struct {
 	// sweeper exclusively while it checks that no file row still uses a
 	// blob and removes it (files.go).
 	blobMu sync.RWMutex
+	// settings caches the instance settings for SeesEmails (instance.go).
+	settings settingsCache
 }
 
 // New returns a Service over store (a storage.Store, or anything with the
