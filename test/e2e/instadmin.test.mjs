@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { a11yProblems, api, person, repo, seedTeam, signIn, startServer } from './harness.mjs';
+import { a11yProblems, api, person, repo, seedTeam, startServer } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -32,6 +32,19 @@ function journey(name, fn) {
       throw e;
     }
   });
+}
+
+/** signIn signs who in through the form, like the harness's, but waits
+ * for the sign-in screen to settle first (on a loaded machine the form can
+ * be drawn again after the boot's requests, losing what was typed) and
+ * then for the app to leave /signin. */
+async function signIn(p, base, who) {
+  await p.page.goto(`${base}/signin`);
+  await p.page.waitForLoadState('networkidle');
+  await p.page.getByLabel('Email').fill(who.email);
+  await p.page.getByLabel('Password').fill(who.password);
+  await p.page.getByRole('button', { name: 'Sign in' }).click();
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: T });
 }
 
 /** settingsCard opens the instance administrator's page and returns the card. */
@@ -74,6 +87,7 @@ describe('instance administration', () => {
     await card.getByLabel('Who may create workspaces').selectOption('admins');
     await card.getByRole('status').filter({ hasText: 'Saved: who may create workspaces.' }).waitFor({ timeout: T });
     await alice.shot('instadmin-01-settings.png');
+    await card.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     if (process.env.DOCS_SCREENSHOTS === '1') await alice.page.screenshot({ path: join(repo, 'docs', 'screenshots', 'instance-settings.png') });
 
     await signIn(bob, srv.url, BOB);

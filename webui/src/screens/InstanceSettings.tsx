@@ -14,12 +14,17 @@ export function InstanceSettings() {
     instanceSettings().then(setS, (e) => setError(describe(e)));
   }, []);
   const save = async (b: Partial<Settings>, what: string) => {
+    const before = s;
     setError(null);
     setSaved(null);
+    // Shown at once (a checkbox that waits for the server looks broken);
+    // put back if the server refuses.
+    setS((cur) => (cur ? { ...cur, ...b } : cur));
     try {
       setS(await patchInstanceSettings(b));
       setSaved(`Saved: ${what}.`);
     } catch (e) {
+      setS(before);
       setError(describe(e));
     }
   };
