@@ -62,7 +62,7 @@ func (s *Service) UpdateInstanceSettings(ctx context.Context, a Actor, p Instanc
 		if len(changed) == 0 {
 			return nil // nothing to save, nothing to audit
 		}
-		st.UpdatedAt = s.now()
+		st.UpdatedAt = s.now().Truncate(time.Microsecond) // as stored
 		if err := tx.PutInstanceSettings(ctx, st); err != nil {
 			return fmt.Errorf("save instance settings: %w", err)
 		}
