@@ -68,6 +68,9 @@ func redactEmails(data []byte, viewerID int64, sees func() bool) []byte {
 		if keep {
 			return data
 		}
+		if out == nil {
+			out = make([]byte, 0, len(data))
+		}
 		out = append(out, data[last:valStart]...)
 		last = valEnd
 	}
