@@ -668,6 +668,16 @@ type Tx interface {
 	AccountMail
 	Prefs
 	Pins
+	Instance
+}
+
+// Instance holds the instance-wide settings (one row).
+type Instance interface {
+	// InstanceSettings returns the saved settings, or
+	// model.DefaultInstanceSettings when none were saved.
+	InstanceSettings(ctx context.Context) (model.InstanceSettings, error)
+	// PutInstanceSettings saves s (its UpdatedAt is set when zero).
+	PutInstanceSettings(ctx context.Context, s model.InstanceSettings) error
 }
 
 // Pins stores pinned messages per chat, saved messages per user, and the

@@ -130,6 +130,9 @@ func (s *server) logError(c *gin.Context, status int, err error) {
 // writeJSON writes v as the JSON body of a response with status.
 func writeJSON(c *gin.Context, status int, v any) {
 	data, err := json.Marshal(v)
+	if err == nil {
+		data = emailRedactor(c, data)
+	}
 	if err != nil {
 		// Our own response types always marshal; this is a programming error.
 		status = http.StatusInternalServerError

@@ -240,6 +240,7 @@ func (s *server) requireAuth(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, p)
+	c.Set(emailGateKey, emailGate(s.chat.SeesEmails))
 	telemetry.SetUserID(c.Request.Context(), p.UserID)
 }
 

@@ -84,6 +84,7 @@ func (s *server) routes() []route {
 		s.previewRoutes(), s.pushRoutes(),
 		s.integrationRoutes(), s.slashCommandRoutes(),
 		s.recoveryRoutes(), s.digestRoutes(),
+		s.instanceRoutes(),
 	} {
 		all = append(all, family...)
 	}

@@ -77,7 +77,7 @@ var (
 // schemas returns every component schema.
 func schemas() obj {
 	out := obj{}
-	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas(), integrationSchemas(), mailSchemas(), prefsSchemas(), slashCommandSchemas()} {
+	for _, group := range []obj{accountSchemas(), workspaceSchemas(), chatSchemas(), messageSchemas(), opsSchemas(), assistantSchemas(), previewSchemas(), twoFactorSchemas(), integrationSchemas(), mailSchemas(), prefsSchemas(), slashCommandSchemas(), instanceSchemas()} {
 		for k, v := range group {
 			out[k] = v
 		}
@@ -263,7 +263,7 @@ func opsSchemas() obj {
 			"actor":          obj{"type": "string", "description": "cli:<os user> for `fechatter admin`, the username for an API caller."},
 			"actor_id":       obj{"type": "integer", "format": "int64", "minimum": 0, "description": "The acting user; 0 for the command line."},
 			"source":         obj{"type": "string", "description": "local for the command line, the client IP for the API."},
-			"action":         obj{"type": "string", "description": "user.create, user.disable, user.enable, user.promote, user.demote, user.reset_password, user.sessions_revoke, invite.create, member.role, member.ban, log_level.set."},
+			"action":         obj{"type": "string", "description": "user.create, user.disable, user.enable, user.promote, user.demote, user.reset_password, user.sessions_revoke, invite.create, member.role, member.ban, log_level.set, instance.settings."},
 			"target_user_id": idSchema(), "workspace_id": idSchema(),
 			"detail": obj{"type": "object", "description": "What else matters (a new role, an invite id); {} when nothing."},
 		}, "target_user_id", "workspace_id"),

@@ -88,6 +88,10 @@ type ChatService interface {
 	SetDisabled(ctx context.Context, a chat.Actor, userID int64, disabled bool) (model.User, error)
 	SetInstanceAdmin(ctx context.Context, a chat.Actor, userID int64, admin bool) (model.User, error)
 	AuditLog(ctx context.Context, q chat.AuditQuery) ([]model.AuditEntry, error)
+	RevokeSessions(ctx context.Context, a chat.Actor, userID int64) error
+	InstanceSettings(ctx context.Context) (model.InstanceSettings, error)
+	UpdateInstanceSettings(ctx context.Context, a chat.Actor, p chat.InstanceSettingsPatch) (model.InstanceSettings, error)
+	SeesEmails(ctx context.Context, viewerID int64) (bool, error)
 	// Audit records an admin action no use case performs (a log-level
 	// change); pass auditContext(c) so that it names the client IP.
 	Audit(ctx context.Context, userID int64, action string, detail map[string]any) error

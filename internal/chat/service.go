@@ -50,6 +50,8 @@ type Service struct {
 	// avatarSlots bounds how many avatars are decoded at once: a small
 	// file may still unpack to hundreds of megabytes (avatar_image.go).
 	avatarSlots chan struct{}
+	// settings caches the instance settings for SeesEmails (instance.go).
+	settings settingsCache
 }
 
 // New returns a Service over store (a storage.Store, or anything with the

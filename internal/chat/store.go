@@ -63,6 +63,7 @@ type Store interface {
 	ListDrafts(ctx context.Context, userID int64) ([]model.Draft, error)
 	MutedChats(ctx context.Context, userID int64) ([]int64, error)
 	NotificationSettings(ctx context.Context, userID int64) (model.NotificationSettings, error)
+	InstanceSettings(ctx context.Context) (model.InstanceSettings, error)
 }
 
 // inTx runs fn in one transaction of the store and gives a storage error

@@ -77,6 +77,9 @@ func (s *Service) CreateWorkspace(ctx context.Context, userID int64, name string
 	}
 	var wr storage.WorkspaceRole
 	err = s.inTx(ctx, func(tx storage.Tx) error {
+		if err := requireWorkspaceCreation(ctx, tx, userID); err != nil {
+			return err
+		}
 		wr, err = s.createWorkspaceTx(ctx, tx, userID, name)
 		if err != nil {
 			return err

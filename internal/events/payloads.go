@@ -315,7 +315,7 @@ func Encode(p Payload) ([]byte, error) {
 	if err := Check(p); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(p)
+	body, err := json.Marshal(withoutEmails(p))
 	if err != nil {
 		return nil, fmt.Errorf("encode %s event: %w", p.EventHeader().Type, err)
 	}

@@ -14,7 +14,7 @@ import (
 
 var (
 	at   = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ann  = model.User{ID: 2, Email: "ann@example.test", Username: "ann", DisplayName: "Ann", CreatedAt: at}
+	ann  = model.User{ID: 2, Username: "ann", DisplayName: "Ann", CreatedAt: at}
 	ws   = model.Workspace{ID: 1, Name: "Acme", CreatedBy: 1, CreatedAt: at}
 	chat = model.ChatSummary{Chat: model.Chat{ID: 5, WorkspaceID: 1, Type: model.ChatGroup, Name: "g", CreatedBy: 1, CreatedAt: at, LastSeq: 3, LastActivityAt: at}, MemberCount: 2}
 	msg  = model.Message{ID: 9, ChatID: 5, WorkspaceID: 1, Seq: 3, SenderID: 2, Sender: ann, Content: "hi <you>", ClientID: "c",
@@ -22,8 +22,9 @@ var (
 )
 
 // userJSON and the others are the fixtures' API JSON shapes.
+// (Encode blanks email addresses: TestEventsCarryNoEmail.)
 const (
-	userJSON = `{"id":2,"email":"ann@example.test","username":"ann","display_name":"Ann","avatar_url":"","locale":"","timezone":"","is_bot":false,"is_admin":false,"created_at":"2026-03-01T12:00:00Z"}`
+	userJSON = `{"id":2,"email":"","username":"ann","display_name":"Ann","avatar_url":"","locale":"","timezone":"","is_bot":false,"is_admin":false,"created_at":"2026-03-01T12:00:00Z"}`
 	wsJSON   = `{"id":1,"name":"Acme","created_by":1,"created_at":"2026-03-01T12:00:00Z"}`
 	chatJSON = `{"id":5,"workspace_id":1,"type":"group","name":"g","topic":"","description":"","created_by":1,"created_at":"2026-03-01T12:00:00Z","auto_join":false,"last_seq":3,"last_activity_at":"2026-03-01T12:00:00Z","member_count":2,"unread_count":0,"last_read_seq":0}`
 	msgJSON  = `{"id":9,"chat_id":5,"workspace_id":1,"seq":3,"sender":` + userJSON + `,"content":"hi \u003cyou\u003e","client_id":"c","reply_count":0,"attachments":[],"reactions":[],"mentions":[],"lang":"","deleted":false,"created_at":"2026-03-01T12:00:00Z"}`

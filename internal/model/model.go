@@ -45,7 +45,9 @@ func (r Role) rank() int {
 	return 0
 }
 
-// User is an account on this instance.
+// User is an account on this instance. Its Email is "" in what another
+// user receives unless the instance shows member emails or that user is an
+// instance administrator (internal/api/emails.go).
 type User struct {
 	ID          int64  `json:"id"`
 	Email       string `json:"email"`

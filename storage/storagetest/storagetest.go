@@ -71,6 +71,7 @@ func groups() []group {
 		{"SecondFactors", secondFactorTests()},
 		{"Integrations", integrationTests()},
 		{"AccountMail", accountMailTests()},
+		{"Instance", instanceTests()},
 	}
 }
 

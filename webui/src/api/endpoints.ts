@@ -80,6 +80,10 @@ export const endpoints = {
   adminStatus: { method: 'GET', path: '/api/admin/status' },
   adminUsers: { method: 'GET', path: '/api/admin/users' },
   patchAdminUser: { method: 'PATCH', path: '/api/admin/users/{user}' },
+  instanceInfo: { method: 'GET', path: '/api/instance' },
+  instanceSettings: { method: 'GET', path: '/api/admin/settings' },
+  patchInstanceSettings: { method: 'PATCH', path: '/api/admin/settings' },
+  revokeUserSessions: { method: 'POST', path: '/api/admin/users/{user}/sessions/revoke' },
 
   removePreview: { method: 'DELETE', path: '/api/chats/{chat}/messages/{id}/preview' },
   previewSettings: { method: 'GET', path: '/api/workspaces/{ws}/preview-settings' },

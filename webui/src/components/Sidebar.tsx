@@ -11,11 +11,13 @@ import { initials } from '../format';
 import { Avatar, Dialog, PresenceDot } from './common';
 import { chatIcon, useChatTitle, useDirectPeer } from './chatInfo';
 import { StatusBadge } from '../profile/ProfileCard';
+import { useCanCreateWorkspace } from './useInstance';
 
 export function WorkspaceRail() {
   const list = useStore(workspaces, (s) => s.list);
   const current = useStore(workspaces, (s) => s.currentId);
   const [creating, setCreating] = useState(false);
+  const canCreate = useCanCreateWorkspace();
   return (
     <nav className="rail" aria-label="Workspaces">
       {list.map((w) => (
@@ -30,9 +32,11 @@ export function WorkspaceRail() {
           {initials(w.name)}
         </button>
       ))}
-      <button className="rail-ws add" aria-label="Create a workspace" title="Create a workspace" onClick={() => setCreating(true)}>
-        +
-      </button>
+      {canCreate && (
+        <button className="rail-ws add" aria-label="Create a workspace" title="Create a workspace" onClick={() => setCreating(true)}>
+          +
+        </button>
+      )}
       <div className="spacer" />
       {creating && <CreateWorkspaceDialog onClose={() => setCreating(false)} />}
     </nav>

@@ -5,6 +5,7 @@ import type { StatusPoint, SystemStatus } from '../api/types';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
 import { InstanceUsers } from './InstanceUsers';
+import { InstanceSettings } from './InstanceSettings';
 import { PageShell } from './Pages';
 
 /** How often the page asks GET /api/admin/status again. */
@@ -34,6 +35,7 @@ export function HealthPage() {
     <PageShell title="System health">
       {error && <p className="form-error" role="alert">Could not refresh: {error}</p>}
       {!status ? <p aria-busy="true">Loading…</p> : <HealthView s={status} />}
+      <InstanceSettings />
       <InstanceUsers />
     </PageShell>
   );

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { describe } from '../api/errors';
 import type { AdminUser } from '../api/types';
+import { revokeUserSessions } from '../api/instance';
 import { Avatar } from '../components/common';
 import { session } from '../stores';
 import { useStore } from '../stores/store';
@@ -38,6 +39,17 @@ export function InstanceUsers() {
       setError(describe(e));
     }
   };
+  const [ended, setEnded] = useState<string | null>(null);
+  const endSessions = async (u: AdminUser) => {
+    setError(null);
+    setEnded(null);
+    try {
+      await revokeUserSessions(u.id);
+      setEnded(`${u.display_name} is signed out everywhere.`);
+    } catch (e) {
+      setError(describe(e));
+    }
+  };
   return (
     <section className="card" aria-label="Users of this instance" data-testid="instance-users">
       <h2>Users</h2>
@@ -48,6 +60,7 @@ export function InstanceUsers() {
           <code data-testid="reset-link">{link.url}</code>
         </p>
       )}
+      {ended && <p className="hint" role="status">{ended}</p>}
       {users === null && !error && <p aria-busy="true">Loading…</p>}
       <ul className="list">
         {users?.map((u) => (
@@ -55,11 +68,12 @@ export function InstanceUsers() {
             <Avatar id={u.id} name={u.display_name} />
             <span className="who">
               {u.display_name}{u.id === me ? ' (you)' : ''}
-              <small>@{u.username} · {u.email}{u.is_admin ? ' · instance admin' : ''}{u.disabled_at ? ' · disabled' : ''}</small>
+              <small>@{u.username}{u.email ? ` · ${u.email}` : ''}{u.is_admin ? ' · instance admin' : ''}{u.disabled_at ? ' · disabled' : ''}</small>
             </span>
             {u.id !== me && (
               <span className="row">
                 <button className="btn small" onClick={() => void resetLink(u)}>Reset link</button>
+                <button className="btn small" onClick={() => void endSessions(u)} aria-label={`End sessions of ${u.display_name}`}>End sessions</button>
                 <button className="btn small" onClick={() => void change(u, { is_admin: !u.is_admin })}>{u.is_admin ? 'Remove admin' : 'Make admin'}</button>
                 <button className={`btn small${u.disabled_at ? '' : ' danger'}`} onClick={() => void change(u, { disabled: !u.disabled_at })}>
                   {u.disabled_at ? 'Enable' : 'Disable'}

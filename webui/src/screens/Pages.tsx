@@ -186,7 +186,7 @@ export function AdminPage({ ws }: { ws: ID }) {
             <li key={m.user.id}>
               <Avatar id={m.user.id} name={m.user.display_name} showPresence />
               <span className="grow">
-                {m.user.display_name}{m.user.id === me ? ' (you)' : ''} <span className="hint">@{m.user.username} · {m.user.email} · {online[m.user.id] ? 'online' : 'offline'}</span>
+                {m.user.display_name}{m.user.id === me ? ' (you)' : ''} <span className="hint">@{m.user.username} · {m.user.email ? `${m.user.email} · ` : ''}{online[m.user.id] ? 'online' : 'offline'}</span>
               </span>
               <select
                 className="input"
