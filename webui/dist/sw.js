@@ -4,8 +4,8 @@
  * shows recent history offline. Writes are never cached or replayed here:
  * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
  * fills in VERSION and PRECACHE. */
-const VERSION = "99db153bc84da621";
-const PRECACHE = ["/assets/code-DoGd-Y_s.js","/assets/compact-C8-lyxgK.js","/assets/github-Cr2dUmht.js","/assets/index-DLg7KXXO.js","/assets/style-c5XXhp3X.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
+const VERSION = "f9c5b5c6b1fd357a";
+const PRECACHE = ["/assets/code-Db5irY-2.js","/assets/compact-C8-lyxgK.js","/assets/github-Cr2dUmht.js","/assets/index-CYaRgVWO.js","/assets/style-CQOPviym.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
 const SHELL = `fechatter-shell-${VERSION}`;
 const API = 'fechatter-api';
 const API_MAX_ENTRIES = 300;
