@@ -84,13 +84,14 @@ function ChatItem({ c, ws }: { c: Chat; ws: ID }) {
   const mentions = useStore(chats, (s) => s.mentions[c.id]?.length ?? 0);
   const active = r.name === 'chat' && r.chat === c.id;
   const unread = active ? 0 : c.unread_count;
-  const label = `${title}${unread ? `, ${unread} unread` : ''}${mentions && !active ? `, ${mentions} mention${mentions > 1 ? 's' : ''}` : ''}`;
+  // The link's name is its visible text plus this, read by screen readers
+  // only (an aria-label would differ from the visible text: WCAG 2.5.3).
+  const extra = `${unread ? `, ${unread} unread` : ''}${mentions && !active ? `, ${mentions} mention${mentions > 1 ? 's' : ''}` : ''}`;
   return (
     <a
       href={href({ name: 'chat', ws, chat: c.id })}
       className={`chat-item${unread ? ' unread' : ''}`}
       aria-current={active ? 'page' : undefined}
-      aria-label={label}
       data-chat-id={c.id}
       onClick={(e) => {
         e.preventDefault();
@@ -101,7 +102,7 @@ function ChatItem({ c, ws }: { c: Chat; ws: ID }) {
       <span className="chat-icon" aria-hidden="true">
         {peer != null ? <><Avatar id={peer} name={title} size="small" showPresence /><span className="sr-only"><PresenceDot id={peer} /></span></> : chatIcon(c)}
       </span>
-      <span className="name">{title}{peer != null && <StatusBadge id={peer} />}</span>
+      <span className="name">{title}{extra && <span className="sr-only">{extra}</span>}{peer != null && <StatusBadge id={peer} />}</span>
       {mentions > 0 && !active && <span className="badge mention" aria-hidden="true">@{mentions}</span>}
       {unread > 0 && !(mentions > 0 && !active) && <span className="badge" aria-hidden="true">{unread > 99 ? '99+' : unread}</span>}
     </a>
