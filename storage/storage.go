@@ -572,6 +572,9 @@ type Languages interface {
 	// still content (an edit since makes it a no-op) and reports whether
 	// it did.
 	SetMessageLang(ctx context.Context, messageID int64, content, lang string) (bool, error)
+	// SetMessageLangs is SetMessageLang for many messages in one
+	// transaction (one commit, not one per message).
+	SetMessageLangs(ctx context.Context, langs []model.MessageLang) error
 	// MessageTranslation returns the cached translation of a message into
 	// target; ErrNotFound when there is none.
 	MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error)

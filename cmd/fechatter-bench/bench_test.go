@@ -54,3 +54,45 @@ func TestRunAgainstSpawnedServer(t *testing.T) {
 		t.Errorf("%d message.created events matched no send of this run", rep.Foreign)
 	}
 }
+
+// TestModesAgainstSpawnedServer runs the closed-loop and delivery modes
+// briefly against a spawned server: every acknowledged message reaches every
+// member once, and the delivery mode records one "last member" sample per
+// message (it waits for each before sending the next).
+func TestModesAgainstSpawnedServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	bin := testproc.Binary(t)
+	for _, args := range [][]string{
+		{"--mode", "closed", "--users", "5", "--chats", "1", "--senders", "4"},
+		{"--mode", "delivery", "--users", "6", "--chats", "1", "--senders", "1"},
+	} {
+		t.Run(args[1], func(t *testing.T) {
+			o, err := parseFlags(append([]string{"--spawn", "--server-bin", bin, "--duration", "2s", "--grace", "20s"}, args...), &strings.Builder{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			var log strings.Builder
+			rep, err := run(ctx, o, &log)
+			if err != nil {
+				t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+			}
+			var table strings.Builder
+			rep.writeTable(&table)
+			t.Log("\n" + table.String())
+			members := int64(o.Recipients)
+			if rep.Sent == 0 || rep.SendErrors != 0 || rep.Lost != 0 || rep.Duplicated != 0 || rep.Foreign != 0 {
+				t.Errorf("sent %d, errors %d, lost %d, duplicated %d, foreign %d", rep.Sent, rep.SendErrors, rep.Lost, rep.Duplicated, rep.Foreign)
+			}
+			if rep.Delivered != rep.Sent*members {
+				t.Errorf("delivered %d, want sent x %d members = %d", rep.Delivered, members, rep.Sent*members)
+			}
+			if o.Mode == modeDelivery && rep.DeliverLast.Count != uint64(rep.Sent) {
+				t.Errorf("last-member samples = %d, want one per message (%d)", rep.DeliverLast.Count, rep.Sent)
+			}
+		})
+	}
+}

@@ -35,6 +35,7 @@ const (
 // options are the command line.
 type options struct {
 	URL            string
+	Mode           string
 	Users          int
 	Chats          int
 	Senders        int
@@ -99,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("fechatter-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "server base URL; must resolve to a loopback address (ignored with --spawn)")
+	fs.StringVar(&o.Mode, "mode", modeRate, "rate: open loop at --rate msg/s; closed: each sender posts again as soon as its previous send returns (--rate unused); delivery: one send at a time in chat 0, waiting until every member's stream carried it (needs --senders 1)")
 	fs.IntVar(&o.Users, "users", 20, fmt.Sprintf("users, each holding one SSE connection (at most %d)", maxUsers))
 	fs.IntVar(&o.Chats, "chats", 5, "chats the users are spread over")
 	fs.IntVar(&o.Senders, "senders", 2, "concurrent senders")
@@ -136,9 +138,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, o.validate()
 }
 
+// The send modes.
+const (
+	modeRate     = "rate"
+	modeClosed   = "closed"
+	modeDelivery = "delivery"
+)
+
 // validate checks the flags against each other and the hard caps.
 func (o *options) validate() error {
 	switch {
+	case o.Mode != modeRate && o.Mode != modeClosed && o.Mode != modeDelivery:
+		return fmt.Errorf("--mode %q: want %s, %s or %s", o.Mode, modeRate, modeClosed, modeDelivery)
+	case o.Mode == modeDelivery && o.Senders != 1:
+		return fmt.Errorf("--mode delivery sends one message at a time: want --senders 1, not %d", o.Senders)
 	case o.Users < 1 || o.Users > maxUsers:
 		return fmt.Errorf("--users %d: want 1..%d", o.Users, maxUsers)
 	case o.Chats < 1 || o.Chats > o.Users:
@@ -163,6 +176,9 @@ func (o *options) validate() error {
 	}
 	if o.Recipients < 1 || o.Recipients > o.Users || o.Recipients > maxMembers {
 		return fmt.Errorf("--recipients %d: want 1..min(users, %d)", o.Recipients, maxMembers)
+	}
+	if o.Mode == modeClosed && o.Senders > o.Chats*o.Recipients {
+		return fmt.Errorf("--mode closed: %d senders need as many seats, and %d chats x %d members have %d", o.Senders, o.Chats, o.Recipients, o.Chats*o.Recipients)
 	}
 	if !o.Spawn && (o.ServerBin != "" || o.SpawnDBURL != "" || o.KeepData || o.SpawnDataDir != "") {
 		return errors.New("--server-bin, --spawn-database-url, --spawn-data-dir and --keep-data need --spawn")

@@ -26,6 +26,7 @@ type report struct {
 	DeliveredPerSec float64 `json:"delivered_per_sec"`
 	Send            summary `json:"send_latency"`
 	Deliver         summary `json:"deliver_latency"`
+	DeliverLast     summary `json:"deliver_last_of_chat_latency"`
 	MaxLagMs        float64 `json:"max_schedule_lag_ms"`
 
 	ConnectionsOpen int64 `json:"connections_open"`
@@ -53,6 +54,7 @@ type report struct {
 
 // runConfig is the part of the options a report repeats (no password).
 type runConfig struct {
+	Mode       string  `json:"mode"`
 	Users      int     `json:"users"`
 	Chats      int     `json:"chats"`
 	Recipients int     `json:"recipients"`
@@ -66,7 +68,7 @@ type runConfig struct {
 // fill takes the counters of the run.
 func (r *report) fill(t *tracker, ls *listeners, s *senders, sendTime, drain time.Duration) {
 	o := r.Options
-	r.Config = runConfig{Users: o.Users, Chats: o.Chats, Recipients: o.Recipients, Senders: o.Senders,
+	r.Config = runConfig{Mode: o.Mode, Users: o.Users, Chats: o.Chats, Recipients: o.Recipients, Senders: o.Senders,
 		Rate: o.Rate, Duration: o.Duration.String(), Spawned: o.Spawn}
 	if o.Spawn {
 		r.Config.Engine = "sqlite"
@@ -82,7 +84,7 @@ func (r *report) fill(t *tracker, ls *listeners, s *senders, sendTime, drain tim
 		// Deliveries span the send phase plus the tail that drained after it.
 		r.DeliveredPerSec = float64(r.Delivered) / (sendTime + drain).Seconds()
 	}
-	r.Send, r.Deliver = t.send.summarize(), t.deliver.summarize()
+	r.Send, r.Deliver, r.DeliverLast = t.send.summarize(), t.deliver.summarize(), t.last.summarize()
 	r.MaxLagMs = ms(time.Duration(s.maxLag.Load()))
 	r.ConnectionsPeak = ls.peak.Load()
 	r.Reconnects, r.StreamsFailed, r.Resyncs = ls.reconnects.Load(), ls.failed.Load(), ls.resyncs.Load()
@@ -98,14 +100,21 @@ func (r *report) writeTable(w io.Writer) {
 	if c.Engine != "" {
 		fmt.Fprintf(w, " (spawned, %s)", c.Engine)
 	}
-	fmt.Fprintf(w, "\n%d users/streams, %d chats x %d members, %d senders at %g msg/s for %s\n\n",
-		c.Users, c.Chats, c.Recipients, c.Senders, c.Rate, c.Duration)
+	rate := fmt.Sprintf("at %g msg/s", c.Rate)
+	switch c.Mode {
+	case modeClosed:
+		rate = "in a closed loop"
+	case modeDelivery:
+		rate = "one message at a time"
+	}
+	fmt.Fprintf(w, "\n%d users/streams, %d chats x %d members, %d senders %s for %s\n\n",
+		c.Users, c.Chats, c.Recipients, c.Senders, rate, c.Duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "latency (ms)\tcount\tp50\tp90\tp99\tp99.9\tmax\t")
 	for _, row := range []struct {
 		name string
 		s    summary
-	}{{"send (HTTP)", r.Send}, {"send-to-deliver", r.Deliver}} {
+	}{{"send (HTTP)", r.Send}, {"send-to-deliver", r.Deliver}, {"last member of chat", r.DeliverLast}} {
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", row.name, row.s.Count, row.s.P50, row.s.P90, row.s.P99, row.s.P999, row.s.Max)
 	}
 	tw.Flush()

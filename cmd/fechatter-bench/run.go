@@ -60,7 +60,7 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	fmt.Fprintf(log, "settled after %.1fs (%d presence events); sending for %v\n", rep.SettleSeconds, rep.PresenceAtConnect, o.Duration)
 	m := startMeasure(srv)
 	stopProgress := reportProgress(runCtx, log, t, ls)
-	snd := &senders{t: t, k: o.Senders, rate: o.Rate}
+	snd := &senders{t: t, k: o.Senders, rate: o.Rate, mode: o.Mode}
 	sendTime := snd.run(ctx, o.Duration)
 	drained := waitDrained(ctx, t, o.Grace)
 	stopProgress()

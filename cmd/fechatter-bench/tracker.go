@@ -23,6 +23,10 @@ type sentMessage struct {
 	// acked is set when the server answered 201; failed when the send failed
 	// (then its deliveries are not expected).
 	acked, failed atomic.Bool
+	// nseen counts the members that saw it; the one that completes the set
+	// records the "last of all members" latency and closes all.
+	nseen atomic.Int64
+	all   chan struct{}
 }
 
 // tracker matches message.created events to sends.
@@ -34,6 +38,7 @@ type tracker struct {
 
 	send    histogram // HTTP send latency
 	deliver histogram // send start -> event on a recipient's stream
+	last    histogram // send start -> event on the last member's stream
 
 	sent, sendErrors atomic.Int64
 	notCreated       atomic.Int64 // sends answered 200 (an idempotent replay), also in sendErrors
@@ -55,7 +60,7 @@ func (t *tracker) logf(format string, args ...any) { fmt.Fprintf(t.log, format+"
 
 // begin registers message n to chat c, sent now, and returns its client id.
 func (t *tracker) begin(n uint64, c int) (string, *sentMessage) {
-	m := &sentMessage{chat: c, start: time.Now(), seen: make([]atomic.Bool, len(t.pop.chats[c].members))}
+	m := &sentMessage{chat: c, start: time.Now(), seen: make([]atomic.Bool, len(t.pop.chats[c].members)), all: make(chan struct{})}
 	t.msgs.Store(n, m)
 	return t.prefix + strconv.FormatUint(n, 10), m
 }
@@ -105,6 +110,10 @@ func (t *tracker) observe(u int, data []byte, at time.Time) {
 	t.delivered.Add(1)
 	t.deliver.record(at.Sub(m.start))
 	t.lastDeliver.Store(at.UnixNano())
+	if m.nseen.Add(1) == int64(len(m.seen)) {
+		t.last.record(at.Sub(m.start))
+		close(m.all)
+	}
 }
 
 // messageNumber finds this run's client id in an event's data. A byte scan

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,86 @@ func TestFlagsEnforceCaps(t *testing.T) {
 	o, err := parseFlags([]string{"--users", "20", "--chats", "5"}, &strings.Builder{})
 	if err != nil || o.Recipients != 4 {
 		t.Errorf("default recipients = %d (%v), want 4", o.Recipients, err)
+	}
+}
+
+func TestFlagsModes(t *testing.T) {
+	for _, args := range [][]string{
+		{"--mode", "burst"},
+		{"--mode", "delivery", "--senders", "2"},
+		{"--mode", "closed", "--users", "4", "--chats", "1", "--senders", "5"},
+	} {
+		if _, err := parseFlags(args, &strings.Builder{}); err == nil {
+			t.Errorf("parseFlags(%q) accepted", args)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		mode string
+	}{
+		{nil, modeRate},
+		{[]string{"--mode", "closed", "--users", "17", "--chats", "1", "--senders", "16"}, modeClosed},
+		{[]string{"--mode", "delivery", "--users", "200", "--chats", "1", "--senders", "1"}, modeDelivery},
+	} {
+		o, err := parseFlags(tc.args, &strings.Builder{})
+		if err != nil || o.Mode != tc.mode {
+			t.Errorf("parseFlags(%q) = mode %q, %v; want %q", tc.args, o.Mode, err, tc.mode)
+		}
+	}
+}
+
+func TestSeatOfClosedSenders(t *testing.T) {
+	p := &population{chats: []benchChat{{members: make([]int, 17)}}}
+	s := &senders{t: &tracker{pop: p}, k: 16, mode: modeClosed}
+	seen := map[int]bool{}
+	for id := range s.k {
+		c, pos := s.seatOf(id)
+		if c != 0 || seen[pos] {
+			t.Fatalf("sender %d: chat %d position %d (taken: %v)", id, c, pos, seen[pos])
+		}
+		seen[pos] = true
+	}
+}
+
+func TestPadContent(t *testing.T) {
+	for _, in := range []string{"", "bench abc #1", strings.Repeat("x", 100)} {
+		if got := padContent(in, contentLen); len(got) != contentLen || !strings.HasPrefix(got, in[:min(len(in), contentLen)]) {
+			t.Errorf("padContent(%q) = %q (%d bytes)", in, got, len(got))
+		}
+	}
+}
+
+func TestReportNamesModeAndLastMember(t *testing.T) {
+	var h histogram
+	h.record(3 * time.Millisecond)
+	for _, tc := range []struct{ mode, want string }{
+		{modeClosed, "in a closed loop"}, {modeDelivery, "one message at a time"}, {modeRate, "at 10 msg/s"},
+	} {
+		r := &report{Config: runConfig{Mode: tc.mode, Rate: 10}, DeliverLast: h.summarize()}
+		var sb strings.Builder
+		r.writeTable(&sb)
+		if !strings.Contains(sb.String(), tc.want) || !strings.Contains(sb.String(), "last member of chat") {
+			t.Errorf("%s report lacks %q or the last-member row:\n%s", tc.mode, tc.want, sb.String())
+		}
+	}
+}
+
+func TestLastOfChatRecordedOnce(t *testing.T) {
+	p := &population{run: "r", chats: []benchChat{{members: []int{0, 1}}}, memberPos: []map[int]int{{0: 0}, {0: 1}}}
+	tr := newTracker(p, io.Discard)
+	cid, m := tr.begin(1, 0)
+	tr.finish(m, true, nil)
+	ev := []byte(`{"message":{"client_id":"` + cid + `"}}`)
+	tr.observe(0, ev, m.start.Add(time.Millisecond))
+	select {
+	case <-m.all:
+		t.Fatal("complete after one of two members")
+	default:
+	}
+	tr.observe(1, ev, m.start.Add(5*time.Millisecond))
+	tr.observe(1, ev, m.start.Add(9*time.Millisecond)) // a duplicate must not complete it twice
+	<-m.all
+	if s := tr.last.summarize(); s.Count != 1 || s.Max < 4.9 || s.Max > 5.1 {
+		t.Errorf("last-of-chat = %+v, want one sample of 5 ms", s)
 	}
 }

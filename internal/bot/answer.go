@@ -89,9 +89,10 @@ func (s *Service) triggerOf(ctx context.Context, userID int64, bot model.User, m
 }
 
 // directWithBot reports whether chatID is a direct chat between userID
-// and the bot.
+// and the bot. It runs for every message sent, so it reads the chat record
+// only, not the summary of Chat (which lists all of the user's chats).
 func (s *Service) directWithBot(ctx context.Context, userID, botID, chatID int64) (bool, error) {
-	c, err := s.chat.Chat(ctx, userID, chatID)
+	c, err := s.chat.ChatRecord(ctx, userID, chatID)
 	if err != nil || c.Type != model.ChatDirect {
 		return false, err
 	}

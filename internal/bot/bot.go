@@ -97,6 +97,7 @@ type Store interface {
 // language settings. storage.Store satisfies it.
 type LanguageStore interface {
 	SetMessageLang(ctx context.Context, messageID int64, content, lang string) (bool, error)
+	SetMessageLangs(ctx context.Context, langs []model.MessageLang) error
 	MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error)
 	PutMessageTranslation(ctx context.Context, t model.Translation) error
 	UserLanguage(ctx context.Context, userID int64) (model.UserLanguage, error)

@@ -143,7 +143,10 @@ func letterWeight(text string) int {
 // detectBatch detects and stores the language of each new or edited
 // message. An edit between the event and the write leaves the newer
 // text's lang to its own event (SetMessageLang checks the content).
+// All of a batch's langs are written in one transaction: one commit (and
+// fsync) per batch rather than one per message sent.
 func (s *Service) detectBatch(ctx context.Context, batch []events.Envelope) error {
+	var langs []model.MessageLang
 	for _, e := range batch {
 		p, err := events.PayloadAs[events.MessageEvent](e)
 		if err != nil {
@@ -157,9 +160,7 @@ func (s *Service) detectBatch(ctx context.Context, batch []events.Envelope) erro
 		if lang == "" {
 			continue
 		}
-		if _, err := s.store.SetMessageLang(ctx, m.ID, m.Content, lang); err != nil {
-			return err
-		}
+		langs = append(langs, model.MessageLang{MessageID: m.ID, Content: m.Content, Lang: lang})
 	}
-	return nil
+	return s.store.SetMessageLangs(ctx, langs)
 }

@@ -78,6 +78,14 @@ func (s *Service) Chat(ctx context.Context, userID, chatID int64) (model.ChatSum
 	return chatSummaryFor(ctx, s.store, a, userID)
 }
 
+// ChatRecord returns the chat itself, without the per-viewer summary Chat
+// builds (unread count, last message): one access read, for callers that
+// only need its type or workspace; 404 when userID may not read it.
+func (s *Service) ChatRecord(ctx context.Context, userID, chatID int64) (model.Chat, error) {
+	a, err := readableChat(ctx, s.store, chatID, userID)
+	return a.Chat, err
+}
+
 // CreateChat starts a chat in a workspace. For a direct chat that already
 // exists between the two people it returns that chat and created=false.
 func (s *Service) CreateChat(ctx context.Context, userID, wsID int64, in CreateChatInput) (model.ChatSummary, bool, error) {

@@ -2,6 +2,14 @@ package model
 
 import "time"
 
+// MessageLang is the detected language of a message, for the version of
+// it whose text is Content.
+type MessageLang struct {
+	MessageID int64
+	Content   string
+	Lang      string
+}
+
 // Translation is a message translated into Target, kept for the version
 // of the message whose text hashes to SourceHash: an edit makes it stale.
 type Translation struct {

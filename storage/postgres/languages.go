@@ -17,6 +17,21 @@ func (q *queries) SetMessageLang(ctx context.Context, messageID int64, content, 
 	return tag.RowsAffected() > 0, nil
 }
 
+// SetMessageLangs stores the langs of many messages with one statement.
+func (q *queries) SetMessageLangs(ctx context.Context, langs []model.MessageLang) error {
+	if len(langs) == 0 {
+		return nil
+	}
+	ids, contents, codes := make([]int64, len(langs)), make([]string, len(langs)), make([]string, len(langs))
+	for i, l := range langs {
+		ids[i], contents[i], codes[i] = l.MessageID, l.Content, l.Lang
+	}
+	_, err := q.db.Exec(ctx, `UPDATE messages m SET lang = v.lang
+		FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, content, lang)
+		WHERE m.id = v.id AND m.content = v.content AND m.deleted_at IS NULL`, ids, contents, codes)
+	return wrap("set message langs", err)
+}
+
 // MessageTranslation returns the cached translation of a message into target.
 func (q *queries) MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error) {
 	t := model.Translation{MessageID: messageID, Target: target}

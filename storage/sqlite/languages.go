@@ -21,6 +21,22 @@ func (q *queries) SetMessageLang(ctx context.Context, messageID int64, content, 
 	return n > 0, err
 }
 
+// SetMessageLangs stores the langs of many messages in one transaction.
+func (q *queries) SetMessageLangs(ctx context.Context, langs []model.MessageLang) error {
+	if len(langs) == 0 {
+		return nil
+	}
+	return q.atomic(ctx, func(q *queries) error {
+		for _, l := range langs {
+			if _, err := q.w.ExecContext(ctx, `UPDATE messages SET lang = ?
+				WHERE id = ? AND content = ? AND deleted_at IS NULL`, l.Lang, l.MessageID, l.Content); err != nil {
+				return wrap("set message langs", err)
+			}
+		}
+		return nil
+	})
+}
+
 // MessageTranslation returns the cached translation of a message into target.
 func (q *queries) MessageTranslation(ctx context.Context, messageID int64, target string) (model.Translation, error) {
 	t := model.Translation{MessageID: messageID, Target: target}

@@ -11,6 +11,7 @@ import (
 func languageTests() []leaf {
 	return []leaf{
 		{"MessageLang", testMessageLang},
+		{"MessageLangs", testMessageLangs},
 		{"Translations", testTranslations},
 		{"UserLanguage", testUserLanguage},
 	}
@@ -44,6 +45,36 @@ func testMessageLang(t *testing.T, s storage.Store) {
 	noErr(t, s.DeleteMessage(ctx, m.ID, ts(3)), "delete")
 	if ok, err := s.SetMessageLang(ctx, m.ID, "", "en"); err != nil || ok {
 		t.Fatalf("lang of a tombstone: %v, %v", ok, err)
+	}
+}
+
+func testMessageLangs(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	ann := newUser(t, s, "ann")
+	w := newWorkspace(t, s, ann, "Acme")
+	c := newChat(t, s, w, model.ChatPublicChannel, "general", ann)
+	a := send(t, s, c, ann, "Guten Morgen zusammen")
+	b := send(t, s, c, ann, "Bonjour tout le monde")
+	gone := send(t, s, c, ann, "Buenos días")
+	noErr(t, s.DeleteMessage(ctx, gone.ID, ts(3)), "delete")
+	noErr(t, s.SetMessageLangs(ctx, nil), "no langs")
+	noErr(t, s.SetMessageLangs(ctx, []model.MessageLang{
+		{MessageID: a.ID, Content: a.Content, Lang: "de"},
+		{MessageID: b.ID, Content: "an older text", Lang: "en"}, // edited since: no-op
+		{MessageID: gone.ID, Content: "", Lang: "es"},           // a tombstone: no-op
+	}), "set langs")
+	for _, want := range []struct {
+		id   int64
+		lang string
+	}{{a.ID, "de"}, {b.ID, ""}} {
+		got, err := s.Message(ctx, ann.ID, c.ID, want.id)
+		noErr(t, err, "read")
+		if got.Lang != want.lang {
+			t.Errorf("message %d: lang %q, want %q", want.id, got.Lang, want.lang)
+		}
+	}
+	if got, _ := s.Message(ctx, ann.ID, c.ID, gone.ID); got.Lang != "" {
+		t.Errorf("a tombstone got lang %q", got.Lang)
 	}
 }
 
