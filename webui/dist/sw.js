@@ -4,8 +4,8 @@
  * shows recent history offline. Writes are never cached or replayed here:
  * the page's IndexedDB outbox owns offline sends. scripts/postbuild.mjs
  * fills in VERSION and PRECACHE. */
-const VERSION = "f9c5b5c6b1fd357a";
-const PRECACHE = ["/assets/code-Db5irY-2.js","/assets/compact-C8-lyxgK.js","/assets/github-Cr2dUmht.js","/assets/index-CYaRgVWO.js","/assets/style-CQOPviym.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
+const VERSION = "f3f3a09ccaa2268a";
+const PRECACHE = ["/assets/code-DWzBfwUq.js","/assets/compact-C8-lyxgK.js","/assets/github-Cr2dUmht.js","/assets/index-CsV_kA36.js","/assets/style-CQOPviym.css","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/index.html","/manifest.webmanifest"];
 const SHELL = `fechatter-shell-${VERSION}`;
 const API = 'fechatter-api';
 const API_MAX_ENTRIES = 300;
