@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { api, freePort, person, seedTeam, signIn, startServer, myChat } from './harness.mjs';
+import { api, freePort, person, seedTeam, signIn, startServer, myChat, journeyRunner } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -58,23 +58,7 @@ let alice;
 let bob;
 let general;
 
-/** journey runs one test and, when it fails, keeps both screens. */
-function journey(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-      const errors = [...alice.problems, ...bob.problems].filter((p) => p.startsWith('pageerror'));
-      alice.problems.length = 0;
-      bob.problems.length = 0;
-      assert.deepEqual(errors, [], 'uncaught errors in the page');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      await alice?.shot(`FAILED-assistant-${slug}-alice.png`).catch(() => undefined);
-      await bob?.shot(`FAILED-assistant-${slug}-bob.png`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const journey = journeyRunner('assistant-', () => [alice, bob]);
 
 const timelineMsg = (p, text) => p.page.locator('.messages article.msg', { has: p.page.locator('.msg-body', { hasText: text }) });
 

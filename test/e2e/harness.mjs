@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -134,6 +136,32 @@ export async function person(name, opts = {}) {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * journeyRunner returns journey(name, fn): a test that runs fn(t), then
+ * fails if any of people()'s pages had an uncaught error, and on failure
+ * keeps a screenshot of each page (FAILED-<prefix><slug>-<person>.png).
+ */
+export function journeyRunner(prefix, people) {
+  return function journey(name, fn) {
+    it(name, async (t) => {
+      const open = () => people().filter(Boolean);
+      try {
+        await fn(t);
+        const errors = open().flatMap((p) => p.problems.filter((x) => x.startsWith('pageerror')));
+        for (const p of open()) p.problems.length = 0;
+        assert.deepEqual(errors, [], 'uncaught errors in the page');
+      } catch (e) {
+        const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+        for (const p of open()) {
+          await p.shot(`FAILED-${prefix}${slug}-${p.name}.png`).catch(() => undefined);
+        }
+        console.log('problems', open().map((p) => p.problems));
+        throw e;
+      }
+    });
   };
 }
 

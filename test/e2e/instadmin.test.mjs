@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { a11yProblems, api, person, repo, seedTeam, startServer } from './harness.mjs';
+import { a11yProblems, api, person, repo, seedTeam, startServer, journeyRunner } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -17,22 +17,7 @@ let alice;
 let bob;
 let team;
 
-function journey(name, fn) {
-  it(name, async (t) => {
-    try {
-      await fn(t);
-      const errors = [...(alice?.problems ?? []), ...(bob?.problems ?? [])].filter((p) => p.startsWith('pageerror'));
-      if (alice) alice.problems.length = 0;
-      if (bob) bob.problems.length = 0;
-      assert.deepEqual(errors, [], 'uncaught errors in the page');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      await alice?.shot(`FAILED-instadmin-${slug}-alice.png`).catch(() => undefined);
-      await bob?.shot(`FAILED-instadmin-${slug}-bob.png`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const journey = journeyRunner('instadmin-', () => [alice, bob]);
 
 /** signIn signs who in through the form, like the harness's, but waits
  * for the sign-in screen to settle first (on a loaded machine the form can

@@ -3,7 +3,7 @@
 // screenshot under test-artifacts/screenshots/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiSession, person, startServer } from './harness.mjs';
+import { apiSession, person, startServer, journeyRunner } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -30,24 +30,7 @@ async function signUpFields(page, who) {
   await page.getByLabel('Password').fill(who.password);
 }
 
-/** journey runs one test and, when it fails, keeps both screens. */
-function journey(name, fn) {
-  it(name, async (t) => {
-    try {
-      await fn(t);
-      // A script error in either browser fails the journey it happened in.
-      const errors = [...(alice?.problems ?? []), ...(bob?.problems ?? [])].filter((p) => p.startsWith('pageerror'));
-      if (alice) alice.problems.length = 0;
-      if (bob) bob.problems.length = 0;
-      assert.deepEqual(errors, [], 'uncaught errors in the page');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      await alice?.shot(`FAILED-${slug}-alice.png`).catch(() => undefined);
-      await bob?.shot(`FAILED-${slug}-bob.png`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const journey = journeyRunner('', () => [alice, bob]);
 
 before(async () => {
   srv = await startServer();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { a11yProblems, api, myChat, person, repo, seedTeam, signIn, startServer } from './harness.mjs';
+import { a11yProblems, api, myChat, person, repo, seedTeam, signIn, startServer, journeyRunner } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -77,23 +77,7 @@ after(async () => {
   await srv?.stop();
 });
 
-function journey(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-      const errors = [...alice.problems, ...bob.problems].filter((p) => p.startsWith('pageerror'));
-      alice.problems.length = 0;
-      bob.problems.length = 0;
-      assert.deepEqual(errors, [], 'uncaught errors in the page');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      await alice?.shot(`FAILED-profile-${slug}-alice.png`).catch(() => undefined);
-      await bob?.shot(`FAILED-profile-${slug}-bob.png`).catch(() => undefined);
-      console.log('problems', alice?.problems, bob?.problems);
-      throw e;
-    }
-  });
-}
+const journey = journeyRunner('profile-', () => [alice, bob]);
 
 describe('avatars, status and local time', () => {
   const aliceId = () => team.people[0].user.id;

@@ -3,7 +3,7 @@
 // start from a team seeded over the API and continue one from another.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { a11yProblems, api, person, seedTeam, signIn, startServer } from './harness.mjs';
+import { a11yProblems, api, person, seedTeam, signIn, startServer, journeyRunner } from './harness.mjs';
 
 const ALICE = { name: 'Alice Admin', username: 'alice', email: 'alice@example.com', password: 'correct-horse-1' };
 const BOB = { name: 'Bob Builder', username: 'bob', email: 'bob@example.com', password: 'battery-staple-2' };
@@ -21,22 +21,7 @@ async function openChat(p, name) {
   await p.page.getByRole('heading', { name, level: 1 }).waitFor({ timeout: T });
 }
 
-function journey(name, fn) {
-  it(name, async (t) => {
-    try {
-      await fn(t);
-      const errors = [...(alice?.problems ?? []), ...(bob?.problems ?? [])].filter((p) => p.startsWith('pageerror'));
-      if (alice) alice.problems.length = 0;
-      if (bob) bob.problems.length = 0;
-      assert.deepEqual(errors, [], 'uncaught errors in the page');
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      await alice?.shot(`FAILED-settings-${slug}-alice.png`).catch(() => undefined);
-      await bob?.shot(`FAILED-settings-${slug}-bob.png`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const journey = journeyRunner('settings-', () => [alice, bob]);
 
 before(async () => {
   srv = await startServer();
