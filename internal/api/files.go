@@ -46,15 +46,7 @@ func (s *server) uploadFile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return apperr.New(apperr.KindUnsupportedMedia, "request body must be multipart/form-data")
-	}
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: "malformed multipart body", Err: err}
-	}
-	part, err := filePart(mr)
+	part, err := uploadPart(c.Request)
 	if err != nil {
 		return err
 	}
@@ -66,6 +58,20 @@ func (s *server) uploadFile(c *gin.Context) error {
 	}
 	writeJSON(c, http.StatusCreated, f)
 	return nil
+}
+
+// uploadPart is the part named file of a multipart/form-data request
+// (415 for another body, 400 when it is malformed or has no such part).
+func uploadPart(r *http.Request) (*multipart.Part, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, apperr.New(apperr.KindUnsupportedMedia, "request body must be multipart/form-data")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, &apperr.Error{Kind: apperr.KindInvalid, Message: "malformed multipart body", Err: err}
+	}
+	return filePart(mr)
 }
 
 // filePart skips to the part named file.

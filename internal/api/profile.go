@@ -1,7 +1,6 @@
 package api
 
 import (
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -67,15 +66,7 @@ func (s *server) putAvatar(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return apperr.New(apperr.KindUnsupportedMedia, "request body must be multipart/form-data")
-	}
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return &apperr.Error{Kind: apperr.KindInvalid, Message: "malformed multipart body", Err: err}
-	}
-	part, err := filePart(mr)
+	part, err := uploadPart(c.Request)
 	if err != nil {
 		return err
 	}
