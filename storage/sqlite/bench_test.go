@@ -11,34 +11,8 @@ import (
 
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
+	"github.com/fechatter/fechatter/storage/storagetest"
 )
-
-// benchChat sets up a user, a workspace and a public channel.
-func benchChat(b *testing.B, s *Store) (model.User, model.Chat) {
-	b.Helper()
-	ctx := context.Background()
-	u := model.User{Email: "bench@example.com", Username: "bench"}
-	w := model.Workspace{Name: "bench"}
-	c := model.Chat{Type: model.ChatPublicChannel, Name: "general"}
-	err := s.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.CreateUser(ctx, &u); err != nil {
-			return err
-		}
-		w.CreatedBy = u.ID
-		if err := tx.CreateWorkspace(ctx, &w); err != nil {
-			return err
-		}
-		if err := tx.AddMember(ctx, &model.Member{WorkspaceID: w.ID, UserID: u.ID, Role: model.RoleOwner}); err != nil {
-			return err
-		}
-		c.WorkspaceID, c.CreatedBy = w.ID, u.ID
-		return tx.CreateChat(ctx, &c, []model.ChatMember{{UserID: u.ID, Role: model.ChatRoleAdmin}})
-	})
-	if err != nil {
-		b.Fatalf("setup: %v", err)
-	}
-	return u, c
-}
 
 // BenchmarkCreateMessage measures one durable (synchronous=FULL) message
 // commit, serially and from parallel senders.
@@ -46,7 +20,7 @@ func BenchmarkCreateMessage(b *testing.B) {
 	for _, parallel := range []bool{false, true} {
 		b.Run(fmt.Sprintf("parallel=%v", parallel), func(b *testing.B) {
 			s := openTest(b)
-			u, c := benchChat(b, s)
+			u, c := storagetest.BenchChat(b, s)
 			send := func(i int) {
 				m := model.Message{ChatID: c.ID, SenderID: u.ID, Content: "benchmark message", ClientID: fmt.Sprint(i)}
 				if _, err := s.CreateMessage(context.Background(), &m); err != nil {
@@ -78,7 +52,7 @@ const concurrentSenders = 16
 // and the throughput; under concurrency this is what group commit is for.
 func BenchmarkConcurrentCreateMessage(b *testing.B) {
 	s := openTest(b)
-	u, c := benchChat(b, s)
+	u, c := storagetest.BenchChat(b, s)
 	var next atomicCounter
 	lat := make([][]time.Duration, concurrentSenders)
 	var wg sync.WaitGroup
@@ -115,7 +89,7 @@ func BenchmarkConcurrentCreateMessage(b *testing.B) {
 // that carry reactions and mentions.
 func BenchmarkListMessages(b *testing.B) {
 	s := openTest(b)
-	u, c := benchChat(b, s)
+	u, c := storagetest.BenchChat(b, s)
 	ctx := context.Background()
 	err := s.InTx(ctx, func(tx storage.Tx) error {
 		for i := range 1000 {

@@ -77,7 +77,7 @@ func BenchLatest50(b *testing.B, open func(testing.TB) storage.Store) {
 	for _, size := range historySizes(b) {
 		b.Run(fmt.Sprintf("messages=%d", size), func(b *testing.B) {
 			s := open(b)
-			u, c := historyChat(b, s)
+			u, c := BenchChat(b, s)
 			fillChat(b, s, u, c, size)
 			for _, readers := range []int{1, 16} {
 				b.Run(fmt.Sprintf("readers=%d", readers), func(b *testing.B) {
@@ -94,12 +94,13 @@ func BenchLatest50(b *testing.B, open func(testing.TB) storage.Store) {
 	}
 }
 
-// historyChat makes a user, a workspace and a public channel.
-func historyChat(b *testing.B, s storage.Store) (model.User, model.Chat) {
+// BenchChat makes a user, a workspace and a public channel for a
+// benchmark.
+func BenchChat(b *testing.B, s storage.Store) (model.User, model.Chat) {
 	b.Helper()
 	ctx := context.Background()
-	u := model.User{Email: "history@example.com", Username: "history", DisplayName: "History"}
-	w := model.Workspace{Name: "history"}
+	u := model.User{Email: "bench@example.com", Username: "bench", DisplayName: "Bench"}
+	w := model.Workspace{Name: "bench"}
 	c := model.Chat{Type: model.ChatPublicChannel, Name: "general"}
 	err := s.InTx(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateUser(ctx, &u); err != nil {
