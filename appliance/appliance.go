@@ -127,6 +127,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		build.Version = "dev"
 	}
 	a := &Appliance{cfg: cfg, log: log, build: build, failed: make(chan error, 1)}
+	a.life.log = log
 	a.life.components = []Component{
 		a.dataDirComponent(),
 		a.storageComponent(),

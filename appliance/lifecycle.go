@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -31,6 +32,8 @@ type Component struct {
 // lifecycle starts components in order and stops them in reverse.
 type lifecycle struct {
 	components []Component
+	// log, when set, gets a debug line per component with its start time.
+	log *slog.Logger
 
 	// op serialises start and stop; mu guards started and stopped, so that
 	// readiness can be read while a start or stop is under way.
@@ -58,7 +61,11 @@ func (l *lifecycle) start(ctx context.Context) error {
 	for _, c := range l.components {
 		err := ctx.Err()
 		if err == nil {
+			began := time.Now()
 			err = c.Start(ctx)
+			if l.log != nil {
+				l.log.Debug("component started", "component", c.Name, "took", time.Since(began), "error", err)
+			}
 		}
 		if err != nil {
 			return errors.Join(fmt.Errorf("start %s: %w", c.Name, err), l.stopStarted(context.WithoutCancel(ctx)))
