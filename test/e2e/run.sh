@@ -25,8 +25,8 @@ CGO_ENABLED=0 go build -o bin/fechatter-e2e ./cmd/fechatter
 export FECHATTER_BIN="$repo/bin/fechatter-e2e" CHROMIUM_PATH="$chromium"
 
 if [ -z "${E2E_ONLY:-}" ]; then
-  echo "e2e: web app unit tests and the OpenAPI check of its client"
-  (cd webui && npm ci --no-audit --no-fund --loglevel=error && npx vitest run)
+  echo "e2e: web app type check (tests included), unit tests and the OpenAPI check of its client"
+  (cd webui && npm ci --no-audit --no-fund --loglevel=error && npm run -s typecheck && npx vitest run)
 fi
 
 echo "e2e: browser journeys"

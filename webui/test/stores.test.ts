@@ -51,14 +51,14 @@ describe('chats store', () => {
     // The list was fetched before message 5 of chat 10; its event came first.
     let s = setWorkspaceChats(emptyChats, 1, [chat(10, { last_seq: 4, last_read_seq: 4 })]);
     s = noteMessage(s, msg(10, 5, 2), 1, false);
-    expect(s.byId[10].unread_count).toBe(1);
+    expect(s.byId[10]!.unread_count).toBe(1);
     s = setWorkspaceChats(s, 1, [chat(10, { last_seq: 4, last_read_seq: 4, unread_count: 0 }), chat(11)]);
-    expect(s.byId[10].unread_count).toBe(1);
-    expect(s.byId[10].last_seq).toBe(5);
-    expect(s.byId[10].last_message?.seq).toBe(5);
+    expect(s.byId[10]!.unread_count).toBe(1);
+    expect(s.byId[10]!.last_seq).toBe(5);
+    expect(s.byId[10]!.last_message?.seq).toBe(5);
     // A list that has seen it (or later ones) wins.
     s = setWorkspaceChats(s, 1, [chat(10, { last_seq: 6, last_read_seq: 6, unread_count: 0 })]);
-    expect(s.byId[10].unread_count).toBe(0);
+    expect(s.byId[10]!.unread_count).toBe(0);
   });
 
   it('orders by activity and keeps per-person counts when a neutral chat arrives', () => {
