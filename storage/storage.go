@@ -219,6 +219,10 @@ type Chats interface {
 	ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
 	// ListJoinableChannels returns the workspace's public channels userID is not in.
 	ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	// ChatSummary returns one chat as userID sees it, in the shape of the
+	// lists above: role, read marker and unread count when userID is a
+	// member, none of them otherwise; ErrNotFound when there is no chat.
+	ChatSummary(ctx context.Context, chatID, userID int64) (model.ChatSummary, error)
 	// UpdateChat stores Name and Topic of c; ErrConflict on a duplicate channel name.
 	UpdateChat(ctx context.Context, c model.Chat) error
 	DeleteChat(ctx context.Context, chatID int64) error

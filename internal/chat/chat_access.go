@@ -62,11 +62,10 @@ type chatMemberLister interface {
 	ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error)
 }
 
-// chatLister reads the chat lists a summary is taken from.
+// chatLister reads the one-chat summary.
 type chatLister interface {
 	chatMemberLister
-	ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
-	ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	ChatSummary(ctx context.Context, chatID, userID int64) (model.ChatSummary, error)
 }
 
 // readableChat loads the user's standing in a chat and answers 404 when the
@@ -99,30 +98,20 @@ func memberChat(ctx context.Context, q chatAccessReader, chatID, userID int64) (
 }
 
 // chatSummaryFor returns the chat as userID sees it in a list (member count,
-// unread count, last message), reusing the list queries so that both views
-// agree.
+// unread count, last message): one row of the same query the lists use, so
+// both views agree, without listing every chat of the workspace.
 func chatSummaryFor(ctx context.Context, q chatLister, a storage.ChatAccess, userID int64) (model.ChatSummary, error) {
-	var (
-		list []model.ChatSummary
-		err  error
-	)
-	if a.IsMember() {
-		list, err = q.ListChatsForUser(ctx, a.Chat.WorkspaceID, userID)
-	} else {
-		list, err = q.ListJoinableChannels(ctx, a.Chat.WorkspaceID, userID)
+	cs, err := q.ChatSummary(ctx, a.Chat.ID, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		// Deleted under us. Answer from what we have.
+		cs, err = neutralChat(ctx, q, a.Chat)
+		cs.LastReadSeq, cs.MyRole = a.LastReadSeq, a.ChatRole
+		return cs, err
 	}
 	if err != nil {
-		return model.ChatSummary{}, fmt.Errorf("list chats: %w", err)
+		return model.ChatSummary{}, fmt.Errorf("chat summary: %w", err)
 	}
-	for _, cs := range list {
-		if cs.ID == a.Chat.ID {
-			return cs, nil
-		}
-	}
-	// Not listed: the membership changed under us. Answer from what we have.
-	cs, err := neutralChat(ctx, q, a.Chat)
-	cs.LastReadSeq, cs.MyRole = a.LastReadSeq, a.ChatRole
-	return cs, err
+	return cs, nil
 }
 
 // neutralChat is the chat without anything specific to one viewer (unread

@@ -43,6 +43,7 @@ type Store interface {
 	ChatAccess(ctx context.Context, chatID, userID int64) (storage.ChatAccess, error)
 	ListChatsForUser(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
 	ListJoinableChannels(ctx context.Context, workspaceID, userID int64) ([]model.ChatSummary, error)
+	ChatSummary(ctx context.Context, chatID, userID int64) (model.ChatSummary, error)
 	ListChatMembers(ctx context.Context, chatID int64) ([]model.ChatMember, error)
 
 	Message(ctx context.Context, viewerID, chatID, messageID int64) (model.Message, error)

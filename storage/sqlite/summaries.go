@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // userColsNullable is userCols for a LEFT JOINed users u (no last message).
@@ -46,6 +48,20 @@ func (q *queries) ListJoinableChannels(ctx context.Context, workspaceID, userID 
 		WHERE c.workspace_id = ? AND c.type = 'public_channel' AND cm.user_id IS NULL
 			AND c.archived_at IS NULL
 		ORDER BY lower(c.name), c.id`, userID, workspaceID)
+}
+
+// ChatSummary returns one chat as userID sees it.
+func (q *queries) ChatSummary(ctx context.Context, chatID, userID int64) (model.ChatSummary, error) {
+	list, err := q.summaries(ctx, "chat summary", summarySelect+`
+		LEFT JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = ?`+summaryLastMessage+`
+		WHERE c.id = ?`, userID, chatID)
+	if err != nil {
+		return model.ChatSummary{}, err
+	}
+	if len(list) == 0 {
+		return model.ChatSummary{}, fmt.Errorf("chat summary: %w", storage.ErrNotFound)
+	}
+	return list[0], nil
 }
 
 func (q *queries) summaries(ctx context.Context, op, query string, args ...any) ([]model.ChatSummary, error) {

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -17,6 +18,7 @@ func chatTests() []leaf {
 		{"MembersMustBelongToWorkspace", testChatMembersInWorkspace},
 		{"ListForUser", testChatListForUser},
 		{"ListJoinable", testChatListJoinable},
+		{"Summary", testChatSummary},
 		{"UpdateAndDelete", testChatUpdateDelete},
 		{"Membership", testChatMembership},
 		{"MemberIDsByUsername", testChatMemberIDsByUsername},
@@ -205,6 +207,38 @@ func testChatListJoinable(t *testing.T, s storage.Store) {
 	if len(list) != 0 {
 		t.Fatalf("owner is in every public channel, got %+v", list)
 	}
+}
+
+// testChatSummary: one chat's summary is the row the lists give, for a
+// member (role, unread) and for a non-member of a public channel (neither).
+func testChatSummary(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	w := newWorld(t, s)
+	ann := newChat(t, s, w.ws, model.ChatPublicChannel, "Announcements", w.owner, w.member)
+	send(t, s, ann, w.owner, "hi")
+	send(t, s, ann, w.owner, "there")
+	send(t, s, w.public, w.owner, "hello all")
+	mine, err := s.ListChatsForUser(ctx, w.ws.ID, w.owner.ID)
+	noErr(t, err, "list chats")
+	for _, want := range mine {
+		got, err := s.ChatSummary(ctx, want.ID, w.owner.ID)
+		noErr(t, err, "chat summary")
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("summary of chat %d:\n got  %+v\n want %+v", want.ID, got, want)
+		}
+	}
+	joinable, err := s.ListJoinableChannels(ctx, w.ws.ID, w.member.ID)
+	noErr(t, err, "joinable channels")
+	if len(joinable) != 1 {
+		t.Fatalf("joinable = %+v", joinable)
+	}
+	got, err := s.ChatSummary(ctx, joinable[0].ID, w.member.ID)
+	noErr(t, err, "summary for a non-member")
+	if !reflect.DeepEqual(got, joinable[0]) || got.MyRole != "" || got.UnreadCount != 0 || got.LastMessage == nil {
+		t.Fatalf("non-member summary:\n got  %+v\n want %+v", got, joinable[0])
+	}
+	_, err = s.ChatSummary(ctx, ann.ID+1000, w.owner.ID)
+	wantErr(t, err, storage.ErrNotFound, "summary of a missing chat")
 }
 
 func testChatUpdateDelete(t *testing.T, s storage.Store) {
