@@ -106,12 +106,12 @@ func (s *Service) embedLoop(stop <-chan struct{}) {
 
 // embedSome embeds one batch and returns how many chunks it embedded.
 func (s *Service) embedSome(ctx context.Context) (int, error) {
-	todo, err := s.store.ChunksToEmbed(ctx, s.cfg.EmbeddingModel, embedBatch)
-	if err != nil || len(todo) == 0 {
+	pending, err := s.store.ChunksToEmbed(ctx, s.cfg.EmbeddingModel, embedBatch)
+	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
-	texts := make([]string, len(todo))
-	for i, c := range todo {
+	texts := make([]string, len(pending))
+	for i, c := range pending {
 		texts[i] = c.Text
 	}
 	mctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
@@ -120,12 +120,12 @@ func (s *Service) embedSome(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i, c := range todo {
+	for i, c := range pending {
 		if err := s.store.PutKnowledgeEmbedding(ctx, c.ID, s.cfg.EmbeddingModel, vecs[i]); err != nil {
 			return i, err
 		}
 	}
-	return len(todo), nil
+	return len(pending), nil
 }
 
 // vectorCache holds each workspace's chunk embeddings, normalised, as

@@ -64,19 +64,19 @@ func testKnowledgeEmbeddings(t *testing.T, s storage.Store) {
 	w := newWorkspace(t, s, ann, "Acme")
 	d := model.KnowledgeDocument{WorkspaceID: w.ID, Title: "Doc", Format: "text", CreatedBy: ann.ID}
 	noErr(t, s.CreateKnowledgeDocument(ctx, &d, []string{"a", "b"}), "create")
-	todo, err := s.ChunksToEmbed(ctx, "m1", 10)
+	pending, err := s.ChunksToEmbed(ctx, "m1", 10)
 	noErr(t, err, "to embed")
-	if len(todo) != 2 {
-		t.Fatalf("to embed = %+v", todo)
+	if len(pending) != 2 {
+		t.Fatalf("to embed = %+v", pending)
 	}
 	vec := []float32{0.5, -1.25, 3}
-	noErr(t, s.PutKnowledgeEmbedding(ctx, todo[0].ID, "m1", vec), "put")
-	noErr(t, s.PutKnowledgeEmbedding(ctx, todo[0].ID+1000, "m1", vec), "put on a missing chunk")
-	if todo, _ = s.ChunksToEmbed(ctx, "m1", 10); len(todo) != 1 {
-		t.Fatalf("after one embedded = %+v", todo)
+	noErr(t, s.PutKnowledgeEmbedding(ctx, pending[0].ID, "m1", vec), "put")
+	noErr(t, s.PutKnowledgeEmbedding(ctx, pending[0].ID+1000, "m1", vec), "put on a missing chunk")
+	if pending, _ = s.ChunksToEmbed(ctx, "m1", 10); len(pending) != 1 {
+		t.Fatalf("after one embedded = %+v", pending)
 	}
-	if todo, _ = s.ChunksToEmbed(ctx, "m2", 10); len(todo) != 2 {
-		t.Fatalf("another model wants both: %+v", todo)
+	if pending, _ = s.ChunksToEmbed(ctx, "m2", 10); len(pending) != 2 {
+		t.Fatalf("another model wants both: %+v", pending)
 	}
 	emb, err := s.KnowledgeEmbeddings(ctx, w.ID, "m1")
 	noErr(t, err, "embeddings")
