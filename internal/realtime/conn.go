@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/events"
@@ -73,12 +74,16 @@ type conn struct {
 	expiresAt time.Time
 	checkedAt time.Time
 	// queue holds the frames waiting to be written, nil while idle (an
-	// idle stream costs no buffer); wake says it became non-empty.
-	qmu   sync.Mutex
-	queue []frame
-	limit int
-	wake  chan struct{}
-	once  sync.Once
+	// idle stream costs no buffer). wake is the pump's one signal: the
+	// queue became non-empty, the stream was cut, its request ended, or a
+	// heartbeat or the expiry is due (beatDue, expireDue).
+	qmu       sync.Mutex
+	queue     []frame
+	limit     int
+	wake      chan struct{}
+	beatDue   atomic.Bool
+	expireDue atomic.Bool
+	once      sync.Once
 	// cut is closed when the connection must end: slow consumer,
 	// revocation or shutdown.
 	cut      chan struct{}
@@ -112,17 +117,35 @@ func (c *conn) offer(f frame) {
 			close(c.cut)
 			telemetry.SSESlowClientsCut.Inc()
 		})
+		c.kick()
 		return
 	}
 	c.queue = append(c.queue, f)
 	first := len(c.queue) == 1
 	c.qmu.Unlock()
 	if first {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
+		c.kick()
 	}
+}
+
+// kick wakes the pump unless a wake-up is already pending.
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// beat asks the pump for a heartbeat.
+func (c *conn) beat() {
+	c.beatDue.Store(true)
+	c.kick()
+}
+
+// expire tells the pump that the credential ran out.
+func (c *conn) expire() {
+	c.expireDue.Store(true)
+	c.kick()
 }
 
 // take returns the waiting frames and leaves spare (emptied) as the queue.
@@ -140,6 +163,7 @@ func (c *conn) shutdown() {
 	c.stopping = true
 	c.mu.Unlock()
 	c.once.Do(func() { close(c.cut) })
+	c.kick()
 }
 
 // isCut reports whether the connection must end.
@@ -177,6 +201,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, cred Credential, las
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache, no-transform")
 	hd.Set("X-Accel-Buffering", "no")
+	if r.ProtoMajor == 1 {
+		// A body that ends when the connection closes, as the SSE
+		// specification suggests, instead of chunks: each event is then
+		// one write of its bytes, without a chunk header formatted for it.
+		hd.Set("Transfer-Encoding", "identity")
+	}
 	w.WriteHeader(http.StatusOK)
 	_ = rc.SetWriteDeadline(time.Time{})
 	sent, err := h.start(r.Context(), w, c, regSeq, lastEventID)
@@ -189,48 +219,46 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, cred Credential, las
 	return h.pump(r.Context(), w, rc, c, sent)
 }
 
-// pump copies live frames to the client until it goes away.
+// pump copies live frames to the client until it goes away. It waits on
+// the one wake channel, not a select over the request, the cut, the
+// heartbeat and the expiry: a fan-out wakes every recipient's pump, and a
+// receive on one channel costs a fraction of a select over five. Each
+// wake-up checks every reason in the same order as before: nothing is
+// written once the stream was revoked, cut or expired.
 func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController, c *conn, sent uint64) error {
-	beat := time.NewTicker(h.opt.Heartbeat)
+	stopCtx := context.AfterFunc(ctx, c.kick)
+	defer stopCtx()
+	beat := time.AfterFunc(h.opt.Heartbeat, c.beat)
 	defer beat.Stop()
-	var expire <-chan time.Time
 	if !c.expiresAt.IsZero() {
-		t := time.NewTimer(time.Until(c.expiresAt))
+		t := time.AfterFunc(time.Until(c.expiresAt), c.expire)
 		defer t.Stop()
-		expire = t.C
 	}
 	var batch, spare []frame
 	for {
-		select {
-		case <-ctx.Done():
+		<-c.wake
+		if ctx.Err() != nil {
 			return nil
-		case <-c.cut:
+		}
+		if c.isCut() {
 			if c.isStopping() {
 				writeRetry(w, rc)
 			}
 			return nil
-		case <-expire:
+		}
+		if c.expireDue.Load() || c.expired(time.Now()) {
 			writeRetry(w, rc)
 			return nil
-		case <-beat.C:
+		}
+		if c.beatDue.Swap(false) {
+			beat.Reset(h.opt.Heartbeat)
 			if _, err := io.WriteString(w, ": ping\n\n"); err != nil {
 				return nil
 			}
-		case <-c.wake:
-			// select picks at random among ready cases: nothing is
-			// written once the stream was revoked, cut or expired.
-			if c.isCut() {
-				if c.isStopping() {
-					writeRetry(w, rc)
-				}
-				return nil
-			}
-			if c.expired(time.Now()) {
-				writeRetry(w, rc)
-				return nil
-			}
+		}
+		batch = c.take(spare)
+		if len(batch) > 0 {
 			var err error
-			batch = c.take(spare)
 			sent, err = writeBatch(w, batch, sent)
 			// Drop the written frames' bytes; keep a small slice for the
 			// next burst, not a big one for an idle stream.
@@ -253,26 +281,37 @@ func (h *Hub) pump(ctx context.Context, w io.Writer, rc *http.ResponseController
 var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 // writeBatch writes the frames after sent in one write and returns the
-// sequence seen up to.
+// sequence seen up to. One frame (the usual case: one event at a time) is
+// written as it is; several are copied into one pooled buffer first.
 func writeBatch(w io.Writer, batch []frame, sent uint64) (uint64, error) {
-	bp := batchBufs.Get().(*[]byte)
-	buf := (*bp)[:0]
 	n := 0
 	for _, f := range batch {
 		if f.id != 0 && f.id <= sent {
 			continue // already replayed
 		}
-		buf = append(buf, f.enc...)
 		if f.id != 0 {
 			sent = f.id
 		}
 		batch[n] = f
 		n++
 	}
-	_, err := w.Write(buf)
-	if cap(buf) <= 64<<10 {
-		*bp = buf[:0]
-		batchBufs.Put(bp)
+	var err error
+	switch n {
+	case 0:
+		return sent, nil
+	case 1:
+		_, err = w.Write(batch[0].enc)
+	default:
+		bp := batchBufs.Get().(*[]byte)
+		buf := (*bp)[:0]
+		for _, f := range batch[:n] {
+			buf = append(buf, f.enc...)
+		}
+		_, err = w.Write(buf)
+		if cap(buf) <= 64<<10 {
+			*bp = buf[:0]
+			batchBufs.Put(bp)
+		}
 	}
 	if err != nil {
 		return sent, err

@@ -100,7 +100,7 @@ func (h *Hub) deliver(users map[int64]struct{}, skip int64, f frame) {
 		if uid == skip {
 			continue
 		}
-		for c := range h.conns[uid] {
+		for _, c := range h.conns[uid] {
 			c.offer(f)
 		}
 	}

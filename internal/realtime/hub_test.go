@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -529,5 +530,69 @@ func TestQueueCostsNothingIdleAndCutsAtTheLimit(t *testing.T) {
 	c.offer(newFrame(5, "x", []byte("{}")))
 	if !c.isCut() {
 		t.Fatal("a third waiting frame did not cut the connection")
+	}
+}
+
+// The heartbeat comes again and again (it is re-armed after each ping),
+// between events, and the HTTP/1.1 body is not chunked: it ends with the
+// connection, as the SSE specification suggests.
+func TestHeartbeatRepeatsOnAnUnchunkedStream(t *testing.T) {
+	e := newEnv(t, Options{Heartbeat: 20 * time.Millisecond})
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL, nil)
+	req.Header.Set("X-User", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 1 || len(resp.TransferEncoding) != 0 || resp.ContentLength != -1 {
+		t.Fatalf("%s, transfer encoding %v, length %d: want HTTP/1.x, no chunking, no length",
+			resp.Proto, resp.TransferEncoding, resp.ContentLength)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	pings := 0
+	for pings < 3 && sc.Scan() {
+		if sc.Text() == ": ping" {
+			pings++
+			if pings == 2 {
+				e.publish(t, 1, 10, model.EventMessageCreated, nil)
+			}
+		}
+	}
+	if pings < 3 {
+		t.Fatalf("stream ended after %d pings: %v", pings, sc.Err())
+	}
+}
+
+// A leave's audience adds the user who left to the chat's members for that
+// one event; the cached members stay as they are, so the next message does
+// not go to them.
+func TestAudienceOfALeaveLeavesTheCacheAlone(t *testing.T) {
+	r := &roster{chats: map[int64][]int64{10: {1, 2}}, ws: map[int64][]int64{1: {1, 2}}}
+	c := newMemberCache(r)
+	msg := events.Envelope{Type: model.EventMessageCreated, WorkspaceID: 1, ChatID: 10}
+	keys := func(set map[int64]struct{}) []int64 {
+		out := slices.Collect(maps.Keys(set))
+		slices.Sort(out)
+		return out
+	}
+	for range 2 {
+		set, err := c.audience(context.Background(), msg)
+		if err != nil || !slices.Equal(keys(set), []int64{1, 2}) {
+			t.Fatalf("message audience %v, %v; want [1 2]", keys(set), err)
+		}
+	}
+	r.removeFromChat(10, 2)
+	left := events.Envelope{Type: model.EventMemberLeft, WorkspaceID: 1, ChatID: 10,
+		Payload: json.RawMessage(`{"type":"member.left","workspace_id":1,"chat_id":10,"user_id":2}`)}
+	set, err := c.audience(context.Background(), left)
+	if err != nil || !slices.Equal(keys(set), []int64{1, 2}) {
+		t.Fatalf("leave audience %v, %v; want [1 2]", keys(set), err)
+	}
+	// The leave reloaded the chat's members ([1]) into the cache; adding
+	// user 2 to that cached set, not to a copy, would show here.
+	set, err = c.audience(context.Background(), msg)
+	if err != nil || !slices.Equal(keys(set), []int64{1}) {
+		t.Fatalf("message audience after the leave %v, %v; want [1]", keys(set), err)
 	}
 }

@@ -29,7 +29,7 @@ func newMemberCache(src Membership) *memberCache {
 // audience applies the membership change e carries (if any) and returns
 // who receives e: the current members of its chat (or workspace), plus the
 // user that a leave or removal is about, plus the members a deleted chat
-// had.
+// had. The set may be the cache's own: callers only read it.
 func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {
 	var pre map[int64]struct{}
 	switch e.Type {
@@ -48,13 +48,22 @@ func (c *memberCache) audience(ctx context.Context, e events.Envelope) (map[int6
 		return c.actorOnly(ctx, e)
 	}
 	set, err := c.current(ctx, e)
-	for uid := range pre {
-		set[uid] = struct{}{}
+	former := formerMembers(e)
+	if len(pre) == 0 && len(former) == 0 {
+		// The usual event (a message): the cached members as they are,
+		// not a copy of them per event.
+		return set, err
 	}
-	for _, uid := range formerMembers(e) {
-		set[uid] = struct{}{}
+	out := make(map[int64]struct{}, len(set)+len(pre)+len(former))
+	for _, s := range []map[int64]struct{}{set, pre} {
+		for uid := range s {
+			out[uid] = struct{}{}
+		}
 	}
-	return set, err
+	for _, uid := range former {
+		out[uid] = struct{}{}
+	}
+	return out, err
 }
 
 // standing tells whether userID receives e in a replay, checked against
@@ -97,19 +106,13 @@ func (c *memberCache) actorOnly(ctx context.Context, e events.Envelope) (map[int
 	return map[int64]struct{}{e.ActorID: {}}, err
 }
 
+// current is the cached members of e's chat (or workspace); callers only
+// read it.
 func (c *memberCache) current(ctx context.Context, e events.Envelope) (map[int64]struct{}, error) {
-	var src map[int64]struct{}
-	var err error
 	if e.ChatID != 0 {
-		src, err = c.chat(ctx, e.ChatID)
-	} else {
-		src, err = c.workspace(ctx, e.WorkspaceID)
+		return c.chat(ctx, e.ChatID)
 	}
-	out := make(map[int64]struct{}, len(src)+1)
-	for uid := range src {
-		out[uid] = struct{}{}
-	}
-	return out, err
+	return c.workspace(ctx, e.WorkspaceID)
 }
 
 func (c *memberCache) chat(ctx context.Context, chatID int64) (map[int64]struct{}, error) {

@@ -200,7 +200,7 @@ func (h *Hub) deliverPresence(out map[int64]frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for r, f := range out {
-		for c := range h.conns[r] {
+		for _, c := range h.conns[r] {
 			c.offer(f)
 		}
 	}

@@ -29,7 +29,7 @@ func TestPresenceFlushSendsEachPeerItsChanges(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				c := newConn(Credential{UserID: u}, 16)
 				conns[u] = c
-				h.conns[u] = map[*conn]struct{}{c: {}}
+				h.conns[u] = []*conn{c}
 			}
 		}
 		changed := map[int64]string{}

@@ -117,7 +117,7 @@ func (h *Hub) applyRevocation(r revocation) {
 		return
 	}
 	h.heard = append(h.heard, heardRevocation{revocation: r, at: now})
-	for c := range h.conns[r.UserID] {
+	for _, c := range h.conns[r.UserID] {
 		if r.matches(c) {
 			c.shutdown()
 		}
