@@ -364,6 +364,12 @@ type Files interface {
 	BlobReferenced(ctx context.Context, sha256 string) (bool, error)
 }
 
+// PublishReorderSpan bounds how far below an event's seq a row published
+// after it may sit (PublishedAfter looks no further): Postgres transactions
+// commit out of seq order only while they run at the same time, a few
+// hundred seqs at most; SQLite commits in seq order.
+const PublishReorderSpan = 100_000
+
 // Outbox stores events written in the same transaction as the change.
 type Outbox interface {
 	// AppendEvent inserts e and sets e.Seq and e.CreatedAt.
@@ -372,6 +378,11 @@ type Outbox interface {
 	UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error)
 	// MarkPublished sets PublishedAt on the events with these seqs.
 	MarkPublished(ctx context.Context, seqs []int64, at time.Time) error
+	// PublishedAfter returns up to limit events published after the event
+	// eventID, in the order they were published (published_at, then seq):
+	// what the stream must hold after that event. None when eventID is not
+	// in the outbox or not published: then nothing is known to follow it.
+	PublishedAfter(ctx context.Context, eventID string, limit int) ([]model.Event, error)
 	// EventsAfter returns up to limit events with Seq > after, in order
 	// (used to rebuild the stream from the database).
 	EventsAfter(ctx context.Context, after int64, limit int) ([]model.Event, error)

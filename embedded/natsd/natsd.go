@@ -34,8 +34,9 @@ type Config struct {
 	MaxMemory int64
 	// MaxStore bounds JetStream file storage in bytes. Default: 10 GiB.
 	MaxStore int64
-	// SyncAlways fsyncs every write before it is acknowledged. Default: true
-	// on a single node (JetStream's own default syncs every 2 minutes).
+	// SyncAlways fsyncs every write before it is acknowledged. Default:
+	// false, JetStream's own: writes reach the OS at once and are synced
+	// every 2 minutes.
 	SyncAlways bool
 	// Listen is host:port for external NATS clients; empty opens no port.
 	// Default: "".

@@ -204,12 +204,25 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	// Language detection has its own consumer: it reads every message,
 	// edits included, and from the stream's start the first time, so the
-	// history still in the stream gets its lang too.
-	langCons := events.NewBatchConsumer(s.js, events.ConsumerOptions{
-		Durable: LanguageDurable, FilterSubjects: LanguageSubjects, Replicas: s.cfg.Replicas, Log: s.log,
-	}, s.detectBatch)
-	if err := langCons.Start(ctx); err != nil {
-		return errors.Join(err, cons.Stop(ctx), s.stopKnowledge())
+	// history still in the stream gets its lang too. A message's lang
+	// only serves translation, which needs a model: without one the
+	// consumer does not run (detection was a third of a core at 1,000
+	// messages a second) and is removed, so that it does not show as
+	// lagging; configuring a model later creates it again from the
+	// stream's start.
+	var langCons *events.Consumer
+	if s.model == nil {
+		err := s.js.DeleteConsumer(ctx, events.StreamName, LanguageDurable)
+		if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			s.log.Warn("could not remove the idle language consumer", "err", err)
+		}
+	} else {
+		langCons = events.NewBatchConsumer(s.js, events.ConsumerOptions{
+			Durable: LanguageDurable, FilterSubjects: LanguageSubjects, Replicas: s.cfg.Replicas, Log: s.log,
+		}, s.detectBatch)
+		if err := langCons.Start(ctx); err != nil {
+			return errors.Join(err, cons.Stop(ctx), s.stopKnowledge())
+		}
 	}
 	s.mu.Lock()
 	s.cons, s.langCons = cons, langCons

@@ -22,6 +22,7 @@ import (
 type OutboxStore interface {
 	UnpublishedEvents(ctx context.Context, limit int) ([]model.Event, error)
 	MarkPublished(ctx context.Context, seqs []int64, at time.Time) error
+	PublishedAfter(ctx context.Context, eventID string, limit int) ([]model.Event, error)
 	PruneEvents(ctx context.Context, publishedBefore time.Time, limit int) (int, error)
 }
 
@@ -54,6 +55,15 @@ type RelayOptions struct {
 // Nats-Msg-Id = event id so that a republish is deduplicated, and marks them
 // published once the stream acknowledged them. Rows left unmarked by a crash
 // are published again on the next start.
+//
+// A stream that does not fsync each write (nats.sync_always off, the
+// default on a single node) keeps every acknowledged event through a crash
+// of the process (the write reached the kernel), but a power cut can take
+// the events written since its last sync. So the relay starts by putting
+// back what the stream lost: every row published after the stream's last
+// event, in the order it was published. Nothing was published after them,
+// so they get their old sequence numbers back, and a client's resume point
+// means what it meant before the cut.
 type Relay struct {
 	store OutboxStore
 	js    jetstream.JetStream
@@ -64,6 +74,7 @@ type Relay struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	recovered   bool // the stream's lost tail was put back (loop goroutine only)
 	published   atomic.Int64
 	pruned      atomic.Int64
 	pruneRounds atomic.Int64
@@ -187,6 +198,12 @@ func (r *Relay) loop(ctx context.Context) {
 
 // round publishes one batch and reports how many rows it handled.
 func (r *Relay) round(ctx context.Context) (int, error) {
+	if !r.recovered {
+		if err := r.recoverLost(ctx); err != nil {
+			return 0, fmt.Errorf("recover the stream's lost events: %w", err)
+		}
+		r.recovered = true
+	}
 	rows, err := r.store.UnpublishedEvents(ctx, r.opt.Batch)
 	if err != nil || len(rows) == 0 {
 		if err == nil {
@@ -206,6 +223,55 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 	// was not full, a lower bound (one batch) while JetStream refuses.
 	telemetry.OutboxBacklog.Set(float64(len(rows) - len(acked)))
 	return len(rows), pubErr
+}
+
+// recoverLost republishes the rows published after the stream's last
+// event (none unless a power cut took the stream's unsynced tail), before
+// anything new is published.
+func (r *Relay) recoverLost(ctx context.Context) error {
+	st, err := r.js.Stream(ctx, StreamName)
+	if err != nil {
+		return err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if info.State.Msgs == 0 {
+		return nil // a new or emptied stream: there is no point to resume from
+	}
+	last, err := st.GetMsg(ctx, info.State.LastSeq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		r.opt.Log.Warn("the stream's last event is gone; not checking for events lost in a power cut", "seq", info.State.LastSeq)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the stream's last event (seq %d): %w", info.State.LastSeq, err)
+	}
+	after := last.Header.Get(jetstream.MsgIDHeader)
+	total := 0
+	for {
+		// None when the stream is ahead of the database (restored alone)
+		// or its last event left the outbox: nothing is known to follow.
+		rows, err := r.store.PublishedAfter(ctx, after, r.opt.Batch)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		acked, err := r.publish(ctx, rows)
+		total += len(acked)
+		if err != nil {
+			return err
+		}
+		after = rows[len(rows)-1].ID
+	}
+	if total > 0 {
+		r.opt.Log.Warn("republished events the stream had lost (a power cut before JetStream synced them)",
+			"events", total, "stream_last_seq", info.State.LastSeq)
+	}
+	return nil
 }
 
 // observeRelayed records the commit-to-PubAck lag of published rows.

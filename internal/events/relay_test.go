@@ -3,6 +3,8 @@ package events
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fechatter/fechatter/embedded/natsd"
 	"github.com/fechatter/fechatter/internal/model"
 	"github.com/fechatter/fechatter/storage"
 	"github.com/fechatter/fechatter/storage/sqlite"
@@ -191,5 +194,109 @@ func TestRelayWindowOfOneNeverStoresPastARefusedEvent(t *testing.T) {
 	}
 	if rows, _ := st.UnpublishedEvents(context.Background(), 100); len(rows) != 10 {
 		t.Fatalf("%d rows unpublished, want all 10", len(rows))
+	}
+}
+
+// TestRelayPutsBackWhatAPowerCutTookFromTheStream: JetStream without
+// sync_always keeps a crashed process's writes, but a power cut takes
+// what it wrote since its last sync. The relay, at start, republishes the
+// rows published after the stream's last event, so they come back at the
+// sequence numbers clients already saw; events written later follow them.
+func TestRelayPutsBackWhatAPowerCutTookFromTheStream(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	dir := t.TempDir()
+	synced := t.TempDir()
+	run := func(from, n int, before func(js jetstream.JetStream)) map[uint64]string {
+		ns, err := natsd.New(natsd.Config{StoreDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ns.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = ns.Stop(ctx) }()
+		nc, err := ns.Connect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		if _, err := EnsureStream(ctx, js, StreamOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if before != nil {
+			before(js)
+		}
+		r := NewRelay(st, js, RelayOptions{PollInterval: 10 * time.Millisecond, Batch: 16})
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		appendEvents(t, st, from, n)
+		r.Notify()
+		want := uint64(from + n)
+		waitFor(t, fmt.Sprintf("%d events in the stream", want), func() bool { return streamMsgs(t, js) == want })
+		waitFor(t, "rows marked", func() bool {
+			rows, err := st.UnpublishedEvents(ctx, 10)
+			return err == nil && len(rows) == 0
+		})
+		if err := r.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := js.Stream(ctx, StreamName)
+		ids := map[uint64]string{}
+		for seq := uint64(1); seq <= want; seq++ {
+			raw, err := s.GetMsg(ctx, seq)
+			if err != nil {
+				t.Fatalf("seq %d: %v", seq, err)
+			}
+			ids[seq] = raw.Header.Get(jetstream.MsgIDHeader)
+		}
+		return ids
+	}
+	run(0, 40, nil)
+	copyDir(t, dir, synced) // what had reached the disk when the power went
+	before := run(40, 60, nil)
+	// The power cut: the stream's files are back to their last sync.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, synced, dir)
+	after := run(100, 5, func(js jetstream.JetStream) {
+		if n := streamMsgs(t, js); n != 40 {
+			t.Fatalf("after the cut the stream holds %d events, want the 40 synced ones", n)
+		}
+	})
+	for seq, id := range before {
+		if after[seq] != id {
+			t.Fatalf("seq %d holds %q after the cut, %q before: a resume point changed meaning", seq, after[seq], id)
+		}
+	}
+	for i := range 5 {
+		if seq, want := uint64(101+i), fmt.Sprintf("ev-%d", 100+i); after[seq] != want {
+			t.Fatalf("seq %d holds %q, want %q after the put-back events", seq, after[seq], want)
+		}
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o700)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

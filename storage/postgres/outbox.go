@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // Outbox seqs come from an identity column. Unlike SQLite's single writer,
@@ -60,6 +61,25 @@ func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time)
 	_, err := q.db.Exec(ctx, `UPDATE outbox SET published_at = $2
 		WHERE seq = ANY($1) AND published_at IS NULL`, seqs, stored(at))
 	return wrap("mark published", err)
+}
+
+// PublishedAfter returns up to limit events published after eventID, in
+// publication order: by published_at (one relay round shares it), then
+// seq. A row with a lower seq that committed late went out in a later
+// round, so it comes after; the seq range keeps the scan near the event.
+func (q *queries) PublishedAfter(ctx context.Context, eventID string, limit int) ([]model.Event, error) {
+	var seq int64
+	var at *time.Time
+	err := q.db.QueryRow(ctx, `SELECT seq, published_at FROM outbox WHERE event_id = $1`, eventID).Scan(&seq, &at)
+	if isNoRows(err) || (err == nil && at == nil) {
+		return []model.Event{}, nil
+	}
+	if err != nil {
+		return nil, wrap("published after", err)
+	}
+	return q.events(ctx, "published after", `SELECT `+eventCols+` FROM outbox
+		WHERE seq > $2 AND published_at IS NOT NULL AND (published_at, seq) > ($3, $4)
+		ORDER BY published_at, seq LIMIT $1`, batchLimit(limit), seq-storage.PublishReorderSpan, *at, seq)
 }
 
 // EventsAfter returns up to limit events with Seq > after, in order.

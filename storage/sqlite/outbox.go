@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // AppendEvent inserts e and sets e.Seq and e.CreatedAt.
@@ -66,6 +68,23 @@ func (q *queries) MarkPublished(ctx context.Context, seqs []int64, at time.Time)
 		}
 		return nil
 	})
+}
+
+// PublishedAfter returns up to limit events published after eventID, in
+// publication order: by published_at (one relay round shares it), then seq.
+func (q *queries) PublishedAfter(ctx context.Context, eventID string, limit int) ([]model.Event, error) {
+	var seq int64
+	var at sql.NullInt64
+	err := q.r.QueryRowContext(ctx, `SELECT seq, published_at FROM outbox WHERE event_id = ?`, eventID).Scan(&seq, &at)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !at.Valid) {
+		return []model.Event{}, nil
+	}
+	if err != nil {
+		return nil, wrap("published after", err)
+	}
+	return q.events(ctx, "published after", `seq > ? AND published_at IS NOT NULL
+		AND (published_at > ? OR (published_at = ? AND seq > ?)) ORDER BY published_at, seq LIMIT ?`,
+		seq-storage.PublishReorderSpan, at.Int64, at.Int64, seq, limit)
 }
 
 // EventsAfter returns up to limit events with Seq > after, in order.

@@ -13,6 +13,7 @@ func outboxTests() []leaf {
 	return []leaf{
 		{"AppendAndRead", testOutboxAppend},
 		{"PublishCycle", testOutboxPublish},
+		{"PublishedAfter", testOutboxPublishedAfter},
 	}
 }
 
@@ -85,4 +86,61 @@ func testOutboxPublish(t *testing.T, s storage.Store) {
 		t.Fatalf("published_at: %+v / %+v", all[0].PublishedAt, all[1].PublishedAt)
 	}
 	sameTime(t, *all[0].PublishedAt, ts(1), "published_at")
+}
+
+// testOutboxPublishedAfter: after a power cut the relay asks what was
+// published after the stream's last event; the answer is in publication
+// order (a later round after an earlier one, whatever the seqs) and never
+// holds an unpublished row.
+func testOutboxPublishedAfter(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	evs := appendEvents(t, s, 6)
+	seqs := func(es []model.Event) []int64 {
+		out := []int64{}
+		for _, e := range es {
+			out = append(out, e.Seq)
+		}
+		return out
+	}
+	for _, id := range []string{evs[0].ID, "no-such-event"} { // unpublished, unknown
+		got, err := s.PublishedAfter(ctx, id, 10)
+		noErr(t, err, "published after "+id)
+		if len(got) != 0 {
+			t.Fatalf("published after %s = %v, want none", id, seqs(got))
+		}
+	}
+	noErr(t, s.MarkPublished(ctx, []int64{evs[5].Seq}, ts(0)), "round 0")
+	got, err := s.PublishedAfter(ctx, "no-such-event", 10)
+	noErr(t, err, "published after an unknown event")
+	if len(got) != 0 {
+		t.Fatalf("published after an unknown event = %v, want none", seqs(got))
+	}
+
+	// Round 1 publishes 0, 1 and 3 (2 is not committed yet: Postgres); round 2 publishes 2 and 4.
+	noErr(t, s.MarkPublished(ctx, []int64{evs[0].Seq, evs[1].Seq, evs[3].Seq}, ts(1)), "round 1")
+	got, err = s.PublishedAfter(ctx, evs[0].ID, 10)
+	noErr(t, err, "published after 0")
+	if want := []int64{evs[1].Seq, evs[3].Seq}; fmt.Sprint(seqs(got)) != fmt.Sprint(want) {
+		t.Fatalf("published after 0 = %v, want %v", seqs(got), want)
+	}
+	noErr(t, s.MarkPublished(ctx, []int64{evs[2].Seq, evs[4].Seq}, ts(2)), "round 2")
+	got, err = s.PublishedAfter(ctx, evs[1].ID, 10)
+	noErr(t, err, "published after 1")
+	want := []int64{evs[3].Seq, evs[2].Seq, evs[4].Seq} // round 1's 3, then round 2
+	if fmt.Sprint(seqs(got)) != fmt.Sprint(want) {
+		t.Fatalf("published after 1 = %v, want %v", seqs(got), want)
+	}
+	if got[0].ID == "" || string(got[0].Payload) == "" {
+		t.Fatalf("rows come whole: %+v", got[0])
+	}
+	got, err = s.PublishedAfter(ctx, evs[1].ID, 1)
+	noErr(t, err, "published after 1, limit 1")
+	if len(got) != 1 || got[0].Seq != want[0] {
+		t.Fatalf("limit 1 = %v, want [%d]", seqs(got), want[0])
+	}
+	got, err = s.PublishedAfter(ctx, evs[4].ID, 10)
+	noErr(t, err, "published after the last")
+	if len(got) != 0 {
+		t.Fatalf("published after the last = %v, want none (5 went out before it)", seqs(got))
+	}
 }
