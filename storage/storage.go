@@ -43,6 +43,10 @@ type Users interface {
 	// CreateUser inserts u and sets u.ID and u.CreatedAt.
 	CreateUser(ctx context.Context, u *model.User) error
 	UserByID(ctx context.Context, id int64) (model.User, error)
+	// UserCredentials returns the two columns of a user that decide
+	// whether its access tokens still stand; ErrNotFound if no such user.
+	// It is UserByID narrowed for the check made on every request.
+	UserCredentials(ctx context.Context, id int64) (UserCredentials, error)
 	UserByEmail(ctx context.Context, email string) (model.User, error)
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	// UsersByIDs returns the users that exist among ids, in no particular order.
@@ -188,6 +192,14 @@ type Sessions interface {
 	RevokeAllSessions(ctx context.Context, userID int64, keep int64, at time.Time) error
 }
 
+// UserCredentials is what Users.UserCredentials reads.
+type UserCredentials struct {
+	// DisabledAt is when the account was disabled; nil while enabled.
+	DisabledAt *time.Time
+	// TokensValidAfter is model.User.TokensValidAfter.
+	TokensValidAfter time.Time
+}
+
 // ChatAccess is what one user may do with one chat.
 type ChatAccess struct {
 	Chat model.Chat
@@ -303,7 +315,10 @@ type Messages interface {
 	// m.Attachments (by ID), bumps the parent's reply count when ReplyTo is
 	// set, and updates the chat's LastSeq and LastActivityAt. When ClientID is
 	// not empty and (chat, sender, client id) exists, it fills m with the
-	// existing message instead and reports created=false.
+	// existing message instead and reports created=false. Inside InTx an
+	// error leaves the transaction for the caller to roll back, and a
+	// duplicate committed concurrently by another transaction may come back
+	// as ErrConflict: roll back and run the transaction again.
 	CreateMessage(ctx context.Context, m *model.Message) (created bool, err error)
 	// Message returns one message hydrated for viewerID (sender, attachments,
 	// reactions with Me, mentions); ErrNotFound when viewerID may not read the chat.

@@ -51,14 +51,18 @@ func (s *Service) ForgetSession(userID, sessionID int64) { s.sessions.forget(use
 // Authenticate calls it for every access token; the API calls it when an
 // SSE ticket made by p is redeemed.
 func (s *Service) CheckPrincipal(ctx context.Context, p Principal) error {
-	u, err := s.store.UserByID(ctx, p.UserID)
+	// Read afresh on every request, never cached: a change committed by
+	// another process (`fechatter admin users disable`) must take effect
+	// at once, and that process has no way to tell this one. It reads two
+	// of the seventeen columns UserByID reads.
+	u, err := s.store.UserCredentials(ctx, p.UserID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return errInvalidAccess(err)
 	}
 	if err != nil {
 		return fmt.Errorf("authenticate: load user: %w", err)
 	}
-	if u.Disabled() {
+	if u.DisabledAt != nil {
 		return errInvalidAccess(errors.New("account disabled"))
 	}
 	if p.IssuedAt.UnixMilli() < cutMillis(u.TokensValidAfter) {

@@ -29,6 +29,7 @@ import (
 // satisfies it.
 type Store interface {
 	UserByID(ctx context.Context, id int64) (model.User, error)
+	UserCredentials(ctx context.Context, id int64) (storage.UserCredentials, error)
 	UserByEmail(ctx context.Context, email string) (model.User, error)
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	CreateSession(ctx context.Context, s *model.Session, tokenHash string) error

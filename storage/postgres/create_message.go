@@ -8,66 +8,104 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
-// errDuplicate reports, inside CreateMessage's transaction, that the
-// client id was already used; the transaction is rolled back and the
-// existing message returned.
-var errDuplicate = errors.New("duplicate client id")
+// errDuplicate reports, inside CreateMessage, that a concurrent send
+// committed the same client id after this statement's snapshot: the chat's
+// seq was bumped and must be rolled back. errExisting reports that the
+// client id was already used when the statement began: nothing was written.
+var (
+	errDuplicate = errors.New("duplicate client id")
+	errExisting  = errors.New("client id already used")
+)
 
 // CreateMessage assigns m.Seq, m.ID, m.CreatedAt and m.WorkspaceID, stores
 // mentions and attachment links, bumps the parent's reply count and the
 // chat's LastSeq and LastActivityAt, and fills m in as a read would return
 // it. Bumping the chat's last_seq locks its row until commit, which
-// serialises senders in one chat, so seqs are gap-free; a concurrent
-// duplicate client id waits on that lock, then its insert does nothing,
-// its transaction (or savepoint) rolls back, bump included, and the first
-// message is returned instead.
+// serialises senders in one chat, so seqs are gap-free. A client id used
+// before returns that message (created=false) and writes nothing.
+//
+// Inside InTx it takes no savepoint (two round trips per send): the rare
+// duplicate that commits between this statement's snapshot and its insert
+// has already bumped the seq, so it returns storage.ErrConflict and the
+// caller must roll back and retry (chat.SendMessage does); the retry finds
+// the first message. On the pool it runs in its own transaction and
+// retries itself.
 func (q *queries) CreateMessage(ctx context.Context, m *model.Message) (bool, error) {
-	err := q.atomic(ctx, func(q *queries) error { return q.insertMessage(ctx, m) })
-	if errors.Is(err, errDuplicate) {
+	if !q.inTx {
+		return q.createMessageAlone(ctx, m)
+	}
+	err := q.insertMessage(ctx, m)
+	switch {
+	case errors.Is(err, errExisting):
 		existing, err := q.messageByClientID(ctx, m.ChatID, m.SenderID, m.ClientID)
 		if err != nil {
 			return false, err
 		}
 		*m = existing
 		return false, nil
-	}
-	if err != nil {
+	case errors.Is(err, errDuplicate):
+		return false, conflict("create message: client id taken by a concurrent send")
+	case err != nil:
 		return false, err
 	}
 	return true, nil
 }
 
+// createMessageAlone is CreateMessage on the pool: one transaction, and
+// a second one when a concurrent duplicate made the first roll back.
+func (q *queries) createMessageAlone(ctx context.Context, m *model.Message) (bool, error) {
+	var created bool
+	run := func(q *queries) (err error) {
+		created, err = q.CreateMessage(ctx, m)
+		return err
+	}
+	err := q.atomic(ctx, run)
+	if errors.Is(err, storage.ErrConflict) {
+		err = q.atomic(ctx, run)
+	}
+	return created, err
+}
+
 // bumpAndInsert takes the next seq of chat $1 and inserts the message with
-// it, in one statement. No row: the chat does not exist. A row whose id is
-// NULL: the client id was used (the caller must roll back the bump).
+// it, in one statement, unless the client id was used already (dup, read
+// before anything is written). It always returns one row when the sender
+// exists: no c row and no dup: the chat does not exist; a dup id: the
+// client id was used; a c row and a NULL ins id: a concurrent send used it
+// since (the caller must roll back the bump).
 const bumpAndInsert = `WITH
+	dup AS (SELECT id FROM messages
+		WHERE chat_id = $1 AND sender_id = $2 AND client_id = $4 AND client_id <> ''),
 	c AS (UPDATE chats SET last_seq = last_seq + 1, last_activity_at = $6
-		WHERE id = $1 RETURNING workspace_id, last_seq),
+		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM dup) RETURNING workspace_id, last_seq),
 	ins AS (INSERT INTO messages (chat_id, workspace_id, seq, sender_id, content, client_id,
 			reply_to, reply_count, created_at)
 		SELECT $1, c.workspace_id, c.last_seq, $2, $3, $4, $5, 0, $6 FROM c
 		ON CONFLICT DO NOTHING RETURNING id)
-	SELECT c.workspace_id, c.last_seq, ins.id, ` + userCols + `
-	FROM c JOIN users u ON u.id = $2 LEFT JOIN ins ON true`
+	SELECT c.workspace_id, c.last_seq, ins.id, (SELECT min(id) FROM dup), ` + userCols + `
+	FROM users u LEFT JOIN c ON true LEFT JOIN ins ON true WHERE u.id = $2`
 
-// insertMessage is CreateMessage's transaction: one statement numbers and
-// inserts the message (reading the sender on the way), one batch does the
-// dependent writes.
+// insertMessage numbers and inserts the message in one statement (reading
+// the sender on the way) and does the dependent writes in one batch.
 func (q *queries) insertMessage(ctx context.Context, m *model.Message) error {
 	created := now()
-	var id *int64
-	dest := append([]any{&m.WorkspaceID, &m.Seq, &id}, userDest(&m.Sender)...)
+	var ws, seq, id, dup *int64
+	dest := append([]any{&ws, &seq, &id, &dup}, userDest(&m.Sender)...)
 	err := q.db.QueryRow(ctx, bumpAndInsert, m.ChatID, m.SenderID, m.Content, m.ClientID, m.ReplyTo,
 		created).Scan(dest...)
-	if err != nil {
-		return wrap("create message: chat and sender", err)
-	}
-	if id == nil {
+	switch {
+	case err != nil:
+		return wrap("create message: sender", err)
+	case dup != nil:
+		return errExisting
+	case ws == nil:
+		return notFound("create message: chat")
+	case id == nil:
 		return errDuplicate
 	}
-	m.ID, m.CreatedAt, m.ReplyCount = *id, created, 0
+	m.WorkspaceID, m.Seq, m.ID, m.CreatedAt, m.ReplyCount = *ws, *seq, *id, created, 0
 	m.EditedAt, m.DeletedAt, m.Deleted = nil, nil, false
 	m.Reactions = []model.ReactionCount{}
 	return wrap("create message", q.afterInsert(ctx, m))

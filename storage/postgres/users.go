@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // userCols are the users columns in userDest order, for a table aliased u.
@@ -58,6 +59,17 @@ func (q *queries) userWhere(ctx context.Context, op, cond string, arg any) (mode
 // UserByID returns one user.
 func (q *queries) UserByID(ctx context.Context, id int64) (model.User, error) {
 	return q.userWhere(ctx, "user by id", `u.id = $1`, id)
+}
+
+// UserCredentials returns what decides whether the user's tokens stand.
+func (q *queries) UserCredentials(ctx context.Context, id int64) (storage.UserCredentials, error) {
+	var c storage.UserCredentials
+	err := q.db.QueryRow(ctx, `SELECT tokens_valid_after, disabled_at FROM users WHERE id = $1`, id).
+		Scan(&c.TokensValidAfter, &c.DisabledAt)
+	if err != nil {
+		return storage.UserCredentials{}, wrap("user credentials", err)
+	}
+	return c, nil
 }
 
 // UserByEmail looks a user up by email, case-insensitively.

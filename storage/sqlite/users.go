@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fechatter/fechatter/internal/model"
+	"github.com/fechatter/fechatter/storage"
 )
 
 // userCols are the users columns scanUser reads, for a table aliased u.
@@ -67,6 +68,17 @@ func (q *queries) userWhere(ctx context.Context, op, where string, arg any) (mod
 // UserByID returns one user.
 func (q *queries) UserByID(ctx context.Context, id int64) (model.User, error) {
 	return q.userWhere(ctx, "user by id", `u.id = ?`, id)
+}
+
+// UserCredentials returns what decides whether the user's tokens stand.
+func (q *queries) UserCredentials(ctx context.Context, id int64) (storage.UserCredentials, error) {
+	var valid int64
+	var disabled sql.NullInt64
+	err := q.r.QueryRowContext(ctx, `SELECT tokens_valid_after, disabled_at FROM users WHERE id = ?`, id).Scan(&valid, &disabled)
+	if err != nil {
+		return storage.UserCredentials{}, wrap("user credentials", err)
+	}
+	return storage.UserCredentials{DisabledAt: fromNullMicros(disabled), TokensValidAfter: fromMicros(valid)}, nil
 }
 
 // UserByEmail returns the user with this email, compared case-insensitively.

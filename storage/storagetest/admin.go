@@ -36,12 +36,23 @@ func testUserDisable(t *testing.T, s storage.Store) {
 		t.Fatal("disabled_at not read back")
 	}
 	sameTime(t, *got.DisabledAt, at, "disabled_at")
+	cred, err := s.UserCredentials(ctx, u.ID)
+	noErr(t, err, "user credentials")
+	if cred.DisabledAt == nil {
+		t.Fatal("user credentials: disabled_at not read")
+	}
+	sameTime(t, *cred.DisabledAt, at, "credentials disabled_at")
 	noErr(t, s.SetUserDisabled(ctx, u.ID, nil), "enable")
 	got, err = s.UserByID(ctx, u.ID)
 	noErr(t, err, "user by id")
 	if got.Disabled() {
 		t.Fatalf("enabled user still disabled at %v", got.DisabledAt)
 	}
+	if cred, err = s.UserCredentials(ctx, u.ID); err != nil || cred.DisabledAt != nil {
+		t.Fatalf("user credentials of an enabled user: %+v %v", cred, err)
+	}
+	_, err = s.UserCredentials(ctx, u.ID+1000)
+	wantErr(t, err, storage.ErrNotFound, "credentials of unknown user")
 	wantErr(t, s.SetUserDisabled(ctx, u.ID+1000, &at), storage.ErrNotFound, "disable unknown user")
 	// A user created disabled reads back disabled (an import, say).
 	v := model.User{Email: "vic@example.com", Username: "vic", DisabledAt: &at}

@@ -35,8 +35,9 @@ func testMessageCreate(t *testing.T, s storage.Store) {
 		t.Fatalf("created=%v message %+v", created, m)
 	}
 	recent(t, m.CreatedAt, "created_at")
-	// m comes back filled in as a read would return it.
-	if m.Sender.ID != w.owner.ID || !equalIDs(m.Mentions, []int64{w.member.ID}) || len(m.Attachments) != 2 ||
+	// m comes back filled in as a read would return it, the whole sender
+	// included: chat.SendMessage answers and records it without reading it.
+	if m.Sender.ID != w.owner.ID || m.Sender.Username != "owner" || m.Sender.Email != w.owner.Email || !equalIDs(m.Mentions, []int64{w.member.ID}) || len(m.Attachments) != 2 ||
 		m.Attachments[0].ID != g.ID || m.Attachments[0].Name != "b.pdf" || m.Reactions == nil || len(m.Reactions) != 0 {
 		t.Fatalf("created message not filled in: %+v", m)
 	}
@@ -106,10 +107,26 @@ func testMessageClientID(t *testing.T, s storage.Store) {
 			t.Fatalf("%s: not created", m.Content)
 		}
 	}
+	// Inside a transaction a retry returns the first message too, takes
+	// no seq, and leaves the transaction usable.
+	err = s.InTx(ctx, func(tx storage.Tx) error {
+		inTx := model.Message{ChatID: w.group.ID, SenderID: w.member.ID, Content: "once (in tx)", ClientID: "retry-me"}
+		created, err := tx.CreateMessage(ctx, &inTx)
+		if err != nil || created || inTx.ID != first.ID || inTx.Content != "once" || inTx.Sender.ID != w.member.ID {
+			t.Fatalf("retry in tx: created=%v %+v %v, want the first message", created, inTx, err)
+		}
+		next := model.Message{ChatID: w.group.ID, SenderID: w.member.ID, Content: "after the retry", ClientID: "new-one"}
+		created, err = tx.CreateMessage(ctx, &next)
+		if err != nil || !created || next.Seq != 3 {
+			t.Fatalf("send after a retry in tx: created=%v seq %d %v, want seq 3", created, next.Seq, err)
+		}
+		return nil
+	})
+	noErr(t, err, "retry in a transaction")
 	a, err := s.ChatAccess(ctx, w.group.ID, w.owner.ID)
 	noErr(t, err, "chat access")
-	if a.Chat.LastSeq != 2 {
-		t.Fatalf("a retry must not take a seq: last seq %d", a.Chat.LastSeq)
+	if a.Chat.LastSeq != 3 {
+		t.Fatalf("a retry must not take a seq: last seq %d, want 3", a.Chat.LastSeq)
 	}
 }
 

@@ -184,6 +184,12 @@ func testUserPasswordAndTokens(t *testing.T, s storage.Store) {
 		t.Fatalf("password hash = %q", got.PasswordHash)
 	}
 	sameTime(t, got.TokensValidAfter, ts(5), "tokens valid after")
+	cred, err := s.UserCredentials(ctx, u.ID)
+	noErr(t, err, "user credentials")
+	sameTime(t, cred.TokensValidAfter, ts(5), "credentials tokens valid after")
+	if cred.DisabledAt != nil {
+		t.Fatalf("credentials of an enabled user: disabled at %v", cred.DisabledAt)
+	}
 }
 
 func testInstanceAdmins(t *testing.T, s storage.Store) {
