@@ -90,9 +90,12 @@ type Appliance struct {
 	// served is the handler of every listener (server.listen and TLS);
 	// tls serves HTTPS when configured; tlsReload overrides how often own
 	// certificate files are checked (tests).
-	served    http.Handler
-	tls       *autotls.Server
-	tlsReload time.Duration
+	served http.Handler
+	// servicesMu guards served and servicesErr (buildServices).
+	servicesMu  sync.Mutex
+	servicesErr error
+	tls         *autotls.Server
+	tlsReload   time.Duration
 	// tracing exports traces when configured (startTracing).
 	tracing   *telemetry.Tracing
 	tracingMu sync.Mutex
@@ -128,20 +131,25 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 	}
 	a := &Appliance{cfg: cfg, log: log, build: build, failed: make(chan error, 1)}
 	a.life.log = log
+	// WithPrevious: the store migrates while NATS recovers its streams;
+	// the hub and the index open together; the consumers of the
+	// assistant, previews, push and integrations are created together,
+	// and before the listener, so that no event written through the API
+	// is published before them (they start at new events the first time).
 	a.life.components = []Component{
 		a.dataDirComponent(),
 		a.storageComponent(),
-		a.natsComponent(),
+		withPrevious(a.natsComponent()),
 		a.eventsComponent(),
 		a.realtimeComponent(),
-		a.searchComponent(),
+		withPrevious(a.searchComponent()),
 		a.mailComponent(),
+		a.assistantComponent(),
+		withPrevious(a.previewsComponent()),
+		withPrevious(a.integrationsComponent()),
 		a.httpComponent(),
 		a.statusComponent(),
 		a.filesComponent(),
-		a.assistantComponent(),
-		a.previewsComponent(),
-		a.integrationsComponent(),
 	}
 	if cfg.TLS.Enabled() {
 		a.life.components = append(a.life.components, a.tlsComponent())
@@ -154,10 +162,12 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 }
 
 // Start starts the components in order: the data dir, the store
-// (migrated), embedded NATS, the event stream and outbox relay, the
-// real-time hub, search, the HTTP server, the status sampler (and the
-// built-in alerts), the sweep of unused uploads, the assistant, and
-// HTTPS when TLS is configured. If one fails, those already started are
+// (migrated) and embedded NATS, the event stream and outbox relay, the
+// real-time hub and search, mail, the consumers of the assistant,
+// previews and push, and integrations, the HTTP server, the status
+// sampler (and the built-in alerts), the sweep of unused uploads, HTTPS
+// when TLS is configured, scheduled backups and the metrics gauges
+// (those on one line start together). If one fails, those already started are
 // stopped in reverse and the error names the component that failed.
 func (a *Appliance) Start(ctx context.Context) error {
 	if err := a.startTracing(ctx); err != nil {
@@ -194,6 +204,12 @@ func (a *Appliance) Addr() string {
 
 // Config returns the configuration the appliance was built from.
 func (a *Appliance) Config() Config { return a.cfg }
+
+// withPrevious marks c to start together with the component before it.
+func withPrevious(c Component) Component {
+	c.WithPrevious = true
+	return c
+}
 
 // fail reports a runtime failure once.
 func (a *Appliance) fail(err error) {

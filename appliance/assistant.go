@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/fechatter/fechatter/internal/bot"
@@ -42,8 +41,8 @@ func (a *Appliance) assistantComponent() Component {
 	return Component{
 		Name: "assistant",
 		Start: func(ctx context.Context) error {
-			if a.assistant == nil {
-				return errors.New("the assistant is not built (the http component starts first)")
+			if _, err := a.buildServices(ctx); err != nil {
+				return err
 			}
 			return a.assistant.Start(ctx)
 		},
@@ -56,8 +55,8 @@ func (a *Appliance) integrationsComponent() Component {
 	return Component{
 		Name: "integrations",
 		Start: func(ctx context.Context) error {
-			if a.integrations == nil {
-				return errors.New("the integrations are not built (the http component starts first)")
+			if _, err := a.buildServices(ctx); err != nil {
+				return err
 			}
 			return a.integrations.Start(ctx)
 		},

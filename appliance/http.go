@@ -39,16 +39,10 @@ func (a *Appliance) httpComponent() Component {
 // startHTTP binds the listener (so a taken port fails the start) and
 // serves on it in a goroutine that stopHTTP waits for.
 func (a *Appliance) startHTTP(ctx context.Context) error {
-	setup, err := a.loadSetupToken(ctx)
+	handler, err := a.buildServices(ctx)
 	if err != nil {
 		return err
 	}
-	a.setup = setup
-	handler, err := a.handler()
-	if err != nil {
-		return err
-	}
-	a.served = handler
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", a.cfg.Server.Listen)
 	if err != nil {
@@ -80,6 +74,22 @@ func (a *Appliance) startHTTP(ctx context.Context) error {
 	go a.serve(h)
 	a.announceSetup(ln.Addr())
 	return nil
+}
+
+// buildServices builds, once, the use cases and the handler over them
+// (not started: the assistant, previews, push and integrations start
+// their consumers as components of their own, before the listener).
+// What the first call returns, error included, every later call returns.
+func (a *Appliance) buildServices(ctx context.Context) (http.Handler, error) {
+	a.servicesMu.Lock()
+	defer a.servicesMu.Unlock()
+	if a.served == nil && a.servicesErr == nil {
+		a.setup, a.servicesErr = a.loadSetupToken(ctx)
+		if a.servicesErr == nil {
+			a.served, a.servicesErr = a.handler()
+		}
+	}
+	return a.served, a.servicesErr
 }
 
 // serve runs until the server is shut down or fails.

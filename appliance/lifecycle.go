@@ -27,9 +27,14 @@ type Component struct {
 	Stop func(ctx context.Context) error
 	// Ready reports why the component cannot serve right now (nil: ready).
 	Ready func(ctx context.Context) error
+	// WithPrevious starts the component concurrently with the one before
+	// it (and that one's WithPrevious predecessors): neither may use what
+	// the other starts. The next component without it waits for all of them.
+	WithPrevious bool
 }
 
-// lifecycle starts components in order and stops them in reverse.
+// lifecycle starts components in order, those marked WithPrevious
+// together with the ones before them, and stops them in reverse.
 type lifecycle struct {
 	components []Component
 	// log, when set, gets a debug line per component with its start time.
@@ -43,9 +48,10 @@ type lifecycle struct {
 	stopped bool
 }
 
-// start starts every component in order. When one fails, those already
-// started are stopped in reverse, and the error names the failed component
-// joined with any errors from stopping the others.
+// start starts every component in order, each group of WithPrevious
+// components at once. When one fails, those already started (including
+// the rest of its group) are stopped in reverse, and the error names the
+// failed component joined with any errors from stopping the others.
 func (l *lifecycle) start(ctx context.Context) error {
 	l.op.Lock()
 	defer l.op.Unlock()
@@ -58,21 +64,53 @@ func (l *lifecycle) start(ctx context.Context) error {
 	if running {
 		return errors.New("appliance is already started")
 	}
-	for _, c := range l.components {
-		err := ctx.Err()
-		if err == nil {
-			began := time.Now()
-			err = c.Start(ctx)
-			if l.log != nil {
-				l.log.Debug("component started", "component", c.Name, "took", time.Since(began), "error", err)
-			}
+	for i := 0; i < len(l.components); {
+		j := i + 1
+		for j < len(l.components) && l.components[j].WithPrevious {
+			j++
 		}
-		if err != nil {
-			return errors.Join(fmt.Errorf("start %s: %w", c.Name, err), l.stopStarted(context.WithoutCancel(ctx)))
+		group := l.components[i:j]
+		errs := make([]error, len(group))
+		if len(group) == 1 {
+			errs[0] = l.startOne(ctx, group[0])
+		} else {
+			var wg sync.WaitGroup
+			for k, c := range group {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[k] = l.startOne(ctx, c)
+				}()
+			}
+			wg.Wait()
 		}
 		l.mu.Lock()
-		l.started = append(l.started, c)
+		for k, c := range group {
+			if errs[k] == nil {
+				l.started = append(l.started, c)
+			}
+		}
 		l.mu.Unlock()
+		if err := errors.Join(errs...); err != nil {
+			return errors.Join(err, l.stopStarted(context.WithoutCancel(ctx)))
+		}
+		i = j
+	}
+	return nil
+}
+
+// startOne starts c (unless ctx has ended); the error names c.
+func (l *lifecycle) startOne(ctx context.Context, c Component) error {
+	err := ctx.Err()
+	if err == nil {
+		began := time.Now()
+		err = c.Start(ctx)
+		if l.log != nil {
+			l.log.Debug("component started", "component", c.Name, "took", time.Since(began), "error", err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %w", c.Name, err)
 	}
 	return nil
 }

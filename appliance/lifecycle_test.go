@@ -5,7 +5,9 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // recorder builds fake components that record their calls.
@@ -176,5 +178,63 @@ func TestLifecycleNotReady(t *testing.T) {
 	}
 	if got := l.notReady(ctx); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("after stop: %v", got)
+	}
+}
+
+// TestLifecycleWithPrevious: a group of WithPrevious components starts at
+// once (each of a and b waits for the other to have begun), the next
+// component only after all of them, and a failure in the group stops the
+// members that started, last first, and starts nothing after it.
+func TestLifecycleWithPrevious(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		events []string
+	)
+	record := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	}
+	aBegan, bBegan := make(chan struct{}), make(chan struct{})
+	meet := func(mine, other chan struct{}) error {
+		close(mine)
+		select {
+		case <-other:
+			return nil
+		case <-time.After(time.Minute):
+			return errors.New("the other member of the group never started")
+		}
+	}
+	comp := func(name string, start func() error, withPrevious bool) Component {
+		return Component{
+			Name: name,
+			Start: func(context.Context) error {
+				err := start()
+				if err == nil {
+					record("start " + name)
+				}
+				return err
+			},
+			Stop:         func(context.Context) error { record("stop " + name); return nil },
+			WithPrevious: withPrevious,
+		}
+	}
+	ok := func() error { return nil }
+	l := &lifecycle{components: []Component{
+		comp("first", ok, false),
+		comp("a", func() error { return meet(aBegan, bBegan) }, false),
+		comp("b", func() error { return meet(bBegan, aBegan) }, true),
+		comp("c", func() error { return errBoom }, true),
+		comp("after", ok, false),
+	}}
+	err := l.start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "start c: boom") {
+		t.Fatalf("err = %v, want start c: boom", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 6 || events[0] != "start first" || !slices.Contains(events[1:3], "start a") || !slices.Contains(events[1:3], "start b") ||
+		!slices.Equal(events[3:], []string{"stop b", "stop a", "stop first"}) {
+		t.Fatalf("events = %v", events)
 	}
 }

@@ -108,16 +108,25 @@ func (a *Appliance) previewsComponent() Component {
 	return Component{
 		Name: "previews",
 		Start: func(ctx context.Context) error {
-			if a.previews == nil || a.push == nil {
-				return errors.New("previews and push are not built (the http component starts first)")
-			}
-			if err := a.previews.Start(ctx); err != nil {
+			if _, err := a.buildServices(ctx); err != nil {
 				return err
 			}
-			if err := a.push.Start(ctx); err != nil {
-				return errors.Join(err, a.previews.Stop(ctx))
+			// Two consumers, created together.
+			var pushErr error
+			pushed := make(chan struct{})
+			go func() {
+				defer close(pushed)
+				pushErr = a.push.Start(ctx)
+			}()
+			err := a.previews.Start(ctx)
+			<-pushed
+			switch {
+			case err != nil && pushErr == nil:
+				return errors.Join(err, a.push.Stop(ctx))
+			case err == nil && pushErr != nil:
+				return errors.Join(pushErr, a.previews.Stop(ctx))
 			}
-			return nil
+			return errors.Join(err, pushErr)
 		},
 		Stop: func(ctx context.Context) error {
 			return errors.Join(a.push.Stop(ctx), a.previews.Stop(ctx))

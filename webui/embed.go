@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,13 +38,34 @@ const (
 	revalidate     = "no-cache"
 )
 
-// file is one embedded file and its precompressed variants.
+// file is one embedded file; its bytes are read on first use.
 type file struct {
 	name        string
-	body        []byte
-	br, gz      []byte
 	contentType string
-	etag        string
+	// content reads the file and its variants and hashes it, once: not
+	// at start, where reading (and hashing) every file of the build cost
+	// ~2 MB of heap and of the binary's pages, most never served.
+	content func() (*content, error)
+}
+
+// content is a file's bytes, its precompressed variants and its ETag.
+type content struct {
+	body   []byte
+	br, gz []byte
+	etag   string
+}
+
+// readContent reads p and its variants from fsys.
+func readContent(fsys fs.FS, p string) (*content, error) {
+	body, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	c := &content{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	c.br, _ = fs.ReadFile(fsys, p+".br") // absent variants stay nil
+	c.gz, _ = fs.ReadFile(fsys, p+".gz")
+	return c, nil
 }
 
 // site is the embedded build, indexed by URL path.
@@ -76,7 +98,7 @@ func loadEmbedded() (*site, error) {
 	return load(sub)
 }
 
-// load indexes the build in fsys.
+// load indexes the build in fsys (names only).
 func load(fsys fs.FS) (*site, error) {
 	s := &site{files: map[string]*file{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -86,20 +108,11 @@ func load(fsys fs.FS) (*site, error) {
 		if strings.HasSuffix(p, ".br") || strings.HasSuffix(p, ".gz") {
 			return nil
 		}
-		body, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(body)
-		f := &file{
+		s.files["/"+p] = &file{
 			name:        p,
-			body:        body,
 			contentType: contentType(p),
-			etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
+			content:     sync.OnceValues(func() (*content, error) { return readContent(fsys, p) }),
 		}
-		f.br, _ = fs.ReadFile(fsys, p+".br") // absent variants stay nil
-		f.gz, _ = fs.ReadFile(fsys, p+".gz")
-		s.files["/"+p] = f
 		return nil
 	})
 	if err != nil {
@@ -161,6 +174,11 @@ func looksLikeFile(p string) bool {
 }
 
 func (s *site) serveFile(w http.ResponseWriter, r *http.Request, f *file) {
+	c, err := f.content()
+	if err != nil {
+		http.Error(w, "the web app could not be loaded: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	h := w.Header()
 	if strings.HasPrefix(f.name, "assets/") {
 		h.Set("Cache-Control", immutableCache)
@@ -173,14 +191,14 @@ func (s *site) serveFile(w http.ResponseWriter, r *http.Request, f *file) {
 	}
 	h.Set("Content-Type", f.contentType)
 	h.Set("Vary", "Accept-Encoding")
-	body, etag := f.body, f.etag
+	body, etag := c.body, c.etag
 	switch enc := acceptEncoding(r.Header.Get("Accept-Encoding")); {
-	case enc["br"] && f.br != nil:
+	case enc["br"] && c.br != nil:
 		h.Set("Content-Encoding", "br")
-		body, etag = f.br, strings.TrimSuffix(f.etag, `"`)+`-br"`
-	case enc["gzip"] && f.gz != nil:
+		body, etag = c.br, strings.TrimSuffix(c.etag, `"`)+`-br"`
+	case enc["gzip"] && c.gz != nil:
 		h.Set("Content-Encoding", "gzip")
-		body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+		body, etag = c.gz, strings.TrimSuffix(c.etag, `"`)+`-gz"`
 	}
 	h.Set("ETag", etag)
 	// ServeContent handles If-None-Match (304), HEAD and Range.

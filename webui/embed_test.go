@@ -138,7 +138,11 @@ func TestEmbeddedBuild(t *testing.T) {
 	if s.index == nil {
 		t.Fatal("dist/index.html is missing: run `npm run build` in webui/")
 	}
-	html := string(s.index.body)
+	c, err := s.index.content()
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(c.body)
 	if strings.Contains(html, "<script>") || strings.Contains(html, "<script type=\"module\">") {
 		t.Error("index.html has an inline script, which the CSP blocks")
 	}

@@ -200,8 +200,10 @@ type server struct {
 	accounts     RecoveryService
 	digest       DigestService
 	// limits maps a route (gin path) to its own body limit.
-	limits  map[string]int64
-	openapi []byte
+	limits map[string]int64
+	// openapi renders the document on first use (not at start: it is
+	// ~10 ms of CPU that few servers ever need).
+	openapi func() []byte
 	// proxies are the parsed TrustedProxies, for secureRequest.
 	proxies []netip.Prefix
 

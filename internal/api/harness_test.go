@@ -115,7 +115,7 @@ func newHarnessStore(t *testing.T, chatCfg func(c *chat.Config), edit func(d *De
 	}
 	h.srv = httptest.NewServer(h.s.engine)
 	t.Cleanup(h.srv.Close)
-	if err := json.Unmarshal(h.s.openapi, &h.doc); err != nil {
+	if err := json.Unmarshal(h.s.openapi(), &h.doc); err != nil {
 		t.Fatalf("openapi document: %v", err)
 	}
 	return h

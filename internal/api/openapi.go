@@ -22,12 +22,14 @@ func (s *server) openAPIRoutes() []route {
 	}
 }
 
-// serveOpenAPI answers GET /api/openapi.json with the document built at start.
+// serveOpenAPI answers GET /api/openapi.json with the document, built on
+// the first request.
 func (s *server) serveOpenAPI(c *gin.Context) error {
-	if s.openapi == nil {
+	doc := s.openapi()
+	if doc == nil {
 		return errors.New("openapi document was not built")
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", s.openapi)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", doc)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/gin-gonic/gin"
+	"sync"
 
 	"github.com/fechatter/fechatter/internal/apperr"
 )
@@ -115,7 +116,7 @@ func (s *server) register(rs []route) {
 		chain = append(chain, s.wrap(r.handle))
 		s.engine.Handle(r.method, r.path, chain...)
 	}
-	s.openapi = buildOpenAPI(rs, s.cfg.Version)
+	s.openapi = sync.OnceValue(func() []byte { return buildOpenAPI(rs, s.cfg.Version) })
 }
 
 // requireInstanceAdmin lets only the instance administrator through; it

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -239,6 +240,22 @@ func transient(err error) bool {
 }
 
 func (c *Consumer) setup(ctx context.Context) error {
+	cons, err := ensureConsumer(ctx, c.js, c.config())
+	if err != nil {
+		return fmt.Errorf("create consumer %s: %w", c.opt.Durable, err)
+	}
+	c.cons = cons
+	if c.done, err = ensureStream(ctx, c.js, c.completionConfig()); err != nil {
+		return fmt.Errorf("create completion records for %s: %w", c.opt.Durable, err)
+	}
+	if _, err := ensureStream(ctx, c.js, c.deadLetterConfig()); err != nil {
+		return fmt.Errorf("create dead-letter stream: %w", err)
+	}
+	return nil
+}
+
+// config is the durable consumer's configuration.
+func (c *Consumer) config() jetstream.ConsumerConfig {
 	cfg := jetstream.ConsumerConfig{
 		Durable:       c.opt.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -258,20 +275,63 @@ func (c *Consumer) setup(ctx context.Context) error {
 	default:
 		cfg.FilterSubjects = c.opt.FilterSubjects
 	}
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, StreamName, cfg)
-	if err != nil {
-		return fmt.Errorf("create consumer %s: %w", c.opt.Durable, err)
-	}
-	c.cons = cons
-	if c.done, err = c.js.CreateOrUpdateStream(ctx, c.completionConfig()); err != nil {
-		return fmt.Errorf("create completion records for %s: %w", c.opt.Durable, err)
-	}
-	if _, err := c.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	return cfg
+}
+
+// deadLetterConfig is the stream of events consumers gave up on.
+func (c *Consumer) deadLetterConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
 		Name: DeadLetterStream, Subjects: []string{"fc.dlq.>"}, MaxAge: 30 * 24 * time.Hour, Replicas: c.opt.Replicas,
-	}); err != nil {
-		return fmt.Errorf("create dead-letter stream: %w", err)
 	}
-	return nil
+}
+
+// ensureConsumer creates the durable consumer of EVENTS, or updates it,
+// unless it exists with want's settings already: an update rewrites and
+// fsyncs its state file even when nothing changed, a few ms per consumer
+// at every start.
+func ensureConsumer(ctx context.Context, js jetstream.JetStream, want jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	if cons, err := js.Consumer(ctx, StreamName, want.Durable); err == nil && sameConsumer(cons.CachedInfo().Config, want) {
+		return cons, nil
+	}
+	return js.CreateOrUpdateConsumer(ctx, StreamName, want)
+}
+
+// sameConsumer reports whether have has every setting setup gives want
+// (the server reports one replica as 0 or 1, and with a BackOff list its
+// first step as the AckWait).
+func sameConsumer(have, want jetstream.ConsumerConfig) bool {
+	ackWait := want.AckWait
+	if len(want.BackOff) > 0 {
+		ackWait = want.BackOff[0]
+	}
+	return have.Durable == want.Durable && have.DeliverPolicy == want.DeliverPolicy &&
+		have.AckPolicy == want.AckPolicy && have.AckWait == ackWait && have.MaxDeliver == want.MaxDeliver &&
+		slices.Equal(have.BackOff, want.BackOff) && have.MaxAckPending == want.MaxAckPending &&
+		have.FilterSubject == want.FilterSubject && slices.Equal(have.FilterSubjects, want.FilterSubjects) &&
+		(have.Replicas == want.Replicas || have.Replicas <= 1 && want.Replicas <= 1)
+}
+
+// ensureStream creates or updates a stream that a consumer keeps beside
+// EVENTS, unless it exists with want's settings already (see ensureConsumer).
+func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	if s, err := js.Stream(ctx, want.Name); err == nil && sameStream(s.CachedInfo().Config, want) {
+		return s, nil
+	}
+	return js.CreateOrUpdateStream(ctx, want)
+}
+
+// sameStream reports whether have has every setting that completionConfig
+// and the dead-letter stream set (0 per-subject limit: none, as the
+// server reports it, -1).
+func sameStream(have, want jetstream.StreamConfig) bool {
+	perSubject := want.MaxMsgsPerSubject
+	if perSubject == 0 {
+		perSubject = -1
+	}
+	return have.Description == want.Description && slices.Equal(have.Subjects, want.Subjects) &&
+		have.MaxMsgsPerSubject == perSubject && have.MaxAge == want.MaxAge && have.Storage == want.Storage &&
+		have.AllowDirect == want.AllowDirect && have.Discard == want.Discard && have.PersistMode == want.PersistMode &&
+		(have.Replicas == want.Replicas || have.Replicas <= 1 && want.Replicas <= 1)
 }
 
 // backoffFor makes the server's BackOff list valid: it may not be longer than MaxDeliver.
