@@ -148,10 +148,18 @@ func (c *conn) expire() {
 	c.kick()
 }
 
-// take returns the waiting frames and leaves spare (emptied) as the queue.
+// take returns the waiting frames and leaves spare (emptied) as the
+// queue. With nothing waiting it returns nil and keeps the queue as it
+// is: the caller still owns spare. (Installing spare then, while the
+// caller kept it for the next call, made the queue and the next batch
+// share an array: frames offered during a write overwrote the batch and
+// were lost. A wake-up without frames, from a heartbeat, is common.)
 func (c *conn) take(spare []frame) []frame {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
+	if len(c.queue) == 0 {
+		return nil
+	}
 	q := c.queue
 	c.queue = spare[:0]
 	return q

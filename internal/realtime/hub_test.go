@@ -533,6 +533,29 @@ func TestQueueCostsNothingIdleAndCutsAtTheLimit(t *testing.T) {
 	}
 }
 
+// A wake-up with nothing queued (a heartbeat) must leave the pump's spare
+// its own: a batch taken later must not share its array with the queue,
+// or frames offered while it is written overwrite it.
+func TestTakeNeverSharesTheBatchWithTheQueue(t *testing.T) {
+	c := newConn(Credential{UserID: 1}, 16)
+	spare := make([]frame, 0, 4)
+	c.offer(newFrame(1, "x", []byte("{}")))
+	batch := c.take(spare) // as the pump does: write it, then keep it as the spare
+	spare = batch[:0]
+	if got := c.take(spare); len(got) != 0 { // a heartbeat's wake-up: nothing waits
+		t.Fatalf("took %+v from an empty queue", got)
+	}
+	c.offer(newFrame(2, "x", []byte("{}")))
+	batch = c.take(spare)
+	c.offer(newFrame(3, "x", []byte("{}"))) // arrives while batch is written
+	if len(batch) != 1 || batch[0].id != 2 {
+		t.Fatalf("the batch being written became %+v, want frame 2", batch)
+	}
+	if got := c.take(nil); len(got) != 1 || got[0].id != 3 {
+		t.Fatalf("queue holds %+v, want frame 3", got)
+	}
+}
+
 // The heartbeat comes again and again (it is re-armed after each ping),
 // between events, and the HTTP/1.1 body is not chunked: it ends with the
 // connection, as the SSE specification suggests.
