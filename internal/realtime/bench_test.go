@@ -78,13 +78,13 @@ func (benchRoster) MessagesNow(context.Context, int64, []int64) ([]model.Message
 	return nil, nil
 }
 
-func newBenchHub(b *testing.B, r benchRoster) (*Hub, jetstream.JetStream, string) {
+func newBenchHub(b testing.TB, r benchRoster, opt Options) (*Hub, jetstream.JetStream, string) {
 	b.Helper()
 	ns := natstest.Start(b, natsd.Config{})
 	if _, err := events.EnsureStream(context.Background(), ns.JS, events.StreamOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	h := NewHub(ns.Conn, ns.JS, r, Options{})
+	h := NewHub(ns.Conn, ns.JS, r, opt)
 	if err := h.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func dialStream(b *testing.B, addr string, uid int64) net.Conn {
 	return c
 }
 
-func waitConns(b *testing.B, h *Hub, n int) {
+func waitConns(b testing.TB, h *Hub, n int) {
 	for deadline := time.Now().Add(time.Minute); h.Connections() != n; {
 		if time.Now().After(deadline) {
 			b.Fatalf("%d streams open, want %d", h.Connections(), n)
@@ -139,7 +139,7 @@ func settledMem() (heap, stack uint64, goroutines int) {
 //
 //	go test ./internal/realtime -run '^$' -bench IdleStreams -benchtime 4000x
 func BenchmarkIdleStreams(b *testing.B) {
-	h, _, addr := newBenchHub(b, benchRoster{chatSize: 0})
+	h, _, addr := newBenchHub(b, benchRoster{chatSize: 0}, Options{})
 	heap0, stack0, g0 := settledMem()
 	conns := make([]net.Conn, 0, b.N)
 	b.Cleanup(func() {
@@ -169,7 +169,7 @@ func BenchmarkIdleStreams(b *testing.B) {
 //	go test ./internal/realtime -run '^$' -bench Fanout200 -benchtime 2000x
 func BenchmarkFanout200(b *testing.B) {
 	const listeners = 200
-	h, js, addr := newBenchHub(b, benchRoster{chatSize: listeners})
+	h, js, addr := newBenchHub(b, benchRoster{chatSize: listeners}, Options{})
 	tr := &http.Transport{MaxIdleConnsPerHost: listeners, DisableCompression: true}
 	b.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
@@ -256,7 +256,7 @@ func pct(sorted []float64, p float64) float64 {
 //
 //	go test ./internal/realtime -run '^$' -bench ConnectStorm -benchtime 2000x
 func BenchmarkConnectStorm(b *testing.B) {
-	h, _, addr := newBenchHub(b, benchRoster{users: int64(b.N), allInWorkspace: true})
+	h, _, addr := newBenchHub(b, benchRoster{users: int64(b.N), allInWorkspace: true}, Options{})
 	sent0 := testutil.ToFloat64(telemetry.SSEEventsSent)
 	cpu0 := cpuTime()
 	conns := make([]net.Conn, 0, b.N)

@@ -3,20 +3,15 @@ package realtime
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/fechatter/fechatter/embedded/natsd"
-	"github.com/fechatter/fechatter/embedded/natsd/natstest"
 	"github.com/fechatter/fechatter/internal/events"
 )
 
@@ -28,35 +23,19 @@ import (
 func TestEveryStreamGetsEveryEventUnderHeartbeats(t *testing.T) {
 	const listeners = 17
 	const n = 5000
-	ns := natstest.Start(t, natsd.Config{})
-	if _, err := events.EnsureStream(context.Background(), ns.JS, events.StreamOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	h := NewHub(ns.Conn, ns.JS, benchRoster{chatSize: listeners}, Options{Heartbeat: time.Millisecond})
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Stop(context.Background())
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		uid, _ := strconv.ParseInt(req.Header.Get("X-User"), 10, 64)
-		_ = h.Serve(w, req, Credential{UserID: uid}, "")
-	}))
-	defer srv.Close()
+	_, js, addr := newBenchHub(t, benchRoster{chatSize: listeners}, Options{Heartbeat: time.Millisecond})
 	tr := &http.Transport{MaxIdleConnsPerHost: listeners, DisableCompression: true}
 	client := &http.Client{Transport: tr}
 	var counts [listeners + 1]atomic.Int64
-	var wg sync.WaitGroup
 	for u := int64(1); u <= listeners; u++ {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr, nil)
 		req.Header.Set("X-User", strconv.FormatInt(u, 10))
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			sc := bufio.NewScanner(resp.Body)
 			for sc.Scan() {
 				if bytes.HasPrefix(sc.Bytes(), msgCreated) {
@@ -73,11 +52,11 @@ func TestEveryStreamGetsEveryEventUnderHeartbeats(t *testing.T) {
 		if i%3 == 0 {
 			time.Sleep(time.Duration(i%7) * 50 * time.Microsecond)
 		}
-		if _, err := ns.JS.PublishMsgAsync(m); err != nil {
+		if _, err := js.PublishMsgAsync(m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	<-ns.JS.PublishAsyncComplete()
+	<-js.PublishAsyncComplete()
 	// Generous: a hang turns into a failure that names who missed what.
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
