@@ -3,6 +3,7 @@ package assistant
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -194,8 +195,26 @@ func TestTranslateWithoutModel(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusServiceUnavailable || !strings.Contains(apiErr.Error(), "no model is configured") {
 		t.Fatalf("translate without a model: %v", err)
 	}
-	// Without a model nothing can translate, so nothing detects: the send
-	// path's CPU is not spent on a lang no one can use.
+	// Without a model nothing can translate, so nothing detects: the
+	// languages consumer does not exist, while the assistant's does (the
+	// metrics list every durable consumer, sampled every few seconds).
+	var body string
+	testproc.Eventually(t, wait, func() error {
+		resp, err := http.Get(tm.srv.URL() + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = string(b)
+		if err == nil && !strings.Contains(body, `fechatter_jetstream_consumer_pending{consumer="assistant"}`) {
+			return errors.New("the consumers are not sampled yet")
+		}
+		return err
+	})
+	if strings.Contains(body, `consumer="languages"`) {
+		t.Fatal("the languages consumer runs without a model")
+	}
 	got, err := tm.bob.Message(ctx, msg.ChatID, msg.ID)
 	must(t, err)
 	if got.Lang != "" {
