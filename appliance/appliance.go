@@ -146,6 +146,7 @@ func New(cfg Config, log *slog.Logger, build BuildInfo) (*Appliance, error) {
 		a.mailComponent(),
 		a.assistantComponent(),
 		withPrevious(a.previewsComponent()),
+		withPrevious(a.pushComponent()),
 		withPrevious(a.integrationsComponent()),
 		a.httpComponent(),
 		a.statusComponent(),

@@ -122,7 +122,7 @@ func TestApplianceServesAndStops(t *testing.T) {
 			t.Fatalf("stop: %v", err)
 		}
 	}
-	if got := a.NotReady(context.Background()); !slices.Equal(got, []string{"datadir", "storage", "nats", "events", "realtime", "search", "mail", "assistant", "previews", "integrations", "http", "status", "files", "metrics"}) {
+	if got := a.NotReady(context.Background()); !slices.Equal(got, []string{"datadir", "storage", "nats", "events", "realtime", "search", "mail", "assistant", "previews", "push", "integrations", "http", "status", "files", "metrics"}) {
 		t.Fatalf("NotReady after stop = %v", got)
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
@@ -239,7 +239,7 @@ func TestStartFailureNamesComponentAndRollsBack(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
-			if got := a.NotReady(context.Background()); !slices.Equal(got, []string{"datadir", "storage", "nats", "events", "realtime", "search", "mail", "assistant", "previews", "integrations", "http", "status", "files", "metrics"}) {
+			if got := a.NotReady(context.Background()); !slices.Equal(got, []string{"datadir", "storage", "nats", "events", "realtime", "search", "mail", "assistant", "previews", "push", "integrations", "http", "status", "files", "metrics"}) {
 				t.Fatalf("after a failed start NotReady = %v", got)
 			}
 			if err := a.Stop(context.Background()); err != nil {

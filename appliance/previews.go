@@ -103,7 +103,7 @@ func readVAPIDKeys(path string) (push.Keys, error) {
 	return k, nil
 }
 
-// previewsComponent runs the link preview and Web Push consumers.
+// previewsComponent runs the link preview consumer.
 func (a *Appliance) previewsComponent() Component {
 	return Component{
 		Name: "previews",
@@ -111,25 +111,22 @@ func (a *Appliance) previewsComponent() Component {
 			if _, err := a.buildServices(ctx); err != nil {
 				return err
 			}
-			// Two consumers, created together.
-			var pushErr error
-			pushed := make(chan struct{})
-			go func() {
-				defer close(pushed)
-				pushErr = a.push.Start(ctx)
-			}()
-			err := a.previews.Start(ctx)
-			<-pushed
-			switch {
-			case err != nil && pushErr == nil:
-				return errors.Join(err, a.push.Stop(ctx))
-			case err == nil && pushErr != nil:
-				return errors.Join(pushErr, a.previews.Stop(ctx))
+			return a.previews.Start(ctx)
+		},
+		Stop: func(ctx context.Context) error { return a.previews.Stop(ctx) },
+	}
+}
+
+// pushComponent runs the Web Push consumer.
+func (a *Appliance) pushComponent() Component {
+	return Component{
+		Name: "push",
+		Start: func(ctx context.Context) error {
+			if _, err := a.buildServices(ctx); err != nil {
+				return err
 			}
-			return errors.Join(err, pushErr)
+			return a.push.Start(ctx)
 		},
-		Stop: func(ctx context.Context) error {
-			return errors.Join(a.push.Stop(ctx), a.previews.Stop(ctx))
-		},
+		Stop: func(ctx context.Context) error { return a.push.Stop(ctx) },
 	}
 }
