@@ -97,6 +97,21 @@ func newBenchHub(b testing.TB, r benchRoster, opt Options) (*Hub, jetstream.JetS
 	return h, ns.JS, srv.Listener.Addr().String()
 }
 
+// dialStreams opens n streams, for users first to first+n-1, waits until
+// the hub holds them all, and closes them when the benchmark ends.
+func dialStreams(b *testing.B, h *Hub, addr string, first int64, n int) {
+	conns := make([]net.Conn, 0, n)
+	b.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for i := range n {
+		conns = append(conns, dialStream(b, addr, first+int64(i)))
+	}
+	waitConns(b, h, n)
+}
+
 // dialStream opens a stream with a bare TCP connection (no client
 // goroutine, no client buffers) and reads its first bytes (the ready event).
 func dialStream(b *testing.B, addr string, uid int64) net.Conn {
@@ -141,17 +156,8 @@ func settledMem() (heap, stack uint64, goroutines int) {
 func BenchmarkIdleStreams(b *testing.B) {
 	h, _, addr := newBenchHub(b, benchRoster{chatSize: 0}, Options{})
 	heap0, stack0, g0 := settledMem()
-	conns := make([]net.Conn, 0, b.N)
-	b.Cleanup(func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	})
 	b.ResetTimer()
-	for i := range b.N {
-		conns = append(conns, dialStream(b, addr, int64(1000+i)))
-	}
-	waitConns(b, h, b.N)
+	dialStreams(b, h, addr, 1000, b.N)
 	b.StopTimer()
 	heap1, stack1, g1 := settledMem()
 	n := float64(b.N)
@@ -259,17 +265,8 @@ func BenchmarkConnectStorm(b *testing.B) {
 	h, _, addr := newBenchHub(b, benchRoster{users: int64(b.N), allInWorkspace: true}, Options{})
 	sent0 := testutil.ToFloat64(telemetry.SSEEventsSent)
 	cpu0 := cpuTime()
-	conns := make([]net.Conn, 0, b.N)
-	b.Cleanup(func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	})
 	b.ResetTimer()
-	for i := range b.N {
-		conns = append(conns, dialStream(b, addr, int64(1+i)))
-	}
-	waitConns(b, h, b.N)
+	dialStreams(b, h, addr, 1, b.N)
 	// Quiet: no event written for 3 presence windows.
 	for prev := -1.0; ; {
 		time.Sleep(3 * h.opt.PresenceWindow)
